@@ -1,0 +1,1 @@
+"""Protocol types and crypto shared by every package (the bottom layer)."""

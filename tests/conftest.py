@@ -1,0 +1,18 @@
+"""Shared test configuration. Vectors live in tests/vectors/ (copied from public sources, see README there)."""
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+VECTORS = Path(__file__).parent / "vectors"
+
+settings.register_profile("ci", max_examples=60, deadline=None)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(scope="session")
+def vectors_dir() -> Path:
+    return VECTORS

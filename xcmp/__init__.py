@@ -1,0 +1,1 @@
+"""Message-passing rules shared by the relay runtime and parachains: HRMP, DMP, UMP, MQC heads."""
