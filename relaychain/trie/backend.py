@@ -1,0 +1,211 @@
+"""`TrieBackend`: the state at one root, read from a NodeStore (contract C2).
+
+Reads walk the trie from the root (trie.md §6.2 walk); `apply` computes the root after a set of
+changes incrementally (update.py). Decoded nodes are memoised by hash in a shared bounded cache: a
+hash names its content, so one cache serves every store and every root.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Mapping, Optional
+
+from .codec import EMPTY_ROOT, HASH_LENGTH, Node, Value, decode_node
+from .errors import MissingNodeError, TrieError
+from .proof import read_proof
+from .store import NodeStore
+from .update import apply_changes
+
+
+class NodeCache:
+    """Bounded hash → decoded Node memo (FIFO eviction: cheap, and good enough for hot upper levels)."""
+
+    __slots__ = ("capacity", "nodes")
+
+    def __init__(self, capacity: int = 200_000):
+        self.capacity = capacity
+        self.nodes: dict[bytes, Node] = {}
+
+    def get(self, node_hash: bytes) -> Optional[Node]:
+        return self.nodes.get(node_hash)
+
+    def put(self, node_hash: bytes, node: Node) -> None:
+        nodes = self.nodes
+        if len(nodes) >= self.capacity:
+            for _ in range(max(1, self.capacity // 8)):
+                nodes.pop(next(iter(nodes)))
+        nodes[node_hash] = node
+
+
+SHARED_NODE_CACHE = NodeCache()
+
+
+class TrieBackend:
+    """Read access to the trie under `root`, plus pure incremental root updates."""
+
+    __slots__ = ("store", "root", "state_version", "cache")
+
+    def __init__(self, store: NodeStore, root: bytes, state_version: int = 1, cache: Optional[NodeCache] = None):
+        if len(root) != HASH_LENGTH:
+            raise TrieError(f"a state root is 32 bytes, got {len(root)}")
+        if state_version not in (0, 1):
+            raise TrieError(f"unknown state version {state_version!r}; expected 0 or 1")
+        self.store = store
+        self.root = bytes(root)
+        self.state_version = state_version
+        self.cache = SHARED_NODE_CACHE if cache is None else cache
+
+    # -- node access -------------------------------------------------------------------------------
+
+    def load(self, node_hash: bytes, context: str = "") -> Optional[Node]:
+        """The node stored under `node_hash` (None for the empty trie); MissingNodeError if absent."""
+        node = self.cache.get(node_hash)
+        if node is not None:
+            return node
+        encoded = self.store.get_node(node_hash)
+        if encoded is None:
+            if node_hash == EMPTY_ROOT:
+                return None
+            raise MissingNodeError(node_hash, context)
+        node = decode_node(encoded)
+        if node is not None:
+            self.cache.put(node_hash, node)
+        return node
+
+    def resolve(self, ref: bytes) -> Node:
+        """Follow a child reference: a 32-byte hash is looked up, a shorter one is the inline node itself."""
+        if len(ref) == HASH_LENGTH:
+            node = self.load(ref, "following a child reference")
+        else:
+            node = decode_node(ref)
+        if node is None:
+            raise TrieError("a child reference points at the empty node")
+        return node
+
+    def root_node(self) -> Optional[Node]:
+        if self.root == EMPTY_ROOT:
+            return None
+        return self.load(self.root, "loading the root")
+
+    def value_of(self, value: Optional[Value]) -> Optional[bytes]:
+        """The bytes of a node value: inline, or fetched from its V1 value node."""
+        if value is None:
+            return None
+        if not value.hashed:
+            return value.data
+        data = self.store.get_node(value.data)
+        if data is None:
+            raise MissingNodeError(value.data, "reading a hashed value")
+        return data
+
+    # -- reads -------------------------------------------------------------------------------------
+
+    def get(self, key: bytes) -> Optional[bytes]:
+        """The value at `key`, or None when the key is absent."""
+        path = bytes(key).hex()
+        node = self.root_node()
+        pos = 0
+        while node is not None:
+            partial = node.partial
+            if not path.startswith(partial, pos):
+                return None
+            pos += len(partial)
+            if pos == len(path):
+                return self.value_of(node.value)
+            if node.children is None:
+                return None
+            ref = node.children[int(path[pos], 16)]
+            if ref is None:
+                return None
+            pos += 1
+            node = self.resolve(ref)
+        return None
+
+    def contains(self, key: bytes) -> bool:
+        return self.get(key) is not None
+
+    def _walk(self, node: Node, path: str, lower: Optional[str], inclusive: bool) -> Iterator[tuple[str, Value]]:
+        """(nibble path, value) of every key under `node` that is ≥ lower (> lower if not inclusive),
+        in ascending order. `path` is the nibble path leading to `node`'s partial key."""
+        full = path + node.partial
+        n = len(full)
+        if lower is not None:
+            bound = lower[:n]
+            if full < bound:
+                return
+            if full > bound:
+                lower = None
+        if node.value is not None and (lower is None or (len(lower) == n and inclusive)):
+            yield full, node.value
+        if node.children is None:
+            return
+        first = 0
+        if lower is not None:
+            if len(lower) == n:
+                lower = None
+            else:
+                first = int(lower[n], 16)
+        children = node.children
+        for i in range(first, 16):
+            ref = children[i]
+            if ref is not None:
+                yield from self._walk(self.resolve(ref), full + "0123456789abcdef"[i],
+                                      lower if i == first else None, inclusive)
+
+    def iter_from(self, start: bytes = b"", inclusive: bool = True) -> Iterator[tuple[bytes, bytes]]:
+        """(key, value) pairs in key order, starting at `start` (or just after it)."""
+        root = self.root_node()
+        if root is None:
+            return
+        for path, value in self._walk(root, "", bytes(start).hex(), inclusive):
+            yield bytes.fromhex(path), self.value_of(value)
+
+    def next_key(self, key: bytes) -> Optional[bytes]:
+        """The smallest key strictly greater than `key` (ext_storage_next_key), or None."""
+        root = self.root_node()
+        if root is None:
+            return None
+        for path, _ in self._walk(root, "", bytes(key).hex(), False):
+            return bytes.fromhex(path)
+        return None
+
+    def keys(self, prefix: bytes = b"", start_after: Optional[bytes] = None,
+             limit: Optional[int] = None) -> list[bytes]:
+        """Sorted keys starting with `prefix`, strictly after `start_after` if given, at most `limit`."""
+        root = self.root_node()
+        if root is None or (limit is not None and limit <= 0):
+            return []
+        prefix_path = bytes(prefix).hex()
+        lower, inclusive = prefix_path, True
+        if start_after is not None and bytes(start_after) >= bytes(prefix):
+            lower, inclusive = bytes(start_after).hex(), False
+        out = []
+        for path, _ in self._walk(root, "", lower, inclusive):
+            if not path.startswith(prefix_path):
+                break
+            out.append(bytes.fromhex(path))
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def items(self, prefix: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
+        """(key, value) for every key starting with `prefix`, in key order."""
+        for key, value in self.iter_from(prefix):
+            if not key.startswith(prefix):
+                return
+            yield key, value
+
+    # -- updates and proofs ------------------------------------------------------------------------
+
+    def apply(self, changes: Mapping[bytes, Optional[bytes]]) -> tuple[bytes, dict[bytes, bytes]]:
+        """(new_root, new_nodes) after setting (bytes) or deleting (None) each key in `changes`.
+
+        Pure: the backend is not modified. Only the paths of changed keys are re-encoded; untouched
+        nodes keep their encoding, so values not written here keep their V0/V1 form (trie.md §4)."""
+        return apply_changes(self, changes)
+
+    def read_proof(self, keys) -> list[bytes]:
+        """The proof nodes for looking up `keys` (trie.md §6.1)."""
+        return read_proof(self.store, self.root, keys)
+
+    def with_root(self, root: bytes) -> "TrieBackend":
+        return TrieBackend(self.store, root, self.state_version, self.cache)
