@@ -1,0 +1,246 @@
+"""Gossip and request/response over any transport that can send a frame to an authenticated peer.
+
+Gossip rule: a message is identified by `blake2_256(SCALE(topic) ‖ data)`; the first copy a node
+sees is delivered to the topic's handlers and, unless a handler rejects it (returns False),
+relayed to every connected peer except the one it came from. Later copies are dropped. This is
+the flooding gossip of Substrate's `sc-network-gossip`, without the per-protocol politeness rules.
+
+Requests carry a u64 id unique per sender; the response echoes it. A request to an unknown
+protocol, or whose handler raises, is answered with an error `Response`.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import inspect
+import itertools
+import logging
+from collections import OrderedDict, defaultdict
+
+from relaychain.node.network import wire
+from relaychain.node.network.errors import (
+    MessageTooLarge,
+    Misbehaviour,
+    NetworkError,
+    NotConnected,
+    RequestFailed,
+    RequestTimeout,
+)
+from relaychain.node.network.interface import GossipHandler, Network, PeerHandler, RequestHandler
+from relaychain.primitives.hashing import blake2_256
+from relaychain.primitives.scale import encode_str
+
+log = logging.getLogger("relaychain.network")
+
+DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024  # Substrate's block-response limit is 16 MiB
+SEEN_CACHE_SIZE = 16384
+
+
+def gossip_message_id(topic: str, data: bytes) -> bytes:
+    """The de-duplication key of a gossip message."""
+    return blake2_256(encode_str(topic) + data)
+
+
+class SeenCache:
+    """A bounded set of recently seen message ids (oldest evicted first)."""
+
+    def __init__(self, capacity: int = SEEN_CACHE_SIZE):
+        self.capacity = capacity
+        self._ids: OrderedDict[bytes, None] = OrderedDict()
+
+    def insert(self, msg_id: bytes) -> bool:
+        """Remember `msg_id`; return True if it was new."""
+        if msg_id in self._ids:
+            self._ids.move_to_end(msg_id)
+            return False
+        self._ids[msg_id] = None
+        if len(self._ids) > self.capacity:
+            self._ids.popitem(last=False)
+        return True
+
+    def __contains__(self, msg_id: bytes) -> bool:
+        return msg_id in self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+async def _call(handler, *args):
+    result = handler(*args)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+class PeerToPeerNetwork(Network):
+    """Gossip, request/response and peer events; subclasses provide `_send_frame` and `peers`."""
+
+    def __init__(self, node_key, *, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+                 seen_cache_size: int = SEEN_CACHE_SIZE):
+        self.node_key = node_key
+        self.peer_id: bytes = bytes(node_key.public)
+        self.max_message_size = max_message_size
+        self.misbehaviours: list[Misbehaviour] = []
+        self._seen = SeenCache(seen_cache_size)
+        self._gossip_handlers: dict[str, list[GossipHandler]] = defaultdict(list)
+        self._request_handlers: dict[str, RequestHandler] = {}
+        self._connected_handlers: list[PeerHandler] = []
+        self._disconnected_handlers: list[PeerHandler] = []
+        self._misbehaviour_handlers: list = []
+        self._pending: dict[int, tuple[bytes, asyncio.Future]] = {}
+        self._request_ids = itertools.count(1)
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- transport hooks ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def _send_frame(self, peer_id: bytes, frame: bytes) -> bool:
+        """Queue an encoded frame to an authenticated peer; False if it is not connected."""
+
+    # -- registration ------------------------------------------------------------------------
+    def on_gossip(self, topic: str, handler: GossipHandler) -> None:
+        self._gossip_handlers[topic].append(handler)
+
+    def on_request(self, protocol: str, handler: RequestHandler) -> None:
+        self._request_handlers[protocol] = handler
+
+    def on_peer_connected(self, handler: PeerHandler) -> None:
+        self._connected_handlers.append(handler)
+
+    def on_peer_disconnected(self, handler: PeerHandler) -> None:
+        self._disconnected_handlers.append(handler)
+
+    def on_misbehaviour(self, handler) -> None:
+        """Call `handler(Misbehaviour)` for every misbehaving peer reported."""
+        self._misbehaviour_handlers.append(handler)
+
+    # -- outbound ----------------------------------------------------------------------------
+    def _encode_checked(self, frame: wire.Frame) -> bytes:
+        raw = wire.encode_frame(frame)
+        if len(raw) > self.max_message_size:
+            raise MessageTooLarge(f"{type(frame).__name__} frame of {len(raw)} bytes exceeds the "
+                                  f"{self.max_message_size}-byte limit")
+        return raw
+
+    def gossip(self, topic: str, data: bytes) -> None:
+        raw = self._encode_checked(wire.Gossip(topic, bytes(data)))
+        self._seen.insert(gossip_message_id(topic, data))
+        for peer in self.peers():
+            self._send_frame(peer, raw)
+
+    async def request(self, peer_id: bytes, protocol: str, data: bytes, timeout: float = 5.0) -> bytes:
+        if peer_id not in self.peers():
+            raise NotConnected(f"peer {peer_id.hex()[:16]}… is not connected")
+        rid = next(self._request_ids)
+        raw = self._encode_checked(wire.Request(rid, protocol, bytes(data)))
+        fut = asyncio.get_running_loop().create_future()
+        self._pending[rid] = (peer_id, fut)
+        try:
+            if not self._send_frame(peer_id, raw):
+                raise NotConnected(f"peer {peer_id.hex()[:16]}… disconnected")
+            return await asyncio.wait_for(fut, timeout)
+        except asyncio.TimeoutError:
+            raise RequestTimeout(f"{protocol} request to {peer_id.hex()[:16]}… timed out after {timeout}s") from None
+        finally:
+            self._pending.pop(rid, None)
+
+    # -- inbound -----------------------------------------------------------------------------
+    async def _handle_frame(self, peer_id: bytes, frame: wire.Frame) -> None:
+        """Process one decoded post-handshake frame from an authenticated peer."""
+        if isinstance(frame, wire.Gossip):
+            await self._handle_gossip(peer_id, frame)
+        elif isinstance(frame, wire.Request):
+            self._spawn(self._serve_request(peer_id, frame))
+        elif isinstance(frame, wire.Response):
+            pending = self._pending.get(frame.id)
+            if pending is None or pending[0] != peer_id or pending[1].done():
+                return  # late (timed out) or unsolicited response: ignore
+            if frame.ok:
+                pending[1].set_result(frame.data)
+            else:
+                pending[1].set_exception(RequestFailed(frame.data.decode("utf-8", "replace")))
+        elif isinstance(frame, wire.Ping):
+            self._send_frame(peer_id, wire.encode_frame(wire.Pong(frame.nonce)))
+        elif isinstance(frame, wire.Pong):
+            pass
+        else:
+            self._report(peer_id, f"unexpected {type(frame).__name__} frame after handshake")
+
+    async def _handle_gossip(self, peer_id: bytes, frame: wire.Gossip) -> None:
+        if not self._seen.insert(gossip_message_id(frame.topic, frame.data)):
+            return
+        relay = True
+        for handler in list(self._gossip_handlers.get(frame.topic, ())):
+            try:
+                if await _call(handler, peer_id, frame.data) is False:
+                    relay = False
+            except Exception:  # a buggy handler must not kill the receive loop
+                log.exception("gossip handler for %r failed", frame.topic)
+        if relay:
+            raw = wire.encode_frame(frame)
+            for peer in self.peers():
+                if peer != peer_id:
+                    self._send_frame(peer, raw)
+
+    async def _serve_request(self, peer_id: bytes, req: wire.Request) -> None:
+        handler = self._request_handlers.get(req.protocol)
+        if handler is None:
+            resp = wire.Response(req.id, False, f"unknown protocol {req.protocol!r}".encode())
+        else:
+            try:
+                out = await handler(peer_id, req.data)
+                resp = wire.Response(req.id, True, bytes(out))
+            except Exception as e:  # the error travels back to the requester as RequestFailed
+                resp = wire.Response(req.id, False, f"{type(e).__name__}: {e}".encode()[:1024])
+        raw = wire.encode_frame(resp)
+        if len(raw) > self.max_message_size:
+            raw = wire.encode_frame(wire.Response(req.id, False, b"response exceeds max_message_size"))
+        self._send_frame(peer_id, raw)
+
+    # -- events ------------------------------------------------------------------------------
+    def _notify_connected(self, peer_id: bytes) -> None:
+        for h in list(self._connected_handlers):
+            self._spawn(_call(h, peer_id))
+
+    def _notify_disconnected(self, peer_id: bytes) -> None:
+        for rid, (peer, fut) in list(self._pending.items()):
+            if peer == peer_id and not fut.done():
+                fut.set_exception(NotConnected(f"peer {peer_id.hex()[:16]}… disconnected"))
+        for h in list(self._disconnected_handlers):
+            self._spawn(_call(h, peer_id))
+
+    def _report(self, peer_id: bytes | None, reason: str) -> None:
+        m = Misbehaviour(peer_id, reason)
+        self.misbehaviours.append(m)
+        log.warning("peer %s misbehaved: %s", peer_id.hex()[:16] if peer_id else "<unauthenticated>", reason)
+        for h in list(self._misbehaviour_handlers):
+            try:
+                h(m)
+            except Exception:
+                log.exception("misbehaviour handler failed")
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("network task failed", exc_info=task.exception())
+
+    async def _cancel_tasks(self) -> None:
+        for t in list(self._tasks):
+            t.cancel()
+        for t in list(self._tasks):
+            try:
+                await t
+            except (asyncio.CancelledError, Exception):
+                pass
+        for rid, (_peer, fut) in list(self._pending.items()):
+            if not fut.done():
+                fut.set_exception(NotConnected("network stopped"))
+
+
+__all__ = ["PeerToPeerNetwork", "SeenCache", "gossip_message_id", "DEFAULT_MAX_MESSAGE_SIZE", "NetworkError"]
