@@ -1,0 +1,50 @@
+"""`system_*` and `account_nextIndex`: node identity, chain properties, health, nonces (rpc.md §3)."""
+
+from __future__ import annotations
+
+from . import params as P
+from .registry import MethodRegistry
+
+
+def register(rpc: MethodRegistry) -> None:
+    @rpc.method("system_name")
+    async def name(ctx, p):
+        return ctx.backend.node_name
+
+    @rpc.method("system_version")
+    async def version(ctx, p):
+        return ctx.backend.node_version
+
+    @rpc.method("system_chain")
+    async def chain(ctx, p):
+        """Must not be the name of a py-substrate-interface preset (rpc.md §12)."""
+        return ctx.backend.chain_name
+
+    @rpc.method("system_chainType")
+    async def chain_type(ctx, p):
+        return ctx.backend.chain_type
+
+    @rpc.method("system_properties")
+    async def properties(ctx, p):
+        return dict(ctx.backend.properties)
+
+    @rpc.method("system_health")
+    async def health(ctx, p):
+        """`shouldHavePeers` only for live chains, as Substrate (a dev node is alone on purpose)."""
+        backend = ctx.backend
+        return {
+            "peers": int(backend.peer_count()),
+            "isSyncing": bool(backend.is_syncing()),
+            "shouldHavePeers": backend.chain_type == "Live",
+        }
+
+    @rpc.method("system_syncState")
+    async def sync_state(ctx, p):
+        best = ctx.backend.header(ctx.backend.best_hash())
+        number = 0 if best is None else best.number
+        return {"startingBlock": 0, "currentBlock": number, "highestBlock": number}
+
+    @rpc.method("system_accountNextIndex", "account_nextIndex", params=("accountId",))
+    async def account_next_index(ctx, p):
+        """Next nonce: the account's state nonce plus its transactions ready in the pool."""
+        return int(ctx.backend.account_next_index(p.required(0, P.account_id)))
