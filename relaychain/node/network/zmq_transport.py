@@ -62,6 +62,9 @@ class _Link:
     ready: bool = False
     last_seen: float = field(default_factory=time.monotonic)
 
+    def __post_init__(self):
+        self.sender = zmq.Socket.shadow(self.socket.underlying)  # non-blocking sends without futures
+
 
 class ZmqNetwork(PeerToPeerNetwork):
     """A `Network` over TCP with ZeroMQ ROUTER/DEALER sockets and node-key authentication."""
@@ -83,6 +86,7 @@ class ZmqNetwork(PeerToPeerNetwork):
         self.listen_address: str | None = None
         self._ctx: zmq.asyncio.Context | None = None
         self._router: zmq.asyncio.Socket | None = None
+        self._router_sender: zmq.Socket | None = None  # a sync shadow of the ROUTER for NOBLOCK sends
         self._inbound: dict[bytes, _Inbound] = {}
         self._links: dict[str, _Link] = {}
         self._routes: dict[bytes, _Inbound | _Link] = {}
@@ -115,6 +119,7 @@ class ZmqNetwork(PeerToPeerNetwork):
         self._ctx = zmq.asyncio.Context()
         self._router = self._socket(zmq.ROUTER)
         self._router.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        self._router_sender = zmq.Socket.shadow(self._router.underlying)
         port = "*" if self._listen.port == 0 else str(self._listen.port)
         try:
             self._router.bind(f"tcp://{self._listen.host}:{port}")
@@ -141,6 +146,7 @@ class ZmqNetwork(PeerToPeerNetwork):
         if self._ctx is not None:
             self._ctx.destroy(linger=0)
             self._ctx = None
+            self._router = self._router_sender = None
 
     def add_peer(self, address: str | PeerAddress) -> None:
         """Dial a peer (and keep re-dialing it while the network runs)."""
@@ -162,21 +168,21 @@ class ZmqNetwork(PeerToPeerNetwork):
     def _send_on(self, route: _Inbound | _Link, frame: bytes) -> bool:
         try:
             if isinstance(route, _Inbound):
-                if self._router is None:
+                if self._router_sender is None:
                     return False
-                zmq.Socket.send_multipart(self._router, [route.routing_id, frame], zmq.NOBLOCK)
+                self._router_sender.send_multipart([route.routing_id, frame], zmq.NOBLOCK)
             else:
-                zmq.Socket.send(route.socket, frame, zmq.NOBLOCK)
+                route.sender.send(frame, zmq.NOBLOCK)
             return True
         except zmq.ZMQError as e:  # unroutable, or the peer's queue is full: drop like a lossy link
             log.debug("send failed: %s", e)
             return False
 
     def _reject_routing_id(self, routing_id: bytes, reason: str) -> None:
-        if self._router is not None:
+        if self._router_sender is not None:
             try:
-                zmq.Socket.send_multipart(self._router, [routing_id, wire.encode_frame(wire.Reject(reason[:256]))],
-                                          zmq.NOBLOCK)
+                self._router_sender.send_multipart([routing_id, wire.encode_frame(wire.Reject(reason[:256]))],
+                                                   zmq.NOBLOCK)
             except zmq.ZMQError:
                 pass
 
