@@ -1,0 +1,464 @@
+"""The client: block import, fork choice, state at a block, finality, notifications.
+
+Import rules (polkadot-sdk `sc-consensus-babe` verifier + `sc-client` import, simplified):
+1. The block decodes; its parent is known; its number is the parent's + 1; it is above the finalized block and
+   descends from it (finalized blocks are never reverted).
+2. Its last digest item is the BABE seal; exactly one BABE pre-runtime digest claims a slot later than the
+   parent's; the claim is valid against the parent state's epoch (`babe_claims.check_claim`), and the seal is
+   the claimed authority's sr25519 signature over the hash of the header without the seal.
+3. Re-executing the unsealed block with the runtime over the parent's state gives the header's state root.
+4. Header, body and the new trie nodes are written in one atomic database transaction — a bad block changes
+   nothing.
+Fork choice: the longest chain wins; on equal length the lower hash wins (every node converges on the same head).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from relaychain.node.consensus import babe_claims
+from relaychain.node.consensus.babe_claims import BABE_ENGINE_ID, ClaimError
+from relaychain.node.consensus.epochs import epoch_view
+from relaychain.primitives import types
+from relaychain.primitives.crypto import verify_sr25519
+from relaychain.primitives.scale import ScaleDecodeError, encode_compact
+
+log = logging.getLogger("relaychain.client")
+
+
+class BlockImportError(Exception):
+    """A block that cannot be imported; the database is unchanged. Subclasses name the rule broken."""
+
+
+class BadBlockEncoding(BlockImportError):
+    pass
+
+
+class UnknownParent(BlockImportError):
+    def __init__(self, parent_hash: bytes, msg: str = ""):
+        super().__init__(msg or f"unknown parent 0x{parent_hash.hex()}")
+        self.parent_hash = parent_hash
+
+
+class InvalidHeader(BlockImportError):
+    pass
+
+
+class NotDescendantOfFinalized(BlockImportError):
+    pass
+
+
+class BadPreDigest(BlockImportError):
+    pass
+
+
+class UnknownAuthority(BlockImportError):
+    pass
+
+
+class BadSeal(BlockImportError):
+    pass
+
+
+class BadStateRoot(BlockImportError):
+    pass
+
+
+class InvalidBlockBody(BlockImportError):
+    pass
+
+
+class FinalityError(Exception):
+    """A finalization request that would revert or skip the chain (unknown block, not a descendant)."""
+
+
+@dataclass(frozen=True)
+class ImportedBlock:
+    hash: bytes
+    number: int
+    header: "types.Header"
+    is_new_best: bool
+    already_known: bool = False
+    retracted: tuple = ()  # hashes that left the best chain (reorg)
+    enacted: tuple = ()  # hashes that joined the best chain, oldest first
+
+
+def seal_of(header) -> tuple[object, bytes]:
+    """Split a header into (header without its seal, BABE seal signature); raise BadSeal if it has none."""
+    logs = tuple(header.digest.logs)
+    if not logs or not isinstance(logs[-1], types.Seal) or bytes(logs[-1].engine) != BABE_ENGINE_ID:
+        raise BadSeal("the last digest item is not a BABE seal")
+    pre = types.Header(header.parent_hash, header.number, header.state_root, header.extrinsics_root,
+                       types.Digest(logs[:-1]))
+    return pre, bytes(logs[-1].data)
+
+
+def babe_pre_digest(header) -> babe_claims.PreDigest:
+    """The single BABE pre-runtime digest of a header (BadPreDigest if missing, repeated or malformed)."""
+    found = [d for d in header.digest.logs if isinstance(d, types.PreRuntime) and bytes(d.engine) == BABE_ENGINE_ID]
+    if len(found) != 1:
+        raise BadPreDigest(f"expected exactly one BABE pre-runtime digest, found {len(found)}")
+    try:
+        return babe_claims.decode_pre_digest(bytes(found[0].data))
+    except ScaleDecodeError as exc:
+        raise BadPreDigest(f"malformed BABE pre-digest: {exc}") from None
+
+
+def block_slot(header) -> Optional[int]:
+    """The BABE slot of a header, or None for genesis."""
+    if header.number == 0:
+        return None
+    return babe_pre_digest(header).slot
+
+
+def encode_body(extrinsics) -> bytes:
+    return encode_compact(len(extrinsics)) + b"".join(bytes(x) for x in extrinsics)
+
+
+class Client:
+    """Imports blocks into a `Database` (contract C3) and answers chain queries."""
+
+    def __init__(self, db, *, genesis_storage: Optional[dict] = None, state_version: int = 1,
+                 clock_ms: Optional[Callable[[], int]] = None, slot_duration_ms: Optional[int] = None,
+                 check_claims: bool = True, metrics=None):
+        from relaychain.trie import TrieBackend  # noqa: F401  (fail early if the trie backend is missing)
+
+        self.db = db
+        self.state_version = state_version
+        self.clock_ms = clock_ms
+        self.slot_duration_ms = slot_duration_ms
+        self.check_claims = check_claims
+        self.metrics = metrics
+        self._headers: "OrderedDict[bytes, object]" = OrderedDict()
+        self.import_listeners: list[Callable[[ImportedBlock], None]] = []
+        self.finality_listeners: list[Callable[[object, bytes, list], None]] = []
+        if db.best() is None:
+            if genesis_storage is None:
+                raise ValueError("an empty database needs the genesis storage")
+            self._init_genesis(genesis_storage)
+        self.genesis_hash = db.hash_by_number(0)
+        best = db.best()
+        self.leaves: set[bytes] = {best}
+
+    # ---- genesis ---------------------------------------------------------------------------------
+    def _init_genesis(self, storage: dict) -> None:
+        from relaychain.trie import build_trie, ordered_trie_root
+
+        root, nodes = build_trie(storage, self.state_version)
+        header = types.Header(bytes(32), 0, root, ordered_trie_root([], self.state_version), types.Digest(()))
+        h = header.hash()
+        self.db.import_block(h, 0, header.encode(), encode_body(()), nodes, set_best=True)
+        self.db.finalize(h, None)
+        log.info("🔨 Initializing Genesis block/state (state: 0x%s…%s, header-hash: 0x%s…%s)",
+                 root.hex()[:4], root.hex()[-4:], h.hex()[:4], h.hex()[-4:])
+
+    # ---- queries ---------------------------------------------------------------------------------
+    def header(self, block_hash: bytes):
+        h = self._headers.get(block_hash)
+        if h is not None:
+            self._headers.move_to_end(block_hash)
+            return h
+        raw = self.db.header(block_hash)
+        if raw is None:
+            return None
+        h = types.Header.decode(raw)
+        self._headers[block_hash] = h
+        if len(self._headers) > 4096:
+            self._headers.popitem(last=False)
+        return h
+
+    def block(self, block_hash: bytes):
+        header = self.header(block_hash)
+        body = self.db.body(block_hash)
+        if header is None or body is None:
+            return None
+        return types.Block(header, split_body(body))
+
+    def number(self, block_hash: bytes) -> Optional[int]:
+        h = self.header(block_hash)
+        return None if h is None else h.number
+
+    def best_hash(self) -> bytes:
+        return self.db.best()
+
+    def best_number(self) -> int:
+        return self.header(self.best_hash()).number
+
+    def finalized_hash(self) -> bytes:
+        return self.db.finalized()
+
+    def finalized_number(self) -> int:
+        return self.header(self.finalized_hash()).number
+
+    def hash_by_number(self, n: int) -> Optional[bytes]:
+        return self.db.hash_by_number(n)
+
+    def state_at(self, block_hash: bytes):
+        """The `TrieBackend` of the state after `block_hash` (raises KeyError for an unknown block)."""
+        from relaychain.trie import TrieBackend
+
+        header = self.header(block_hash)
+        if header is None:
+            raise KeyError(f"unknown block 0x{block_hash.hex()}")
+        return TrieBackend(self.db.node_store, header.state_root, self.state_version)
+
+    def ancestor_at(self, block_hash: bytes, number: int) -> Optional[bytes]:
+        """The ancestor of `block_hash` at height `number` (itself if equal), None if unknown/higher."""
+        header = self.header(block_hash)
+        while header is not None and header.number > number:
+            block_hash = header.parent_hash
+            header = self.header(block_hash)
+        if header is None or header.number != number:
+            return None
+        return block_hash
+
+    def is_descendant(self, ancestor: bytes, block_hash: bytes) -> bool:
+        """True if `block_hash` is `ancestor` or one of its descendants."""
+        n = self.number(ancestor)
+        return n is not None and self.ancestor_at(block_hash, n) == ancestor
+
+    def route(self, from_hash: bytes, to_hash: bytes) -> tuple[list[bytes], list[bytes]]:
+        """Tree route: (retracted from `from_hash` down to the common ancestor, enacted up to `to_hash` oldest first)."""
+        a, b = from_hash, to_hash
+        ha, hb = self.header(a), self.header(b)
+        retracted, enacted = [], []
+        while ha.number > hb.number:
+            retracted.append(a)
+            a = ha.parent_hash
+            ha = self.header(a)
+        while hb.number > ha.number:
+            enacted.append(b)
+            b = hb.parent_hash
+            hb = self.header(b)
+        while a != b:
+            retracted.append(a)
+            enacted.append(b)
+            a, b = ha.parent_hash, hb.parent_hash
+            ha, hb = self.header(a), self.header(b)
+        return retracted, list(reversed(enacted))
+
+    # ---- import ----------------------------------------------------------------------------------
+    def import_block(self, block_bytes_or_block, *, origin: str = "network") -> ImportedBlock:
+        """Verify, execute and store a sealed block; raise a BlockImportError (database unchanged) if it is bad."""
+        started = time.perf_counter()
+        try:
+            result = self._import(block_bytes_or_block, origin)
+        except BlockImportError:
+            if self.metrics is not None:
+                self.metrics.import_errors.labels("error").inc()
+            raise
+        if self.metrics is not None and not result.already_known:
+            self.metrics.import_time.observe(time.perf_counter() - started)
+            self.metrics.import_errors.labels("success").inc()
+        return result
+
+    def _import(self, block, origin: str) -> ImportedBlock:
+        if isinstance(block, (bytes, bytearray, memoryview)):
+            try:
+                block = types.Block.decode(bytes(block))
+            except (ScaleDecodeError, ValueError) as exc:
+                raise BadBlockEncoding(f"block does not decode: {exc}") from None
+        header = block.header
+        h = header.hash()
+        if self.db.header(h) is not None:
+            return ImportedBlock(h, header.number, header, False, already_known=True)
+        parent = self.header(header.parent_hash)
+        if parent is None:
+            raise UnknownParent(header.parent_hash)
+        if header.number != parent.number + 1:
+            raise InvalidHeader(f"block number {header.number} is not parent's {parent.number} + 1")
+        fin_hash, fin_number = self.finalized_hash(), self.finalized_number()
+        if header.number <= fin_number or self.ancestor_at(header.parent_hash, fin_number) != fin_hash:
+            raise NotDescendantOfFinalized(f"block #{header.number} does not descend from finalized #{fin_number}")
+
+        pre_header, signature = seal_of(header)
+        pre = babe_pre_digest(header)
+        parent_slot = block_slot(parent)
+        if parent_slot is not None and pre.slot <= parent_slot:
+            raise BadPreDigest(f"slot {pre.slot} is not after the parent's slot {parent_slot}")
+        if self.clock_ms is not None and self.slot_duration_ms:
+            now_slot = self.clock_ms() // self.slot_duration_ms
+            if pre.slot > now_slot + 1:
+                raise BadPreDigest(f"slot {pre.slot} is in the future (now {now_slot})")
+        parent_state = self.state_at(header.parent_hash)
+        author = self._check_claim(parent_state, pre)
+        if not verify_sr25519(signature, pre_header.hash(), author):
+            raise BadSeal(f"seal of block #{header.number} is not a valid signature by authority "
+                          f"{pre.authority_index}")
+
+        nodes = self._execute(parent_state, types.Block(pre_header, tuple(block.extrinsics)), header.state_root)
+        return self._store(h, header, tuple(block.extrinsics), nodes)
+
+    def import_authored(self, block, nodes: dict) -> ImportedBlock:
+        """Store a block this node built and sealed itself (its state already computed by the builder)."""
+        header = block.header
+        h = header.hash()
+        if self.db.header(h) is not None:
+            return ImportedBlock(h, header.number, header, False, already_known=True)
+        parent = self.header(header.parent_hash)
+        if parent is None:
+            raise UnknownParent(header.parent_hash)
+        fin_hash, fin_number = self.finalized_hash(), self.finalized_number()
+        if header.number <= fin_number or self.ancestor_at(header.parent_hash, fin_number) != fin_hash:
+            raise NotDescendantOfFinalized(f"block #{header.number} does not descend from finalized #{fin_number}")
+        return self._store(h, header, tuple(block.extrinsics), nodes)
+
+    def _check_claim(self, parent_state, pre) -> bytes:
+        view = epoch_view(parent_state)
+        if not self.check_claims:
+            if pre.authority_index >= len(view.authorities):
+                raise UnknownAuthority(f"authority index {pre.authority_index} out of range")
+            return view.authorities[pre.authority_index][0]
+        from relaychain.primitives.vrf import vrf_verify
+
+        if pre.authority_index >= len(view.authorities):
+            raise UnknownAuthority(f"authority index {pre.authority_index} out of range: "
+                                   f"{len(view.authorities)} authorities")
+        try:
+            return babe_claims.check_claim(view, pre, vrf_verify)
+        except ClaimError as exc:
+            raise BadPreDigest(str(exc)) from None
+
+    def _execute(self, parent_state, unsealed_block, expected_root: bytes) -> dict:
+        """Re-execute `unsealed_block` over `parent_state`; return the trie nodes to persist."""
+        from relaychain.runtime.executive import execute_block
+
+        last: dict = {}
+
+        def storage_root(changes):
+            root, nodes = parent_state.apply(changes)
+            last["changes"], last["root"], last["nodes"] = dict(changes), root, nodes
+            return root
+
+        try:
+            changes = execute_block(parent_state, unsealed_block, storage_root=storage_root)
+        except Exception as exc:
+            if "state root" in str(exc).lower() or "storage root" in str(exc).lower():
+                raise BadStateRoot(str(exc)) from None
+            raise InvalidBlockBody(f"{type(exc).__name__}: {exc}") from None
+        if last.get("changes") == changes:
+            root, nodes = last["root"], last["nodes"]
+        else:
+            root, nodes = parent_state.apply(changes)
+        if root != expected_root:
+            raise BadStateRoot(f"state root mismatch: header 0x{expected_root.hex()}, computed 0x{root.hex()}")
+        return nodes
+
+    def _store(self, h: bytes, header, extrinsics: tuple, nodes: dict) -> ImportedBlock:
+        best = self.best_hash()
+        best_header = self.header(best)
+        is_best = (header.number, _neg(h)) > (best_header.number, _neg(best))
+        self.db.import_block(h, header.number, header.encode(), encode_body(extrinsics), nodes, set_best=is_best)
+        self._headers[h] = header
+        self.leaves.discard(header.parent_hash)
+        self.leaves.add(h)
+        retracted, enacted = self.route(best, h) if is_best else ([], [])
+        imported = ImportedBlock(h, header.number, header, is_best, retracted=tuple(retracted), enacted=tuple(enacted))
+        self._notify_import(imported)
+        return imported
+
+    def _notify_import(self, imported: ImportedBlock) -> None:
+        if self.metrics is not None:
+            self.metrics.block_height.labels("best").set(self.best_number())
+            self.metrics.leaves.set(len(self.leaves))
+        for cb in list(self.import_listeners):
+            try:
+                cb(imported)
+            except Exception:
+                log.exception("import listener failed")
+
+    # ---- finality --------------------------------------------------------------------------------
+    def finalize(self, block_hash: bytes, justification: Optional[bytes] = None) -> list[bytes]:
+        """Finalize `block_hash` (and its ancestors); return the newly finalized hashes, oldest first.
+
+        Raises FinalityError if the block is unknown or does not descend from the current finalized block.
+        If it is not on the best chain, the best becomes the best leaf descending from it.
+        """
+        header = self.header(block_hash)
+        if header is None:
+            raise FinalityError(f"cannot finalize unknown block 0x{block_hash.hex()}")
+        old = self.finalized_hash()
+        if block_hash == old:
+            return []
+        if not self.is_descendant(old, block_hash):
+            raise FinalityError(f"block #{header.number} 0x{block_hash.hex()} does not descend from the "
+                                f"finalized block")
+        best = self.best_hash()
+        if not self.is_descendant(block_hash, best):
+            new_best = self._best_leaf_under(block_hash)
+            self.db.set_best(new_best)
+        self.db.finalize(block_hash, justification)
+        _, newly = self.route(old, block_hash)
+        self.leaves = {leaf for leaf in self.leaves if self.is_descendant(block_hash, leaf)} or {self.best_hash()}
+        if self.metrics is not None:
+            self.metrics.block_height.labels("finalized").set(header.number)
+            self.metrics.block_height.labels("best").set(self.best_number())
+            self.metrics.leaves.set(len(self.leaves))
+        for cb in list(self.finality_listeners):
+            try:
+                cb(header, block_hash, newly)
+            except Exception:
+                log.exception("finality listener failed")
+        return newly
+
+    def _best_leaf_under(self, block_hash: bytes) -> bytes:
+        candidates = [leaf for leaf in self.leaves if self.is_descendant(block_hash, leaf)] or [block_hash]
+        return max(candidates, key=lambda leaf: (self.number(leaf), _neg(leaf)))
+
+    def justifications(self, block_hash: bytes) -> Optional[list[tuple[bytes, bytes]]]:
+        j = self.db.justification(block_hash)
+        return None if j is None else [(b"FRNK", j)]
+
+
+def _neg(h: bytes) -> int:
+    """Sort key making lower hashes win ties in fork choice."""
+    return -int.from_bytes(h, "big")
+
+
+def split_body(body: bytes) -> tuple[bytes, ...]:
+    """Split a stored body (Compact(count) ‖ extrinsics, each with its own length prefix) into extrinsics."""
+    from relaychain.primitives.scale import decode_compact
+
+    count, pos = decode_compact(body, 0)
+    out = []
+    for _ in range(count):
+        length, start = decode_compact(body, pos)
+        out.append(body[pos:start + length])
+        pos = start + length
+    if pos != len(body):
+        raise ScaleDecodeError("trailing bytes after block body")
+    return tuple(out)
+
+
+class ClientChainView:
+    """The `ChainView` GRANDPA sees (contract C5), backed by a Client."""
+
+    def __init__(self, client: Client, can_finalize: Optional[Callable[[bytes], bool]] = None):
+        self.client = client
+        self._can_finalize = can_finalize
+
+    def best(self) -> tuple[bytes, int]:
+        h = self.client.best_hash()
+        return h, self.client.number(h)
+
+    def finalized(self) -> tuple[bytes, int]:
+        h = self.client.finalized_hash()
+        return h, self.client.number(h)
+
+    def header(self, block_hash: bytes):
+        return self.client.header(block_hash)
+
+    def is_descendant(self, ancestor_hash: bytes, block_hash: bytes) -> bool:
+        return self.client.is_descendant(ancestor_hash, block_hash)
+
+    def can_finalize(self, block_hash: bytes) -> bool:
+        return True if self._can_finalize is None else bool(self._can_finalize(block_hash))
+
+    async def finalize(self, block_hash: bytes, number: int, justification: Optional[bytes]) -> None:
+        if self.client.number(block_hash) != number:
+            raise FinalityError(f"block 0x{block_hash.hex()} is not #{number}")
+        self.client.finalize(block_hash, justification)

@@ -1,0 +1,193 @@
+"""`relaychain run`: start a validator node, or a whole 4-validator network with `--dev`.
+
+  relaychain run --dev [--block-time 1000] [--sealing instant|manual|<ms>] [--base-path DIR]
+  relaychain run --validator --alice --base-path DIR --port 30333 --bootnodes /ip4/127.0.0.1/tcp/30334/p2p/<id> …
+
+Ctrl-C / SIGTERM stop the node cleanly; restarting with the same --base-path resumes the stored chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+from relaychain.node.consensus.slots import SystemClock
+
+DEV_VALIDATORS = ("alice", "bob", "charlie", "dave")
+DEV_NAMES = ("alice", "bob", "charlie", "dave", "eve", "ferdie")
+
+log = logging.getLogger("relaychain")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dev", action="store_true",
+                        help="run a development network: Alice, Bob, Charlie and Dave validating in one process")
+    parser.add_argument("--validator", action="store_true", help="author blocks and vote in GRANDPA")
+    for name in DEV_NAMES:
+        parser.add_argument(f"--{name}", dest="key_name", action="store_const", const=name,
+                            help=f"use the //{name.capitalize()} development session keys")
+    parser.add_argument("--name", help="human-readable node name (default: the key name)")
+    parser.add_argument("--base-path", type=Path, help="database directory (default: a temporary one for --dev)")
+    parser.add_argument("--port", type=int, default=30333, help="p2p TCP port (default 30333)")
+    parser.add_argument("--listen-addr", default="127.0.0.1", help="p2p listen IPv4 address (default 127.0.0.1)")
+    parser.add_argument("--bootnodes", nargs="*", default=[], metavar="ADDR",
+                        help="peers to dial: /ip4/<ip>/tcp/<port>/p2p/<node key hex or ss58>")
+    parser.add_argument("--node-key", help="ed25519 node key seed, 32 bytes hex (default: stored in base path)")
+    parser.add_argument("--rpc-port", type=int, default=9944, help="JSON-RPC port (default 9944)")
+    parser.add_argument("--rpc-external", action="store_true", help="listen for RPC on all interfaces")
+    parser.add_argument("--no-rpc", action="store_true", help="do not start the JSON-RPC server")
+    parser.add_argument("--prometheus-port", type=int, help="serve Prometheus metrics on this port")
+    parser.add_argument("--block-time", type=int, metavar="MS",
+                        help="slot duration in milliseconds (default 6000; 1000 with --dev)")
+    parser.add_argument("--sealing", default="slots",
+                        help="dev only: 'instant' (a block per transaction), 'manual' (dev_newBlock), "
+                             "or an interval in ms; default: BABE slots")
+    parser.add_argument("-l", "--log", default="info", help="log level (error, warn, info, debug)")
+
+
+def setup_logging(level: str) -> None:
+    level = {"warn": "WARNING"}.get(level.lower(), level.upper())
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), stream=sys.stderr,
+                        format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S", force=True)
+
+
+def load_node_key(base_path: Path, hex_seed: Optional[str]):
+    """The node's ed25519 network key: --node-key, else <base>/network/secret_ed25519 (created if absent)."""
+    from relaychain.primitives.crypto import Ed25519Keypair
+
+    if hex_seed:
+        seed = bytes.fromhex(hex_seed.removeprefix("0x"))
+        if len(seed) != 32:
+            raise SystemExit("--node-key must be 32 bytes of hex")
+        return Ed25519Keypair.from_seed(seed)
+    path = base_path / "network" / "secret_ed25519"
+    if path.exists():
+        return Ed25519Keypair.from_seed(bytes.fromhex(path.read_text().strip()))
+    key = Ed25519Keypair.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(key.seed.hex())
+    os.chmod(path, 0o600)
+    return key
+
+
+def _validate_args(args) -> Optional[str]:
+    if args.sealing != "slots" and not args.dev:
+        return "--sealing is only available with --dev"
+    if args.sealing not in ("slots", "instant", "manual") and not args.sealing.isdigit():
+        return f"--sealing must be instant, manual or a number of milliseconds, not {args.sealing!r}"
+    if args.block_time is not None and args.block_time <= 0:
+        return "--block-time must be a positive number of milliseconds"
+    if not args.dev and args.validator and not args.key_name:
+        return "--validator needs session keys: pass one of " + ", ".join(f"--{n}" for n in DEV_NAMES)
+    if not args.dev and args.base_path is None:
+        return "--base-path is required (except with --dev)"
+    return None
+
+
+async def _start_rpc(node, args):
+    if args.no_rpc:
+        return None
+    try:
+        from relaychain.rpc import server as rpc_server
+    except ImportError:
+        log.warning("JSON-RPC server not available (relaychain.rpc.server missing)")
+        return None
+    host = "0.0.0.0" if args.rpc_external else "127.0.0.1"
+    srv = rpc_server.start_rpc_server(node, host, args.rpc_port)
+    if asyncio.iscoroutine(srv):
+        srv = await srv
+    log.info("Running JSON-RPC server: addr=%s:%d", host, args.rpc_port)
+    return srv
+
+
+async def _stop_rpc(srv) -> None:
+    if srv is None:
+        return
+    for name in ("stop", "close", "cleanup"):
+        fn = getattr(srv, name, None)
+        if fn is not None:
+            res = fn()
+            if asyncio.iscoroutine(res):
+                await res
+            return
+
+
+def build_nodes(args, base_path: Path):
+    """The nodes this invocation runs (one, or four on an in-process hub for --dev)."""
+    from relaychain.node.service import Node, NodeConfig
+
+    clock = SystemClock()
+    if args.dev:
+        from relaychain.node.network import InProcessHub
+
+        block_time = args.block_time or 1000
+        hub = InProcessHub()
+        names = DEV_VALIDATORS if args.sealing == "slots" else ("alice",)
+        nodes = []
+        for name in names:
+            cfg = NodeConfig(name=name, base_path=base_path / name, validator=name, slot_duration_ms=block_time,
+                             is_dev=True, sealing=args.sealing, clock=clock,
+                             prometheus_port=args.prometheus_port if name == "alice" else None)
+            nodes.append(Node(cfg, hub.join(load_node_key(base_path / name, None))))
+        return nodes
+    from relaychain.node.network import ZmqNetwork
+
+    node_key = load_node_key(base_path, args.node_key)
+    log.info("🏷  Local node identity is: %s", node_key.public.hex())
+    network = ZmqNetwork(node_key, listen=f"tcp://{args.listen_addr}:{args.port}", bootnodes=list(args.bootnodes))
+    cfg = NodeConfig(name=args.name or args.key_name or "relaychain-node", base_path=base_path,
+                     validator=args.key_name if args.validator else None,
+                     slot_duration_ms=args.block_time or 6000, clock=clock, prometheus_port=args.prometheus_port)
+    return [Node(cfg, network)]
+
+
+async def run(args) -> int:
+    temp_dir = None
+    base_path = args.base_path
+    if base_path is None:
+        temp_dir = tempfile.mkdtemp(prefix="relaychain-dev-")
+        base_path = Path(temp_dir)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    nodes = build_nodes(args, Path(base_path))
+    rpc = None
+    try:
+        for node in nodes:
+            await node.start()
+        rpc = await _start_rpc(nodes[0], args)
+        await stop.wait()
+        log.info("Shutting down…")
+    finally:
+        await _stop_rpc(rpc)
+        for node in nodes:
+            await node.stop()
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+    return 0
+
+
+def main(args) -> int:
+    setup_logging(args.log)
+    error = _validate_args(args)
+    if error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.dev and not args.key_name:
+        args.key_name = "alice"
+    try:
+        return asyncio.run(run(args))
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,1 @@
+"""Consensus: BABE-style slot authoring (`babe`, `babe_claims`, `slots`) and GRANDPA-style finality (`grandpa`)."""

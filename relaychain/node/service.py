@@ -1,0 +1,355 @@
+"""The one place that wires a node together: database, client, pool, authoring, network, GRANDPA, metrics.
+
+`Node` also serves the RPC layer (contract C6, `relaychain.rpc.backend.ChainBackend`): every member below the
+"ChainBackend" line is called by the JSON-RPC server on the node's asyncio loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from relaychain.node.client import Client, ClientChainView, ImportedBlock
+from relaychain.node.consensus.babe import AuthorityKeys, BabeAuthor, ProposerLimits
+from relaychain.node.consensus.slots import Clock, SlotInfo, SystemClock, slot_at
+from relaychain.node.metrics import MetricsServer, NodeMetrics
+from relaychain.node.sync import BlockSync
+from relaychain.node.txpool import PoolLimits, TransactionPool
+
+log = logging.getLogger("relaychain.service")
+
+NODE_VERSION = "0.1.0"
+TRANSACTIONS_TOPIC = "transactions"
+
+
+def short_hash(h: bytes) -> str:
+    """Substrate's informant form: 0x1234…abcd."""
+    x = h.hex()
+    return f"0x{x[:4]}…{x[-4:]}"
+
+
+@dataclass
+class NodeConfig:
+    """What a node needs to start (filled by `command.py` from the CLI, or by tests)."""
+
+    name: str
+    base_path: Path
+    validator: Optional[str] = None  # dev account name ("alice") whose session keys this node holds
+    slot_duration_ms: int = 6000
+    is_dev: bool = False
+    sealing: str = "slots"  # "slots" (BABE) | "instant" | "manual" | "<ms>" interval (single dev node)
+    chain_spec: Any = None  # relaychain.runtime.genesis.ChainSpec; None: the dev spec
+    prometheus_port: Optional[int] = None
+    clock: Clock = field(default_factory=SystemClock)
+    pool_limits: PoolLimits = field(default_factory=PoolLimits)
+    proposer_limits: ProposerLimits = field(default_factory=ProposerLimits)
+    enable_grandpa: bool = True
+    check_block_time: bool = True  # reject blocks claiming slots in the future
+
+
+class Node:
+    """A relay-chain node. `await node.start()`, `await node.stop()`."""
+
+    def __init__(self, config: NodeConfig, network):
+        from relaychain.runtime import genesis
+        from relaychain.storage import Database
+
+        self.config = config
+        self.network = network
+        spec = config.chain_spec if config.chain_spec is not None else genesis.dev_chain_spec()
+        self.spec = spec
+        self.chain_name = getattr(spec, "name", "Development")
+        self.chain_type = getattr(spec, "chain_type", "Development")
+        self.properties = dict(getattr(spec, "properties", None)
+                               or {"ss58Format": 42, "tokenDecimals": 12, "tokenSymbol": "UNIT"})
+        self.node_name = config.name
+        self.node_version = NODE_VERSION
+        self.is_dev = config.is_dev
+        self.metrics = NodeMetrics(config.name, NODE_VERSION, self.chain_name)
+        Path(config.base_path).mkdir(parents=True, exist_ok=True)
+        self.db = Database(str(Path(config.base_path) / "db"))
+        storage = None if self.db.best() is not None else genesis.genesis_storage(spec)
+        self.client = Client(self.db, genesis_storage=storage,
+                             clock_ms=config.clock.now_ms if config.check_block_time else None,
+                             slot_duration_ms=config.slot_duration_ms, metrics=self.metrics)
+        self.genesis_hash = self.client.genesis_hash
+        self.pool = TransactionPool(self._validate_transaction, config.pool_limits)
+        self.sync = BlockSync(self.client, network, on_imported=self._on_network_import)
+        self.client.import_listeners.append(self._on_import)
+        self.client.finality_listeners.append(self._on_finality)
+        self._subscribers: dict[str, list[Callable]] = {"new_head": [], "finalized": [], "all_head": []}
+        self._best_waiters: list[asyncio.Future] = []
+        self._tasks: list[asyncio.Task] = []
+        self._metrics_server: Optional[MetricsServer] = None
+        self.author: Optional[BabeAuthor] = None
+        self.voter = None
+        self.keys: Optional[AuthorityKeys] = None
+        if config.validator:
+            from relaychain.primitives.crypto import dev_keypair
+
+            self.keys = AuthorityKeys(dev_keypair(config.validator, "sr25519"), dev_keypair(config.validator, "ed25519"))
+            self.author = BabeAuthor(self.client, self.pool, self.keys, slot_duration_ms=config.slot_duration_ms,
+                                     clock=config.clock, announce=self.sync.announce,
+                                     limits=config.proposer_limits, metrics=self.metrics,
+                                     force_authoring=self.single_node_sealing)
+        network.on_gossip(TRANSACTIONS_TOPIC, self._on_transaction_gossip)
+        network.on_peer_connected(lambda _p: self._update_peer_metrics())
+        best = self.client.header(self.client.best_hash())
+        fin = self.client.header(self.client.finalized_hash())
+        log.info("📦 Highest known block at #%d (%s), finalized #%d", best.number,
+                 short_hash(self.client.best_hash()), fin.number)
+
+    @property
+    def single_node_sealing(self) -> bool:
+        return self.config.is_dev and self.config.sealing != "slots"
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.network.start()
+        if self.config.prometheus_port is not None:
+            self._metrics_server = MetricsServer(self.metrics, "127.0.0.1", self.config.prometheus_port)
+            await self._metrics_server.start()
+            log.info("〽️ Prometheus exporter started at 127.0.0.1:%d", self._metrics_server.port)
+        if self.author is not None and not self.single_node_sealing and self.config.enable_grandpa:
+            self._start_grandpa()
+        if self.author is not None:
+            sealing = self.config.sealing
+            if sealing == "slots":
+                self._tasks.append(asyncio.create_task(self.author.run(), name=f"babe-{self.node_name}"))
+            elif sealing not in ("instant", "manual"):
+                self._tasks.append(asyncio.create_task(self._interval_sealing(int(sealing))))
+        self._tasks.append(asyncio.create_task(self._informant(), name=f"informant-{self.node_name}"))
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            try:
+                await t
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._tasks.clear()
+        if self.voter is not None:
+            stop = getattr(self.voter, "stop", None)
+            if stop is not None:
+                try:
+                    await stop()
+                except Exception:
+                    log.exception("GRANDPA voter did not stop cleanly")
+        if self._metrics_server is not None:
+            await self._metrics_server.stop()
+        await self.network.stop()
+        self.db.close()
+
+    def _start_grandpa(self) -> None:
+        try:
+            from relaychain.node.consensus.grandpa import GrandpaVoter
+        except ImportError:
+            log.warning("GRANDPA is not available: blocks will not be finalized")
+            return
+        from relaychain.runtime import apis
+
+        def authorities():
+            return apis.grandpa_authorities(self.client.state_at(self.client.finalized_hash()))
+
+        def set_id():
+            return apis.grandpa_set_id(self.client.state_at(self.client.finalized_hash()))
+
+        self.voter = GrandpaVoter(self.keys.vrf, self.network, ClientChainView(self.client), authorities, set_id)
+        start = getattr(self.voter, "start", None)
+        if start is not None:
+            result = start()
+            if asyncio.iscoroutine(result):
+                self._tasks.append(asyncio.create_task(result, name=f"grandpa-{self.node_name}"))
+
+    # ---- events ----------------------------------------------------------------------------------
+    def _on_network_import(self, imported: ImportedBlock, origin: str) -> None:
+        pass
+
+    def _on_import(self, imported: ImportedBlock) -> None:
+        block = self.client.block(imported.hash)
+        from relaychain.node.txpool import transaction_hash
+
+        included = [transaction_hash(x) for x in block.extrinsics]
+        for h in imported.retracted:
+            self.pool.on_retracted(h)
+        self.pool.on_block_imported(imported.hash, included, imported.is_new_best)
+        self.metrics.ready_transactions.set(self.pool.ready_count())
+        self.metrics.future_transactions.set(self.pool.future_count())
+        if imported.is_new_best:
+            log.info("✨ Imported #%d (%s)", imported.number, short_hash(imported.hash))
+            self._emit("new_head", imported.header)
+            for fut in self._best_waiters:
+                if not fut.done():
+                    fut.set_result(imported.hash)
+            self._best_waiters.clear()
+        self._emit("all_head", imported.header)
+
+    def _on_finality(self, header, block_hash: bytes, newly: list) -> None:
+        log.info("✅ Finalized #%d (%s)", header.number, short_hash(block_hash))
+        self.pool.on_finalized(newly)
+        self._emit("finalized", header)
+
+    def _emit(self, kind: str, header) -> None:
+        for cb in list(self._subscribers[kind]):
+            try:
+                cb(header)
+            except Exception:
+                log.exception("%s subscriber failed", kind)
+
+    def _update_peer_metrics(self) -> None:
+        self.metrics.peers.set(len(self.network.peers()))
+
+    async def _informant(self) -> None:
+        while True:
+            await asyncio.sleep(5)
+            self._update_peer_metrics()
+            best, fin = self.client.best_hash(), self.client.finalized_hash()
+            status = "⚙️  Syncing" if self.sync.syncing else "💤 Idle"
+            log.info("%s (%d peers), best: #%d (%s), finalized #%d (%s)", status, len(self.network.peers()),
+                     self.client.number(best), short_hash(best), self.client.number(fin), short_hash(fin))
+
+    # ---- transactions ----------------------------------------------------------------------------
+    def _validate_transaction(self, xt: bytes):
+        from relaychain.runtime.executive import validate_transaction
+
+        best = self.client.best_hash()
+        return validate_transaction(self.client.state_at(best), xt, block_number=self.client.number(best),
+                                    block_hash_of=self.client.hash_by_number)
+
+    def _on_transaction_gossip(self, peer_id: bytes, data: bytes) -> bool:
+        try:
+            self.pool.submit(data)
+        except Exception:
+            return False  # invalid, known or banned: do not relay further
+        self.metrics.ready_transactions.set(self.pool.ready_count())
+        return True
+
+    def _after_submit(self, xt: bytes) -> None:
+        self.network.gossip(TRANSACTIONS_TOPIC, xt)
+        self.metrics.ready_transactions.set(self.pool.ready_count())
+        self.metrics.future_transactions.set(self.pool.future_count())
+        if self.config.is_dev and self.config.sealing == "instant" and self.author is not None:
+            asyncio.get_event_loop().call_soon(self._seal_now)
+
+    # ---- dev sealing -----------------------------------------------------------------------------
+    def _seal_now(self) -> bytes:
+        """Author one block now (single dev node): the next slot we can claim after the best block, finalized."""
+        best = self.client.header(self.client.best_hash())
+        from relaychain.node.client import block_slot
+
+        parent_slot = block_slot(best)
+        now_slot = slot_at(self.config.clock.now_ms(), self.config.slot_duration_ms)
+        slot = max(now_slot, (parent_slot or 0) + 1)
+        for candidate in range(slot, slot + 10_000):
+            imported = self.author.author(SlotInfo(candidate, self.config.slot_duration_ms))
+            if imported is not None:
+                self.client.finalize(imported.hash, None)
+                return imported.hash
+        raise RuntimeError("no slot could be claimed")
+
+    async def _interval_sealing(self, interval_ms: int) -> None:
+        while True:
+            await asyncio.sleep(interval_ms / 1000)
+            try:
+                self._seal_now()
+            except Exception:
+                log.exception("interval sealing failed")
+
+    # ================================= ChainBackend (contract C6) =================================
+    def best_hash(self) -> bytes:
+        return self.client.best_hash()
+
+    def finalized_hash(self) -> bytes:
+        return self.client.finalized_hash()
+
+    def header(self, block_hash: bytes):
+        return self.client.header(block_hash)
+
+    def block(self, block_hash: bytes):
+        return self.client.block(block_hash)
+
+    def justifications(self, block_hash: bytes):
+        return self.client.justifications(block_hash)
+
+    def hash_by_number(self, number: int) -> Optional[bytes]:
+        return self.client.hash_by_number(number)
+
+    def storage(self, block_hash: bytes, key: bytes) -> Optional[bytes]:
+        return self.client.state_at(block_hash).get(key)
+
+    def storage_keys(self, block_hash: bytes, prefix: bytes, start_after: Optional[bytes], count: int) -> list[bytes]:
+        return self.client.state_at(block_hash).keys(prefix, start_after=start_after, limit=count)
+
+    def read_proof(self, block_hash: bytes, keys: list[bytes]) -> list[bytes]:
+        return self.client.state_at(block_hash).read_proof(keys)
+
+    def runtime_call(self, block_hash: bytes, method: str, data: bytes) -> bytes:
+        from relaychain.runtime import apis
+
+        return apis.call(self.client.state_at(block_hash), method, data)
+
+    def runtime_version(self, block_hash: bytes):
+        from relaychain.runtime import apis
+
+        return apis.runtime_version()
+
+    def metadata(self, block_hash: bytes) -> bytes:
+        from relaychain.runtime import apis
+
+        return apis.metadata()
+
+    def submit_extrinsic(self, xt: bytes) -> bytes:
+        h = self.pool.submit(bytes(xt))
+        self._after_submit(bytes(xt))
+        return h
+
+    def watch_extrinsic(self, xt: bytes, callback: Callable[[Any], None]) -> bytes:
+        loop = asyncio.get_event_loop()
+        # Deliver statuses after the current call returns, so the RPC layer answers the subscription first.
+        h = self.pool.submit(bytes(xt), watcher=lambda status: loop.call_soon(callback, status))
+        self._after_submit(bytes(xt))
+        return h
+
+    def pending_extrinsics(self) -> list[bytes]:
+        return self.pool.pending()
+
+    def account_next_index(self, account_id: bytes) -> int:
+        from relaychain.primitives.scale import encode_u32
+        from relaychain.runtime import apis
+
+        nonce = apis.account_nonce(self.client.state_at(self.client.best_hash()), bytes(account_id))
+        while self.pool.is_provided(bytes(account_id) + encode_u32(nonce)):
+            nonce += 1
+        return nonce
+
+    def peer_count(self) -> int:
+        return len(self.network.peers())
+
+    def is_syncing(self) -> bool:
+        return self.sync.syncing
+
+    def subscribe(self, kind: str, callback: Callable) -> Callable[[], None]:
+        if kind not in self._subscribers:
+            raise ValueError(f"unknown subscription kind {kind!r}; expected one of {sorted(self._subscribers)}")
+        self._subscribers[kind].append(callback)
+
+        def unsubscribe() -> None:
+            try:
+                self._subscribers[kind].remove(callback)
+            except ValueError:
+                pass
+        return unsubscribe
+
+    async def seal_block(self) -> bytes:
+        """dev_newBlock: author a block now (single dev node) or wait for the next best block (slot mode)."""
+        if not self.is_dev:
+            raise RuntimeError("block sealing on demand is only available with --dev")
+        if self.single_node_sealing and self.author is not None:
+            return self._seal_now()
+        fut = asyncio.get_event_loop().create_future()
+        self._best_waiters.append(fut)
+        return await fut

@@ -1,0 +1,150 @@
+"""Block announcement and ancestor sync over the network (contract C5 gossip + request/response).
+
+- Gossip topic "block-announce" carries a full SCALE-encoded block. A node imports it; if its parent is unknown
+  it asks the announcing peer for the missing ancestors.
+- Request protocol "block-request": request = from_hash [u8;32] ‖ max_blocks u32 (walk towards genesis, from
+  `from_hash` inclusive); response = Vec<(block Vec<u8>, Option<justification Vec<u8>>)> newest first
+  (cf. Substrate's `BlockRequest { from, direction: Descending, max }`).
+Blocks fetched are imported oldest first, so a node restarted behind the others catches up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Optional
+
+from relaychain.node.client import BlockImportError, Client, FinalityError, UnknownParent
+from relaychain.primitives.scale import Reader, encode_bytes, encode_compact, encode_option, encode_u32
+
+log = logging.getLogger("relaychain.sync")
+
+ANNOUNCE_TOPIC = "block-announce"
+BLOCK_REQUEST = "block-request"
+MAX_BLOCKS_PER_REQUEST = 64
+
+
+@dataclass(frozen=True)
+class BlockRequest:
+    from_hash: bytes
+    max_blocks: int
+
+    def encode(self) -> bytes:
+        return self.from_hash + encode_u32(self.max_blocks)
+
+    @classmethod
+    def decode(cls, data: bytes) -> "BlockRequest":
+        r = Reader(data)
+        req = cls(r.read(32), r.u32())
+        r.finish()
+        return req
+
+
+def encode_block_response(blocks: list[tuple[bytes, Optional[bytes]]]) -> bytes:
+    out = [encode_compact(len(blocks))]
+    for block, justification in blocks:
+        out.append(encode_bytes(block) + encode_option(justification, encode_bytes))
+    return b"".join(out)
+
+
+def decode_block_response(data: bytes) -> list[tuple[bytes, Optional[bytes]]]:
+    r = Reader(data)
+    blocks = r.vec(lambda rr: (rr.bytes(), rr.option(lambda r2: r2.bytes())))
+    r.finish()
+    return blocks
+
+
+class BlockSync:
+    """Serves block requests and imports announced blocks, fetching missing ancestors."""
+
+    def __init__(self, client: Client, network, *, on_imported=None, verify_justification=None):
+        self.client = client
+        self.network = network
+        self.on_imported = on_imported  # callback(ImportedBlock, origin)
+        self.verify_justification = verify_justification  # (block_hash, justification) -> bool
+        self.syncing = False
+        self._lock = asyncio.Lock()
+        network.on_gossip(ANNOUNCE_TOPIC, self._on_announce)
+        network.on_request(BLOCK_REQUEST, self._serve_request)
+
+    def announce(self, block_bytes: bytes) -> None:
+        self.network.gossip(ANNOUNCE_TOPIC, block_bytes)
+
+    # ---- serving ---------------------------------------------------------------------------------
+    async def _serve_request(self, peer_id: bytes, data: bytes) -> bytes:
+        req = BlockRequest.decode(data)
+        out = []
+        h = req.from_hash
+        for _ in range(min(req.max_blocks, MAX_BLOCKS_PER_REQUEST)):
+            block = self.client.block(h)
+            if block is None:
+                break
+            out.append((block.encode(), self.client.db.justification(h)))
+            if block.header.number == 0:
+                break
+            h = block.header.parent_hash
+        return encode_block_response(out)
+
+    # ---- importing -------------------------------------------------------------------------------
+    def _on_announce(self, peer_id: bytes, data: bytes) -> None:
+        asyncio.get_event_loop().create_task(self.handle_announce(peer_id, data))
+
+    async def handle_announce(self, peer_id: bytes, data: bytes) -> None:
+        async with self._lock:
+            try:
+                self._import(data, "network")
+            except UnknownParent as exc:
+                await self._fetch_ancestors(peer_id, exc.parent_hash)
+                try:
+                    self._import(data, "network")
+                except BlockImportError as exc2:
+                    log.debug("announced block rejected after sync: %s", exc2)
+            except BlockImportError as exc:
+                log.warning("💔 Error importing block: %s: %s", type(exc).__name__, exc)
+
+    def _import(self, data: bytes, origin: str, justification: Optional[bytes] = None):
+        imported = self.client.import_block(data, origin=origin)
+        if self.on_imported is not None and not imported.already_known:
+            self.on_imported(imported, origin)
+        if justification is not None and self.verify_justification is not None:
+            if imported.number > self.client.finalized_number() and \
+                    self.verify_justification(imported.hash, justification):
+                try:
+                    self.client.finalize(imported.hash, justification)
+                except FinalityError as exc:
+                    log.debug("justification not applied: %s", exc)
+        return imported
+
+    async def _fetch_ancestors(self, peer_id: bytes, missing: bytes) -> None:
+        """Fetch blocks from `missing` back to a known block, then import them oldest first."""
+        self.syncing = True
+        try:
+            fetched: list[tuple[bytes, Optional[bytes]]] = []
+            want = missing
+            for _ in range(10_000):
+                resp = await self.network.request(peer_id, BLOCK_REQUEST,
+                                                  BlockRequest(want, MAX_BLOCKS_PER_REQUEST).encode(), timeout=10.0)
+                blocks = decode_block_response(resp)
+                if not blocks:
+                    return
+                from relaychain.primitives import types
+
+                fetched.extend(blocks)
+                oldest = types.Block.decode(blocks[-1][0]).header
+                if self.client.header(oldest.parent_hash) is not None or oldest.number == 0:
+                    break
+                want = oldest.parent_hash
+            if fetched:
+                log.info("⚙️  Syncing: fetched %d blocks from peer", len(fetched))
+            for block, justification in reversed(fetched):
+                try:
+                    self._import(block, "sync", justification)
+                except BlockImportError as exc:
+                    log.warning("💔 Error importing synced block: %s: %s", type(exc).__name__, exc)
+                    return
+                await asyncio.sleep(0)
+        except Exception as exc:  # NetworkError, bad response: try again on the next announcement
+            log.debug("block request to peer failed: %s", exc)
+        finally:
+            self.syncing = False

@@ -1,0 +1,380 @@
+"""Transaction pool: validity via the runtime, ready/future queues by tags, priorities, bans.
+
+Rules (polkadot-sdk `sc-transaction-pool` graph, `sp-runtime` `ValidTransaction`):
+- A transaction is validated by the runtime at the best block; it declares `provides` tags (e.g. SCALE(account,
+  nonce)) and `requires` tags (the previous nonce when it is ahead of the account's nonce on chain).
+- Ready: every required tag is provided by another ready transaction (tags met on chain are not required at all).
+  Future: some required tag is missing; it becomes ready when a transaction providing it arrives.
+- Block authoring takes ready transactions best-first: highest priority among those whose requirements are met
+  by transactions already taken (dependency order), ties by arrival.
+- A new transaction providing a tag an existing one provides replaces it only with a strictly higher priority
+  ("Priority is too low"); the replaced one is `usurped`.
+- Invalid and included transactions are banned for a while (`Transaction is temporarily banned`).
+- After a new best block, included transactions leave the pool and the rest are revalidated at the new best.
+Errors carry Substrate's author RPC codes/messages (sc-rpc-api `author/error.rs`); the runtime's own
+`InvalidTransaction` (code 1010 with its Display text as data) propagates unchanged.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Optional
+
+from relaychain.primitives.hashing import blake2_256
+from relaychain.primitives.scale import ScaleDecodeError, decode_compact
+
+
+class PoolError(Exception):
+    """A transaction the pool refuses. `code`/`message`/`data` are the author RPC error fields."""
+
+    code = 1011
+    message = "Unknown Transaction Validity"
+
+    def __init__(self, data: Optional[str] = None):
+        super().__init__(data or self.message)
+        self.data = data
+
+
+class BadFormat(PoolError, ScaleDecodeError):
+    code = 1001
+    message = "Extrinsic has invalid format"
+
+
+class TemporarilyBanned(PoolError):
+    code = 1012
+    message = "Transaction is temporarily banned"
+
+
+class AlreadyImported(PoolError):
+    code = 1013
+    message = "Transaction Already Imported"
+
+
+class TooLowPriority(PoolError):
+    code = 1014
+
+    def __init__(self, old: int, new: int):
+        self.message = f"Priority is too low: ({old} vs {new})"
+        super().__init__("The transaction has too low priority to replace another transaction already in the pool.")
+
+
+class ImmediatelyDropped(PoolError):
+    code = 1016
+    message = "Immediately Dropped"
+
+    def __init__(self):
+        super().__init__("The transaction couldn't enter the pool because of the limit")
+
+
+class NoTagsProvided(PoolError):
+    code = 1011
+    message = "Unknown Transaction Validity"
+
+    def __init__(self):
+        super().__init__("The transaction validity returned no `provides`")
+
+
+@dataclass(frozen=True)
+class PoolLimits:
+    ready_count: int = 8192
+    ready_bytes: int = 20 * 1024 * 1024
+    future_count: int = 512
+    ban_seconds: float = 1800.0
+
+
+@dataclass
+class PooledTransaction:
+    hash: bytes
+    data: bytes
+    priority: int
+    requires: tuple
+    provides: tuple
+    longevity: int
+    insertion_id: int
+    ready: bool = False
+
+
+# A watcher receives Substrate `TransactionStatus` JSON values: "future", "ready", {"inBlock": "0x.."}, ...
+Watcher = Callable[[object], None]
+
+
+def transaction_hash(xt: bytes) -> bytes:
+    """blake2_256 of the full encoding (length prefix included), as author_submitExtrinsic returns."""
+    return blake2_256(xt)
+
+
+def check_length_prefix(xt: bytes) -> None:
+    """An extrinsic is Compact(len) ‖ body with exactly len body bytes; raise BadFormat otherwise."""
+    try:
+        length, offset = decode_compact(xt, 0)
+    except (ScaleDecodeError, IndexError, ValueError) as exc:
+        raise BadFormat(f"bad length prefix: {exc}") from None
+    if offset + length != len(xt) or length == 0:
+        raise BadFormat(f"length prefix says {length} bytes, body has {len(xt) - offset}")
+
+
+@dataclass
+class _Watch:
+    callbacks: list = field(default_factory=list)
+
+
+class TransactionPool:
+    """The pool. `validate(xt) -> ValidTransaction` runs the runtime at the current best block (raises
+    the runtime's InvalidTransaction/UnknownTransaction); `clock()` returns seconds (for bans)."""
+
+    def __init__(self, validate: Callable[[bytes], object], limits: PoolLimits = PoolLimits(),
+                 clock: Callable[[], float] = time.monotonic):
+        self._validate = validate
+        self.limits = limits
+        self._clock = clock
+        self._txs: dict[bytes, PooledTransaction] = {}
+        self._provided_by: dict[bytes, bytes] = {}  # tag -> tx hash
+        self._banned: dict[bytes, float] = {}  # tx hash -> ban expiry
+        self._ids = itertools.count()
+        self._watchers: dict[bytes, list[Watcher]] = {}
+        self._in_block: dict[bytes, list[bytes]] = {}  # block hash -> watched tx hashes included in it
+
+    # ---- queries -------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._txs)
+
+    def __contains__(self, tx_hash: bytes) -> bool:
+        return tx_hash in self._txs
+
+    def ready_count(self) -> int:
+        return sum(1 for t in self._txs.values() if t.ready)
+
+    def future_count(self) -> int:
+        return sum(1 for t in self._txs.values() if not t.ready)
+
+    def pending(self) -> list[bytes]:
+        """All pooled extrinsics (ready first, by arrival), as author_pendingExtrinsics lists them."""
+        txs = sorted(self._txs.values(), key=lambda t: (not t.ready, t.insertion_id))
+        return [t.data for t in txs]
+
+    def is_provided(self, tag: bytes) -> bool:
+        h = self._provided_by.get(tag)
+        return h is not None and self._txs[h].ready
+
+    def is_banned(self, tx_hash: bytes) -> bool:
+        expiry = self._banned.get(tx_hash)
+        if expiry is None:
+            return False
+        if expiry <= self._clock():
+            del self._banned[tx_hash]
+            return False
+        return True
+
+    # ---- submission ----------------------------------------------------------------------------
+    def submit(self, xt: bytes, watcher: Optional[Watcher] = None) -> bytes:
+        """Validate and add `xt`; return its hash. Raises PoolError or the runtime's InvalidTransaction."""
+        xt = bytes(xt)
+        check_length_prefix(xt)
+        h = transaction_hash(xt)
+        if h in self._txs:
+            raise AlreadyImported(f"0x{h.hex()}")
+        if self.is_banned(h):
+            raise TemporarilyBanned()
+        try:
+            validity = self._validate(xt)
+        except PoolError:
+            raise
+        except Exception:
+            self.ban([h])
+            raise
+        tx = PooledTransaction(h, xt, int(validity.priority), tuple(bytes(t) for t in validity.requires),
+                               tuple(bytes(t) for t in validity.provides), int(validity.longevity),
+                               next(self._ids))
+        if not tx.provides:
+            raise NoTagsProvided()
+        replaced = self._conflicts(tx)
+        self._check_limits(tx, replaced)
+        if watcher is not None:
+            self._watchers.setdefault(h, []).append(watcher)
+        for old in replaced:
+            self._remove(old)
+            self._notify(old, {"usurped": "0x" + h.hex()})
+            self._watchers.pop(old, None)
+        self._txs[h] = tx
+        for tag in tx.provides:
+            self._provided_by[tag] = h
+        self._repartition(announce={h})
+        return h
+
+    def watch(self, tx_hash: bytes, watcher: Watcher) -> None:
+        self._watchers.setdefault(tx_hash, []).append(watcher)
+
+    def _conflicts(self, tx: PooledTransaction) -> list[bytes]:
+        """Hashes of pooled transactions `tx` replaces; TooLowPriority if it may not replace them."""
+        olds = {self._provided_by[t] for t in tx.provides if t in self._provided_by}
+        for old in olds:
+            if self._txs[old].priority >= tx.priority:
+                raise TooLowPriority(self._txs[old].priority, tx.priority)
+        return sorted(olds)
+
+    def _check_limits(self, tx: PooledTransaction, replaced: list[bytes]) -> None:
+        """ImmediatelyDropped if the queue `tx` would enter (ready or future) is full."""
+        if self._requirements_met(tx):
+            ready = [t for t in self._txs.values() if t.ready and t.hash not in replaced]
+            if len(ready) >= self.limits.ready_count or \
+                    sum(len(t.data) for t in ready) + len(tx.data) > self.limits.ready_bytes:
+                raise ImmediatelyDropped()
+        else:
+            future = [t for t in self._txs.values() if not t.ready and t.hash not in replaced]
+            if len(future) >= self.limits.future_count:
+                raise ImmediatelyDropped()
+
+    # ---- ready / future --------------------------------------------------------------------------
+    def _requirements_met(self, tx: PooledTransaction) -> bool:
+        for tag in tx.requires:
+            p = self._provided_by.get(tag)
+            if p is None or p == tx.hash or not self._txs[p].ready:
+                return False
+        return True
+
+    def _repartition(self, announce: Iterable[bytes] = ()) -> None:
+        """Recompute which transactions are ready (fixpoint over satisfied tags) and tell watchers of changes."""
+        was_ready = {h for h, t in self._txs.items() if t.ready}
+        # Kahn's algorithm over "requires tag -> providing transaction" edges: ready = reachable from
+        # transactions with no requirements through providers that are themselves ready.
+        missing: dict[bytes, int] = {}
+        dependents: dict[bytes, list[bytes]] = {}
+        queue: list[bytes] = []
+        for h, t in self._txs.items():
+            t.ready = False
+            providers = set()
+            unsatisfiable = False
+            for tag in t.requires:
+                p = self._provided_by.get(tag)
+                if p is None or p == h:
+                    unsatisfiable = True
+                    break
+                providers.add(p)
+            if unsatisfiable:
+                continue
+            missing[h] = len(providers)
+            for p in providers:
+                dependents.setdefault(p, []).append(h)
+            if not providers:
+                queue.append(h)
+        while queue:
+            h = queue.pop()
+            self._txs[h].ready = True
+            for d in dependents.get(h, ()):
+                missing[d] -= 1
+                if missing[d] == 0:
+                    queue.append(d)
+        announce = set(announce)
+        for h, t in self._txs.items():
+            if t.ready and (h not in was_ready or h in announce):
+                self._notify(h, "ready")
+            elif not t.ready and (h in was_ready or h in announce):
+                self._notify(h, "future")
+
+    def ready(self) -> Iterator[PooledTransaction]:
+        """Ready transactions in the order a block should include them (priority, dependencies first)."""
+        taken: set[bytes] = set()
+        ready = {h: t for h, t in self._txs.items() if t.ready}
+        heap: list = []
+        waiting: dict[bytes, int] = {}
+        dependents: dict[bytes, list[bytes]] = {}
+        for h, t in ready.items():
+            deps = {self._provided_by[tag] for tag in t.requires}
+            waiting[h] = len(deps)
+            for d in deps:
+                dependents.setdefault(d, []).append(h)
+            if not deps:
+                heapq.heappush(heap, (-t.priority, t.insertion_id, h))
+        while heap:
+            _, _, h = heapq.heappop(heap)
+            if h not in self._txs or h in taken:
+                continue
+            taken.add(h)
+            yield ready[h]
+            for d in dependents.get(h, ()):
+                waiting[d] -= 1
+                if waiting[d] == 0:
+                    heapq.heappush(heap, (-ready[d].priority, ready[d].insertion_id, d))
+
+    # ---- removal, bans, block events ------------------------------------------------------------
+    def _remove(self, h: bytes) -> Optional[PooledTransaction]:
+        tx = self._txs.pop(h, None)
+        if tx is not None:
+            for tag in tx.provides:
+                if self._provided_by.get(tag) == h:
+                    del self._provided_by[tag]
+        return tx
+
+    def ban(self, hashes: Iterable[bytes]) -> None:
+        expiry = self._clock() + self.limits.ban_seconds
+        for h in hashes:
+            self._banned[h] = expiry
+
+    def remove_invalid(self, hashes: Iterable[bytes]) -> None:
+        """Drop transactions found invalid (e.g. by the block builder), ban them, re-sort dependents."""
+        hashes = list(hashes)
+        for h in hashes:
+            if self._remove(h) is not None:
+                self._notify(h, "invalid")
+                self._watchers.pop(h, None)
+        self.ban(hashes)
+        self._repartition()
+
+    def on_block_imported(self, block_hash: bytes, included: Iterable[bytes], is_best: bool) -> None:
+        """A block containing the transactions `included` was imported; if it is the new best, prune and revalidate."""
+        included = [h for h in included]
+        watched = [h for h in included if h in self._watchers]
+        if watched:
+            self._in_block[block_hash] = watched
+            if is_best:
+                for h in watched:
+                    self._notify(h, {"inBlock": "0x" + block_hash.hex()})
+        if not is_best:
+            return
+        for h in included:
+            self._remove(h)
+        self.ban(included)
+        self.revalidate()
+
+    def revalidate(self) -> None:
+        """Re-run validity at the (new) best block: drop what became invalid, refresh tags and priorities."""
+        for h, tx in list(self._txs.items()):
+            try:
+                validity = self._validate(tx.data)
+            except Exception:
+                self._remove(h)
+                self.ban([h])
+                self._notify(h, "invalid")
+                self._watchers.pop(h, None)
+                continue
+            for tag in tx.provides:
+                if self._provided_by.get(tag) == h:
+                    del self._provided_by[tag]
+            tx.priority = int(validity.priority)
+            tx.requires = tuple(bytes(t) for t in validity.requires)
+            tx.provides = tuple(bytes(t) for t in validity.provides)
+            for tag in tx.provides:
+                self._provided_by.setdefault(tag, h)
+        self._repartition()
+
+    def on_finalized(self, block_hashes: Iterable[bytes]) -> None:
+        """Blocks became final: watchers of transactions included in them get `finalized` and are released."""
+        for b in block_hashes:
+            for h in self._in_block.pop(b, ()):
+                self._notify(h, {"finalized": "0x" + b.hex()})
+                self._watchers.pop(h, None)
+
+    def on_retracted(self, block_hash: bytes) -> None:
+        """A block left the best chain (reorg): its watched transactions are `retracted`."""
+        for h in self._in_block.get(block_hash, ()):
+            self._notify(h, {"retracted": "0x" + block_hash.hex()})
+
+    def _notify(self, h: bytes, status: object) -> None:
+        for cb in list(self._watchers.get(h, ())):
+            try:
+                cb(status)
+            except Exception:  # a broken subscriber must not break the pool
+                pass

@@ -1,0 +1,164 @@
+"""Pool bookkeeping (ready/future by tags, ordering, replacement, bans, pruning).
+
+The runtime is replaced here by a plain in-test account/nonce ledger that returns Substrate-shaped validity
+(provides (who, nonce), requires (who, nonce - 1) when ahead) — the pool's rules are what is under test.
+Pool behaviour against the real runtime is tested in test_txpool_runtime.py.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from relaychain.node import txpool
+from relaychain.node.txpool import (AlreadyImported, BadFormat, ImmediatelyDropped, PoolLimits, TemporarilyBanned,
+                                    TooLowPriority, TransactionPool)
+from relaychain.primitives.scale import encode_compact
+
+
+class Outdated(Exception):
+    message = "Transaction is outdated"
+
+
+@dataclass
+class Validity:
+    priority: int
+    requires: list
+    provides: list
+    longevity: int = 64
+
+
+class Ledger:
+    def __init__(self):
+        self.nonces = {}
+
+    def validate(self, xt):
+        who, nonce, prio = xt[-3], xt[-2], xt[-1]
+        current = self.nonces.get(who, 0)
+        if nonce < current:
+            raise Outdated()
+        requires = [bytes([who, nonce - 1])] if nonce > current else []
+        return Validity(prio, requires, [bytes([who, nonce])])
+
+
+def tx(who, nonce, prio=1, salt=0):
+    body = bytes([salt, who, nonce, prio])
+    return encode_compact(len(body)) + body
+
+
+class Clock:
+    t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+def make_pool(**limits):
+    ledger, clock = Ledger(), Clock()
+    return TransactionPool(ledger.validate, PoolLimits(**limits), clock=clock), ledger, clock
+
+
+def order(pool):
+    return [(t.data[-3], t.data[-2]) for t in pool.ready()]
+
+
+def test_future_becomes_ready_when_gap_filled():
+    pool, _, _ = make_pool()
+    statuses = []
+    pool.submit(tx(1, 2), watcher=statuses.append)
+    pool.submit(tx(1, 1))
+    assert pool.ready_count() == 0 and pool.future_count() == 2
+    pool.submit(tx(1, 0))
+    assert pool.ready_count() == 3
+    assert order(pool) == [(1, 0), (1, 1), (1, 2)]
+    assert statuses == ["future", "ready"]
+
+
+def test_priority_order_respects_dependencies():
+    pool, _, _ = make_pool()
+    pool.submit(tx(1, 0, prio=1))
+    pool.submit(tx(1, 1, prio=100))  # high priority but depends on (1, 0)
+    pool.submit(tx(2, 0, prio=50))
+    assert order(pool) == [(2, 0), (1, 0), (1, 1)]
+
+
+def test_duplicate_and_malformed_rejected():
+    pool, _, _ = make_pool()
+    pool.submit(tx(1, 0))
+    with pytest.raises(AlreadyImported) as e:
+        pool.submit(tx(1, 0))
+    assert e.value.code == 1013
+    for bad in (b"", b"\x08\x01", tx(1, 1)[:-1], tx(1, 1) + b"\x00"):
+        with pytest.raises(BadFormat):
+            pool.submit(bad)
+    assert len(pool) == 1
+
+
+def test_replacement_needs_higher_priority():
+    pool, _, _ = make_pool()
+    statuses = []
+    h_old = pool.submit(tx(1, 0, prio=5), watcher=statuses.append)
+    with pytest.raises(TooLowPriority) as e:
+        pool.submit(tx(1, 0, prio=5, salt=1))
+    assert e.value.code == 1014 and e.value.message == "Priority is too low: (5 vs 5)"
+    h_new = pool.submit(tx(1, 0, prio=6, salt=1))
+    assert h_old not in pool and h_new in pool
+    assert statuses[-1] == {"usurped": "0x" + h_new.hex()}
+
+
+def test_invalid_transactions_are_banned_for_a_while():
+    pool, ledger, clock = make_pool(ban_seconds=10)
+    ledger.nonces[1] = 5
+    with pytest.raises(Outdated):
+        pool.submit(tx(1, 0))
+    with pytest.raises(TemporarilyBanned) as e:
+        pool.submit(tx(1, 0))
+    assert e.value.code == 1012
+    clock.t = 11
+    with pytest.raises(Outdated):  # the ban expired: validated (and refused) again
+        pool.submit(tx(1, 0))
+    assert len(pool) == 0
+
+
+def test_block_import_prunes_and_revalidates():
+    pool, ledger, _ = make_pool()
+    statuses = []
+    hs = [pool.submit(tx(1, n), watcher=statuses.append if n == 0 else None) for n in range(3)]
+    ledger.nonces[1] = 1  # the block included nonce 0
+    pool.on_block_imported(b"B" * 32, [hs[0]], is_best=True)
+    assert hs[0] not in pool and order(pool) == [(1, 1), (1, 2)]
+    assert {"inBlock": "0x" + (b"B" * 32).hex()} in statuses
+    pool.on_finalized([b"B" * 32])
+    assert statuses[-1] == {"finalized": "0x" + (b"B" * 32).hex()}
+    ledger.nonces[1] = 3  # included elsewhere: both now outdated
+    pool.revalidate()
+    assert len(pool) == 0
+
+
+def test_remove_invalid_moves_dependents_to_future():
+    pool, _, _ = make_pool()
+    hs = [pool.submit(tx(1, n)) for n in range(3)]
+    pool.remove_invalid([hs[0]])
+    assert pool.ready_count() == 0 and pool.future_count() == 2
+    with pytest.raises(TemporarilyBanned):
+        pool.submit(tx(1, 0))
+
+
+def test_limits():
+    pool, _, _ = make_pool(ready_count=2, future_count=1)
+    pool.submit(tx(1, 0))
+    pool.submit(tx(2, 0))
+    with pytest.raises(ImmediatelyDropped) as e:
+        pool.submit(tx(3, 0))
+    assert e.value.code == 1016
+    pool.submit(tx(4, 5))
+    with pytest.raises(ImmediatelyDropped):
+        pool.submit(tx(4, 6))
+    assert len(pool) == 3
+
+
+def test_long_chain_is_linear_enough():
+    pool, _, _ = make_pool()
+    for n in range(200):
+        pool.submit(tx(9, n % 256, salt=n // 256))
+    assert pool.ready_count() == 200
+    assert txpool.transaction_hash(tx(1, 0)) == __import__("hashlib").blake2b(tx(1, 0), digest_size=32).digest()
