@@ -1,0 +1,10 @@
+"""Embedded on-disk database on lmdb: blocks, canonical index, finality, trie nodes, metadata and
+availability chunks, with one atomic, fsync'd transaction per write (contract C3).
+
+Public API: `Database`, `LmdbNodeStore`, `StorageError`, `UnknownBlockError`.
+"""
+
+from .database import Database, LmdbNodeStore
+from .errors import StorageError, UnknownBlockError
+
+__all__ = ["Database", "LmdbNodeStore", "StorageError", "UnknownBlockError"]

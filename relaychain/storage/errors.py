@@ -1,0 +1,12 @@
+"""Typed errors of the storage area."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """A database operation that cannot be done: bad input, a closed or full database, an invalid
+    fork-choice or finality request. Nothing is written when it is raised."""
+
+
+class UnknownBlockError(StorageError):
+    """A block (or a block's parent) that the database does not hold."""
