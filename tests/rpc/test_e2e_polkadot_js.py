@@ -1,0 +1,49 @@
+"""End-to-end: @polkadot/api 16 (Node.js) against a REAL dev node over a REAL socket: connect, read
+system.account, a transfer signed and watched to finalization, new-head subscription (rpc.md §1–§6)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .node_harness import dev_node  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+JS_DIR = Path(__file__).parent / "js"
+TRANSFER = 10**12
+
+
+def _skip_reason() -> str | None:
+    if shutil.which("node") is None:
+        return "node (Node.js) is not installed"
+    if not (JS_DIR / "node_modules" / "@polkadot" / "api").is_dir():
+        return "@polkadot/api is not installed: run `npm install` in tests/rpc/js (.ci/run does)"
+    return None
+
+
+@pytest.mark.timeout(180)
+def test_polkadot_js_connects_transfers_and_subscribes(dev_node):  # noqa: F811
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    proc = subprocess.run(["node", "check_node.mjs", dev_node.url], cwd=JS_DIR, capture_output=True, text=True,
+                          timeout=150)
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["aliceAddress"] == "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+    assert out["genesisHash"] == dev_node.rpc("chain_getBlockHash", [0])["result"]
+    assert out["specVersion"] == dev_node.rpc("state_getRuntimeVersion")["result"]["specVersion"]
+    assert out["ss58Format"] == 42
+    assert int(out["aliceFreeBefore"]) > 0
+    assert "InBlock" in out["statuses"] and out["statuses"][-1] == "Finalized"
+    assert out["statuses"].index("InBlock") < out["statuses"].index("Finalized")
+    assert "balances.Transfer" in out["events"] and "system.ExtrinsicSuccess" in out["events"]
+    assert int(out["bobFreeAfter"]) - int(out["bobFreeBefore"]) == TRANSFER
+    assert out["blockHashMatches"] is True
+    heads = out["heads"]
+    assert heads == sorted(heads) and len(set(heads)) == 3
