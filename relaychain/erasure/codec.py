@@ -1,0 +1,103 @@
+"""Polkadot availability chunks: encode a payload into one chunk per validator, and recover it.
+
+Spec: ../shared/specs/erasure.md "Encoding", "Reconstruction"; polkadot-sdk `polkadot/erasure-coding`
+(`obtain_chunks`, `reconstruct`, `reconstruct_from_systematic`) over reed-solomon-novelpoly 2.0.0.
+The arithmetic runs in the bit-sliced kernels of `_kernels.py`; `reference.py` is the plain definition.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from . import _kernels
+from .errors import EmptyPayload, NotEnoughChunks
+from .field import EXP, LOG, LOG_WALSH, SKEW
+from .params import code_params
+from .reference import check_chunks
+
+_skew_tables = np.zeros((0, 16, 17), dtype=np.uint8)
+
+
+def _skew_tables_for(n: int) -> np.ndarray:
+    """Bit-matrix tables of SKEW[0 : n−1], the skews any FFT of size ≤ n uses (grown on demand)."""
+    global _skew_tables
+    if _skew_tables.shape[0] < n - 1:
+        _skew_tables = _kernels.mul_tables(SKEW[: max(n - 1, 1)], LOG, EXP)
+    return _skew_tables
+
+
+def _padded_runs(n_runs: int) -> int:
+    return -(-n_runs // _kernels.LANES) * _kernels.LANES
+
+
+def obtain_chunks(n_validators: int, data: bytes) -> list[bytes]:
+    """One chunk per validator; chunk i is ChunkIndex i (polkadot-sdk `obtain_chunks`).
+
+    The payload is cut into runs of k 16-bit big-endian symbols (zero padded); chunk i holds the
+    codeword symbol at position i of every run. Any k of the chunks recover the payload.
+    """
+    params = code_params(n_validators)
+    if not data:
+        raise EmptyPayload("cannot erasure-code an empty payload")
+    k = params.k
+    shard_len = params.shard_len(len(data))
+    n_runs = _padded_runs(shard_len // 2)
+    buf = np.zeros(n_runs * k * 2, dtype=np.uint8)
+    buf[: len(data)] = np.frombuffer(data, dtype=np.uint8)
+    out = np.empty((n_validators, n_runs), dtype=np.uint16)
+    _kernels.encode(buf.view(np.uint16), n_runs, k, n_validators, SKEW, _skew_tables_for(params.n), out)
+    out8 = out.view(np.uint8)
+    return [out8[i, :shard_len].tobytes() for i in range(n_validators)]
+
+
+def obtain_chunks_v1(n_validators: int, available_data) -> list[bytes]:
+    """Chunks of an AvailableData: its SCALE encoding (bytes, or anything with `.encode()`)."""
+    encoded = available_data if isinstance(available_data, (bytes, bytearray, memoryview)) else available_data.encode()
+    return obtain_chunks(n_validators, bytes(encoded))
+
+
+def reconstruct(n_validators: int, chunks: Mapping[int, bytes]) -> bytes:
+    """The payload (with its zero padding up to k·shard_len bytes) from any k chunks {index: chunk}.
+
+    Raises NotEnoughChunks, NonUniformChunks, UnevenLength, ChunkIndexOutOfBounds, TooManyValidators,
+    NotEnoughValidators. Only k chunks are used: the systematic ones present, then the lowest others.
+    """
+    params = code_params(n_validators)
+    shard_len = check_chunks(n_validators, chunks)
+    k, n = params.k, params.n
+    if len(chunks) < k:
+        raise NotEnoughChunks(f"have {len(chunks)} chunks of {n_validators}, need any {k}")
+    chosen = sorted(i for i in chunks if i < k)
+    chosen += sorted(i for i in chunks if i >= k)[: k - len(chosen)]
+    n_runs = _padded_runs(shard_len // 2)
+    received = np.zeros((k, n_runs), dtype=np.uint16)
+    as_bytes = received.view(np.uint8)
+    for row, index in enumerate(chosen):
+        as_bytes[row, :shard_len] = np.frombuffer(chunks[index], dtype=np.uint8)
+    erased = np.ones(n, dtype=np.bool_)
+    erased[chosen] = False
+    if erased[:k].any():
+        locator = _kernels.error_locator(erased, LOG_WALSH)
+        loc_tab = _kernels.mul_tables(locator, LOG, EXP)
+    else:  # all systematic chunks present: plain de-interleaving, no field arithmetic
+        locator = np.zeros(n, dtype=np.int64)
+        loc_tab = np.zeros((n, 16, 17), dtype=np.uint8)
+    out = np.empty(n_runs * k, dtype=np.uint16)
+    _kernels.reconstruct(received, np.array(chosen, dtype=np.int64), n, k, locator, SKEW,
+                         _skew_tables_for(n), loc_tab, out)
+    return out.view(np.uint8)[: shard_len * k].tobytes()
+
+
+def reconstruct_from_systematic(n_validators: int, chunks: Sequence[bytes]) -> bytes:
+    """The payload (with padding) from the systematic chunks 0..k−1 in order, by de-interleaving."""
+    params = code_params(n_validators)
+    k = params.k
+    if len(chunks) < k:
+        raise NotEnoughChunks(f"have {len(chunks)} systematic chunks, need chunks 0..{k - 1}")
+    shard_len = check_chunks(n_validators, dict(enumerate(chunks[:k])))
+    words = np.empty((shard_len // 2, k), dtype=np.uint16)
+    for j in range(k):
+        words[:, j] = np.frombuffer(chunks[j], dtype=np.uint16)
+    return words.tobytes()
