@@ -42,10 +42,19 @@ def _reason(exc: BaseException) -> str:
 
 
 def pool_error(exc: BaseException) -> RpcError | None:
-    """The JSON-RPC error for a rejected transaction, or None if `exc` is not a validity/pool error."""
+    """The JSON-RPC error for a rejected transaction, or None if `exc` is not a validity/pool error.
+
+    Order: the runtime's InvalidTransaction → 1010 with its reason text; an exception that carries its own
+    author-RPC fields (int `code`, str `message`, optional `data`, as the node's pool errors do) → as is;
+    otherwise by class name (`POOL_ERRORS`, ScaleDecodeError → 1001).
+    """
     names = [cls.__name__ for cls in type(exc).__mro__]
     if "InvalidTransaction" in names:
         return invalid_transaction(_reason(exc))
+    code, message = getattr(exc, "code", None), getattr(exc, "message", None)
+    if isinstance(code, int) and not isinstance(code, bool) and isinstance(message, str):
+        data = getattr(exc, "data", None)
+        return RpcError(code, message, data if isinstance(data, (str, int, list, dict)) else None)
     if "ScaleDecodeError" in names:
         return RpcError(AUTHOR_BAD_FORMAT, f"Extrinsic has invalid format: {_reason(exc)}")
     for name in names:

@@ -501,3 +501,21 @@ def test_backend_bug_is_internal_error_and_connection_survives(srv, ws, chain):
     reply = ws.request("chain_getHeader", [])
     assert reply["error"]["code"] == -32603
     assert ws.call("system_name") == "toy-node"
+
+
+def test_pool_errors_carrying_their_own_rpc_fields_are_forwarded(ws, chain, needs_extrinsic_codec):
+    class TooLowPriority(Exception):
+        code = 1014
+
+        def __init__(self):
+            super().__init__("x")
+            self.message = "Priority is too low: (5 vs 3)"
+            self.data = "The transaction has too low priority to replace another transaction already in the pool."
+
+    def refuse(xt):
+        raise TooLowPriority()
+
+    chain.submit_extrinsic = refuse
+    reply = ws.request("author_submitExtrinsic", [H(_unsigned_remark(b"low"))])
+    assert reply["error"] == {"code": 1014, "message": "Priority is too low: (5 vs 3)",
+                              "data": "The transaction has too low priority to replace another transaction already in the pool."}
