@@ -1,0 +1,126 @@
+"""Substrate/FRAME types shared by several pallets, with their exact metadata paths (rpc.md §7, §10).
+
+Field names, type names and variant indices follow Polkadot's V14 metadata
+(`vectors/metadata/polkadot-v14-metadata.hex`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from relaychain.runtime.scale_types import (
+    ACCOUNT_ID, BYTES, BYTES32, H256, STR, U8, U32, U64, U128, Array, Compact, Enum, Option, Struct,
+    Tuple, Variant, Vec,
+)
+
+COMPACT_U32 = Compact(U32)
+COMPACT_U64 = Compact(U64)
+COMPACT_U128 = Compact(U128)
+
+
+
+@dataclass(frozen=True)
+class Weight:
+    """`sp_weights::weight_v2::Weight`: picoseconds of execution and bytes of proof."""
+
+    ref_time: int
+    proof_size: int = 0
+
+    def __add__(self, other: "Weight") -> "Weight":
+        return Weight(self.ref_time + other.ref_time, self.proof_size + other.proof_size)
+
+
+WEIGHT = Struct("sp_weights::weight_v2::Weight", [("ref_time", COMPACT_U64, "u64"),
+                                                  ("proof_size", COMPACT_U64, "u64")], cls=Weight)
+DISPATCH_CLASS = Enum("frame_support::dispatch::DispatchClass",
+                      [Variant("Normal", 0), Variant("Operational", 1), Variant("Mandatory", 2)])
+PAYS = Enum("frame_support::dispatch::Pays", [Variant("Yes", 0), Variant("No", 1)])
+DISPATCH_INFO = Struct("frame_support::dispatch::DispatchInfo", [
+    ("weight", WEIGHT, "Weight"), ("class", DISPATCH_CLASS, "DispatchClass"), ("pays_fee", PAYS, "Pays")])
+
+
+def per_dispatch_class(t) -> Struct:
+    return Struct("frame_support::dispatch::PerDispatchClass",
+                  [("normal", t, "T"), ("operational", t, "T"), ("mandatory", t, "T")], params=[("T", t)])
+
+
+OPTION_WEIGHT = Option(WEIGHT)
+WEIGHTS_PER_CLASS = Struct("frame_system::limits::WeightsPerClass", [
+    ("base_extrinsic", WEIGHT, "Weight"), ("max_extrinsic", OPTION_WEIGHT, "Option<Weight>"),
+    ("max_total", OPTION_WEIGHT, "Option<Weight>"), ("reserved", OPTION_WEIGHT, "Option<Weight>")])
+BLOCK_WEIGHTS = Struct("frame_system::limits::BlockWeights", [
+    ("base_block", WEIGHT, "Weight"), ("max_block", WEIGHT, "Weight"),
+    ("per_class", per_dispatch_class(WEIGHTS_PER_CLASS), "PerDispatchClass<WeightsPerClass>")])
+BLOCK_LENGTH = Struct("frame_system::limits::BlockLength",
+                      [("max", per_dispatch_class(U32), "PerDispatchClass<u32>")])
+RUNTIME_DB_WEIGHT = Struct("sp_weights::RuntimeDbWeight", [("read", U64, "u64"), ("write", U64, "u64")])
+PERBILL = Struct("sp_arithmetic::per_things::Perbill", [(None, U32, "u32")])
+FIXED_U128 = Struct("sp_arithmetic::fixed_point::FixedU128", [(None, U128, "u128")])
+
+API_ID = Array(U8, 8)
+RUNTIME_VERSION = Struct("sp_version::RuntimeVersion", [
+    ("spec_name", STR, "RuntimeString"), ("impl_name", STR, "RuntimeString"),
+    ("authoring_version", U32, "u32"), ("spec_version", U32, "u32"), ("impl_version", U32, "u32"),
+    ("apis", Vec(Tuple(API_ID, U32)), "ApisVec"), ("transaction_version", U32, "u32"),
+    ("state_version", U8, "u8")])
+
+ACCOUNT_INDEX = U32
+MULTI_ADDRESS = Enum("sp_runtime::multiaddress::MultiAddress", [
+    Variant("Id", 0, ((None, ACCOUNT_ID, "AccountId"),)),
+    Variant("Index", 1, ((None, Compact(ACCOUNT_INDEX), "AccountIndex"),)),
+    Variant("Raw", 2, ((None, BYTES, "Vec<u8>"),)),
+    Variant("Address32", 3, ((None, BYTES32, "[u8; 32]"),)),
+    Variant("Address20", 4, ((None, Array(U8, 20), "[u8; 20]"),)),
+], params=[("AccountId", ACCOUNT_ID), ("AccountIndex", ACCOUNT_INDEX)])
+
+SIG64 = Array(U8, 64)
+ED25519_SIGNATURE = Struct("sp_core::ed25519::Signature", [(None, SIG64, "[u8; 64]")])
+SR25519_SIGNATURE = Struct("sp_core::sr25519::Signature", [(None, SIG64, "[u8; 64]")])
+ECDSA_SIGNATURE = Struct("sp_core::ecdsa::Signature", [(None, Array(U8, 65), "[u8; SIGNATURE_SERIALIZED_SIZE]")])
+MULTI_SIGNATURE = Enum("sp_runtime::MultiSignature", [
+    Variant("Ed25519", 0, ((None, ED25519_SIGNATURE, "ed25519::Signature"),)),
+    Variant("Sr25519", 1, ((None, SR25519_SIGNATURE, "sr25519::Signature"),)),
+    Variant("Ecdsa", 2, ((None, ECDSA_SIGNATURE, "ecdsa::Signature"),)),
+])
+
+# Era: Immortal, then Mortal1..Mortal255 each carrying the second byte (Polkadot's description).
+ERA = Enum("sp_runtime::generic::era::Era", [Variant("Immortal", 0)] + [
+    Variant(f"Mortal{i}", i, ((None, U8, None),)) for i in range(1, 256)])
+
+SR25519_PUBLIC = Struct("sp_core::sr25519::Public", [(None, BYTES32, "[u8; 32]")])
+ED25519_PUBLIC = Struct("sp_core::ed25519::Public", [(None, BYTES32, "[u8; 32]")])
+BABE_ID = Struct("sp_consensus_babe::app::Public", [(None, SR25519_PUBLIC, "sr25519::Public")])
+GRANDPA_ID = Struct("sp_consensus_grandpa::app::Public", [(None, ED25519_PUBLIC, "ed25519::Public")])
+SLOT = Struct("sp_consensus_slots::Slot", [(None, U64, "u64")])
+
+ENGINE_ID = Array(U8, 4)
+DIGEST_ITEM = Enum("sp_runtime::generic::digest::DigestItem", [
+    Variant("PreRuntime", 6, ((None, ENGINE_ID, "ConsensusEngineId"), (None, BYTES, "Vec<u8>"))),
+    Variant("Consensus", 4, ((None, ENGINE_ID, "ConsensusEngineId"), (None, BYTES, "Vec<u8>"))),
+    Variant("Seal", 5, ((None, ENGINE_ID, "ConsensusEngineId"), (None, BYTES, "Vec<u8>"))),
+    Variant("Other", 0, ((None, BYTES, "Vec<u8>"),)),
+    Variant("RuntimeEnvironmentUpdated", 8),
+])
+DIGEST = Struct("sp_runtime::generic::digest::Digest", [("logs", Vec(DIGEST_ITEM), "Vec<DigestItem>")])
+
+PHASE = Enum("frame_system::Phase", [Variant("ApplyExtrinsic", 0, ((None, U32, "u32"),)),
+                                     Variant("Finalization", 1), Variant("Initialization", 2)])
+
+
+def event_record(runtime_event) -> Struct:
+    """`frame_system::EventRecord<RuntimeEvent, H256>{phase, event, topics}`."""
+    return Struct("frame_system::EventRecord",
+                  [("phase", PHASE, "Phase"), ("event", runtime_event, "E"), ("topics", Vec(H256), "Vec<T>")],
+                  params=[("E", runtime_event), ("T", H256)])
+
+
+def weak_bounded_vec(t) -> Struct:
+    return Struct("bounded_collections::weak_bounded_vec::WeakBoundedVec", [(None, Vec(t), "Vec<T>")],
+                  params=[("T", t), ("S", None)])
+
+
+def bounded_vec(t) -> Struct:
+    return Struct("bounded_collections::bounded_vec::BoundedVec", [(None, Vec(t), "Vec<T>")],
+                  params=[("T", t), ("S", None)])
+
+

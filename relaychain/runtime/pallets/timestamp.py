@@ -1,0 +1,62 @@
+"""pallet_timestamp (index 3): the block's time, set once per block by the `set` inherent.
+
+Substrate: `substrate/frame/timestamp/src/lib.rs`. `set(now)` is the block's first extrinsic (unsigned,
+Mandatory); `now` must be at least `MinimumPeriod` after the previous block's timestamp, and the
+`on_timestamp_set` hooks (BABE: the slot of `now` must be the block's slot) run after it.
+"""
+
+from __future__ import annotations
+
+from relaychain.runtime import constants as C
+from relaychain.runtime.framework import DispatchError, Pallet, ensure_none
+from relaychain.runtime.frame_types import COMPACT_U64, Weight
+from relaychain.runtime.scale_types import BOOL, U64, Field
+
+pallet = Pallet("Timestamp", 3, "pallet_timestamp")
+
+Now = pallet.storage_value("Now", U64, default=0, docs=("The current time for the current block.",))
+DidUpdate = pallet.storage_value("DidUpdate", BOOL, default=False, docs=(
+    "Whether the timestamp has been updated in this block.",))
+
+MINIMUM_PERIOD = pallet.constant("MinimumPeriod", U64, C.MINIMUM_PERIOD_MS, (
+    "The minimum period between blocks.",))
+
+# Hooks called with (ctx, now) after the time is set; the runtime wires BABE's slot check here.
+ON_TIMESTAMP_SET: list = []
+
+
+class TimestampError(DispatchError):
+    """An invalid `set` inherent; the block is invalid."""
+
+    def __init__(self, message: str):
+        super().__init__("Other", message)
+
+
+@pallet.call(0, [Field("now", COMPACT_U64, "T::Moment")], weight=Weight(10_000_000, 1493),
+             dispatch_class="Mandatory", pays_fee=False, docs=("Set the current time (inherent).",))
+def set(ctx, origin, now: int) -> None:  # noqa: A001 - the call is named `set` in Polkadot's metadata
+    ensure_none(origin)
+    state = ctx.state
+    if DidUpdate.get(state):
+        raise TimestampError("Timestamp must be updated only once in the block")
+    prev = Now.get(state)
+    if prev != 0 and now < prev + MINIMUM_PERIOD:
+        raise TimestampError("Timestamp must increment by at least <MinimumPeriod> between sequential blocks")
+    Now.set(state, now)
+    DidUpdate.set(state, True)
+    for hook in ON_TIMESTAMP_SET:
+        hook(ctx, now)
+
+
+def on_finalize(ctx) -> None:
+    if not DidUpdate.get(ctx.state):
+        raise TimestampError("Timestamp must be updated once in the block")
+    DidUpdate.remove(ctx.state)
+
+
+pallet.on_finalize = on_finalize
+
+
+def inherent_call(now_ms: int) -> bytes:
+    """The call bytes of `Timestamp.set(now)`."""
+    return set.encode(now=now_ms)
