@@ -1,0 +1,66 @@
+"""`relaychain key …` through the real CLI dispatcher, against subkey's published output."""
+
+import json
+
+import pytest
+
+from relaychain.cli import main as cli_main
+
+ALICE_SR = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"
+ALICE_ADDR = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+
+
+def run(capsys, *argv):
+    rc = cli_main(["key", *argv])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_inspect_alice_like_subkey(capsys):
+    rc, out, _ = run(capsys, "inspect", "//Alice")
+    assert rc == 0
+    lines = out.splitlines()
+    assert lines[0] == "Secret Key URI `//Alice` is account:"
+    assert "  Network ID:        substrate" in lines
+    assert f"  Public key (hex):  {ALICE_SR}" in lines
+    assert f"  Account ID:        {ALICE_SR}" in lines
+    assert f"  Public key (SS58): {ALICE_ADDR}" in lines
+    assert f"  SS58 Address:      {ALICE_ADDR}" in lines
+
+
+def test_inspect_ed25519_json_and_prefix(capsys):
+    rc, out, _ = run(capsys, "inspect", "//Alice", "--scheme", "ed25519", "--network-prefix", "0", "--output-type", "json")
+    fields = json.loads(out)
+    assert rc == 0 and fields["publicKey"] == "0x88dc3417d5058ec4b4503e0c12ea1a0a89be200fe98922423d4334014fa6b0ee"
+    assert fields["networkId"] == "polkadot" and fields["ss58Address"].startswith("1")
+
+
+def test_inspect_phrase_shows_seed(capsys):
+    phrase = "caution juice atom organ advance problem want pledge someone senior holiday very"
+    rc, out, _ = run(capsys, "inspect", phrase)
+    assert rc == 0 and out.splitlines()[0] == f"Secret phrase:       {phrase}"
+    assert "  Secret seed:       0xc8fa03532fb22ee1f7f6908b9c02b4e72483f0dbd66e4cd456b8f34c6230b849" in out
+    assert "  SS58 Address:      5Gv8YYFu8H1btvmrJy9FjjAWfb99wrhV3uhPFoNEr918utyR" in out
+
+
+def test_inspect_address_keeps_its_network(capsys):
+    rc, out, _ = run(capsys, "inspect", "HRkCrbmke2XeabJ5fxJdgXWpBRPkXWfWHY8eTeCKwDdf4k6")
+    assert rc == 0 and "Public Key URI" in out and "Network ID:        kusama" in out
+    assert "0xd6a3105d6768e956e9e5d41050ac29843f98561410d3a47f9dd5b3b227ab8746" in out
+    rc, out, _ = run(capsys, "inspect", "--public", ALICE_SR)
+    assert rc == 0 and ALICE_ADDR in out
+
+
+def test_generate_gives_an_inspectable_phrase(capsys):
+    rc, out, _ = run(capsys, "generate", "--output-type", "json")
+    fields = json.loads(out)
+    assert rc == 0 and len(fields["secretPhrase"].split()) == 12
+    rc, out2, _ = run(capsys, "inspect", fields["secretPhrase"], "--output-type", "json")
+    assert json.loads(out2) == fields
+
+
+@pytest.mark.parametrize("argv", [("inspect", "not a valid phrase//x"), ("inspect", "--public", "0x12"),
+                                  ("inspect", "//Alice", "-n", "46"), ("inspect", "//Alice/soft", "--scheme", "ed25519")])
+def test_errors_are_reported_not_raised(capsys, argv):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 1 and out == "" and err.startswith("Error: ")
