@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional, Union
 
 from aiohttp import WSMsgType, web
 
-from . import author, chain, dev, payment, state, system
+from . import author, chain, chain_spec, dev, payment, state, system
 from .dispatch import Dispatcher, Limits, MiB
 from .errors import OVERSIZED_REQUEST, SERVER_IS_BUSY, RpcError
 from .registry import MethodRegistry
@@ -36,7 +36,7 @@ DEFAULT_CORS = (
 def build_registry(backend: Any) -> MethodRegistry:
     """Every namespace's methods; `dev_*` only on a dev node. `rpc_methods` lists exactly these."""
     registry = MethodRegistry()
-    for namespace in (system, chain, state, author, payment):
+    for namespace in (system, chain_spec, chain, state, author, payment):
         namespace.register(registry)
     if getattr(backend, "is_dev", False):
         dev.register(registry)
@@ -260,6 +260,7 @@ async def start_rpc_server(
     max_connections: int = 100,
     max_subscriptions_per_connection: int = 1024,
     max_batch_len: int = 1000,
+    max_buffered_messages: int = 4096,
 ) -> RpcServer:
     """Start serving `backend` (contract C6) on host:port; port=0 picks a free port (see `.port`)."""
     limits = Limits(
@@ -268,6 +269,7 @@ async def start_rpc_server(
         max_batch_len=max_batch_len,
         max_connections=max_connections,
         max_subscriptions_per_connection=max_subscriptions_per_connection,
+        max_buffered_messages=max_buffered_messages,
     )
     server = RpcServer(backend, host, port, CorsPolicy(cors), limits)
     await server._start()

@@ -80,7 +80,7 @@ class WsClient:
         self.conn.send(json.dumps({"jsonrpc": "2.0", "id": rid, "method": method, "params": params or []}))
         while True:
             msg = self.recv()
-            if msg.get("id") == rid:
+            if isinstance(msg, dict) and msg.get("id") == rid and ("result" in msg or "error" in msg):
                 return msg
             self.pending.append(msg)
 

@@ -519,3 +519,28 @@ def test_pool_errors_carrying_their_own_rpc_fields_are_forwarded(ws, chain, need
     reply = ws.request("author_submitExtrinsic", [H(_unsigned_remark(b"low"))])
     assert reply["error"] == {"code": 1014, "message": "Priority is too low: (5 vs 3)",
                               "data": "The transaction has too low priority to replace another transaction already in the pool."}
+
+
+def test_chain_spec_v1(ws, chain):
+    assert ws.call("chainSpec_v1_chainName") == "Relaychain Toy"
+    assert ws.call("chainSpec_v1_genesisHash") == H(chain.genesis_hash)
+    assert ws.call("chainSpec_v1_properties")["ss58Format"] == 42
+
+
+def test_client_that_stops_reading_is_dropped_not_buffered_forever(chain):
+    server = RunningServer(chain, max_buffered_messages=50)
+    try:
+        client = server.ws()
+        client.call("chain_subscribeAllHeads")
+        # The client never reads: the server must cut it off instead of queueing without bound.
+        server.loop.call(lambda: [chain.add_block() for _ in range(400)])
+        import time
+        deadline = time.time() + 10
+        while time.time() < deadline and server.loop.call(lambda: chain.subscribers["all_head"]):
+            time.sleep(0.02)
+        assert chain.subscribers["all_head"] == []  # subscription released with the connection
+        other = server.ws()  # the server itself is fine
+        assert other.call("system_name") == "toy-node"
+        other.close()
+    finally:
+        server.close()
