@@ -114,7 +114,10 @@ class Database:
                 if attempt == _MAX_GROWTHS:
                     raise StorageError(f"database {self.path} is full even after growing the map; "
                                        f"open it with a larger map_size") from None
-                env.set_mapsize(env.info()["map_size"] * 2)
+                try:
+                    env.set_mapsize(env.info()["map_size"] * 2)
+                except lmdb.Error as e:
+                    raise StorageError(f"database {self.path} is full and could not grow: {e}") from e
             except lmdb.Error as e:
                 raise StorageError(f"write to {self.path} failed: {e}") from e
 

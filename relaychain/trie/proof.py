@@ -95,7 +95,11 @@ def verify_read_proof(root: bytes, proof: Iterable[bytes], keys: Iterable[bytes]
 
     Raises TrieProofError when a needed node or value node is missing or a node is malformed
     (`read_proof_check`, trie.md §6.2). Unused items are tolerated."""
-    db: Mapping[bytes, bytes] = {blake2_256(bytes(item)): bytes(item) for item in proof}
+    db: Mapping[bytes, bytes] = {}
+    for item in proof:
+        if not isinstance(item, (bytes, bytearray, memoryview)):
+            raise TrieProofError(f"proof items are encoded nodes (bytes), got {type(item).__name__}")
+        db[blake2_256(bytes(item))] = bytes(item)
 
     def fetch(node_hash: bytes, allow_empty: bool = False) -> Optional[bytes]:
         encoded = db.get(node_hash)

@@ -21,6 +21,8 @@ from .errors import TrieEncodeError
 
 Entries = Union[Mapping[bytes, bytes], Iterable[tuple[bytes, bytes]]]
 
+_BYTES = (bytes, bytearray, memoryview)
+
 # The character just after each nibble character, to bisect the end of a child's key range.
 _NEXT = {c: chr(ord(c) + 1) for c in NIBBLES}
 
@@ -30,8 +32,11 @@ def _entries_dict(entries: Entries) -> dict[bytes, bytes]:
     items = entries.items() if isinstance(entries, Mapping) else entries
     out: dict[bytes, bytes] = {}
     for key, value in items:
-        if value is None:
-            raise TrieEncodeError(f"entry 0x{bytes(key).hex()} has no value; a trie holds only present keys")
+        if not isinstance(key, _BYTES):
+            raise TrieEncodeError(f"trie keys are bytes, got {type(key).__name__}: {key!r:.60}")
+        if not isinstance(value, _BYTES):
+            raise TrieEncodeError(f"the value of key 0x{bytes(key).hex()} must be bytes "
+                                  f"(a trie holds only present keys), got {type(value).__name__}")
         out[bytes(key)] = bytes(value)
     return out
 
@@ -43,8 +48,6 @@ class _Builder:
 
     def __init__(self, keys: Sequence[str], values: Sequence[bytes], state_version: int,
                  nodes: Optional[dict[bytes, bytes]]):
-        if state_version not in (0, 1):
-            raise TrieEncodeError(f"unknown state version {state_version!r}; expected 0 or 1")
         self.keys = keys
         self.values = values
         self.hash_values = state_version == 1
@@ -104,6 +107,8 @@ class _Builder:
 
 
 def _root_encoding(entries: Entries, state_version: int, nodes: Optional[dict[bytes, bytes]]) -> bytes:
+    if state_version not in (0, 1):
+        raise TrieEncodeError(f"unknown state version {state_version!r}; expected 0 or 1")
     data = _entries_dict(entries)
     if not data:
         return EMPTY_NODE

@@ -149,6 +149,8 @@ def apply_changes(backend, changes: Mapping[bytes, Optional[bytes]]) -> tuple[by
     """(new_root, new_nodes) for `backend` after `changes` (see module docstring)."""
     pairs = []
     for key, value in changes.items():
+        if not isinstance(key, (bytes, bytearray, memoryview)):
+            raise TrieError(f"trie keys are bytes, got {type(key).__name__}: {key!r:.60}")
         if value is not None and not isinstance(value, (bytes, bytearray, memoryview)):
             raise TrieError(f"value for key 0x{bytes(key).hex()} must be bytes or None, got {type(value).__name__}")
         pairs.append((bytes(key).hex(), None if value is None else bytes(value)))

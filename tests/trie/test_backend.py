@@ -172,3 +172,19 @@ def test_overlay_store_chains_unpersisted_blocks():
     assert len(base) == 0 and backend.root == EMPTY_ROOT
     assert TrieBackend(OverlayNodeStore(overlay, nodes2), root2, 1).get(b"a") == b"1" * 40
     assert decode_node(nodes2[root2]).children is not None
+
+
+def test_bad_input_is_a_typed_error():
+    from relaychain.trie import TrieEncodeError
+    with pytest.raises(TrieEncodeError):
+        trie_root({"text key": b"v"})
+    with pytest.raises(TrieEncodeError):
+        trie_root({b"k": None})
+    with pytest.raises(TrieEncodeError):
+        trie_root({}, state_version=2)
+    backend = _empty_backend()
+    with pytest.raises(TrieError):
+        backend.apply({"text": b"v"})
+    with pytest.raises(TrieError):
+        backend.apply({b"k": 5})
+    assert backend.root == EMPTY_ROOT
