@@ -107,3 +107,24 @@ def test_encode_rejects_malformed_nodes():
         encode_node(Node("", Value(b"short", True)))  # hashed value that is not a hash
     with pytest.raises(TrieEncodeError):
         encode_node(Node("", None, (b"x" * 33,) + (None,) * 15))
+
+
+def test_v1_hashed_value_bytes_from_the_spec_table():
+    """trie.md §2.1/§2.4 by hand: V1 hashes values of ≥ 33 bytes (header 001 / 0001, no length prefix)."""
+    import hashlib
+
+    from relaychain.trie import build_trie
+
+    def b2(data):
+        return hashlib.blake2b(data, digest_size=32).digest()
+
+    v33, v32 = b"\x11" * 33, b"\x22" * 32
+    root, nodes = build_trie({b"\xaa": v33}, 1)
+    assert nodes[root] == b"\x22\xaa" + b2(v33) and nodes[b2(v33)] == v33
+    root, nodes = build_trie({b"\xaa": v32}, 1)
+    assert nodes[root] == b"\x42\xaa\x80" + v32  # 32 bytes stay inline: compact(32) = 0x80
+    root, nodes = build_trie({b"\xaa": v33}, 0)
+    assert nodes[root] == b"\x42\xaa\x84" + v33  # V0 never hashes
+    root, nodes = build_trie({b"\xaa": v33, b"\xaa\xbb": b"\x01"}, 1)
+    child = b"\x41\x0b\x04\x01"  # leaf, 1 nibble (b, low half), value 0x01: inline (< 32 bytes)
+    assert nodes[root] == b"\x12\xaa" + (1 << 0xb).to_bytes(2, "little") + b2(v33) + bytes([len(child) << 2]) + child
