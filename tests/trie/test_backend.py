@@ -188,3 +188,29 @@ def test_bad_input_is_a_typed_error():
     with pytest.raises(TrieError):
         backend.apply({b"k": 5})
     assert backend.root == EMPTY_ROOT
+
+
+def test_larger_random_blocks_match_from_scratch_roots():
+    """Storage-shaped keys (shared 32-byte pallet prefixes) over several blocks of mixed changes."""
+    import random
+    rng = random.Random(7)
+    prefixes = [rng.randbytes(32) for _ in range(6)]
+    model = {rng.choice(prefixes) + rng.randbytes(rng.choice((8, 32))): rng.randbytes(rng.choice((0, 20, 33)))
+             for _ in range(3000)}
+    root, nodes = build_trie(model, 1)
+    store = MemoryNodeStore(nodes)
+    backend = TrieBackend(store, root, 1)
+    for _ in range(4):
+        keys = list(model)
+        changes = {k: None for k in rng.sample(keys, 150)}
+        changes.update({k: rng.randbytes(rng.choice((1, 32, 33))) for k in rng.sample(keys, 150)})
+        changes.update({rng.choice(prefixes) + rng.randbytes(8): b"new" for _ in range(150)})
+        backend = _commit(backend, changes)
+        for k, v in changes.items():
+            if v is None:
+                model.pop(k, None)
+            else:
+                model[k] = v
+        assert backend.root == trie_root(model, 1)
+    assert backend.keys() == sorted(model)
+    assert dict(backend.items()) == model
