@@ -22,6 +22,7 @@ def test_inspect_alice_like_subkey(capsys):
     lines = out.splitlines()
     assert lines[0] == "Secret Key URI `//Alice` is account:"
     assert "  Network ID:        substrate" in lines
+    assert "  Secret seed:       0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a" in lines
     assert f"  Public key (hex):  {ALICE_SR}" in lines
     assert f"  Account ID:        {ALICE_SR}" in lines
     assert f"  Public key (SS58): {ALICE_ADDR}" in lines
