@@ -13,6 +13,7 @@ Substrate `sp_runtime::generic::{header, digest, block}`; `sp_consensus_babe::di
 from __future__ import annotations
 
 import hashlib
+from decimal import ROUND_FLOOR, Decimal, localcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar, Union
@@ -477,3 +478,27 @@ def babe_vrf_input(randomness: bytes, slot: int, epoch_index: int) -> bytes:
 def babe_vrf_value(beta: bytes) -> int:
     """The VRF output compared to the primary-slot threshold: u128 LE of blake2b-128("substrate-babe-vrf" ‖ beta)."""
     return int.from_bytes(hashlib.blake2b(b"substrate-babe-vrf" + bytes(beta), digest_size=16).digest(), "little")
+
+
+def babe_primary_threshold(c: tuple[int, int], weight: int, total_weight: int) -> int:
+    """Primary-slot threshold: floor(2^128 · (1 − (1 − c)^(weight / total_weight))).
+
+    The slot is claimed (primary) iff `babe_vrf_value(beta) < threshold`. Substrate computes this with f64;
+    we use 60-digit decimal arithmetic instead, which is deterministic on every platform (no floats).
+    """
+    num, den = c
+    if not (0 <= num <= den and den > 0) or not (0 <= weight <= total_weight and total_weight > 0):
+        raise ValueError("need 0 <= c <= 1 and 0 <= weight <= total_weight > 0")
+    with localcontext() as ctx:
+        ctx.prec = 60
+        ctx.rounding = ROUND_FLOOR
+        p = 1 - (Decimal(den - num) / den) ** (Decimal(weight) / total_weight)
+        return min(int((p * (1 << 128)).to_integral_value(rounding=ROUND_FLOOR)), (1 << 128) - 1)
+
+
+def babe_secondary_slot_author(slot: int, authority_count: int, randomness: bytes) -> int:
+    """Index of the secondary author of `slot`: U256(blake2_256(randomness ‖ slot u64)) mod count (big-endian)."""
+    if authority_count <= 0:
+        raise ValueError("no authorities")
+    _check_len(randomness, 32, "epoch randomness")
+    return int.from_bytes(blake2_256(bytes(randomness) + encode_u64(slot)), "big") % authority_count

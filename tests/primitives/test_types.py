@@ -180,3 +180,26 @@ def test_decode_garbage_raises_only_scale_errors(data):
             decode(data)
         except ScaleDecodeError:
             pass
+
+
+def test_primary_threshold_agrees_with_substrates_float_formula():
+    """sc-consensus-babe computes p = 1 - (1 - c)^theta in f64; ours is exact decimal, so they agree to ~1e-15."""
+    from relaychain.primitives.types import babe_primary_threshold
+    for c in ((1, 4), (1, 2), (3, 10), (1, 1000)):
+        for w, total in ((1, 1), (1, 3), (2, 7), (5, 100)):
+            ours = babe_primary_threshold(c, w, total) / 2**128
+            theirs = 1 - (1 - c[0] / c[1]) ** (w / total)
+            assert abs(ours - theirs) <= 1e-12 * theirs
+    assert babe_primary_threshold((0, 4), 1, 1) == 0
+    assert babe_primary_threshold((4, 4), 1, 2) == 2**128 - 1
+    with pytest.raises(ValueError):
+        babe_primary_threshold((5, 4), 1, 1)
+
+
+def test_secondary_slot_author_rule():
+    from relaychain.primitives.types import babe_secondary_slot_author
+    r = b"\x05" * 32
+    for slot in range(50):
+        digest = blake2_256(r + slot.to_bytes(8, "little"))
+        assert babe_secondary_slot_author(slot, 7, r) == int(digest.hex(), 16) % 7
+    assert len({babe_secondary_slot_author(s, 4, r) for s in range(100)}) == 4
