@@ -58,7 +58,6 @@ MAX_AUTHORITIES = 100_000
 RUNTIME_APIS = (
     ("Core", 4),
     ("Metadata", 2),
-    ("BlockBuilder", 6),
     ("TaggedTransactionQueue", 3),
     ("BabeApi", 2),
     ("GrandpaApi", 3),

@@ -1,0 +1,277 @@
+"""Runtime APIs for the node and `state_call` (rpc.md §5, contracts C4).
+
+Every advertised API (`constants.RUNTIME_APIS`) is served by `call(host, method, data)`; its SCALE input
+and output follow Substrate's `sp_api` declarations so clients decode results with their built-in types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from relaychain.primitives.hashing import blake2_64
+from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_bytes, encode_compact
+from relaychain.runtime import constants as C
+from relaychain.runtime.errors import RuntimeApiError, TransactionValidityError, InvalidTransaction
+from relaychain.runtime.frame_types import RUNTIME_VERSION, WEIGHT
+from relaychain.runtime.pallets import babe, grandpa, system
+from relaychain.runtime.runtime import metadata_bytes
+
+SUPPORTED_METADATA_VERSIONS = (14,)
+
+
+@dataclass(frozen=True)
+class RuntimeVersion:
+    spec_name: str
+    impl_name: str
+    authoring_version: int
+    spec_version: int
+    impl_version: int
+    apis: tuple  # ((8-byte id, version), ...)
+    transaction_version: int
+    state_version: int
+
+    def encode(self) -> bytes:
+        return RUNTIME_VERSION.encode(self.__dict__ | {"apis": list(self.apis)})
+
+    def to_json(self) -> dict:
+        return {"specName": self.spec_name, "implName": self.impl_name, "authoringVersion": self.authoring_version,
+                "specVersion": self.spec_version, "implVersion": self.impl_version,
+                "apis": [["0x" + i.hex(), v] for i, v in self.apis],
+                "transactionVersion": self.transaction_version, "stateVersion": self.state_version}
+
+
+def runtime_version() -> RuntimeVersion:
+    return RuntimeVersion(C.SPEC_NAME, C.IMPL_NAME, C.AUTHORING_VERSION, C.SPEC_VERSION, C.IMPL_VERSION,
+                          tuple((blake2_64(n.encode()), v) for n, v in C.RUNTIME_APIS),
+                          C.TRANSACTION_VERSION, C.STATE_VERSION)
+
+
+def metadata() -> bytes:
+    """`state_getMetadata` bytes: "meta" ‖ 0x0e ‖ V14."""
+    return metadata_bytes()
+
+
+# -- typed helpers for the node -------------------------------------------------------------------
+
+def babe_authorities(host) -> list[tuple[bytes, int]]:
+    return [(k, w) for k, w in babe.Authorities.get(host)]
+
+
+def babe_next_authorities(host) -> list[tuple[bytes, int]]:
+    return [(k, w) for k, w in babe.NextAuthorities.get(host)]
+
+
+def babe_randomness(host) -> bytes:
+    return babe.Randomness.get(host)
+
+
+def babe_next_randomness(host) -> bytes:
+    return babe.NextRandomness.get(host)
+
+
+def grandpa_authorities(host) -> list[tuple[bytes, int]]:
+    return [(k, w) for k, w in grandpa.Authorities.get(host)]
+
+
+def grandpa_set_id(host) -> int:
+    return grandpa.CurrentSetId.get(host)
+
+
+def account_nonce(host, account_id: bytes) -> int:
+    return system.account(host, account_id).nonce
+
+
+def free_balance(host, account_id: bytes) -> int:
+    return system.account(host, account_id).data.free
+
+
+@dataclass(frozen=True)
+class EpochInfo:
+    """`sp_consensus_babe::Epoch` as seen from a block's state (slot numbers, not times)."""
+
+    epoch_index: int
+    start_slot: int
+    duration: int
+    authorities: tuple
+    randomness: bytes
+    c: tuple
+    allowed_slots: str
+
+    def encode(self) -> bytes:
+        return (self.epoch_index.to_bytes(8, "little") + self.start_slot.to_bytes(8, "little")
+                + self.duration.to_bytes(8, "little") + _encode_authorities(self.authorities) + self.randomness
+                + self.c[0].to_bytes(8, "little") + self.c[1].to_bytes(8, "little")
+                + bytes((babe.ALLOWED_SLOTS.by_name[self.allowed_slots][0],)))
+
+
+def _encode_authorities(auths) -> bytes:
+    return encode_compact(len(auths)) + b"".join(k + w.to_bytes(8, "little") for k, w in auths)
+
+
+def _epoch_config(host) -> dict:
+    return babe.EpochConfig.get(host) or babe.GENESIS_EPOCH_CONFIG
+
+
+def current_epoch(host) -> EpochInfo:
+    cfg = _epoch_config(host)
+    return EpochInfo(babe.EpochIndex.get(host), babe.epoch_start_slot(host), babe.EPOCH_DURATION,
+                     tuple(babe_authorities(host)), babe.Randomness.get(host), tuple(cfg["c"]), cfg["allowed_slots"])
+
+
+def next_epoch(host) -> EpochInfo:
+    cfg = babe.NextEpochConfig.get(host) or _epoch_config(host)
+    cur = current_epoch(host)
+    return EpochInfo(cur.epoch_index + 1, cur.start_slot + cur.duration, cur.duration,
+                     tuple(babe_next_authorities(host)), babe.NextRandomness.get(host), tuple(cfg["c"]),
+                     cfg["allowed_slots"])
+
+
+def slot_duration_ms() -> int:
+    return C.SLOT_DURATION_MS
+
+
+def epoch_duration_slots() -> int:
+    return C.EPOCH_DURATION_IN_SLOTS
+
+
+def current_slot(host) -> int:
+    return babe.CurrentSlot.get(host)
+
+
+def genesis_slot(host) -> int:
+    return babe.GenesisSlot.get(host)
+
+
+# -- state_call ------------------------------------------------------------------------------------
+
+def _core_version(host, r: Reader) -> bytes:
+    return runtime_version().encode()
+
+
+def _metadata(host, r: Reader) -> bytes:
+    return encode_bytes(metadata())
+
+
+def _metadata_versions(host, r: Reader) -> bytes:
+    return encode_compact(len(SUPPORTED_METADATA_VERSIONS)) + b"".join(
+        v.to_bytes(4, "little") for v in SUPPORTED_METADATA_VERSIONS)
+
+
+def _metadata_at_version(host, r: Reader) -> bytes:
+    v = r.u32()
+    return b"\x01" + encode_bytes(metadata()) if v in SUPPORTED_METADATA_VERSIONS else b"\x00"
+
+
+def _account_nonce(host, r: Reader) -> bytes:
+    return account_nonce(host, r.read(32)).to_bytes(4, "little")
+
+
+def _fee_inputs(host, r: Reader):
+    from relaychain.primitives.extrinsic import UncheckedExtrinsic
+    start = r.pos
+    UncheckedExtrinsic.decode_from(r)
+    xt = r.data[start:r.pos]
+    length = r.u32()
+    from relaychain.runtime.executive import decode_extrinsic
+    try:
+        uxt, call = decode_extrinsic(xt)
+    except InvalidTransaction as e:
+        raise RuntimeApiError(f"extrinsic does not decode: {e}") from None
+    return uxt, call, length
+
+
+def _query_info(host, r: Reader) -> bytes:
+    from relaychain.runtime.pallets import transaction_payment as tp
+    uxt, call, length = _fee_inputs(host, r)
+    d = call.definition
+    fee = 0 if uxt.signature is None else tp.compute_fee_details(host, length, call.weight, 0, d.pays_fee).final_fee
+    cls = {"Normal": 0, "Operational": 1, "Mandatory": 2}[d.dispatch_class]
+    return WEIGHT.encode(call.weight) + bytes((cls,)) + fee.to_bytes(16, "little")
+
+
+def _query_fee_details(host, r: Reader) -> bytes:
+    from relaychain.runtime.pallets import transaction_payment as tp
+    uxt, call, length = _fee_inputs(host, r)
+    if uxt.signature is None:
+        return b"\x00" + bytes(16)
+    d = tp.compute_fee_details(host, length, call.weight, uxt.signature.tip, call.definition.pays_fee)
+    if not d.pays:
+        return b"\x00" + d.tip.to_bytes(16, "little")
+    return (b"\x01" + d.base_fee.to_bytes(16, "little") + d.len_fee.to_bytes(16, "little")
+            + d.adjusted_weight_fee.to_bytes(16, "little") + d.tip.to_bytes(16, "little"))
+
+
+_INVALID_INDEX = {"Call": 0, "Payment": 1, "Future": 2, "Stale": 3, "BadProof": 4, "AncientBirthBlock": 5,
+                  "ExhaustsResources": 6, "Custom": 7, "BadMandatory": 8, "MandatoryValidation": 9, "BadSigner": 10}
+_UNKNOWN_INDEX = {"CannotLookup": 0, "NoUnsignedValidator": 1, "Custom": 2}
+
+
+def encode_validity_error(e: TransactionValidityError) -> bytes:
+    """`TransactionValidityError`: 0 Invalid(InvalidTransaction) | 1 Unknown(UnknownTransaction)."""
+    if isinstance(e, InvalidTransaction):
+        if e.kind == "BadFormat":  # no such variant: a transaction that does not decode is not a valid Call
+            return b"\x00" + bytes((_INVALID_INDEX["Call"],))
+        out = b"\x00" + bytes((_INVALID_INDEX[e.kind],))
+    else:
+        out = b"\x01" + bytes((_UNKNOWN_INDEX[e.kind],))
+    return out + (b"\x00" if e.kind == "Custom" else b"")
+
+
+def _validate_transaction(host, r: Reader) -> bytes:
+    from relaychain.runtime.executive import validate_transaction
+    r.u8()  # TransactionSource: the runtime treats all sources alike
+    from relaychain.primitives.extrinsic import UncheckedExtrinsic
+    start = r.pos
+    UncheckedExtrinsic.decode_from(r)
+    xt = r.data[start:r.pos]
+    block_hash = r.read(32)
+    number = system.Number.get(host)
+    try:
+        valid = validate_transaction(host, xt, block_number=number,
+                                     block_hash_of=lambda n: block_hash if n == number else None)
+    except TransactionValidityError as e:
+        return b"\x01" + encode_validity_error(e)
+    return b"\x00" + valid.encode()
+
+
+def _babe_configuration(host, r: Reader) -> bytes:
+    cfg = _epoch_config(host)
+    return (C.SLOT_DURATION_MS.to_bytes(8, "little") + C.EPOCH_DURATION_IN_SLOTS.to_bytes(8, "little")
+            + cfg["c"][0].to_bytes(8, "little") + cfg["c"][1].to_bytes(8, "little")
+            + _encode_authorities(babe_authorities(host)) + babe.Randomness.get(host)
+            + bytes((babe.ALLOWED_SLOTS.by_name[cfg["allowed_slots"]][0],)))
+
+
+_CALLS = {
+    "Core_version": _core_version,
+    "Metadata_metadata": _metadata,
+    "Metadata_metadata_versions": _metadata_versions,
+    "Metadata_metadata_at_version": _metadata_at_version,
+    "AccountNonceApi_account_nonce": _account_nonce,
+    "TransactionPaymentApi_query_info": _query_info,
+    "TransactionPaymentApi_query_fee_details": _query_fee_details,
+    "TaggedTransactionQueue_validate_transaction": _validate_transaction,
+    "BabeApi_configuration": _babe_configuration,
+    "BabeApi_current_epoch_start": lambda host, r: babe.epoch_start_slot(host).to_bytes(8, "little"),
+    "BabeApi_current_epoch": lambda host, r: current_epoch(host).encode(),
+    "BabeApi_next_epoch": lambda host, r: next_epoch(host).encode(),
+    "GrandpaApi_grandpa_authorities": lambda host, r: _encode_authorities(grandpa_authorities(host)),
+    "GrandpaApi_current_set_id": lambda host, r: grandpa_set_id(host).to_bytes(8, "little"),
+}
+
+
+def methods() -> list[str]:
+    return sorted(_CALLS)
+
+
+def call(host, method: str, data: bytes) -> bytes:
+    """`state_call`: run runtime API `method` with SCALE input `data` over `host`; SCALE output."""
+    fn = _CALLS.get(method)
+    if fn is None:
+        raise RuntimeApiError(f"unknown runtime API method {method!r}")
+    r = Reader(bytes(data))
+    try:
+        out = fn(host, r)
+        r.finish()
+    except ScaleDecodeError as e:
+        raise RuntimeApiError(f"{method}: input does not decode: {e}") from None
+    return out
