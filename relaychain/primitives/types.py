@@ -452,15 +452,67 @@ class NextEpochDescriptor:
     randomness: bytes
 
     def encode(self) -> bytes:
-        return b"\x01" + encode_vec(self.authorities, lambda a: bytes(a[0]) + encode_u64(a[1])) + self.randomness
+        return b"\x01" + _encode_authority_list(self.authorities) + bytes(self.randomness)
 
     @classmethod
     def decode(cls, data: bytes) -> "NextEpochDescriptor":
         def read(r: Reader) -> "NextEpochDescriptor":
             if r.u8() != 1:
                 raise ScaleDecodeError("not a BABE NextEpochData consensus log")
-            return cls(tuple(r.vec(lambda q: (q.read(32), q.u64()))), r.read(32))
+            return cls(_authority_list(r), r.read(32))
         return decode_all(data, read)
+
+
+# GRANDPA (sp_consensus_grandpa::ConsensusLog<u32>), carried in Consensus(b"FRNK", …) logs.
+
+
+def _authority_list(r: Reader) -> tuple:
+    return tuple(r.vec(lambda q: (q.read(32), q.u64())))
+
+
+def _encode_authority_list(authorities) -> bytes:
+    return encode_vec(authorities, lambda a: bytes(a[0]) + encode_u64(a[1]))
+
+
+@dataclass(frozen=True)
+class GrandpaScheduledChange:
+    """`ConsensusLog::ScheduledChange` (index 1): next_authorities Vec<(ed25519, u64)>, delay u32 blocks."""
+
+    next_authorities: tuple
+    delay: int
+
+    def encode(self) -> bytes:
+        return b"\x01" + _encode_authority_list(self.next_authorities) + encode_u32(self.delay)
+
+
+@dataclass(frozen=True)
+class GrandpaForcedChange:
+    """`ConsensusLog::ForcedChange` (index 2): median last finalized u32, then a ScheduledChange."""
+
+    median_last_finalized: int
+    change: GrandpaScheduledChange
+
+    def encode(self) -> bytes:
+        return (b"\x02" + encode_u32(self.median_last_finalized) + _encode_authority_list(self.change.next_authorities)
+                + encode_u32(self.change.delay))
+
+
+def decode_grandpa_log(data: bytes):
+    """Decode a GRANDPA consensus log: ScheduledChange / ForcedChange, or ("OnDisabled", u64),
+    ("Pause", u32), ("Resume", u32) tuples for the rarer variants."""
+    def read(r: Reader):
+        index = r.u8()
+        if index == 1:
+            return GrandpaScheduledChange(_authority_list(r), r.u32())
+        if index == 2:
+            median = r.u32()
+            return GrandpaForcedChange(median, GrandpaScheduledChange(_authority_list(r), r.u32()))
+        if index == 3:
+            return ("OnDisabled", r.u64())
+        if index in (4, 5):
+            return ("Pause" if index == 4 else "Resume", r.u32())
+        raise ScaleDecodeError(f"invalid GRANDPA ConsensusLog index {index}")
+    return decode_all(data, read)
 
 
 def babe_vrf_input(randomness: bytes, slot: int, epoch_index: int) -> bytes:

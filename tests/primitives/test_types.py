@@ -203,3 +203,20 @@ def test_secondary_slot_author_rule():
         digest = blake2_256(r + slot.to_bytes(8, "little"))
         assert babe_secondary_slot_author(slot, 7, r) == int(digest.hex(), 16) % 7
     assert len({babe_secondary_slot_author(s, 4, r) for s in range(100)}) == 4
+
+
+def test_grandpa_consensus_logs():
+    from relaychain.primitives.types import GrandpaForcedChange, GrandpaScheduledChange, decode_grandpa_log
+    auths = ((b"\x88" * 32, 1), (b"\xd1" * 32, 2))
+    sc = GrandpaScheduledChange(auths, 10)
+    enc = sc.encode()
+    # written out: variant 1 ‖ compact(2) ‖ (key ‖ u64 weight)* ‖ u32 delay
+    assert enc == b"\x01\x08" + b"\x88" * 32 + (1).to_bytes(8, "little") + b"\xd1" * 32 + (2).to_bytes(8, "little") + (10).to_bytes(4, "little")
+    assert decode_grandpa_log(enc) == sc
+    fc = GrandpaForcedChange(7, sc)
+    assert decode_grandpa_log(fc.encode()) == fc and fc.encode()[:5] == b"\x02\x07\x00\x00\x00"
+    assert decode_grandpa_log(b"\x03" + (2).to_bytes(8, "little")) == ("OnDisabled", 2)
+    assert decode_grandpa_log(b"\x04\x05\x00\x00\x00") == ("Pause", 5)
+    for bad in (b"", b"\x06", b"\x01\x04" + bytes(39), enc + b"\x00"):
+        with pytest.raises(ScaleDecodeError):
+            decode_grandpa_log(bad)
