@@ -18,6 +18,7 @@ well-known development phrase, so `//Alice` is the dev phrase hard-derived with 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -443,4 +444,10 @@ def dev_keypair(name: str, scheme: str = "sr25519") -> Keypair:
     """The well-known development key `//<Name>` (alice … ferdie)."""
     if name.lower() not in DEV_ACCOUNTS:
         raise CryptoError(f"unknown dev account {name!r}; expected one of {', '.join(DEV_ACCOUNTS)}")
+    return _dev_keypair(name.lower(), scheme)
+
+
+@functools.lru_cache(maxsize=None)
+def _dev_keypair(name: str, scheme: str) -> Keypair:
+    # Cached: deriving costs ~3 ms (PBKDF2 + Merlin) and genesis/tests ask for the same public dev keys often.
     return keypair_from_uri("//" + name.capitalize(), scheme)
