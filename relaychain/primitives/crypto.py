@@ -107,8 +107,9 @@ def mini_secret_from_entropy(entropy: bytes, password: str = "") -> bytes:
 def seed_from_phrase(phrase: str, password: str = "") -> bytes:
     """The 32-byte seed (sr25519 mini-secret / ed25519 seed) of an English BIP39 phrase.
 
-    The phrase's entropy is recovered (checksum-checked) by the `bip39` bindings (tiny-bip39, the
-    crate Substrate itself uses); the rest is `mini_secret_from_entropy`.
+    Done by the `bip39` bindings (tiny-bip39 + substrate-bip39, the crates Substrate itself uses): they
+    check the word list and checksum, recover the entropy and apply the `mini_secret_from_entropy` rule.
+    (We ship no BIP39 word list of our own, so the entropy is not exposed here.)
     """
     try:
         import bip39  # py-bip39-bindings
