@@ -14,6 +14,7 @@ from relaychain.primitives.crypto import Ed25519Keypair, Sr25519Keypair
 from relaychain.runtime import constants as C
 from relaychain.runtime.overlay import Overlay
 from relaychain.runtime.pallets import balances, session, system, transaction_payment
+from relaychain.runtime.runtime import RUNTIME  # noqa: F401 - wires the session handlers used at genesis
 
 DEV_NAMES = ("Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie")
 DEV_VALIDATORS = ("Alice", "Bob", "Charlie", "Dave")
