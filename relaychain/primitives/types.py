@@ -157,7 +157,12 @@ def _digest_item_from_json(value) -> DigestItemT:
         (name, body), = value.items()
         if name in _JSON_NAMES and isinstance(body, list) and len(body) == 2:
             engine = body[0]
-            engine = engine.to_bytes(4, "little") if isinstance(engine, int) else _unhex(engine, "engine id", 4)
+            if isinstance(engine, int) and not isinstance(engine, bool):
+                if not 0 <= engine < 1 << 32:
+                    raise TypeJsonError(f"engine id {engine} does not fit u32")
+                engine = engine.to_bytes(4, "little")  # old nodes sent [u8;4] engine ids as a u32
+            else:
+                engine = _unhex(engine, "engine id", 4)
             return _JSON_NAMES[name](engine, _unhex(body[1], "digest data"))
         if name == "Other":
             return Other(_unhex(body, "digest data"))

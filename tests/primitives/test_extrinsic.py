@@ -153,7 +153,8 @@ def test_signed_sr25519_extrinsic_layout_and_independent_verification(mortal):
     payload = _payload_plain(CALL, era_bytes, 7, 1000, 1002005, 26, GENESIS, BIRTH if mortal else GENESIS)
     assert SIKeypair(public_key=ALICE, ss58_format=42).verify(payload, sig)  # independent sr25519 verifier
     x = UncheckedExtrinsic.decode(xt)
-    assert x.signature.era == era and x.signature.nonce == 7 and x.signature.tip == 1000 and x.call == CALL
+    assert x.signature == SignedPayloadParts(MultiAddress.id(ALICE), MultiSignature("sr25519", sig), era, 7, 1000)
+    assert x.call == CALL
     assert x.encode() == xt and x.hash() == blake2_256(xt)
     assert x.verify_signature(spec_version=1002005, transaction_version=26, genesis_hash=GENESIS, birth_hash=birth)
     assert not x.verify_signature(spec_version=1002006, transaction_version=26, genesis_hash=GENESIS, birth_hash=birth)

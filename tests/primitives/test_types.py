@@ -220,3 +220,24 @@ def test_grandpa_consensus_logs():
     for bad in (b"", b"\x06", b"\x01\x04" + bytes(39), enc + b"\x00"):
         with pytest.raises(ScaleDecodeError):
             decode_grandpa_log(bad)
+
+
+_json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=70),
+                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=15), inner, max_size=5),
+                            max_leaves=12)
+
+
+@given(st.fixed_dictionaries({"parentHash": _json_values, "number": _json_values, "stateRoot": _json_values,
+                              "extrinsicsRoot": _json_values, "digest": _json_values}) | _json_values)
+def test_header_from_arbitrary_json_raises_only_type_json_error(value):
+    try:
+        Header.from_json(value)
+    except TypeJsonError:
+        pass
+
+
+@pytest.mark.parametrize("log", [{"Seal": [2**40, "0x00"]}, {"Seal": [-1, "0x00"]}, {"Seal": [True, "0x00"]},
+                                 {"Other": 5}, {"Seal": ["0x0102", "0x"]}, {"AuthoritiesChange": []}, "0x", "0xzz"])
+def test_bad_digest_logs_in_json(log):
+    with pytest.raises(TypeJsonError):
+        Digest.from_json({"logs": [log]})
