@@ -220,3 +220,26 @@ def test_equivocations_are_detected_and_do_not_break_finality():
         assert voter.equivocations, "Dave's double votes were not noticed"
         assert all(first.id == KEYS[3].public and first.message != second.message
                    for _r, first, second in voter.equivocations)
+
+
+def test_finality_resumes_when_offline_voters_return():
+    async def main():
+        hub = InProcessHub(latency=0.002)
+        tree = BlockTree()
+        nodes = [await start_voter(hub, tree, k) for k in KEYS[:2]]
+        producer = asyncio.ensure_future(produce(tree))
+        await asyncio.sleep(1.0)
+        stalled = [view.fin[1] for _n, view, _v in nodes]
+        nodes += [await start_voter(hub, tree, k) for k in KEYS[2:]]
+        await asyncio.sleep(1.5)
+        producer.cancel()
+        for net, _view, voter in nodes:
+            await voter.stop()
+            await net.stop()
+        return tree, stalled, nodes
+
+    tree, stalled, nodes = asyncio.run(main())
+    assert stalled == [0, 0]
+    for _net, view, _voter in nodes:
+        assert view.fin[1] >= 15, [v.fin[1] for _n, v, _ in nodes]
+        check_justifications(tree, view)

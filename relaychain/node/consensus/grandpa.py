@@ -491,6 +491,7 @@ class GrandpaVoter:
         self._task: Optional[asyncio.Task] = None
         self._last_progress = time.monotonic()
         self._last_catch_up = 0.0
+        self._last_rebroadcast = time.monotonic()
         self._catch_up_task: Optional[asyncio.Task] = None
 
     @property
@@ -502,6 +503,7 @@ class GrandpaVoter:
         self.network.on_gossip(GOSSIP_TOPIC, self._on_gossip)
         self.network.on_request(JUSTIFICATION_PROTOCOL, self._serve_justification)
         self.network.on_request(CATCH_UP_PROTOCOL, self._serve_catch_up)
+        self.network.on_peer_connected(self._on_peer_connected)
         self._reset_set()
         self._task = asyncio.ensure_future(self._run())
 
@@ -591,6 +593,8 @@ class GrandpaVoter:
             self.previous = rnd
             self.current = self._new_round(rnd.votes.number + 1, state)
             log.debug("GRANDPA round %d completed, starting round %d", rnd.votes.number, self.current.votes.number)
+        if time.monotonic() - max(self._last_rebroadcast, self.current.started) > 2 * self.round_duration:
+            self._rebroadcast()
         if self._catch_up_task is None or self._catch_up_task.done():
             if self._needs_catch_up():
                 self._catch_up_task = asyncio.ensure_future(self._catch_up())
@@ -681,6 +685,23 @@ class GrandpaVoter:
         self._last_progress = time.monotonic()
         log.info("GRANDPA finalized #%d (0x%s…) in round %d", target_number, target_hash.hex()[:8], justification.round)
         return True
+
+    def _rebroadcast(self) -> None:
+        """Re-gossip the votes of the current and previous round: peers that were away (or just
+        connected) missed them, and a stuck round only completes if everyone sees every vote.
+        Peers that already have a vote drop the copy by its gossip hash."""
+        self._last_rebroadcast = time.monotonic()
+        for rnd in (self.previous, self.current):
+            if rnd is None:
+                continue
+            for kind in (PREVOTE, PRECOMMIT):
+                for vs in list(rnd.votes.votes[kind].values()):
+                    for signed in vs:
+                        self.network.gossip(GOSSIP_TOPIC, encode_vote_gossip(rnd.votes.number, self.set_id, signed))
+
+    def _on_peer_connected(self, peer_id: bytes) -> None:
+        self._last_rebroadcast = 0.0  # rebroadcast at the next step
+        self._wake.set()
 
     # -- network input -----------------------------------------------------------------------
     async def _on_gossip(self, peer_id: bytes, data: bytes) -> bool:
