@@ -6,13 +6,15 @@ Python objects and the kernels' CSR arrays.
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 
 from . import _kernels as K
 from .arithmetic import U64_MAX
 from .reference import Progress
 from .score import evaluate_support
-from .snapshot import ElectionArithmeticError, ElectionResult, InvalidSnapshot, Snapshot, Support, id_sort_key
+from .snapshot import ElectionArithmeticError, ElectionResult, Snapshot, Support, id_sort_key
 
 _MASK64 = U64_MAX
 
@@ -36,12 +38,8 @@ def to_arrays(snapshot: Snapshot):
     raw_start = np.zeros(len(voters) + 1, dtype=np.int64)
     np.cumsum(lengths, out=raw_start[1:])
     get = index.get
-    try:
-        raw_target = np.fromiter((get(t, -1) for _, _, ts in voters for t in ts), dtype=np.int64,
-                                 count=int(raw_start[-1]))
-    except TypeError as exc:
-        raise InvalidSnapshot(f"voter targets must be integer or string ids: {exc}") from None
-    stake = np.fromiter((s for _, s, _ in voters), dtype=np.uint64, count=len(voters))
+    raw_target = np.array([get(t, -1) for t in snapshot.flat_targets()], dtype=np.int64)
+    stake = np.array([s for _, s, _ in voters], dtype=np.uint64)
     return raw_start, raw_target, stake
 
 
@@ -94,9 +92,20 @@ def elect(snapshot: Snapshot, *, with_edge_weights: bool = False, progress: Prog
                    with_edge_weights)
 
 
-def _result(snapshot, voter_index, winners, backed_h, backed_l, v_start, e_cand, w_h, w_l, budget,
-            a_voter, a_start, a_cand, a_parts, s_start, s_voter, s_h, s_l, tot_h, tot_l,
-            with_edge_weights) -> ElectionResult:
+def _result(*args) -> ElectionResult:
+    # Hundreds of thousands of small lists: the cyclic GC would rescan them over and over.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_result(*args)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_result(snapshot, voter_index, winners, backed_h, backed_l, v_start, e_cand, w_h, w_l, budget,
+                  a_voter, a_start, a_cand, a_parts, s_start, s_voter, s_h, s_l, tot_h, tot_l,
+                  with_edge_weights) -> ElectionResult:
     cand_ids = snapshot.candidates
     voter_ids = [snapshot.voters[i][0] for i in voter_index.tolist()]
     backed = _u128(backed_h, backed_l)

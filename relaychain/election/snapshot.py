@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, NamedTuple, Union
 
 from .arithmetic import ACCURACIES, U64_MAX, U128_MAX, PerThing
@@ -105,15 +106,30 @@ class Snapshot:
             if not isinstance(entry, (list, tuple)) or len(entry) != 3:
                 raise InvalidSnapshot(f"voter entries are [who, stake, [targets...]], got {entry!r}")
             who, stake, targets = entry
-            _check_id(who, "voter")
-            _check_int(stake, f"stake of voter {who!r}", U64_MAX)
-            if not isinstance(targets, (list, tuple)):
-                raise InvalidSnapshot(f"targets of voter {who!r} must be a list, got {targets!r}")
-            for t in targets:
-                _check_id(t, f"target of voter {who!r}")
-            if who in seen_voters:
+            if who.__class__ is not int and who.__class__ is not str or who in seen_voters:
+                _check_id(who, "voter")
                 raise DuplicateId(f"voter {who!r} is listed twice; merge its entries")
             seen_voters.add(who)
+            if stake.__class__ is not int or not 0 <= stake <= U64_MAX:
+                _check_int(stake, f"stake of voter {who!r}", U64_MAX)
+            if not isinstance(targets, (list, tuple)):
+                raise InvalidSnapshot(f"targets of voter {who!r} must be a list, got {targets!r}")
+        for who in seen_voters:
+            if who.__class__ is int and who > U128_MAX or who.__class__ is int and who < 0:
+                _check_id(who, "voter")
+        # Targets, checked in bulk: every one is an int or a str, and those that are not candidates
+        # (they are ignored by the election) must still be valid ids.
+        flat = list(chain.from_iterable(t for _, _, t in self.voters))
+        if not set(map(type, flat)) <= {int, str}:
+            bad = next(t for t in flat if t.__class__ is not int and t.__class__ is not str)
+            _check_id(bad, "target")
+        for t in set(flat).difference(self.candidates):
+            _check_id(t, "target")
+        object.__setattr__(self, "_flat_targets", flat)
+
+    def flat_targets(self) -> list:
+        """Every voter's targets, concatenated in voter order (as validated)."""
+        return self._flat_targets  # type: ignore[attr-defined]
 
     @classmethod
     def from_json(cls, obj: Any, **overrides: Any) -> "Snapshot":

@@ -1,5 +1,7 @@
 """Properties over small random snapshots: kernels == reference, and election invariants."""
 
+from dataclasses import replace
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,6 +72,6 @@ def test_score_is_the_score_of_the_supports(snapshot):
 @given(snapshots(algorithm="seq_phragmen", balance=0), st.integers(1, 5))
 def test_balancing_never_lowers_the_minimal_backing(snapshot, iterations):
     plain = elect(snapshot)
-    balanced = elect(Snapshot(**{**snapshot.__dict__, "balance_iterations": iterations, "tolerance": 0}))
+    balanced = elect(replace(snapshot, balance_iterations=iterations, tolerance=0))
     assert [w for w, _ in plain.winners] == [w for w, _ in balanced.winners]
     assert min(b for _, b in balanced.winners) >= min(b for _, b in plain.winners)

@@ -1,0 +1,201 @@
+"""`relaychain election`: run an NPoS election on a snapshot file, or generate a synthetic snapshot.
+
+    relaychain election SNAPSHOT.json [--to-elect N] [--algorithm seq-phragmen|phragmms]
+        [--balance-iterations K] [--tolerance T] [--accuracy perbill|peru16|...] [--out RESULT.json]
+        [--reference] [--quiet]
+    relaychain election generate --voters V --candidates C --to-elect K --seed S [--edges 16]
+        [--self-votes] [--out SNAPSHOT.json]
+
+The result (npos.md §10) goes to --out or stdout as JSON; progress and a summary go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+
+from .arithmetic import ACCURACIES
+from .snapshot import ElectionError
+
+GENERATE = "generate"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__.split("\n\n")[0]
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = "Use `relaychain election generate --help` for the generator's options."
+    parser.add_argument("snapshot", metavar="SNAPSHOT.json|generate",
+                        help="snapshot file to elect from ('-' reads stdin), or 'generate' to write one")
+    parser.add_argument("--to-elect", type=int, help="number of winners (overrides the snapshot's)")
+    parser.add_argument("--out", help="write JSON here instead of stdout")
+    parser.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
+    run = parser.add_argument_group("election options")
+    run.add_argument("--algorithm", choices=["seq-phragmen", "phragmms"], help="default: the snapshot's, else seq-phragmen")
+    run.add_argument("--balance-iterations", type=int, help="balancing rounds after the election (0 = none)")
+    run.add_argument("--tolerance", type=int, help="balancing stops once no voter moves more than this")
+    run.add_argument("--accuracy", choices=sorted(ACCURACIES), help="PerThing of the ratio assignments")
+    run.add_argument("--reference", action="store_true", help="run the plain exact-integer reference (slow)")
+    gen = parser.add_argument_group("generate options")
+    gen.add_argument("--voters", type=int, help="number of nominators")
+    gen.add_argument("--candidates", type=int, help="number of validator candidates")
+    gen.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    gen.add_argument("--edges", type=int, default=16, help="maximum nominations per voter (default 16)")
+    gen.add_argument("--self-votes", action="store_true", help="validators also vote for themselves")
+
+
+def main(args: argparse.Namespace) -> int:
+    gc.disable()  # a one-shot process building ~10^6 small objects: the cyclic GC only costs time
+    try:
+        if args.snapshot == GENERATE:
+            return _generate(args)
+        return _elect(args)
+    except ElectionError as exc:
+        print(f"relaychain election: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"relaychain election: cannot read or write: {exc}", file=sys.stderr)
+        return 2
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from .generate import generate_snapshot
+
+    missing = [f"--{n.replace('_', '-')}" for n in ("voters", "candidates", "to_elect") if getattr(args, n) is None]
+    if missing:
+        print(f"relaychain election generate: missing {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        snap = generate_snapshot(args.voters, args.candidates, args.to_elect, seed=args.seed, edges=args.edges,
+                                 self_votes=args.self_votes, accuracy=args.accuracy or "peru16")
+    except ValueError as exc:
+        print(f"relaychain election generate: {exc}", file=sys.stderr)
+        return 2
+    _write(json.dumps(snap, separators=(",", ":")), args.out)
+    if not args.quiet:
+        print(f"wrote a snapshot: {len(snap['voters'])} voters, {args.candidates} candidates, "
+              f"to_elect {args.to_elect}, seed {args.seed}", file=sys.stderr)
+    return 0
+
+
+def _write(text: str, out: str | None) -> None:
+    if out:
+        with open(out, "w") as f:
+            f.write(text)
+            f.write("\n")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+
+
+def _elect(args: argparse.Namespace) -> int:
+    from .snapshot import Snapshot
+
+    started = time.perf_counter()
+    ui = _Ui(quiet=args.quiet)
+    with ui:
+        ui.stage("reading snapshot")
+        if args.snapshot == "-":
+            obj = json.load(sys.stdin)
+        else:
+            with open(args.snapshot, "rb") as f:
+                obj = json.loads(f.read())
+        algorithm = args.algorithm.replace("-", "_") if args.algorithm else None
+        snapshot = Snapshot.from_json(obj, to_elect=args.to_elect, algorithm=algorithm, accuracy=args.accuracy,
+                                      balance_iterations=args.balance_iterations, tolerance=args.tolerance)
+        ui.stage("electing", total=snapshot.to_elect)
+        if args.reference:
+            from .reference import elect
+        else:
+            _skip_scipy()
+            from .accelerated import elect
+        elected_at = time.perf_counter()
+        result = elect(snapshot, progress=ui.advance)
+        elect_time = time.perf_counter() - elected_at
+        ui.stage("writing result")
+        _write(result_json(result), args.out)
+    ui.summary(snapshot, result, elect_time, time.perf_counter() - started)
+    return 0
+
+
+def result_json(result) -> str:
+    """The result JSON (npos.md §10). The bulky lists go through orjson when it is installed and
+    every integer fits its 64 bits; anything else (u128 totals, scores) through the json module."""
+    try:
+        import orjson
+    except ImportError:
+        orjson = None
+
+    def dump(value) -> str:
+        if orjson is not None:
+            try:
+                return orjson.dumps(value).decode()
+            except TypeError:
+                pass
+        return json.dumps(value, separators=(",", ":"))
+
+    doc = result.to_json()
+    return "{" + ",".join(f'"{k}":{dump(v)}' for k, v in doc.items()) + "}"
+
+
+def _skip_scipy() -> None:
+    """numba imports SciPy's BLAS bindings when it first compiles or loads code (for np.linalg, which
+    the kernels never use); in this one-shot CLI process that is a fifth of the run time."""
+    if "scipy" not in sys.modules:
+        sys.modules["scipy"] = None  # type: ignore[assignment]
+
+
+class _Ui:
+    """A rich progress bar and summary table on stderr; nothing at all with --quiet."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.progress = None
+        self.task = None
+
+    def __enter__(self):
+        if not self.quiet and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        if self.progress is not None:
+            if self.task is not None:
+                self.progress.remove_task(self.task)
+            self.task = self.progress.add_task(name, total=total)
+
+    def advance(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=done, total=total)
+
+    def summary(self, snapshot, result, elect_time: float, total_time: float) -> None:
+        if self.quiet:
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"{snapshot.algorithm} election", show_header=False)
+        score = result.score
+        rows = [("voters / candidates", f"{len(snapshot.voters)} / {len(snapshot.candidates)}"),
+                ("winners", f"{len(result.winners)} of {snapshot.to_elect}"),
+                ("balancing", f"{snapshot.balance_iterations} iterations, tolerance {snapshot.tolerance}"),
+                ("accuracy", snapshot.accuracy),
+                ("minimal backing", f"{score.minimal_stake:,}"),
+                ("sum of backing", f"{score.sum_stake:,}"),
+                ("sum of backing²", f"{score.sum_stake_squared:,}"),
+                ("election time", f"{elect_time:.3f} s"), ("total time", f"{total_time:.3f} s")]
+        for k, v in rows:
+            table.add_row(k, v)
+        Console(stderr=True).print(table)
