@@ -2,28 +2,38 @@
 
 The algorithm is the one in `reference.py`; only the data layout differs, for speed:
 
-* Runs are processed in batches of LANES = 64·W runs. Within a batch every butterfly of the FFT
-  multiplies by the *same* constant for all runs, so the batch is stored *bit-sliced*:
-  `X[position, plane, w]` is a uint64 whose 64 bits are one bit ("plane") of the symbol at `position`
-  in 64 different runs. XOR of symbols is XOR of planes; multiplication by a constant c is the
-  GF(2)-linear map y ↦ c·y, a 16×16 bit matrix, so each output plane is the XOR of the input planes
-  selected by one matrix row. No table lookups and no branches on data: pure vector XORs.
-* Going between symbols and planes is a bit-matrix transpose of 16 words of 4 symbols each
-  (`_transpose16`, four delta swaps; it is its own inverse). Symbols are big-endian in memory and
-  read as native little-endian u16, so plane t holds bit t^8 of the symbol; `mul_tables` builds the
-  matrices in those coordinates.
-* A multiplication table `tab[c]` (16 rows × 17 bytes) lists, for each output plane t, its count of
-  input planes followed by their indices.
+* Runs are processed in batches of LANES = 512 runs. Within a batch every butterfly of the FFT
+  multiplies by the *same* constant for all runs, so the batch is stored *bit-sliced*: for each
+  position, 16 planes of W = 8 uint64 words; plane t holds one bit of the symbol of 512 runs.
+  XOR of symbols is XOR of planes; multiplication by a constant c is the GF(2)-linear map y ↦ c·y,
+  a 16×16 bit matrix, so each output plane is the XOR of the input planes selected by one matrix row.
+  No table lookups and no branches on data: only XORs of 512-bit vectors.
+* A plane is one 512-bit vector (`u64x8`, emitted directly as LLVM vector IR by the intrinsics below,
+  because numba leaves LLVM's SLP vectorizer off). Without AVX-512 LLVM splits them into halves.
+* Symbols <-> planes is a bit-matrix transpose, done on 16 vectors at once by four delta swaps
+  (`_transpose_pos`, an involution): lane g of vector t is word 8t+g of the batch's stretch of a
+  chunk (4 big-endian symbols), and after the swaps vector t is plane t. Symbols are big-endian
+  in memory and read as native little-endian u16, so plane t holds bit t^8 of the symbol;
+  `mul_tables` builds the matrices in those coordinates.
+* A multiplication table `tab[c]` (16 rows × 17 bytes) lists, for each output plane t, its count
+  of input planes followed by their indices.
 
-Spec: ../shared/specs/erasure.md "Compute model".
+Flat layout: position i of a batch occupies words [i·POS, (i+1)·POS) of a 1-D uint64 array, plane
+t of it words [i·POS + t·W, i·POS + (t+1)·W). Spec: ../shared/specs/erasure.md "Compute model".
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.core import cgutils
+from numba.core.datamodel import models, register_default
+from numba.extending import intrinsic
 
-W = 8  # uint64 words per plane and position in a batch
+_ir = cgutils.ir  # llvmlite's IR builder module, as numba's own code generators use it
+
+W = 8  # uint64 words per plane: one 512-bit vector
+POS = 16 * W  # words per position
 LANES = 64 * W  # runs per batch
 ONEMASK = 0xFFFF
 
@@ -31,14 +41,73 @@ _M0 = np.uint64(0x5555555555555555)
 _M1 = np.uint64(0x3333333333333333)
 _M2 = np.uint64(0x0F0F0F0F0F0F0F0F)
 _M3 = np.uint64(0x00FF00FF00FF00FF)
-_S0 = np.uint64(1)
-_S1 = np.uint64(2)
-_S2 = np.uint64(4)
-_S3 = np.uint64(8)
-_U16 = np.uint64(16)
-_U32 = np.uint64(32)
-_U48 = np.uint64(48)
-_MASK16 = np.uint64(0xFFFF)
+
+
+# ----------------------------------------------------------------------------------------------
+# 512-bit vectors of 8 uint64 lanes
+
+
+class U64x8(types.Type):
+    """A value held in one vector register (or two/four on narrower machines)."""
+
+    def __init__(self):
+        super().__init__(name="u64x8")
+
+
+u64x8 = U64x8()
+_VEC = _ir.VectorType(_ir.IntType(64), W)
+
+
+@register_default(U64x8)
+class _U64x8Model(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, _VEC)
+
+
+def _vec_ptr(context, builder, arrty, arr, offset):
+    data = context.make_array(arrty)(context, builder, arr).data
+    return builder.bitcast(builder.gep(data, [offset]), _VEC.as_pointer())
+
+
+@intrinsic
+def vload(typingctx, arr, offset):
+    """The 8 words arr.flat[offset : offset + 8] (arr: a C-contiguous uint64 array)."""
+    def codegen(context, builder, sig, args):
+        return builder.load(_vec_ptr(context, builder, sig.args[0], args[0], args[1]), align=8)
+    return u64x8(arr, offset), codegen
+
+
+@intrinsic
+def vstore(typingctx, arr, offset, value):
+    """arr.flat[offset : offset + 8] = value."""
+    def codegen(context, builder, sig, args):
+        builder.store(args[2], _vec_ptr(context, builder, sig.args[0], args[0], args[1]), align=8)
+        return context.get_dummy_value()
+    return types.void(arr, offset, value), codegen
+
+
+@intrinsic
+def vsplat(typingctx, x):
+    """A vector with every lane equal to the 64-bit integer x."""
+    def codegen(context, builder, sig, args):
+        undef = _ir.Constant(_VEC, _ir.Undefined)
+        one = builder.insert_element(undef, args[0], _ir.Constant(_ir.IntType(32), 0))
+        return builder.shuffle_vector(one, undef, _ir.Constant(_ir.VectorType(_ir.IntType(32), W), [0] * W))
+    return u64x8(x), codegen
+
+
+def _binary(op):
+    def typer(typingctx, a, b):
+        def codegen(context, builder, sig, args):
+            return getattr(builder, op)(args[0], args[1])
+        return u64x8(a, b), codegen
+    return intrinsic(typer)
+
+
+vxor = _binary("xor")
+vand = _binary("and_")
+vshl = _binary("shl")
+vshr = _binary("lshr")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -108,88 +177,67 @@ def error_locator(erased, log_walsh):
 
 
 # ----------------------------------------------------------------------------------------------
-# Symbols <-> bit planes
+# Symbols <-> bit planes, and the butterflies on bit-sliced positions
 
 
 @njit(cache=True, inline="always")
-def _swap(u, v, s, m):
-    """Delta swap between two rows: the bits of u at column bit 1 trade places with v's at column bit 0."""
-    t = ((u >> s) ^ v) & m
-    return u ^ (t << s), v ^ t
+def _delta_swap(X, a, b, shift, mask):
+    """Rows a and b trade bits: a's bits at column bit 1 (of `shift`) <-> b's at column bit 0."""
+    u = vload(X, a)
+    v = vload(X, b)
+    t = vand(vxor(vshr(u, shift), v), mask)
+    vstore(X, b, vxor(v, t))
+    vstore(X, a, vxor(u, vshl(t, shift)))
 
 
 @njit(cache=True, inline="always")
-def _transpose16(a):
-    """Transpose a 16-word block in place: word w, bit 16f+b  <->  word b, bit 16f+w (an involution)."""
-    for d, s, m in ((1, _S0, _M0), (2, _S1, _M1), (4, _S2, _M2), (8, _S3, _M3)):
+def _transpose_pos(X, base):
+    """In each lane: word t, bit 16f+b  <->  word b, bit 16f+t, for the 16 vectors at `base` (an involution)."""
+    for d, m in ((1, _M0), (2, _M1), (4, _M2), (8, _M3)):
+        shift = vsplat(np.uint64(d))
+        mask = vsplat(m)
         for u in range(16):
             if u & d == 0:
-                a[u], a[u + d] = _swap(a[u], a[u + d], s, m)
+                _delta_swap(X, base + u * W, base + (u + d) * W, shift, mask)
 
 
 @njit(cache=True, inline="always")
-def _load_group(src64, start, block):
-    """16 consecutive words (64 contiguous symbols) into `block`, then to planes."""
-    for w in range(16):
-        block[w] = src64[start + w]
-    _transpose16(block)
-
-
-@njit(cache=True, inline="always")
-def _store_planes(X, pos, g, block):
+def _copy_pos(dst, dst_base, src, src_base):
     for t in range(16):
-        X[pos, t, g] = block[t]
-
-
-@njit(cache=True, inline="always")
-def _planes_to_block(X, pos, g, block):
-    for t in range(16):
-        block[t] = X[pos, t, g]
-    _transpose16(block)
-
-
-# ----------------------------------------------------------------------------------------------
-# Butterflies on bit-sliced positions
+        vstore(dst, dst_base + t * W, vload(src, src_base + t * W))
 
 
 @njit(cache=True, inline="always")
 def _xor_pos(X, dst, src):
-    """symbol[dst] ^= symbol[src] for all runs of the batch."""
+    """symbol[dst] ^= symbol[src] for all runs of the batch (dst, src: flat bases)."""
     for t in range(16):
-        for w in range(W):
-            X[dst, t, w] ^= X[src, t, w]
+        vstore(X, dst + t * W, vxor(vload(X, dst + t * W), vload(X, src + t * W)))
 
 
 @njit(cache=True, inline="always")
 def _mulxor_pos(X, dst, src, tab_c):
     """symbol[dst] ^= c · symbol[src] for all runs, c given by its bit-matrix table."""
     for t in range(16):
-        cnt = tab_c[t, 0]
-        for e in range(1, cnt + 1):
-            p = tab_c[t, e]
-            for w in range(W):
-                X[dst, t, w] ^= X[src, p, w]
+        acc = vload(X, dst + t * W)
+        for e in range(1, np.int64(tab_c[t, 0]) + 1):
+            acc = vxor(acc, vload(X, src + np.int64(tab_c[t, e]) * W))
+        vstore(X, dst + t * W, acc)
 
 
 @njit(cache=True, inline="always")
-def _mul_pos(X, pos, tab_c, tmp):
-    """symbol[pos] = c · symbol[pos] for all runs (via the scratch planes `tmp`)."""
+def _mul_pos(X, base, tab_c, tmp):
+    """symbol[base] = c · symbol[base] for all runs (through the 16-plane scratch `tmp`)."""
     for t in range(16):
-        for w in range(W):
-            tmp[t, w] = 0
-        cnt = tab_c[t, 0]
-        for e in range(1, cnt + 1):
-            p = tab_c[t, e]
-            for w in range(W):
-                tmp[t, w] ^= X[pos, p, w]
-    for t in range(16):
-        for w in range(W):
-            X[pos, t, w] = tmp[t, w]
+        acc = vsplat(np.uint64(0))
+        for e in range(1, np.int64(tab_c[t, 0]) + 1):
+            acc = vxor(acc, vload(X, base + np.int64(tab_c[t, e]) * W))
+        vstore(tmp, t * W, acc)
+    _copy_pos(X, base, tmp, 0)
 
 
 @njit(cache=True)
-def inverse_afft(X, base, size, index, skew, tab, active):
-    """Inverse additive FFT of positions base..base+size at offset `index` (reference `inverse_afft`).
+def inverse_afft(X, size, index, skew, tab, active):
+    """Inverse additive FFT of positions 0..size at offset `index` (reference `inverse_afft`).
 
     `active[i]` tells whether position i may be non-zero; a block whose inputs are all zero stays
     zero and is skipped (this matters when many chunks are missing).
@@ -207,18 +255,18 @@ def inverse_afft(X, base, size, index, skew, tab, active):
             for i in range(j - depart, j + depart):
                 active[i] = True
             for i in range(j - depart, j):
-                _xor_pos(X, base + i + depart, base + i)
+                _xor_pos(X, (i + depart) * POS, i * POS)
             sidx = j + index - 1
             if skew[sidx] != ONEMASK:
                 tab_c = tab[sidx]
                 for i in range(j - depart, j):
-                    _mulxor_pos(X, base + i, base + i + depart, tab_c)
+                    _mulxor_pos(X, i * POS, (i + depart) * POS, tab_c)
         depart <<= 1
 
 
 @njit(cache=True)
-def afft(X, base, size, index, skew, tab):
-    """Forward additive FFT of positions base..base+size at offset `index` (reference `afft`)."""
+def afft(X, size, index, skew, tab):
+    """Forward additive FFT of positions 0..size at offset `index` (reference `afft`)."""
     depart = size >> 1
     while depart > 0:
         for j in range(depart, size, 2 * depart):
@@ -226,9 +274,9 @@ def afft(X, base, size, index, skew, tab):
             if skew[sidx] != ONEMASK:
                 tab_c = tab[sidx]
                 for i in range(j - depart, j):
-                    _mulxor_pos(X, base + i, base + i + depart, tab_c)
+                    _mulxor_pos(X, i * POS, (i + depart) * POS, tab_c)
             for i in range(j - depart, j):
-                _xor_pos(X, base + i + depart, base + i)
+                _xor_pos(X, (i + depart) * POS, i * POS)
         depart >>= 1
 
 
@@ -245,9 +293,9 @@ def afft_prefix(X, size, keep, skew, tab):
         if skew[sidx] != ONEMASK:
             tab_c = tab[sidx]
             for i in range(depart):
-                _mulxor_pos(X, i, i + depart, tab_c)
+                _mulxor_pos(X, i * POS, (i + depart) * POS, tab_c)
         depart >>= 1
-    afft(X, 0, keep, 0, skew, tab)
+    afft(X, keep, 0, skew, tab)
 
 
 @njit(cache=True)
@@ -256,7 +304,31 @@ def formal_derivative(X, size):
     for i in range(1, size):
         length = i & (-i)
         for j in range(i - length, i):
-            _xor_pos(X, j, j + length)
+            _xor_pos(X, j * POS, (j + length) * POS)
+
+
+# ----------------------------------------------------------------------------------------------
+# Payload <-> chunk layout (a tiled transpose of 16-bit words)
+
+
+@njit(cache=True)
+def _split_runs(payload16, r0, k, rows16):
+    """rows16[j, r − r0] = payload16[r·k + j] for the batch's runs r (chunk j's stretch)."""
+    for rb in range(0, LANES, 16):
+        for jb in range(0, k, 16):
+            for j in range(jb, min(jb + 16, k)):
+                for r in range(rb, rb + 16):
+                    rows16[j, r] = payload16[(r0 + r) * k + j]
+
+
+@njit(cache=True)
+def _join_runs(rows16, r0, k, payload16):
+    """payload16[r·k + j] = rows16[j, r − r0]: the inverse of `_split_runs`."""
+    for rb in range(0, LANES, 16):
+        for jb in range(0, k, 16):
+            for r in range(rb, rb + 16):
+                for j in range(jb, min(jb + 16, k)):
+                    payload16[(r0 + r) * k + j] = rows16[j, r]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -271,94 +343,77 @@ def encode(payload16, n_runs, k, n_chunks, skew, tab, out16):
     LANES); row i of `out16` receives chunk i (its bytes are the big-endian symbols).
     """
     out64 = out16.view(np.uint64)
-    X = np.empty((k, 16, W), dtype=np.uint64)
-    Y = np.empty((k, 16, W), dtype=np.uint64)
-    block = np.empty(16, dtype=np.uint64)
+    row_words = n_runs // 4
+    X = np.empty(k * POS, dtype=np.uint64)
+    Y = np.empty(k * POS, dtype=np.uint64)
+    rows16 = np.empty((k, LANES), dtype=np.uint16)
+    rows64 = rows16.view(np.uint64)
     active = np.ones(k, dtype=np.bool_)
     for r0 in range(0, n_runs, LANES):
-        # Systematic chunks are the payload itself, de-interleaved.
-        for r in range(r0, r0 + LANES):
-            for j in range(k):
-                out16[j, r] = payload16[r * k + j]
-        # Message symbols to planes: symbol s of group g is run r0 + 64 g + s.
+        q0 = r0 // 4  # first word of the batch in a chunk
+        _split_runs(payload16, r0, k, rows16)  # the systematic chunks are the payload itself
         for j in range(k):
-            for g in range(W):
-                for w in range(16):
-                    r = r0 + 64 * g + 4 * w
-                    block[w] = (np.uint64(payload16[r * k + j])
-                                | (np.uint64(payload16[(r + 1) * k + j]) << _U16)
-                                | (np.uint64(payload16[(r + 2) * k + j]) << _U32)
-                                | (np.uint64(payload16[(r + 3) * k + j]) << _U48))
-                _transpose16(block)
-                _store_planes(X, j, g, block)
+            out16[j, r0:r0 + LANES] = rows16[j]
+            _copy_pos(X, j * POS, rows64, j * (LANES // 4))
+            _transpose_pos(X, j * POS)
         active[:] = True
-        inverse_afft(X, 0, k, 0, skew, tab, active)
+        inverse_afft(X, k, 0, skew, tab, active)
         for shift in range(k, n_chunks, k):
-            Y[:, :, :] = X
-            afft(Y, 0, k, shift, skew, tab)
+            Y[:] = X
+            afft(Y, k, shift, skew, tab)
             for i in range(shift, min(shift + k, n_chunks)):
-                for g in range(W):
-                    _planes_to_block(Y, i - shift, g, block)
-                    dst = (r0 + 64 * g) // 4
-                    for w in range(16):
-                        out64[i, dst + w] = block[w]
+                base = (i - shift) * POS
+                _transpose_pos(Y, base)
+                _copy_pos(out64, i * row_words + q0, Y, base)
     return out16
 
 
 @njit(cache=True)
-def reconstruct(chunks16, present, n, k, locator, skew, tab, loc_tab, out16):
+def reconstruct(chunks16, present, n, k, skew, tab, loc_tab, out16):
     """The k message symbols of every run from the chunks at positions `present` (reference `reconstruct`).
 
     chunks16[m, n_runs]: the m received chunks as native u16 (n_runs a multiple of LANES), chunk m
-    sitting at position present[m]; locator/loc_tab: the error locator's logs and bit matrices per
-    position (n entries); out16[n_runs·k] receives the payload words.
+    sitting at position present[m]; loc_tab: the bit matrices of the error locator per position
+    (n entries); out16[n_runs·k] receives the payload words.
     """
     n_runs = chunks16.shape[1]
+    row_words = n_runs // 4
     chunks64 = chunks16.view(np.uint64)
-    m = present.shape[0]
     at = np.full(n, -1, dtype=np.int64)
-    for c in range(m):
+    for c in range(present.shape[0]):
         at[present[c]] = c
-    X = np.zeros((n, 16, W), dtype=np.uint64)
-    tmp = np.empty((16, W), dtype=np.uint64)
-    block = np.empty(16, dtype=np.uint64)
-    active = np.zeros(n, dtype=np.bool_)
-    need_decode = False
+    decode = False
     for i in range(k):
-        if at[i] < 0:
-            need_decode = True
+        decode = decode or at[i] < 0
+    X = np.zeros(n * POS if decode else 0, dtype=np.uint64)
+    tmp = np.empty(POS, dtype=np.uint64)
+    rows16 = np.zeros((k, LANES), dtype=np.uint16)
+    rows64 = rows16.view(np.uint64)
+    active = np.zeros(n, dtype=np.bool_)
+    zero = vsplat(np.uint64(0))
     for r0 in range(0, n_runs, LANES):
-        # Systematic chunks that arrived are the payload words themselves.
+        q0 = r0 // 4
         for i in range(k):
-            c = at[i]
-            if c >= 0:
-                for r in range(r0, r0 + LANES):
-                    out16[r * k + i] = chunks16[c, r]
-        if not need_decode:
-            continue
-        X[:, :, :] = 0
-        for i in range(n):
-            c = at[i]
-            active[i] = c >= 0
-            if c >= 0:
-                for g in range(W):
-                    _load_group(chunks64[c], (r0 + 64 * g) // 4, block)
-                    _store_planes(X, i, g, block)
-                _mul_pos(X, i, loc_tab[i], tmp)
-        inverse_afft(X, 0, n, 0, skew, tab, active)
-        formal_derivative(X, n)
-        afft_prefix(X, n, k, skew, tab)
-        for i in range(k):
-            if at[i] >= 0:
-                continue
-            _mul_pos(X, i, loc_tab[i], tmp)
-            for g in range(W):
-                _planes_to_block(X, i, g, block)
-                for w in range(16):
-                    word = block[w]
-                    r = r0 + 64 * g + 4 * w
-                    out16[r * k + i] = np.uint16(word & _MASK16)
-                    out16[(r + 1) * k + i] = np.uint16((word >> _U16) & _MASK16)
-                    out16[(r + 2) * k + i] = np.uint16((word >> _U32) & _MASK16)
-                    out16[(r + 3) * k + i] = np.uint16(word >> _U48)
+            if at[i] >= 0:  # a systematic chunk that arrived is the payload itself
+                rows16[i] = chunks16[at[i], r0:r0 + LANES]
+        if decode:
+            for i in range(n):
+                c = at[i]
+                active[i] = c >= 0
+                if c >= 0:
+                    _copy_pos(X, i * POS, chunks64, c * row_words + q0)
+                    _transpose_pos(X, i * POS)
+                    _mul_pos(X, i * POS, loc_tab[i], tmp)
+                else:
+                    for t in range(16):
+                        vstore(X, i * POS + t * W, zero)
+            inverse_afft(X, n, 0, skew, tab, active)
+            formal_derivative(X, n)
+            afft_prefix(X, n, k, skew, tab)
+            for i in range(k):
+                if at[i] < 0:
+                    _mul_pos(X, i * POS, loc_tab[i], tmp)
+                    _transpose_pos(X, i * POS)
+                    _copy_pos(rows64, i * (LANES // 4), X, i * POS)
+        _join_runs(rows16, r0, k, out16)
     return out16

@@ -79,14 +79,12 @@ def reconstruct(n_validators: int, chunks: Mapping[int, bytes]) -> bytes:
     erased = np.ones(n, dtype=np.bool_)
     erased[chosen] = False
     if erased[:k].any():
-        locator = _kernels.error_locator(erased, LOG_WALSH)
-        loc_tab = _kernels.mul_tables(locator, LOG, EXP)
+        loc_tab = _kernels.mul_tables(_kernels.error_locator(erased, LOG_WALSH), LOG, EXP)
     else:  # all systematic chunks present: plain de-interleaving, no field arithmetic
-        locator = np.zeros(n, dtype=np.int64)
         loc_tab = np.zeros((n, 16, 17), dtype=np.uint8)
     out = np.empty(n_runs * k, dtype=np.uint16)
-    _kernels.reconstruct(received, np.array(chosen, dtype=np.int64), n, k, locator, SKEW,
-                         _skew_tables_for(n), loc_tab, out)
+    _kernels.reconstruct(received, np.array(chosen, dtype=np.int64), n, k, SKEW, _skew_tables_for(n),
+                         loc_tab, out)
     return out.view(np.uint8)[: shard_len * k].tobytes()
 
 
