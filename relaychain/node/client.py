@@ -308,7 +308,7 @@ class Client:
         return self._store(h, header, tuple(block.extrinsics), nodes)
 
     def _check_claim(self, parent_state, pre) -> bytes:
-        view = epoch_view(parent_state)
+        view = epoch_view(parent_state, pre.slot)
         if not self.check_claims:
             if pre.authority_index >= len(view.authorities):
                 raise UnknownAuthority(f"authority index {pre.authority_index} out of range")

@@ -59,7 +59,8 @@ class Node:
 
         self.config = config
         self.network = network
-        spec = config.chain_spec if config.chain_spec is not None else genesis.dev_chain_spec()
+        spec = config.chain_spec if config.chain_spec is not None else \
+            genesis.dev_chain_spec(slot_duration_ms=config.slot_duration_ms)
         self.spec = spec
         self.chain_name = getattr(spec, "name", "Development")
         self.chain_type = getattr(spec, "chain_type", "Development")
@@ -114,7 +115,7 @@ class Node:
             await self._metrics_server.start()
             log.info("〽️ Prometheus exporter started at 127.0.0.1:%d", self._metrics_server.port)
         if self.author is not None and not self.single_node_sealing and self.config.enable_grandpa:
-            self._start_grandpa()
+            await self._start_grandpa()
         if self.author is not None:
             sealing = self.config.sealing
             if sealing == "slots":
@@ -144,7 +145,7 @@ class Node:
         await self.network.stop()
         self.db.close()
 
-    def _start_grandpa(self) -> None:
+    async def _start_grandpa(self) -> None:
         try:
             from relaychain.node.consensus.grandpa import GrandpaVoter
         except ImportError:
@@ -159,11 +160,7 @@ class Node:
             return apis.grandpa_set_id(self.client.state_at(self.client.finalized_hash()))
 
         self.voter = GrandpaVoter(self.keys.vrf, self.network, ClientChainView(self.client), authorities, set_id)
-        start = getattr(self.voter, "start", None)
-        if start is not None:
-            result = start()
-            if asyncio.iscoroutine(result):
-                self._tasks.append(asyncio.create_task(result, name=f"grandpa-{self.node_name}"))
+        await self.voter.start()
 
     # ---- events ----------------------------------------------------------------------------------
     def _on_network_import(self, imported: ImportedBlock, origin: str) -> None:

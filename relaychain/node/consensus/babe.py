@@ -88,7 +88,7 @@ class BabeAuthor:
         if parent_slot is not None and slot.slot <= parent_slot:
             return None
         state = self.client.state_at(parent_hash)
-        view = epoch_view(state)
+        view = epoch_view(state, slot.slot)
         pre = self.claim(view, slot.slot)
         if pre is None:
             return None
@@ -185,5 +185,4 @@ def _slot_of(header) -> Optional[int]:
 
 
 def _exhausts_resources(exc) -> bool:
-    text = (getattr(exc, "message", "") or str(exc)).lower()
-    return "exhaust" in text
+    return getattr(exc, "kind", None) == "ExhaustsResources"

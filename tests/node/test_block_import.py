@@ -1,0 +1,158 @@
+"""Block import: a valid block from another validator imports; bad blocks are rejected and change nothing."""
+
+import dataclasses
+
+import pytest
+
+from relaychain.node import client as client_mod
+from relaychain.node.client import (BadBlockEncoding, BadPreDigest, BadSeal, BadStateRoot, Client,
+                                    NotDescendantOfFinalized, UnknownAuthority, UnknownParent)
+from relaychain.node.consensus.babe import AuthorityKeys, BabeAuthor
+from relaychain.node.consensus.slots import ManualClock, SlotInfo
+from relaychain.node.txpool import TransactionPool
+from relaychain.primitives import types
+from relaychain.primitives.crypto import dev_keypair
+
+SLOT_MS = 6000
+
+
+class _NoTxPool(TransactionPool):
+    def __init__(self):
+        super().__init__(lambda xt: (_ for _ in ()).throw(AssertionError("unused")))
+
+
+def _client(path):
+    from relaychain.runtime import genesis
+    from relaychain.storage import Database
+
+    db = Database(str(path))
+    return Client(db, genesis_storage=genesis.genesis_storage(genesis.dev_chain_spec(slot_duration_ms=SLOT_MS)))
+
+
+def _author(client, name):
+    keys = AuthorityKeys(dev_keypair(name, "sr25519"), dev_keypair(name, "ed25519"))
+    return BabeAuthor(client, _NoTxPool(), keys, slot_duration_ms=SLOT_MS, clock=ManualClock(0))
+
+
+def _propose_any(client, start_slot=1000):
+    """A block on top of the best block by whichever validator may author the first claimable slot."""
+    for slot in range(start_slot, start_slot + 200):
+        for name in ("alice", "bob", "charlie", "dave"):
+            proposal = _author(client, name).propose(SlotInfo(slot, SLOT_MS))
+            if proposal is not None:
+                return name, slot, proposal[0]
+    raise AssertionError("no validator could claim any slot")
+
+
+def _reseal(header, key):
+    pre, _ = header.without_seal()
+    return pre.with_log(types.Seal(b"BABE", key.sign(pre.hash())))
+
+
+@pytest.fixture
+def chains(tmp_path):
+    a, b = _client(tmp_path / "a"), _client(tmp_path / "b")
+    yield a, b
+    a.db.close()
+    b.db.close()
+
+
+def _snapshot(c):
+    return c.best_hash(), c.finalized_hash(), c.best_number()
+
+
+def test_valid_block_from_another_validator_imports(chains):
+    a, b = chains
+    assert a.genesis_hash == b.genesis_hash
+    name, slot, block = _propose_any(a)
+    imported = b.import_block(block.encode())
+    assert imported.is_new_best and b.best_hash() == block.header.hash()
+    assert b.header(imported.hash) == block.header
+    assert b.block(imported.hash).encode() == block.encode()
+    assert b.import_block(block.encode()).already_known
+
+
+def _assert_rejected(b, data, error):
+    before = _snapshot(b)
+    with pytest.raises(error):
+        b.import_block(data)
+    assert _snapshot(b) == before
+
+
+def test_bad_blocks_are_rejected_and_change_nothing(chains):
+    a, b = chains
+    name, slot, block = _propose_any(a)
+    key = dev_keypair(name, "sr25519")
+    h = block.header
+
+    # Wrong state root (properly re-sealed by the author): execution disagrees.
+    bad_root = dataclasses.replace(h.without_seal()[0], state_root=bytes(32))
+    bad_root = _reseal(bad_root.with_log(types.Seal(b"BABE", b"")), key)
+    _assert_rejected(b, types.Block(bad_root, block.extrinsics).encode(), BadStateRoot)
+    assert b.db.header(bad_root.hash()) is None
+
+    # Bad seal: one flipped bit in the signature.
+    pre, seal = h.without_seal()
+    flipped = bytes([seal.data[0] ^ 1]) + seal.data[1:]
+    _assert_rejected(b, types.Block(pre.with_log(types.Seal(b"BABE", flipped)), block.extrinsics).encode(), BadSeal)
+    # No seal at all.
+    _assert_rejected(b, types.Block(pre, block.extrinsics).encode(), BadSeal)
+    # Sealed by a key that is not the claimed authority (Ferdie is no validator).
+    _assert_rejected(b, types.Block(_reseal(h, dev_keypair("ferdie")), block.extrinsics).encode(), BadSeal)
+
+    # Claim by an authority index that does not exist.
+    from relaychain.node.consensus import babe_claims
+
+    fake = babe_claims.encode_pre_digest(babe_claims.SecondaryPlainPreDigest(7, slot))
+    logs = tuple(types.PreRuntime(b"BABE", fake) if isinstance(d, types.PreRuntime) else d for d in pre.digest.logs)
+    unknown = _reseal(dataclasses.replace(pre, digest=types.Digest(logs)).with_log(types.Seal(b"BABE", b"")),
+                      dev_keypair("ferdie"))
+    _assert_rejected(b, types.Block(unknown, block.extrinsics).encode(), UnknownAuthority)
+
+    # A claim for a slot the author does not own.
+    wrong_slot = None
+    for s in range(slot + 1, slot + 50):
+        idx = babe_claims.authorities_index_of(client_mod.epoch_view(b.state_at(b.best_hash()), slot).authorities,
+                                               key.public)
+        if babe_claims.secondary_slot_author(s, 4, client_mod.epoch_view(b.state_at(b.best_hash()), slot).randomness) != idx:
+            wrong_slot = s
+            break
+    forged = babe_claims.encode_pre_digest(babe_claims.SecondaryPlainPreDigest(idx, wrong_slot))
+    logs = tuple(types.PreRuntime(b"BABE", forged) if isinstance(d, types.PreRuntime) else d for d in pre.digest.logs)
+    _assert_rejected(b, types.Block(_reseal(dataclasses.replace(pre, digest=types.Digest(logs)).with_log(
+        types.Seal(b"BABE", b"")), key), block.extrinsics).encode(), BadPreDigest)
+
+    # Unknown parent, malformed bytes.
+    orphan = _reseal(dataclasses.replace(pre, parent_hash=b"\x01" * 32).with_log(types.Seal(b"BABE", b"")), key)
+    _assert_rejected(b, types.Block(orphan, block.extrinsics).encode(), UnknownParent)
+    _assert_rejected(b, block.encode()[:-1], BadBlockEncoding)
+    _assert_rejected(b, b"\x00" * 10, BadBlockEncoding)
+
+    # After all that, the genuine block still imports.
+    assert b.import_block(block.encode()).is_new_best
+
+
+def test_fork_choice_and_finality(chains):
+    a, b = chains
+    # Two competing blocks at height 1 (different slots), then one extending the first.
+    _, s1, x = _propose_any(a, 1000)
+    _, s2, y = _propose_any(a, s1 + 1)
+    for blk in (x, y):
+        b.import_block(blk.encode())
+    lower = min(x.header.hash(), y.header.hash())
+    assert b.best_hash() == lower  # equal length: the lower hash wins
+    higher = max(x.header.hash(), y.header.hash())
+    a.import_block((x if higher == x.header.hash() else y).encode())
+    a.db.set_best(higher)
+    _, _, z = _propose_any(a, s2 + 1)
+    assert z.header.parent_hash == higher
+    imported = b.import_block(z.encode())
+    assert imported.is_new_best and imported.retracted == (lower,) and imported.enacted == (higher, z.header.hash())
+    assert b.hash_by_number(1) == higher
+    # Finalize the losing fork: the best chain must follow it; finalizing backwards is refused.
+    b.finalize(lower)
+    assert b.best_hash() == lower and b.hash_by_number(1) == lower
+    with pytest.raises(client_mod.FinalityError):
+        b.finalize(higher)
+    with pytest.raises(NotDescendantOfFinalized):
+        b.import_block(types.Block(_reseal(z.header, dev_keypair("alice")), z.extrinsics).encode())
