@@ -243,3 +243,39 @@ def test_finality_resumes_when_offline_voters_return():
     for _net, view, _voter in nodes:
         assert view.fin[1] >= 15, [v.fin[1] for _n, v, _ in nodes]
         check_justifications(tree, view)
+
+
+def test_four_voters_over_zmq_sockets_in_a_star():
+    """Same protocol over real TCP: Alice is everyone's bootnode, so votes reach Bob→Charlie only by relay."""
+    from relaychain.node.network import ZmqNetwork
+
+    async def main():
+        tree = BlockTree()
+        nets, nodes = [], []
+        for i, key in enumerate(KEYS):
+            boot = [nets[0].listen_multiaddr] if nets else []
+            net = ZmqNetwork(key, listen="/ip4/127.0.0.1/tcp/0", bootnodes=boot, genesis_hash=tree.chain[0],
+                             keepalive=0.2, reconnect_interval=0.1)
+            await net.start()
+            nets.append(net)
+        deadline = asyncio.get_running_loop().time() + 5
+        while len(nets[0].peers()) < 3 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        for key, net in zip(KEYS, nets):
+            view = View(tree)
+            voter = GrandpaVoter(key, net, view, lambda: AUTHORITIES, lambda: 0, round_duration=ROUND)
+            await voter.start()
+            nodes.append((net, view, voter))
+        producer = asyncio.ensure_future(produce(tree))
+        await asyncio.sleep(2.0)
+        producer.cancel()
+        for net, _view, voter in nodes:
+            await voter.stop()
+            await net.stop()
+        return tree, nodes
+
+    tree, nodes = asyncio.run(main())
+    assert [len(n.peers()) for n, _v, _x in nodes] == [0, 0, 0, 0]  # all stopped
+    for _net, view, _voter in nodes:
+        assert view.fin[1] >= 8, [v.fin[1] for _n, v, _ in nodes]
+        check_justifications(tree, view)

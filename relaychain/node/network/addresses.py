@@ -54,6 +54,8 @@ def _port(text: str, original: str) -> int:
 
 
 def _ip4(text: str, original: str) -> str:
+    if text == "localhost":
+        return "127.0.0.1"
     try:
         return str(ipaddress.IPv4Address(text))
     except ValueError:

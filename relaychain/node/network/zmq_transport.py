@@ -62,9 +62,6 @@ class _Link:
     ready: bool = False
     last_seen: float = field(default_factory=time.monotonic)
 
-    def __post_init__(self):
-        self.sender = zmq.Socket.shadow(self.socket.underlying)  # non-blocking sends without futures
-
 
 class ZmqNetwork(PeerToPeerNetwork):
     """A `Network` over TCP with ZeroMQ ROUTER/DEALER sockets and node-key authentication."""
@@ -86,7 +83,6 @@ class ZmqNetwork(PeerToPeerNetwork):
         self.listen_address: str | None = None
         self._ctx: zmq.asyncio.Context | None = None
         self._router: zmq.asyncio.Socket | None = None
-        self._router_sender: zmq.Socket | None = None  # a sync shadow of the ROUTER for NOBLOCK sends
         self._inbound: dict[bytes, _Inbound] = {}
         self._links: dict[str, _Link] = {}
         self._routes: dict[bytes, _Inbound | _Link] = {}
@@ -119,7 +115,6 @@ class ZmqNetwork(PeerToPeerNetwork):
         self._ctx = zmq.asyncio.Context()
         self._router = self._socket(zmq.ROUTER)
         self._router.setsockopt(zmq.ROUTER_MANDATORY, 1)
-        self._router_sender = zmq.Socket.shadow(self._router.underlying)
         port = "*" if self._listen.port == 0 else str(self._listen.port)
         try:
             self._router.bind(f"tcp://{self._listen.host}:{port}")
@@ -146,7 +141,7 @@ class ZmqNetwork(PeerToPeerNetwork):
         if self._ctx is not None:
             self._ctx.destroy(linger=0)
             self._ctx = None
-            self._router = self._router_sender = None
+            self._router = None
 
     def add_peer(self, address: str | PeerAddress) -> None:
         """Dial a peer (and keep re-dialing it while the network runs)."""
@@ -165,26 +160,29 @@ class ZmqNetwork(PeerToPeerNetwork):
             return False
         return self._send_on(route, frame)
 
-    def _send_on(self, route: _Inbound | _Link, frame: bytes) -> bool:
-        try:
-            if isinstance(route, _Inbound):
-                if self._router_sender is None:
-                    return False
-                self._router_sender.send_multipart([route.routing_id, frame], zmq.NOBLOCK)
-            else:
-                route.sender.send(frame, zmq.NOBLOCK)
-            return True
-        except zmq.ZMQError as e:  # unroutable, or the peer's queue is full: drop like a lossy link
-            log.debug("send failed: %s", e)
+    @staticmethod
+    def _send_nowait(sock: zmq.asyncio.Socket | None, parts: list[bytes]) -> bool:
+        """Send without waiting. Goes through the asyncio socket (never a sync shadow): ZeroMQ's
+        file descriptor is edge-triggered and only the asyncio wrapper re-arms pending receives
+        after a send. A full queue or an unroutable peer drops the frame, like a lossy link."""
+        if sock is None or sock.closed:
             return False
+        fut = sock.send_multipart(parts, flags=zmq.NOBLOCK)
+        if fut.done():
+            err = fut.exception()
+            if err is not None:
+                log.debug("send failed: %s", err)
+            return err is None
+        fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # consume a late EAGAIN
+        return True
+
+    def _send_on(self, route: _Inbound | _Link, frame: bytes) -> bool:
+        if isinstance(route, _Inbound):
+            return self._send_nowait(self._router, [route.routing_id, frame])
+        return self._send_nowait(route.socket, [frame])
 
     def _reject_routing_id(self, routing_id: bytes, reason: str) -> None:
-        if self._router_sender is not None:
-            try:
-                self._router_sender.send_multipart([routing_id, wire.encode_frame(wire.Reject(reason[:256]))],
-                                                   zmq.NOBLOCK)
-            except zmq.ZMQError:
-                pass
+        self._send_nowait(self._router, [routing_id, wire.encode_frame(wire.Reject(reason[:256]))])
 
     # -- bans and connection bookkeeping -----------------------------------------------------
     def _is_banned(self, peer_id: bytes | None) -> bool:

@@ -69,6 +69,7 @@ def test_bootnode_addresses():
     assert (a.host, a.port, a.peer_id, a.endpoint) == ("127.0.0.1", 30333, pid, "tcp://127.0.0.1:30333")
     assert parse_address(a.multiaddr()) == a
     assert parse_address("tcp://10.0.0.1:9") == parse_address("/ip4/10.0.0.1/tcp/9")
+    assert parse_address("tcp://localhost:9").host == "127.0.0.1" and parse_address("tcp://0.0.0.0:1").port == 1
     from relaychain.primitives.ss58 import ss58_encode
     assert parse_peer_id(ss58_encode(pid)) == pid
     for bad in ["/ip6/::1/tcp/1", "/ip4/300.0.0.1/tcp/1", "/ip4/1.2.3.4/tcp/99999", "/ip4/1.2.3.4/tcp/1/p2p/zz",
