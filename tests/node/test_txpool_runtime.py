@@ -1,0 +1,106 @@
+"""The pool against the real runtime: valid transfers queue by nonce; invalid ones get Substrate's errors."""
+
+import asyncio
+
+import pytest
+
+from relaychain.node.consensus.slots import SlotInfo
+from relaychain.node.txpool import AlreadyImported, BadFormat, TemporarilyBanned, TooLowPriority
+from relaychain.primitives.crypto import Sr25519Keypair, dev_keypair
+from relaychain.runtime.errors import InvalidTransaction
+from tests.node.chain_helpers import account_info, account_key, signed_transfer
+
+SLOT_MS = 6000
+
+
+@pytest.fixture
+def node(tmp_path):
+    from relaychain.node.network import InProcessHub
+    from relaychain.node.service import Node, NodeConfig
+    from relaychain.primitives.crypto import Ed25519Keypair
+
+    n = Node(NodeConfig(name="alice", base_path=tmp_path / "alice", validator="alice", slot_duration_ms=SLOT_MS,
+                        is_dev=True, check_block_time=False),
+             InProcessHub().join(Ed25519Keypair.from_seed(bytes(32))))
+    yield n
+    asyncio.run(n.stop())
+
+
+def _state(node):
+    best = node.best_hash()
+    alice = dev_keypair("alice").public
+    return best, len(node.pool), node.storage(best, account_key(alice))
+
+
+def _author_block(node):
+    for slot in range(1000, 1200):
+        imported = node.author.author(SlotInfo(slot, SLOT_MS)) if node.author else None
+        if imported is not None:
+            return imported
+    raise AssertionError("alice could not claim any slot")
+
+
+def test_valid_transfers_queue_by_nonce(node):
+    alice, bob = dev_keypair("alice"), dev_keypair("bob")
+    g = node.genesis_hash
+    h1 = node.submit_extrinsic(signed_transfer(alice, bob.public, 10 ** 12, 1, g))
+    assert node.pool.future_count() == 1 and node.account_next_index(alice.public) == 0
+    xt0 = signed_transfer(alice, bob.public, 10 ** 12, 0, g)
+    h0 = node.submit_extrinsic(xt0)
+    assert node.pool.ready_count() == 2 and node.account_next_index(alice.public) == 2
+    assert [t.hash for t in node.pool.ready()] == [h0, h1]
+    with pytest.raises(AlreadyImported):
+        node.submit_extrinsic(xt0)
+    with pytest.raises(TooLowPriority):  # same (account, nonce) tag, same priority: no replacement
+        node.submit_extrinsic(signed_transfer(alice, bob.public, 10 ** 12, 0, g))
+    imported = _author_block(node)
+    block = node.block(imported.hash)
+    assert len(block.extrinsics) == 3  # timestamp inherent + both transfers, in nonce order
+    assert len(node.pool) == 0  # included transactions leave the pool
+    assert account_info(node.storage(imported.hash, account_key(alice.public)))["nonce"] == 2
+    assert node.account_next_index(alice.public) == 2
+
+
+def test_invalid_transactions_are_rejected_and_change_nothing(node):
+    alice, bob = dev_keypair("alice"), dev_keypair("bob")
+    g = node.genesis_hash
+    before = _state(node)
+
+    good = signed_transfer(alice, bob.public, 10 ** 12, 0, g)
+    sig_at = 2 + 1 + 1 + 32 + 1  # Compact len (2 bytes) ‖ 0x84 ‖ 0x00 ‖ account(32) ‖ 0x01 ‖ sr25519 signature
+    bad_sig = good[:sig_at] + bytes([good[sig_at] ^ 1]) + good[sig_at + 1:]
+    with pytest.raises(InvalidTransaction) as e:
+        node.submit_extrinsic(bad_sig)
+    assert e.value.message == "Transaction has a bad signature"
+
+    pauper = Sr25519Keypair.from_seed(b"\x07" * 32)
+    with pytest.raises(InvalidTransaction) as e:
+        node.submit_extrinsic(signed_transfer(pauper, bob.public, 1, 0, g))
+    assert e.value.message == "Inability to pay some fees (e.g. account balance too low)"
+
+    wrong_genesis = signed_transfer(alice, bob.public, 10 ** 12, 0, b"\x01" * 32)
+    with pytest.raises(InvalidTransaction) as e:
+        node.submit_extrinsic(wrong_genesis)
+    assert e.value.message == "Transaction has a bad signature"
+
+    for garbage in (b"", b"\x00", b"\x10\x01\x02\x03\x04", good[:-1], good + b"\x00"):
+        with pytest.raises((BadFormat, InvalidTransaction)) as e:
+            node.submit_extrinsic(garbage)
+        assert e.value.code == 1001 or "format" in e.value.message.lower()
+
+    assert _state(node) == before
+    # A refused transaction is banned for a while: resubmitting it is refused without re-validation.
+    with pytest.raises(TemporarilyBanned):
+        node.submit_extrinsic(bad_sig)
+
+
+def test_stale_nonce_after_inclusion(node):
+    alice, bob = dev_keypair("alice"), dev_keypair("bob")
+    g = node.genesis_hash
+    node.submit_extrinsic(signed_transfer(alice, bob.public, 10 ** 12, 0, g))
+    _author_block(node)
+    before = _state(node)
+    with pytest.raises(InvalidTransaction) as e:
+        node.submit_extrinsic(signed_transfer(alice, bob.public, 2 * 10 ** 12, 0, g))
+    assert e.value.message == "Transaction is outdated"
+    assert _state(node) == before
