@@ -241,7 +241,7 @@ class RoundVotes:
         self.voters = voters
         self.base = base
         self._header_of = header_of
-        self._routes: dict[bytes, tuple[bytes, ...]] = {base[0]: (base[0],)}
+        self._parent: dict[bytes, Optional[bytes]] = {base[0]: None}  # blocks known to descend from base
         self.numbers: dict[bytes, int] = {base[0]: base[1]}
         self.votes: dict[int, dict[bytes, list[SignedMessage]]] = {PREVOTE: {}, PRECOMMIT: {}}
         self.equivocations: list[tuple[SignedMessage, SignedMessage]] = []
@@ -265,41 +265,56 @@ class RoundVotes:
             return "equivocation"
         return "new"
 
-    def route(self, block_hash: bytes) -> Optional[tuple[bytes, ...]]:
-        """Hashes from `block_hash` down to the base (inclusive), or None if unknown / not a descendant."""
-        cached = self._routes.get(block_hash)
-        if cached is not None:
-            return cached
+    def _known(self, block_hash: bytes) -> bool:
+        """Whether `block_hash` is the base or a known descendant (learning its ancestry once)."""
         path, h = [], block_hash
-        while h not in self._routes:
+        while h not in self._parent:
             header = self._header_of(h)
             if header is None or header.number <= self.base[1]:
-                return None
-            path.append((h, header.number))
+                return False
+            path.append((h, header))
             h = header.parent_hash
-        route = self._routes[h]
-        for bh, n in reversed(path):
-            route = (bh,) + route
-            self._routes[bh] = route
-            self.numbers[bh] = n
-        return self._routes[block_hash]
+        for bh, header in path:
+            self._parent[bh] = header.parent_hash
+            self.numbers[bh] = header.number
+        return True
+
+    def route(self, block_hash: bytes) -> Optional[list[bytes]]:
+        """Hashes from `block_hash` down to the base (inclusive), or None if unknown / not a descendant."""
+        if not self._known(block_hash):
+            return None
+        out, h = [], block_hash
+        while h is not None:
+            out.append(h)
+            h = self._parent[h]
+        return out
+
+    def descends(self, block_hash: bytes, ancestor: bytes) -> bool:
+        """Whether `block_hash` is `ancestor` or one of its descendants (both within this round)."""
+        if not (self._known(ancestor) and self._known(block_hash)):
+            return False
+        h, floor = block_hash, self.numbers[ancestor]
+        while h is not None and self.numbers[h] > floor:
+            h = self._parent[h]
+        return h == ancestor
 
     # -- tallies -----------------------------------------------------------------------------
     def tally(self, kind: int) -> tuple[dict[bytes, int], int, int]:
         """(weight per block from single votes, weight of equivocators, total weight voted)."""
-        per_block: dict[bytes, int] = defaultdict(int)
+        by_target: dict[bytes, int] = defaultdict(int)
         equivocating = voted = 0
         for voter, vs in self.votes[kind].items():
             w = self.voters.weights[voter]
             if len(vs) > 1:
                 equivocating += w
-                voted += w
-                continue
-            route = self.route(vs[0].message.target_hash)
-            if route is None:
-                continue
+            elif self._known(vs[0].message.target_hash):
+                by_target[vs[0].message.target_hash] += w
+            else:
+                continue  # a vote on a block we do not have yet counts once we import it
             voted += w
-            for h in route:
+        per_block: dict[bytes, int] = defaultdict(int)
+        for target, w in by_target.items():  # one walk per distinct target, not per voter
+            for h in self.route(target):
                 per_block[h] += w
         return per_block, equivocating, voted
 
@@ -320,7 +335,7 @@ class RoundVotes:
         if g is None:
             return RoundState(None, None, None, False)
         pc, pc_eq, pc_voted = self.tally(PRECOMMIT)
-        g_route = self.route(g[0]) or (g[0],)
+        g_route = self.route(g[0]) or [g[0]]
         finalized = None
         if pc_voted >= t:
             for h in g_route:
@@ -342,7 +357,7 @@ class RoundVotes:
         if estimate[0] != g[0]:
             return RoundState(g, finalized, estimate, True)
         graph = set(pc) | set(self.tally(PREVOTE)[0])
-        beyond = any(h != g[0] and g[0] in (self.route(h) or ()) and possible(h) for h in graph)
+        beyond = any(h != g[0] and self.descends(h, g[0]) and possible(h) for h in graph)
         return RoundState(g, finalized, estimate, not beyond)
 
     def finalizing_precommits(self, target: bytes) -> tuple[SignedMessage, ...]:
@@ -354,7 +369,7 @@ class RoundVotes:
         out = []
         for voter in self.voters.ids:
             vs = [v for v in self.votes[PRECOMMIT].get(voter, [])
-                  if target in (self.route(v.message.target_hash) or ())]
+                  if self.descends(v.message.target_hash, target)]
             out.extend(vs)
         return tuple(out)
 
@@ -607,7 +622,7 @@ class GrandpaVoter:
             return True
         if ancestor[1] <= votes.base[1]:
             return votes.route(block[0]) is not None
-        return ancestor[0] in (votes.route(block[0]) or ())
+        return votes.descends(block[0], ancestor[0])
 
     def _approved(self, block_hash: bytes) -> bool:
         gate = getattr(self.chain, "can_finalize", None)
@@ -632,12 +647,12 @@ class GrandpaVoter:
         base = est
         pb, last_g = rnd.primary_block, rnd.last_state.prevote_ghost
         if pb is not None and last_g is not None and pb[1] > est[1] and (
-                pb == last_g or (pb[1] < last_g[1] and pb[0] in (rnd.votes.route(last_g[0]) or ()))):
+                pb == last_g or (pb[1] < last_g[1] and rnd.votes.descends(last_g[0], pb[0]))):
             base = pb
         best = self.chain.best()
-        if best[0] != base[0] and base[0] not in (rnd.votes.route(best[0]) or ()):
+        if not rnd.votes.descends(best[0], base[0]):
             best = base
-        if rnd.votes.route(best[0]) is None:
+        if not rnd.votes.descends(best[0], rnd.votes.base[0]):
             return None  # the estimate is not known locally yet
         return self._voting_rule(best, base[1])
 
@@ -663,7 +678,7 @@ class GrandpaVoter:
         if f is None or f[1] <= fin_number:
             return
         f = self._voting_rule(f, fin_number)
-        if f[1] <= fin_number or fin_hash not in (rnd.votes.route(f[0]) or ()):
+        if f[1] <= fin_number or not rnd.votes.descends(f[0], fin_hash):
             return
         commit = Commit(f[0], f[1], rnd.votes.finalizing_precommits(f[0]))
         try:
@@ -744,8 +759,7 @@ class GrandpaVoter:
 
     async def _import_justification(self, j: GrandpaJustification) -> bool:
         fin_hash, _ = self.chain.finalized()
-        route = self.current.votes.route(j.commit.target_hash)
-        if route is None or fin_hash not in route:
+        if not self.current.votes.descends(j.commit.target_hash, fin_hash):
             return False  # not known here yet, or conflicts with our finality
         return await self._apply_finality(j)
 

@@ -146,8 +146,8 @@ class ZmqNetwork(PeerToPeerNetwork):
     def add_peer(self, address: str | PeerAddress) -> None:
         """Dial a peer (and keep re-dialing it while the network runs)."""
         addr = parse_address(address) if isinstance(address, str) else address
-        if addr.endpoint in self._dialing:
-            return
+        if addr.endpoint in self._dialing or addr.peer_id == self.peer_id:
+            return  # already dialing, or our own address in a shared bootnode list
         self._dialing[addr.endpoint] = self._spawn(self._dial_loop(addr))
 
     def peers(self) -> list[bytes]:
