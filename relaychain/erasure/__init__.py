@@ -1,0 +1,34 @@
+"""Availability erasure coding, compatible with Polkadot (reed-solomon-novelpoly over GF(2^16)).
+
+Spec: ../shared/specs/erasure.md. Public API:
+- `recovery_threshold(n)`, `systematic_recovery_threshold(n)`, `code_params(n)` (params.py)
+- `obtain_chunks(n, data)`, `obtain_chunks_v1(n, available_data)`, `reconstruct(n, {index: chunk})`,
+  `reconstruct_v1`, `reconstruct_from_systematic`, `reconstruct_from_systematic_v1` (codec.py)
+- `erasure_root(chunks)`, `branches(chunks)`, `branch_hash`, `verify_chunk`, `ErasureChunk` (branches.py)
+- `AvailableData`, `PoV`, `PersistedValidationData` (available_data.py)
+- errors: `ErasureError` and its subclasses (errors.py)
+`reference.py` is the plain definition of the code; `_kernels.py` the bit-sliced numba kernels.
+"""
+
+from .available_data import AvailableData, PersistedValidationData, PoV
+from .branches import Branches, ErasureChunk, branch_hash, branches, chunk_key, erasure_root, verify_chunk
+from .codec import (
+    obtain_chunks, obtain_chunks_v1, reconstruct, reconstruct_from_systematic, reconstruct_from_systematic_v1,
+    reconstruct_v1,
+)
+from .errors import (
+    BadPayload, BranchOutOfBounds, ChunkIndexOutOfBounds, EmptyPayload, ErasureError, InvalidBranchProof,
+    NonUniformChunks, NotEnoughChunks, NotEnoughValidators, TooManyValidators, UnevenLength,
+)
+from .params import CodeParams, code_params, recovery_threshold, systematic_recovery_threshold
+
+__all__ = [
+    "AvailableData", "PersistedValidationData", "PoV",
+    "Branches", "ErasureChunk", "branch_hash", "branches", "chunk_key", "erasure_root", "verify_chunk",
+    "obtain_chunks", "obtain_chunks_v1", "reconstruct", "reconstruct_from_systematic",
+    "reconstruct_from_systematic_v1", "reconstruct_v1",
+    "BadPayload", "BranchOutOfBounds", "ChunkIndexOutOfBounds", "EmptyPayload", "ErasureError",
+    "InvalidBranchProof", "NonUniformChunks", "NotEnoughChunks", "NotEnoughValidators", "TooManyValidators",
+    "UnevenLength",
+    "CodeParams", "code_params", "recovery_threshold", "systematic_recovery_threshold",
+]

@@ -12,6 +12,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from . import _kernels
+from .available_data import AvailableData
 from .errors import EmptyPayload, NotEnoughChunks
 from .field import EXP, LOG, LOG_WALSH, SKEW
 from .params import code_params
@@ -52,9 +53,9 @@ def obtain_chunks(n_validators: int, data: bytes) -> list[bytes]:
     return [out8[i, :shard_len].tobytes() for i in range(n_validators)]
 
 
-def obtain_chunks_v1(n_validators: int, available_data) -> list[bytes]:
-    """Chunks of an AvailableData: its SCALE encoding (bytes, or anything with `.encode()`)."""
-    encoded = available_data if isinstance(available_data, (bytes, bytearray, memoryview)) else available_data.encode()
+def obtain_chunks_v1(n_validators: int, available_data: AvailableData | bytes) -> list[bytes]:
+    """Chunks of an AvailableData: of its SCALE encoding (given as the dataclass or as the bytes)."""
+    encoded = available_data.encode() if isinstance(available_data, AvailableData) else available_data
     return obtain_chunks(n_validators, bytes(encoded))
 
 
@@ -99,3 +100,13 @@ def reconstruct_from_systematic(n_validators: int, chunks: Sequence[bytes]) -> b
     for j in range(k):
         words[:, j] = np.frombuffer(chunks[j], dtype=np.uint16)
     return words.tobytes()
+
+
+def reconstruct_v1(n_validators: int, chunks: Mapping[int, bytes]) -> AvailableData:
+    """The AvailableData from any k chunks (raises BadPayload if the bytes do not decode)."""
+    return AvailableData.decode_prefix(reconstruct(n_validators, chunks))
+
+
+def reconstruct_from_systematic_v1(n_validators: int, chunks: Sequence[bytes]) -> AvailableData:
+    """The AvailableData from the systematic chunks 0..k−1."""
+    return AvailableData.decode_prefix(reconstruct_from_systematic(n_validators, chunks))
