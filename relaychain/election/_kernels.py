@@ -313,6 +313,47 @@ def div128_small(ah, al, k):
     return qh, ql, r
 
 
+@njit(cache=True)
+def reciprocal(d):
+    """Möller–Granlund reciprocal of a normalised (top bit set) d: floor((2^128 - 1) / d) - 2^64."""
+    v, _r = divlu(~d, M64, d)
+    return v
+
+
+@njit(cache=True)
+def div2by1(u1, u0, d, v):
+    """(u1·2^64 + u0) // d and remainder for normalised d with reciprocal v, u1 < d (no division)."""
+    q1, q0 = mul64(v, u1)
+    q0 += u0
+    c = U1 if q0 < u0 else U0
+    q1 = q1 + u1 + c + U1
+    r = u0 - q1 * d
+    if r > q0:
+        q1 -= U1
+        r += d
+    if r >= d:
+        q1 += U1
+        r -= d
+    return q1, r
+
+
+@njit(cache=True)
+def div192_by_recip(x2, x1, x0, dl, s, dn, v):
+    """floor((x2,x1,x0) / dl) for a 64-bit divisor dl = dn >> s with reciprocal v; MAX if > u128."""
+    if x2 >= dl:
+        return M64, M64
+    if s != U0:
+        rs = U64 - s
+        n2 = (x2 << s) | (x1 >> rs)
+        n1 = (x1 << s) | (x0 >> rs)
+        n0 = x0 << s
+    else:
+        n2, n1, n0 = x2, x1, x0
+    q1, r = div2by1(n2, n1, dn, v)
+    q0, r = div2by1(r, n0, dn, v)
+    return q1, q0
+
+
 # ------------------------------------------------------------------------------------------------
 # PerThing
 
@@ -535,6 +576,15 @@ def seq_phragmen(n_cand, v_start, e_cand, budget, app_h, app_l, to_elect):
             _ok, qh, ql, _rh, _rl = div256by128(U0, U0, M64, M64, app_h[c], app_l[c])
             s1[c] = qh
             s0[c] = ql
+    # division by a candidate's approval (constant all election long) through its reciprocal
+    rshift = np.zeros(n_cand, np.uint64)
+    rnorm = np.zeros(n_cand, np.uint64)
+    recip = np.zeros(n_cand, np.uint64)
+    for c in range(n_cand):
+        if app_h[c] == U0 and app_l[c] != U0:
+            rshift[c] = clz64(app_l[c])
+            rnorm[c] = app_l[c] << rshift[c]
+            recip[c] = reciprocal(rnorm[c])
     term_h = np.zeros(n_edges, np.uint64)
     term_l = np.zeros(n_edges, np.uint64)
     load_h = np.zeros(n_voters, np.uint64)
@@ -585,13 +635,19 @@ def seq_phragmen(n_cand, v_start, e_cand, budget, app_h, app_l, to_elect):
             b = budget[v]
             if b == U0:
                 continue  # its terms stay zero
+            p2, p1, p0 = mul128x64(bh, bl, b)  # the new load times the budget, shared by all its edges
             for e2 in range(v_start[v], v_start[v + 1]):
                 c2 = e_cand[e2]
                 if elected[c2]:
                     continue
                 if app_h[c2] == U0 and app_l[c2] == U0:
                     continue
-                th, tl = mulrat_down_x64(bh, bl, b, app_h[c2], app_l[c2])
+                if app_h[c2] == U0:
+                    th, tl = div192_by_recip(p2, p1, p0, app_l[c2], rshift[c2], rnorm[c2], recip[c2])
+                else:
+                    ok, th, tl, _rh, _rl = div256by128(U0, p2, p1, p0, app_h[c2], app_l[c2])
+                    if not ok:
+                        th, tl = M64, M64
                 # sum += new - old, in 192-bit wrapping arithmetic (the true value is never negative)
                 oh = term_h[e2]
                 ol = term_l[e2]
