@@ -507,6 +507,7 @@ class GrandpaVoter:
         self._last_progress = time.monotonic()
         self._last_catch_up = 0.0
         self._last_rebroadcast = time.monotonic()
+        self._rebroadcast_due = False
         self._catch_up_task: Optional[asyncio.Task] = None
 
     @property
@@ -608,7 +609,8 @@ class GrandpaVoter:
             self.previous = rnd
             self.current = self._new_round(rnd.votes.number + 1, state)
             log.debug("GRANDPA round %d completed, starting round %d", rnd.votes.number, self.current.votes.number)
-        if time.monotonic() - max(self._last_rebroadcast, self.current.started) > 2 * self.round_duration:
+        if self._rebroadcast_due or \
+                time.monotonic() - max(self._last_rebroadcast, self.current.started) > 2 * self.round_duration:
             self._rebroadcast()
         if self._catch_up_task is None or self._catch_up_task.done():
             if self._needs_catch_up():
@@ -659,8 +661,7 @@ class GrandpaVoter:
     def _cast(self, rnd: _VotingRound, message: Message) -> None:
         signed = SignedMessage(message, self.keypair.sign(vote_payload(message, rnd.votes.number, self.set_id)),
                                bytes(self.keypair.public))
-        if message.kind != PRIMARY_PROPOSE:
-            self._import(rnd, signed)
+        self._import(rnd, signed)
         self.network.gossip(GOSSIP_TOPIC, encode_vote_gossip(rnd.votes.number, self.set_id, signed))
 
     def _import(self, rnd: _VotingRound, signed: SignedMessage) -> None:
@@ -706,6 +707,7 @@ class GrandpaVoter:
         connected) missed them, and a stuck round only completes if everyone sees every vote.
         Peers that already have a vote drop the copy by its gossip hash."""
         self._last_rebroadcast = time.monotonic()
+        self._rebroadcast_due = False
         for rnd in (self.previous, self.current):
             if rnd is None:
                 continue
@@ -715,7 +717,7 @@ class GrandpaVoter:
                         self.network.gossip(GOSSIP_TOPIC, encode_vote_gossip(rnd.votes.number, self.set_id, signed))
 
     def _on_peer_connected(self, peer_id: bytes) -> None:
-        self._last_rebroadcast = 0.0  # rebroadcast at the next step
+        self._rebroadcast_due = True
         self._wake.set()
 
     # -- network input -----------------------------------------------------------------------
