@@ -53,10 +53,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-l", "--log", default="info", help="log level (error, warn, info, debug)")
 
 
-def setup_logging(level: str) -> None:
+class _NodeNameFilter(logging.Filter):
+    """Prefix records with `[name] ` when several nodes share the process (--dev), as Polkadot's `[Relaychain]`."""
+
+    def __init__(self, prefix_names: bool):
+        super().__init__()
+        self.prefix_names = prefix_names
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from relaychain.node.service import NODE_NAME
+
+        name = NODE_NAME.get()
+        record.node = f"[{name}] " if self.prefix_names and name else ""
+        return True
+
+
+def setup_logging(level: str, prefix_names: bool = False) -> None:
+    """Substrate's log shape: `2024-01-01 12:00:00 ✨ Imported #12 (0x1234…abcd)`."""
     level = {"warn": "WARNING"}.get(level.lower(), level.upper())
-    logging.basicConfig(level=getattr(logging, level, logging.INFO), stream=sys.stderr,
-                        format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S", force=True)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(node)s%(message)s", datefmt="%Y-%m-%d %H:%M:%S"))
+    handler.addFilter(_NodeNameFilter(prefix_names))
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), handlers=[handler], force=True)
 
 
 def load_node_key(base_path: Path, hex_seed: Optional[str]):
@@ -142,7 +160,10 @@ def build_nodes(args, base_path: Path):
 
     node_key = load_node_key(base_path, args.node_key)
     log.info("🏷  Local node identity is: %s", node_key.public.hex())
-    network = ZmqNetwork(node_key, listen=f"tcp://{args.listen_addr}:{args.port}", bootnodes=list(args.bootnodes))
+
+    def network(genesis_hash: bytes):
+        return ZmqNetwork(node_key, listen=f"tcp://{args.listen_addr}:{args.port}", bootnodes=list(args.bootnodes),
+                          genesis_hash=genesis_hash)
     cfg = NodeConfig(name=args.name or args.key_name or "relaychain-node", base_path=base_path,
                      validator=args.key_name if args.validator else None,
                      slot_duration_ms=args.block_time or 6000, clock=clock, prometheus_port=args.prometheus_port)
@@ -165,8 +186,8 @@ async def run(args) -> int:
     nodes = build_nodes(args, Path(base_path))
     rpc = None
     try:
-        for node in nodes:
-            await node.start()
+        for node in nodes:  # each in its own task, so its log context (node name) stays its own
+            await asyncio.create_task(node.start())
         rpc = await _start_rpc(nodes[0], args)
         await stop.wait()
         log.info("Shutting down…")
@@ -180,7 +201,7 @@ async def run(args) -> int:
 
 
 def main(args) -> int:
-    setup_logging(args.log)
+    setup_logging(args.log, prefix_names=args.dev and args.sealing == "slots")
     error = _validate_args(args)
     if error:
         print(f"error: {error}", file=sys.stderr)

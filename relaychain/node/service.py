@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from relaychain.node.txpool import PoolLimits, TransactionPool
 log = logging.getLogger("relaychain.service")
 
 NODE_VERSION = "0.1.0"
+NODE_NAME: contextvars.ContextVar[str] = contextvars.ContextVar("relaychain_node_name", default="")
 TRANSACTIONS_TOPIC = "transactions"
 
 
@@ -54,11 +56,11 @@ class Node:
     """A relay-chain node. `await node.start()`, `await node.stop()`."""
 
     def __init__(self, config: NodeConfig, network):
+        """`network`: a `Network`, or a factory `genesis_hash -> Network` (transports that check the genesis)."""
         from relaychain.runtime import genesis
         from relaychain.storage import Database
 
         self.config = config
-        self.network = network
         spec = config.chain_spec if config.chain_spec is not None else \
             genesis.dev_chain_spec(slot_duration_ms=config.slot_duration_ms)
         self.spec = spec
@@ -77,6 +79,9 @@ class Node:
                              clock_ms=config.clock.now_ms if config.check_block_time else None,
                              slot_duration_ms=config.slot_duration_ms, metrics=self.metrics)
         self.genesis_hash = self.client.genesis_hash
+        if callable(network) and not hasattr(network, "gossip"):
+            network = network(self.genesis_hash)
+        self.network = network
         self.pool = TransactionPool(self._validate_transaction, config.pool_limits)
         self.sync = BlockSync(self.client, network, on_imported=self._on_network_import)
         self.client.import_listeners.append(self._on_import)
@@ -109,6 +114,7 @@ class Node:
 
     # ---- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
+        NODE_NAME.set(self.node_name)  # log records of this node's tasks carry its name (--dev runs several)
         await self.network.start()
         if self.config.prometheus_port is not None:
             self._metrics_server = MetricsServer(self.metrics, "127.0.0.1", self.config.prometheus_port)
