@@ -34,6 +34,7 @@ from relaychain.primitives.scale import encode_str
 log = logging.getLogger("relaychain.network")
 
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024  # Substrate's block-response limit is 16 MiB
+MAX_INBOUND_REQUESTS_PER_PEER = 32  # concurrent requests served per peer; more are answered "busy"
 SEEN_CACHE_SIZE = 16384
 
 
@@ -91,6 +92,7 @@ class PeerToPeerNetwork(Network):
         self._pending: dict[int, tuple[bytes, asyncio.Future]] = {}
         self._request_ids = itertools.count(1)
         self._tasks: set[asyncio.Task] = set()
+        self._serving: dict[bytes, int] = defaultdict(int)
 
     # -- transport hooks ---------------------------------------------------------------------
     @abc.abstractmethod
@@ -148,8 +150,15 @@ class PeerToPeerNetwork(Network):
     async def _handle_frame(self, peer_id: bytes, frame: wire.Frame) -> None:
         """Process one decoded post-handshake frame from an authenticated peer."""
         if isinstance(frame, wire.Gossip):
-            await self._handle_gossip(peer_id, frame)
+            # handlers run in their own task so a slow one never stalls the receive loop (and
+            # keep-alives); tasks start in arrival order
+            if self._seen.insert(gossip_message_id(frame.topic, frame.data)):
+                self._spawn(self._handle_gossip(peer_id, frame))
         elif isinstance(frame, wire.Request):
+            if self._serving[peer_id] >= MAX_INBOUND_REQUESTS_PER_PEER:
+                self._send_frame(peer_id, wire.encode_frame(wire.Response(frame.id, False, b"busy: too many requests")))
+                return
+            self._serving[peer_id] += 1
             self._spawn(self._serve_request(peer_id, frame))
         elif isinstance(frame, wire.Response):
             pending = self._pending.get(frame.id)
@@ -167,8 +176,7 @@ class PeerToPeerNetwork(Network):
             self._report(peer_id, f"unexpected {type(frame).__name__} frame after handshake")
 
     async def _handle_gossip(self, peer_id: bytes, frame: wire.Gossip) -> None:
-        if not self._seen.insert(gossip_message_id(frame.topic, frame.data)):
-            return
+        """Deliver a first-seen gossip message to the topic's handlers, then relay it on."""
         relay = True
         for handler in list(self._gossip_handlers.get(frame.topic, ())):
             try:
@@ -183,6 +191,14 @@ class PeerToPeerNetwork(Network):
                     self._send_frame(peer, raw)
 
     async def _serve_request(self, peer_id: bytes, req: wire.Request) -> None:
+        try:
+            await self._answer_request(peer_id, req)
+        finally:
+            self._serving[peer_id] -= 1
+            if not self._serving[peer_id]:
+                del self._serving[peer_id]
+
+    async def _answer_request(self, peer_id: bytes, req: wire.Request) -> None:
         handler = self._request_handlers.get(req.protocol)
         if handler is None:
             resp = wire.Response(req.id, False, f"unknown protocol {req.protocol!r}".encode())

@@ -160,3 +160,27 @@ def test_oversized_gossip_is_refused_locally():
         with pytest.raises(MessageTooLarge):
             a.gossip("t", b"x" * 200)
     asyncio.run(main())
+
+
+def test_concurrent_requests_per_peer_are_capped():
+    from relaychain.node.network.engine import MAX_INBOUND_REQUESTS_PER_PEER as CAP
+
+    async def main():
+        hub = InProcessHub()
+        a, b = await started(hub, 2)
+        release = asyncio.Event()
+
+        async def slow(peer, data):
+            await release.wait()
+            return data
+
+        b.on_request("slow", slow)
+        calls = [asyncio.ensure_future(a.request(b.peer_id, "slow", bytes([i]), timeout=2)) for i in range(CAP + 5)]
+        await settle(0.05)
+        release.set()
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        busy = [r for r in results if isinstance(r, RequestFailed)]
+        assert len(busy) == 5 and all("busy" in str(r) for r in busy)
+        assert sorted(r for r in results if isinstance(r, bytes)) == [bytes([i]) for i in range(CAP)]
+        assert await a.request(b.peer_id, "slow", b"again") == b"again"  # capacity is released
+    asyncio.run(main())
