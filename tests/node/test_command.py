@@ -1,0 +1,69 @@
+"""`relaychain run`: argument checks, and a --dev node process serving RPC that stops cleanly on SIGTERM."""
+
+import argparse
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from relaychain.node import command
+from tests.node.harness import rpc
+
+
+def _parse(argv):
+    p = argparse.ArgumentParser()
+    command.configure(p)
+    return p.parse_args(argv)
+
+
+@pytest.mark.parametrize("argv, error", [
+    (["--validator", "--base-path", "x"], "--validator needs session keys"),
+    (["--validator", "--alice"], "--base-path is required"),
+    (["--sealing", "instant", "--base-path", "x"], "only available with --dev"),
+    (["--dev", "--sealing", "sometimes"], "--sealing must be"),
+    (["--dev", "--block-time", "0"], "--block-time must be"),
+])
+def test_bad_arguments_are_refused(argv, error, capsys):
+    assert command.main(_parse(argv)) == 2
+    assert error in capsys.readouterr().err
+
+
+def test_arguments_parse():
+    a = _parse(["--validator", "--bob", "--base-path", "/tmp/x", "--port", "30444", "--bootnodes",
+                "/ip4/127.0.0.1/tcp/30333/p2p/" + "00" * 32, "--rpc-port", "9955", "--prometheus-port", "9616"])
+    assert (a.key_name, a.port, a.rpc_port, a.prometheus_port, len(a.bootnodes)) == ("bob", 30444, 9955, 9616, 1)
+    assert _parse([]).rpc_port == 9944
+
+
+def test_dev_process_serves_rpc_and_stops_on_sigterm(tmp_path):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = subprocess.Popen([sys.executable, "-m", "relaychain.cli", "run", "--dev", "--sealing", "manual",
+                             "--rpc-port", str(port), "--base-path", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                genesis = rpc(port, "chain_getBlockHash", [0])
+                break
+            except Exception:
+                assert time.monotonic() < deadline and proc.poll() is None, proc.stdout.read().decode()
+                time.sleep(0.2)
+        new = rpc(port, "dev_newBlock", [2])
+        header = rpc(port, "chain_getHeader", [new])
+        assert header["number"] == "0x2"
+        assert rpc(port, "chain_getFinalizedHead") == new
+        assert rpc(port, "system_chain") == "Relaychain Development"
+        assert genesis.startswith("0x") and len(genesis) == 66
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    text = out.decode()
+    assert "✨ Imported #2 (0x" in text and "Shutting down" in text
