@@ -27,6 +27,17 @@ NODE_NAME: contextvars.ContextVar[str] = contextvars.ContextVar("relaychain_node
 TRANSACTIONS_TOPIC = "transactions"
 
 
+def _is_signed(xt: bytes) -> bool:
+    """Signed extrinsics have the 0x80 bit in the version byte after the length prefix (inherents do not)."""
+    from relaychain.primitives.scale import decode_compact
+
+    try:
+        _length, offset = decode_compact(xt, 0)
+        return bool(xt[offset] & 0x80)
+    except Exception:
+        return False
+
+
 def short_hash(h: bytes) -> str:
     """Substrate's informant form: 0x1234…abcd."""
     x = h.hex()
@@ -83,7 +94,7 @@ class Node:
             network = network(self.genesis_hash)
         self.network = network
         self.pool = TransactionPool(self._validate_transaction, config.pool_limits)
-        self.sync = BlockSync(self.client, network, on_imported=self._on_network_import)
+        self.sync = BlockSync(self.client, network)
         self.client.import_listeners.append(self._on_import)
         self.client.finality_listeners.append(self._on_finality)
         self._subscribers: dict[str, list[Callable]] = {"new_head": [], "finalized": [], "all_head": []}
@@ -169,16 +180,15 @@ class Node:
         await self.voter.start()
 
     # ---- events ----------------------------------------------------------------------------------
-    def _on_network_import(self, imported: ImportedBlock, origin: str) -> None:
-        pass
-
     def _on_import(self, imported: ImportedBlock) -> None:
         block = self.client.block(imported.hash)
         from relaychain.node.txpool import transaction_hash
 
         included = [transaction_hash(x) for x in block.extrinsics]
-        for h in imported.retracted:
+        for h in imported.retracted:  # a reorg: what the old best chain included goes back to the pool
             self.pool.on_retracted(h)
+            retracted = self.client.block(h)
+            self.pool.resubmit(x for x in retracted.extrinsics if _is_signed(x))
         self.pool.on_block_imported(imported.hash, included, imported.is_new_best)
         self.metrics.ready_transactions.set(self.pool.ready_count())
         self.metrics.future_transactions.set(self.pool.future_count())
@@ -231,8 +241,11 @@ class Node:
         self.metrics.ready_transactions.set(self.pool.ready_count())
         return True
 
-    def _after_submit(self, xt: bytes) -> None:
+    def _after_submit(self, xt: bytes, tx_hash: bytes) -> None:
         self.network.gossip(TRANSACTIONS_TOPIC, xt)
+        peers = ["0x" + p.hex() for p in self.network.peers()]
+        if peers:
+            self.pool.notify(tx_hash, {"broadcast": peers})
         self.metrics.ready_transactions.set(self.pool.ready_count())
         self.metrics.future_transactions.set(self.pool.future_count())
         if self.config.is_dev and self.config.sealing == "instant" and self.author is not None:
@@ -307,14 +320,14 @@ class Node:
 
     def submit_extrinsic(self, xt: bytes) -> bytes:
         h = self.pool.submit(bytes(xt))
-        self._after_submit(bytes(xt))
+        self._after_submit(bytes(xt), h)
         return h
 
     def watch_extrinsic(self, xt: bytes, callback: Callable[[Any], None]) -> bytes:
         loop = asyncio.get_event_loop()
         # Deliver statuses after the current call returns, so the RPC layer answers the subscription first.
         h = self.pool.submit(bytes(xt), watcher=lambda status: loop.call_soon(callback, status))
-        self._after_submit(bytes(xt))
+        self._after_submit(bytes(xt), h)
         return h
 
     def pending_extrinsics(self) -> list[bytes]:

@@ -204,6 +204,16 @@ class TransactionPool:
         self._repartition(announce={h})
         return h
 
+    def resubmit(self, xts: Iterable[bytes]) -> None:
+        """Return transactions of retracted blocks to the pool (a reorg); those no longer valid are dropped."""
+        for xt in xts:
+            h = transaction_hash(bytes(xt))
+            self._banned.pop(h, None)
+            try:
+                self.submit(xt)
+            except Exception:
+                pass
+
     def watch(self, tx_hash: bytes, watcher: Watcher) -> None:
         self._watchers.setdefault(tx_hash, []).append(watcher)
 
@@ -371,6 +381,10 @@ class TransactionPool:
         """A block left the best chain (reorg): its watched transactions are `retracted`."""
         for h in self._in_block.get(block_hash, ()):
             self._notify(h, {"retracted": "0x" + block_hash.hex()})
+
+    def notify(self, h: bytes, status: object) -> None:
+        """Send `status` to the watchers of transaction `h` (e.g. {"broadcast": peers} from the service)."""
+        self._notify(h, status)
 
     def _notify(self, h: bytes, status: object) -> None:
         for cb in list(self._watchers.get(h, ())):

@@ -162,3 +162,18 @@ def test_long_chain_is_linear_enough():
         pool.submit(tx(9, n % 256, salt=n // 256))
     assert pool.ready_count() == 200
     assert txpool.transaction_hash(tx(1, 0)) == __import__("hashlib").blake2b(tx(1, 0), digest_size=32).digest()
+
+
+def test_retracted_transactions_return_to_the_pool():
+    pool, ledger, _ = make_pool()
+    statuses = []
+    h = pool.submit(tx(1, 0), watcher=statuses.append)
+    ledger.nonces[1] = 1
+    pool.on_block_imported(b"A" * 32, [h], is_best=True)
+    assert h not in pool
+    # A reorg drops block A: the chain nonce is back to 0 and the transaction is pooled again.
+    ledger.nonces[1] = 0
+    pool.on_retracted(b"A" * 32)
+    pool.resubmit([tx(1, 0)])
+    assert h in pool and pool.ready_count() == 1
+    assert {"retracted": "0x" + (b"A" * 32).hex()} in statuses and statuses[-1] == "ready"
