@@ -83,12 +83,27 @@ async def start_voter(hub, tree, key, gate=None):
     return net, view, voter
 
 
-async def run_voters(online, seconds, gate=None):
+async def wait_for(predicate, timeout=8.0):
+    """Poll until `predicate()` holds (returns early) or `timeout` passes; robust to a slow machine."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    return predicate()
+
+
+def finalized(nodes):
+    return [view.fin[1] for _net, view, _voter in nodes]
+
+
+async def run_voters(online, until=None, seconds=8.0):
     hub = InProcessHub(latency=0.002)
     tree = BlockTree()
-    nodes = [await start_voter(hub, tree, KEYS[i], gate) for i in online]
+    nodes = [await start_voter(hub, tree, KEYS[i]) for i in online]
     producer = asyncio.ensure_future(produce(tree))
-    await asyncio.sleep(seconds)
+    if until is None:
+        await asyncio.sleep(seconds)
+    else:
+        await wait_for(lambda: until(nodes), seconds)
     producer.cancel()
     for net, _view, voter in nodes:
         await voter.stop()
@@ -103,7 +118,7 @@ def check_justifications(tree, view):
 
 
 def test_four_voters_finalize_a_growing_chain():
-    tree, nodes = asyncio.run(run_voters([0, 1, 2, 3], 2.0))
+    tree, nodes = asyncio.run(run_voters([0, 1, 2, 3], until=lambda ns: min(finalized(ns)) >= 10))
     for _net, view, voter in nodes:
         assert view.fin[1] >= 10, f"only finalized #{view.fin[1]} of {len(tree.chain) - 1}"
         assert tree.chain[view.fin[1]] == view.fin[0]
@@ -112,14 +127,14 @@ def test_four_voters_finalize_a_growing_chain():
 
 
 def test_one_of_four_offline_still_finalizes():
-    tree, nodes = asyncio.run(run_voters([0, 1, 3], 2.0))
+    tree, nodes = asyncio.run(run_voters([0, 1, 3], until=lambda ns: min(finalized(ns)) >= 8))
     for _net, view, _voter in nodes:
         assert view.fin[1] >= 8
         check_justifications(tree, view)
 
 
 def test_two_of_four_offline_do_not_finalize():
-    tree, nodes = asyncio.run(run_voters([1, 2], 1.5))
+    tree, nodes = asyncio.run(run_voters([1, 2], seconds=1.5))
     assert len(tree.chain) > 20
     for _net, view, voter in nodes:
         assert view.fin[1] == 0 and not view.justifications
@@ -135,10 +150,11 @@ def test_approval_gate_holds_finality_below_unapproved_block():
         gate = lambda number: number < approved_up_to["n"]  # block #6 is not approved yet
         nodes = [await start_voter(hub, tree, k, gate) for k in KEYS]
         producer = asyncio.ensure_future(produce(tree))
-        await asyncio.sleep(1.2)
-        held = [view.fin[1] for _n, view, _v in nodes]
+        await wait_for(lambda: min(finalized(nodes)) >= 5 and len(tree.chain) > 20)
+        await asyncio.sleep(4 * ROUND)  # several more rounds: finality must stay put
+        held = finalized(nodes)
         approved_up_to["n"] = 10 ** 9  # approval-voting catches up
-        await asyncio.sleep(1.2)
+        await wait_for(lambda: min(finalized(nodes)) > 10)
         producer.cancel()
         for net, _view, voter in nodes:
             await voter.stop()
@@ -159,9 +175,14 @@ def test_lagging_voter_catches_up_and_joins():
         tree = BlockTree()
         nodes = [await start_voter(hub, tree, k) for k in KEYS[:3]]
         producer = asyncio.ensure_future(produce(tree))
-        await asyncio.sleep(1.5)
+        await wait_for(lambda: min(finalized(nodes)) >= 10)
         late = await start_voter(hub, tree, KEYS[3])
-        await asyncio.sleep(1.5)
+        everyone = nodes + [late]
+
+        def caught_up():
+            rounds = [v.round_number for _n, _view, v in everyone]
+            return late[1].fin[1] >= 15 and max(rounds) - rounds[-1] <= 1 and min(rounds) > 6
+        await wait_for(caught_up)
         producer.cancel()
         rounds = [v.round_number for _n, _view, v in nodes + [late]]
         for net, _view, voter in nodes + [late]:
@@ -206,7 +227,7 @@ def test_equivocations_are_detected_and_do_not_break_finality():
         Equivocator(bad, tree)
         await bad.start()
         producer = asyncio.ensure_future(produce(tree))
-        await asyncio.sleep(2.0)
+        await wait_for(lambda: min(finalized(nodes)) >= 8 and all(v.equivocations for _n, _w, v in nodes))
         producer.cancel()
         for net, _view, voter in nodes:
             await voter.stop()
@@ -229,9 +250,9 @@ def test_finality_resumes_when_offline_voters_return():
         nodes = [await start_voter(hub, tree, k) for k in KEYS[:2]]
         producer = asyncio.ensure_future(produce(tree))
         await asyncio.sleep(1.0)
-        stalled = [view.fin[1] for _n, view, _v in nodes]
+        stalled = finalized(nodes)
         nodes += [await start_voter(hub, tree, k) for k in KEYS[2:]]
-        await asyncio.sleep(1.5)
+        await wait_for(lambda: min(finalized(nodes)) >= 15)
         producer.cancel()
         for net, _view, voter in nodes:
             await voter.stop()
@@ -267,7 +288,7 @@ def test_four_voters_over_zmq_sockets_in_a_star():
             await voter.start()
             nodes.append((net, view, voter))
         producer = asyncio.ensure_future(produce(tree))
-        await asyncio.sleep(2.0)
+        await wait_for(lambda: min(finalized(nodes)) >= 8)
         producer.cancel()
         for net, _view, voter in nodes:
             await voter.stop()
