@@ -83,6 +83,7 @@ class PoolLimits:
     ready_bytes: int = 20 * 1024 * 1024
     future_count: int = 512
     ban_seconds: float = 1800.0
+    revalidate_batch: int = 64  # transactions re-checked against each new best block
 
 
 @dataclass
@@ -95,6 +96,7 @@ class PooledTransaction:
     longevity: int
     insertion_id: int
     ready: bool = False
+    validated_at: int = 0
 
 
 # A watcher receives Substrate `TransactionStatus` JSON values: "future", "ready", {"inBlock": "0x.."}, ...
@@ -134,6 +136,7 @@ class TransactionPool:
         self._provided_by: dict[bytes, bytes] = {}  # tag -> tx hash
         self._banned: dict[bytes, float] = {}  # tx hash -> ban expiry
         self._ids = itertools.count()
+        self._validations = itertools.count(1)
         self._watchers: dict[bytes, list[Watcher]] = {}
         self._in_block: dict[bytes, list[bytes]] = {}  # block hash -> watched tx hashes included in it
 
@@ -187,7 +190,7 @@ class TransactionPool:
             raise
         tx = PooledTransaction(h, xt, int(validity.priority), tuple(bytes(t) for t in validity.requires),
                                tuple(bytes(t) for t in validity.provides), int(validity.longevity),
-                               next(self._ids))
+                               next(self._ids), validated_at=next(self._validations))
         if not tx.provides:
             raise NoTagsProvided()
         replaced = self._conflicts(tx)
@@ -327,9 +330,8 @@ class TransactionPool:
         """Drop transactions found invalid (e.g. by the block builder), ban them, re-sort dependents."""
         hashes = list(hashes)
         for h in hashes:
-            if self._remove(h) is not None:
-                self._notify(h, "invalid")
-                self._watchers.pop(h, None)
+            if h in self._txs:
+                self._drop(h, "invalid")
         self.ban(hashes)
         self._repartition()
 
@@ -344,22 +346,39 @@ class TransactionPool:
                     self._notify(h, {"inBlock": "0x" + block_hash.hex()})
         if not is_best:
             return
+        # Prune by tags (sc-transaction-pool `prune_tags`): what the included transactions provided is now on
+        # chain — pooled transactions providing the same tags are stale, requirements on them are met.
+        pruned: set[bytes] = set()
         for h in included:
-            self._remove(h)
-        self.ban(included)
-        self.revalidate()
-
-    def revalidate(self) -> None:
-        """Re-run validity at the (new) best block: drop what became invalid, refresh tags and priorities."""
+            tx = self._remove(h)
+            if tx is not None:
+                pruned.update(tx.provides)
         for h, tx in list(self._txs.items()):
+            if pruned.intersection(tx.provides):
+                self._drop(h, "invalid")
+            elif pruned.intersection(tx.requires):
+                tx.requires = tuple(t for t in tx.requires if t not in pruned)
+        self.ban(included)
+        self.revalidate(limit=self.limits.revalidate_batch)
+
+    def _drop(self, h: bytes, status: object) -> None:
+        self._remove(h)
+        self.ban([h])
+        self._notify(h, status)
+        self._watchers.pop(h, None)
+
+    def revalidate(self, limit: Optional[int] = None) -> None:
+        """Re-run validity at the (new) best block for the `limit` least recently validated transactions (all
+        by default): drop what became invalid, refresh tags and priorities (Substrate revalidates in batches)."""
+        txs = sorted(self._txs.values(), key=lambda t: t.validated_at)
+        for tx in txs[:limit] if limit is not None else txs:
+            h = tx.hash
             try:
                 validity = self._validate(tx.data)
             except Exception:
-                self._remove(h)
-                self.ban([h])
-                self._notify(h, "invalid")
-                self._watchers.pop(h, None)
+                self._drop(h, "invalid")
                 continue
+            tx.validated_at = next(self._validations)
             for tag in tx.provides:
                 if self._provided_by.get(tag) == h:
                     del self._provided_by[tag]

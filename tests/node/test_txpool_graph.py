@@ -177,3 +177,14 @@ def test_retracted_transactions_return_to_the_pool():
     pool.resubmit([tx(1, 0)])
     assert h in pool and pool.ready_count() == 1
     assert {"retracted": "0x" + (b"A" * 32).hex()} in statuses and statuses[-1] == "ready"
+
+
+def test_pruning_by_tags_without_revalidation():
+    pool, ledger, _ = make_pool(revalidate_batch=0)
+    h0 = pool.submit(tx(1, 0))
+    pool.submit(tx(1, 1))
+    pool.submit(tx(2, 0))
+    pool.on_block_imported(b"C" * 32, [h0], is_best=True)
+    # (1, 1)'s requirement (1, 0) is now on chain: met without asking the runtime again.
+    assert h0 not in pool and sorted(order(pool)) == [(1, 1), (2, 0)]
+    assert all(t.requires == () for t in pool.ready())
