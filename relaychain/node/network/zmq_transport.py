@@ -309,16 +309,22 @@ class ZmqNetwork(PeerToPeerNetwork):
         self._route(sess.peer_id, sess)
 
     # -- outbound (DEALER) -------------------------------------------------------------------
+    def _ban_remaining(self, peer_id: bytes | None) -> float:
+        return self._banned_peers[peer_id] - time.monotonic() if self._is_banned(peer_id) else 0.0
+
     async def _dial_loop(self, addr: PeerAddress) -> None:
+        known_id = addr.peer_id
         while self._running:
+            banned_for = self._ban_remaining(known_id)
+            if banned_for > 0:  # it misbehaved: do not dial it again before the ban ends
+                await asyncio.sleep(banned_for)
+                continue
             link = _Link(addr, self._socket(zmq.DEALER), new_nonce())
             self._links[addr.endpoint] = link
-            backoff = self.reconnect_interval
             try:
                 link.socket.connect(addr.endpoint)
-                if not await self._dial_handshake(link):
-                    backoff = max(backoff, self.ban_seconds if self._is_banned(addr.peer_id) else backoff)
-                else:
+                if await self._dial_handshake(link):
+                    known_id = link.peer_id
                     await self._link_loop(link)
             finally:
                 if self._links.get(addr.endpoint) is link:
@@ -327,7 +333,7 @@ class ZmqNetwork(PeerToPeerNetwork):
                     link.ready = False
                     self._unroute(link)
                 link.socket.close(linger=0)
-            await asyncio.sleep(backoff)
+            await asyncio.sleep(self.reconnect_interval)
 
     async def _recv_link(self, link: _Link, timeout: float) -> wire.Frame | None:
         """Next frame on a link; None on timeout or misbehaviour (already reported)."""

@@ -266,3 +266,61 @@ def test_reconnects_to_restarted_bootnode():
         finally:
             await b.stop()
     asyncio.run(main())
+
+
+class RawListener:
+    """A bootnode that authenticates correctly, then speaks garbage."""
+
+    def __init__(self, signing_key):
+        self.key = signing_key
+        self.ctx = zmq.asyncio.Context()
+        self.sock = self.ctx.socket(zmq.ROUTER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.bind("tcp://127.0.0.1:*")
+        self.endpoint = self.sock.getsockopt_string(zmq.LAST_ENDPOINT)
+        self.hellos = 0
+
+    async def serve(self, garbage: bytes):
+        from relaychain.node.network.handshake import ROLE_LISTENER
+        while True:
+            rid, raw = await self.sock.recv_multipart()
+            frame = wire.decode_frame(raw)
+            if isinstance(frame, wire.Hello):
+                self.hellos += 1
+                self.dialer = (frame.peer_id, frame.nonce)
+                self.nonce = new_nonce()
+                sig = sign_handshake(self.key, ROLE_LISTENER, GENESIS, frame.peer_id, frame.nonce,
+                                     self.key.public, self.nonce)
+                await self.sock.send_multipart([rid, wire.encode_frame(wire.HelloAck(GENESIS, self.key.public,
+                                                                                     self.nonce, sig))])
+            elif isinstance(frame, wire.Auth):
+                await self.sock.send_multipart([rid, wire.encode_frame(wire.Welcome())])
+                await asyncio.sleep(0.1)
+                await self.sock.send_multipart([rid, garbage])
+
+    def close(self):
+        self.ctx.destroy(linger=0)
+
+
+def test_misbehaving_bootnode_is_dropped_and_not_redialed_while_banned():
+    async def main():
+        bad_key = key(8)
+        listener = RawListener(bad_key)
+        server = asyncio.ensure_future(listener.serve(b"\x07" + bytes(8) + b"\x05"))  # bad Result tag
+        port = listener.endpoint.rsplit(":", 1)[1]
+        b = node(2, [f"/ip4/127.0.0.1/tcp/{port}/p2p/{bad_key.public.hex()}"])
+        connected = []
+        b.on_peer_connected(connected.append)
+        await b.start()
+        try:
+            await wait_until(lambda: b.misbehaviours)
+            assert connected == [bad_key.public]  # it did authenticate first
+            assert b.misbehaviours[0].peer_id == bad_key.public and "malformed" in b.misbehaviours[0].reason
+            await wait_until(lambda: b.peers() == [])
+            await asyncio.sleep(0.5)
+            assert listener.hellos == 1  # banned: no re-dial during ban_seconds
+        finally:
+            server.cancel()
+            await b.stop()
+            listener.close()
+    asyncio.run(main())
