@@ -27,7 +27,7 @@ import zmq.asyncio
 from relaychain.node.network import wire
 from relaychain.node.network.addresses import PeerAddress, parse_address
 from relaychain.node.network.engine import DEFAULT_MAX_MESSAGE_SIZE, PeerToPeerNetwork
-from relaychain.node.network.errors import MalformedFrame, NetworkError
+from relaychain.node.network.errors import HandshakeRefused, MalformedFrame, NetworkError, NotConnected
 from relaychain.node.network.handshake import (
     ROLE_DIALER,
     ROLE_LISTENER,
@@ -89,6 +89,7 @@ class ZmqNetwork(PeerToPeerNetwork):
         self._banned_peers: dict[bytes, float] = {}
         self._banned_routing_ids: set[bytes] = set()
         self._dialing: dict[str, asyncio.Task] = {}
+        self._dial_errors: dict[str, str] = {}  # endpoint -> why its last handshake failed
         self._running = False
         self._ping_nonce = 0
 
@@ -149,6 +150,27 @@ class ZmqNetwork(PeerToPeerNetwork):
         if addr.endpoint in self._dialing or addr.peer_id == self.peer_id:
             return  # already dialing, or our own address in a shared bootnode list
         self._dialing[addr.endpoint] = self._spawn(self._dial_loop(addr))
+
+    async def connect(self, address: str | PeerAddress, timeout: float = 5.0) -> bytes:
+        """Dial `address` and wait until it is authenticated; returns its peer id.
+
+        Raises `HandshakeRefused` if either side refuses the handshake (wrong key, other chain,
+        bad signature) and `NotConnected` if nothing answers within `timeout`.
+        """
+        addr = parse_address(address) if isinstance(address, str) else address
+        self._dial_errors.pop(addr.endpoint, None)
+        self.add_peer(addr)
+        deadline = time.monotonic() + timeout
+        while True:
+            link = self._links.get(addr.endpoint)
+            if link is not None and link.ready:
+                return link.peer_id
+            error = self._dial_errors.pop(addr.endpoint, None)
+            if error is not None:
+                raise HandshakeRefused(f"{addr.endpoint}: {error}")
+            if time.monotonic() > deadline:
+                raise NotConnected(f"no authenticated connection to {addr.endpoint} within {timeout}s")
+            await asyncio.sleep(0.01)
 
     def peers(self) -> list[bytes]:
         return sorted(self._routes)
@@ -353,6 +375,7 @@ class ZmqNetwork(PeerToPeerNetwork):
         return frame
 
     def _link_misbehaved(self, link: _Link, reason: str) -> None:
+        self._dial_errors[link.address.endpoint] = reason
         peer = link.peer_id if link.ready else None
         self._report(peer, f"{reason} (from {link.address.endpoint})")
         self._ban(link.peer_id or link.address.peer_id)
@@ -366,6 +389,7 @@ class ZmqNetwork(PeerToPeerNetwork):
             return False
         if isinstance(ack, wire.Reject):
             log.info("%s refused us: %s", link.address.endpoint, ack.reason)
+            self._dial_errors[link.address.endpoint] = f"refused by the peer: {ack.reason}"
             return False
         if not isinstance(ack, wire.HelloAck):
             self._link_misbehaved(link, f"expected HelloAck, got {type(ack).__name__}")
@@ -391,6 +415,7 @@ class ZmqNetwork(PeerToPeerNetwork):
         if not isinstance(welcome, wire.Welcome):
             if isinstance(welcome, wire.Reject):
                 log.info("%s refused us: %s", link.address.endpoint, welcome.reason)
+                self._dial_errors[link.address.endpoint] = f"refused by the peer: {welcome.reason}"
             return False
         link.peer_id = ack.peer_id
         link.ready = True

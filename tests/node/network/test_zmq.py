@@ -324,3 +324,30 @@ def test_misbehaving_bootnode_is_dropped_and_not_redialed_while_banned():
             await b.stop()
             listener.close()
     asyncio.run(main())
+
+
+def test_connect_reports_why_a_handshake_failed():
+    from relaychain.node.network import HandshakeRefused, NotConnected
+
+    async def main():
+        a = node(1)
+        await a.start()
+        b, c = node(2), node(3, genesis=b"\x22" * 32)
+        await b.start()
+        await c.start()
+        try:
+            wrong = a.listen_multiaddr.replace(key(1).public.hex(), key(7).public.hex())
+            with pytest.raises(HandshakeRefused, match="expected peer"):
+                await b.connect(wrong)
+            with pytest.raises(HandshakeRefused, match="genesis mismatch"):
+                await c.connect(a.listen_multiaddr)
+            d = node(4, handshake_timeout=0.2)
+            await d.start()
+            with pytest.raises(NotConnected):
+                await d.connect("/ip4/127.0.0.1/tcp/1", timeout=0.3)  # nobody listens there
+            assert await d.connect(a.listen_multiaddr) == a.peer_id
+            await d.stop()
+        finally:
+            for n in (a, b, c):
+                await n.stop()
+    asyncio.run(main())
