@@ -143,18 +143,22 @@ def mul_tables(logs, log, exp):
 
 @njit(cache=True)
 def walsh(data):
-    """Walsh–Hadamard transform over logs mod ONEMASK in place (the field's `walsh`)."""
+    """Walsh–Hadamard transform over logs mod ONEMASK in place (the field's `walsh`).
+
+    Wide layers work on two block views, which lets LLVM vectorise the inner loop."""
     size = data.shape[0]
     depart = 1
     while depart < size:
         for j in range(0, size, 2 * depart):
-            for i in range(j, j + depart):
-                a = data[i]
-                b = data[i + depart]
-                t1 = a + b
-                t2 = a + ONEMASK - b
-                data[i] = (t1 & ONEMASK) + (t1 >> 16)
-                data[i + depart] = (t2 & ONEMASK) + (t2 >> 16)
+            a = data[j:j + depart]
+            b = data[j + depart:j + 2 * depart]
+            for i in range(depart):
+                x = a[i]
+                y = b[i]
+                t1 = x + y
+                t2 = x + ONEMASK - y
+                a[i] = (t1 & ONEMASK) + (t1 >> 16)
+                b[i] = (t2 & ONEMASK) + (t2 >> 16)
         depart <<= 1
 
 
@@ -280,6 +284,45 @@ def afft(X, size, index, skew, tab):
         depart >>= 1
 
 
+@njit(cache=True, inline="always")
+def _mulxor_pos_to(Y, dst, X, a, b, tab_c):
+    """Y[dst] = X[a] ^ c · X[b] for all runs."""
+    for t in range(16):
+        acc = vload(X, a + t * W)
+        for e in range(1, np.int64(tab_c[t, 0]) + 1):
+            acc = vxor(acc, vload(X, b + np.int64(tab_c[t, e]) * W))
+        vstore(Y, dst + t * W, acc)
+
+
+@njit(cache=True)
+def afft_copy(X, Y, size, index, skew, tab):
+    """Y = afft(copy of X): the first layer reads X and writes Y, sparing a separate copy."""
+    if size == 1:
+        _copy_pos(Y, 0, X, 0)
+        return
+    depart = size >> 1
+    sidx = depart + index - 1
+    for i in range(depart):
+        lo, hi = i * POS, (i + depart) * POS
+        if skew[sidx] != ONEMASK:
+            _mulxor_pos_to(Y, lo, X, lo, hi, tab[sidx])
+        else:
+            _copy_pos(Y, lo, X, lo)
+        for t in range(16):
+            vstore(Y, hi + t * W, vxor(vload(X, hi + t * W), vload(Y, lo + t * W)))
+    depart >>= 1
+    while depart > 0:
+        for j in range(depart, size, 2 * depart):
+            sidx = j + index - 1
+            if skew[sidx] != ONEMASK:
+                tab_c = tab[sidx]
+                for i in range(j - depart, j):
+                    _mulxor_pos(Y, i * POS, (i + depart) * POS, tab_c)
+            for i in range(j - depart, j):
+                _xor_pos(Y, (i + depart) * POS, i * POS)
+        depart >>= 1
+
+
 @njit(cache=True)
 def afft_prefix(X, size, keep, skew, tab):
     """Forward FFT of size `size` at offset 0, computing only positions 0..keep (keep a power of two).
@@ -312,13 +355,13 @@ def formal_derivative(X, size):
 
 
 @njit(cache=True)
-def _split_runs(payload16, r0, k, rows16):
-    """rows16[j, r − r0] = payload16[r·k + j] for the batch's runs r (chunk j's stretch)."""
-    for rb in range(0, LANES, 16):
+def _split_runs(payload16, r0, k, out16):
+    """out16[j, r] = payload16[r·k + j] for the batch's runs r0 ≤ r < r0 + LANES (chunk j's stretch)."""
+    for rb in range(r0, r0 + LANES, 16):
         for jb in range(0, k, 16):
             for j in range(jb, min(jb + 16, k)):
                 for r in range(rb, rb + 16):
-                    rows16[j, r] = payload16[(r0 + r) * k + j]
+                    out16[j, r] = payload16[r * k + j]
 
 
 @njit(cache=True)
@@ -346,21 +389,17 @@ def encode(payload16, n_runs, k, n_chunks, skew, tab, out16):
     row_words = n_runs // 4
     X = np.empty(k * POS, dtype=np.uint64)
     Y = np.empty(k * POS, dtype=np.uint64)
-    rows16 = np.empty((k, LANES), dtype=np.uint16)
-    rows64 = rows16.view(np.uint64)
     active = np.ones(k, dtype=np.bool_)
     for r0 in range(0, n_runs, LANES):
         q0 = r0 // 4  # first word of the batch in a chunk
-        _split_runs(payload16, r0, k, rows16)  # the systematic chunks are the payload itself
+        _split_runs(payload16, r0, k, out16)  # the systematic chunks are the payload itself
         for j in range(k):
-            out16[j, r0:r0 + LANES] = rows16[j]
-            _copy_pos(X, j * POS, rows64, j * (LANES // 4))
+            _copy_pos(X, j * POS, out64, j * row_words + q0)
             _transpose_pos(X, j * POS)
         active[:] = True
         inverse_afft(X, k, 0, skew, tab, active)
         for shift in range(k, n_chunks, k):
-            Y[:] = X
-            afft(Y, k, shift, skew, tab)
+            afft_copy(X, Y, k, shift, skew, tab)
             for i in range(shift, min(shift + k, n_chunks)):
                 base = (i - shift) * POS
                 _transpose_pos(Y, base)
