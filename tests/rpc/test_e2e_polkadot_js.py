@@ -40,8 +40,8 @@ def test_polkadot_js_connects_transfers_and_subscribes(dev_node):  # noqa: F811
     assert out["specVersion"] == dev_node.rpc("state_getRuntimeVersion")["result"]["specVersion"]
     assert out["ss58Format"] == 42
     assert int(out["aliceFreeBefore"]) > 0
-    assert "InBlock" in out["statuses"] and out["statuses"][-1] == "Finalized"
-    assert out["statuses"].index("InBlock") < out["statuses"].index("Finalized")
+    assert out["statuses"][0] == "Ready" and out["statuses"][-1] == "Finalized"
+    assert out["rawStatuses"] == ["Ready", "InBlock", "Finalized"]
     assert "balances.Transfer" in out["events"] and "system.ExtrinsicSuccess" in out["events"]
     assert int(out["bobFreeAfter"]) - int(out["bobFreeBefore"]) == TRANSFER
     assert out["blockHashMatches"] is True

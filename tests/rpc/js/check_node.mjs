@@ -47,6 +47,17 @@ const finalized = await new Promise((resolve, reject) => {
     .catch(reject);
 });
 out.finalized = finalized;
+// The raw RPC stream for a second transfer (signAndSend above may skip InBlock when finality is instant,
+// because it fetches the block's events before emitting it).
+const signed = await api.tx.balances.transferKeepAlive(bob.address, TRANSFER).signAsync(alice);
+out.rawStatuses = await new Promise(async (resolve, reject) => {
+  const seen = [];
+  const unsub = await api.rpc.author.submitAndWatchExtrinsic(signed, (status) => {
+    seen.push(status.type);
+    if (status.isFinalized) { unsub(); resolve(seen); }
+    if (status.isDropped || status.isInvalid || status.isUsurped) reject(new Error(status.type));
+  });
+});
 const apiAt = await api.at(finalized);
 out.bobFreeAfter = (await apiAt.query.system.account(bob.address)).data.free.toString();
 const signedBlock = await api.rpc.chain.getBlock(finalized);
