@@ -51,6 +51,8 @@ class Target:
         self.ws = websocket.create_connection(self.url, timeout=30)
         self.next_id = 0
         self.best = self.call("chain_getBlockHash", [])
+        if self._dev is not None:  # make sure the storage read is a real trie lookup of an existing value
+            assert self.call("state_getStorage", [ALICE_ACCOUNT_KEY, self.best]) is not None
 
     def _send(self, method, params):
         self.next_id += 1
