@@ -102,6 +102,8 @@ class BlockSync:
                     log.debug("announced block rejected after sync: %s", exc2)
             except BlockImportError as exc:
                 log.warning("💔 Error importing block: %s: %s", type(exc).__name__, exc)
+            except Exception:  # a bug or a corrupt database: keep serving the network, but say so loudly
+                log.exception("💔 Unexpected error importing an announced block")
 
     def _import(self, data: bytes, origin: str, justification: Optional[bytes] = None):
         imported = self.client.import_block(data, origin=origin)

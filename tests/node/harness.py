@@ -20,12 +20,12 @@ def node_key_seed(name: str) -> bytes:
     return blake2_256(b"relaychain-test-node-key:" + name.encode())
 
 
-async def start_in_process(tmp_path: Path, names=VALIDATORS, slot_ms: int = 250, **config):
+async def start_in_process(tmp_path: Path, names=VALIDATORS, slot_ms: int = 250, hub=None, **config):
     from relaychain.node.network import InProcessHub
     from relaychain.node.service import Node, NodeConfig
     from relaychain.primitives.crypto import Ed25519Keypair
 
-    hub = InProcessHub()
+    hub = hub if hub is not None else InProcessHub()
     nodes = []
     for name in names:
         cfg = NodeConfig(name=name, base_path=tmp_path / name, validator=name, slot_duration_ms=slot_ms,
