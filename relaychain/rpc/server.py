@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional, Union
 
 from aiohttp import WSMsgType, web
 
-from . import author, chain, chain_spec, dev, payment, state, system
+from . import author, chain, chain_spec, dev, grandpa, payment, state, system
 from .dispatch import Dispatcher, Limits, MiB
 from .errors import OVERSIZED_REQUEST, SERVER_IS_BUSY, RpcError
 from .registry import MethodRegistry
@@ -36,7 +36,7 @@ DEFAULT_CORS = (
 def build_registry(backend: Any) -> MethodRegistry:
     """Every namespace's methods; `dev_*` only on a dev node. `rpc_methods` lists exactly these."""
     registry = MethodRegistry()
-    for namespace in (system, chain_spec, chain, state, author, payment):
+    for namespace in (system, chain_spec, chain, state, author, payment, grandpa):
         namespace.register(registry)
     if getattr(backend, "is_dev", False):
         dev.register(registry)

@@ -544,3 +544,12 @@ def test_client_that_stops_reading_is_dropped_not_buffered_forever(chain):
         other.close()
     finally:
         server.close()
+
+
+def test_grandpa_justifications_subscription(srv, ws, chain):
+    sub_id = ws.call("grandpa_subscribeJustifications")
+    srv.loop.call(lambda: chain.add_block(finalize=True))  # the toy chain stores a FRNK justification 0x0102
+    note = ws.recv()
+    assert note["method"] == "grandpa_justifications"
+    assert note["params"] == {"subscription": sub_id, "result": "0x0102"}
+    assert ws.call("grandpa_unsubscribeJustifications", [sub_id]) is True
