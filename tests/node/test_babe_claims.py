@@ -75,3 +75,61 @@ def test_pre_digest_round_trip_and_rejects_garbage():
     for bad in (b"", b"\x09", bytes([2, 3, 0, 0]), babe_claims.encode_pre_digest(pre) + b"\x00"):
         with pytest.raises(ScaleDecodeError):
             babe_claims.decode_pre_digest(bad)
+
+
+def _dev_view():
+    from relaychain.primitives.crypto import dev_keypair
+
+    names = ("alice", "bob", "charlie", "dave")
+    return names, EpochView(tuple((dev_keypair(n).public, 1) for n in names),
+                            tuple(dev_keypair(n, "ed25519").public for n in names), bytes(range(32)), 3)
+
+
+def test_primary_claims_with_real_vrf():
+    from relaychain.primitives.crypto import dev_keypair
+    from relaychain.primitives.types import PrimaryPreDigest, VrfSignature
+    from relaychain.primitives.vrf import vrf_proof_to_hash, vrf_prove, vrf_verify
+
+    names, view = _dev_view()
+    seed = dev_keypair("alice", "ed25519").seed
+    claims = {}
+    for slot in range(200):
+        pre = babe_claims.claim_primary(view, slot, 0, lambda a: vrf_prove(seed, a), vrf_proof_to_hash)
+        if pre is not None:
+            claims[slot] = pre
+    # p = 1 - (3/4)^(1/4) ~ 6.9%: 200 slots give a handful of primary claims, never most of them.
+    assert 3 <= len(claims) <= 30
+    slot, pre = next(iter(claims.items()))
+    assert check_claim(view, pre, vrf_verify) == dev_keypair("alice").public
+    # The same proof claimed for Bob, for another slot, or tampered with, is refused.
+    with pytest.raises(ClaimError):
+        check_claim(view, PrimaryPreDigest(1, slot, pre.vrf_signature), vrf_verify)
+    other = next(s for s in range(200) if s not in claims)
+    with pytest.raises(ClaimError):
+        check_claim(view, PrimaryPreDigest(0, other, pre.vrf_signature), vrf_verify)
+    sig = pre.vrf_signature
+    tampered = VrfSignature(sig.pre_output, bytes([sig.proof[0] ^ 1]) + sig.proof[1:])
+    with pytest.raises(ClaimError):
+        check_claim(view, PrimaryPreDigest(0, slot, tampered), vrf_verify)
+    # A slot without a winning VRF is not claimable as primary even with a valid proof for it.
+    loser_pi = vrf_prove(seed, babe_claims.vrf_transcript(view.randomness, other, view.epoch_index))
+    with pytest.raises(ClaimError, match="above the primary threshold"):
+        check_claim(view, babe_claims.primary_pre_digest(0, other, loser_pi), vrf_verify)
+
+
+def test_claim_slot_prefers_primary_and_falls_back_to_secondary_owner():
+    from relaychain.primitives.crypto import dev_keypair
+    from relaychain.primitives.vrf import vrf_proof_to_hash, vrf_prove
+
+    names, view = _dev_view()
+    for slot in range(40):
+        owners = []
+        for i, n in enumerate(names):
+            seed = dev_keypair(n, "ed25519").seed
+            pre = babe_claims.claim_slot(view, slot, i, lambda a, s=seed: vrf_prove(s, a), vrf_proof_to_hash)
+            if pre is not None:
+                owners.append((i, type(pre).__name__))
+        secondary = secondary_slot_author(slot, 4, view.randomness)
+        assert owners, f"slot {slot} has no author"
+        for i, kind in owners:
+            assert kind == "PrimaryPreDigest" or i == secondary
