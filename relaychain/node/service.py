@@ -193,6 +193,12 @@ class Node:
         self.metrics.ready_transactions.set(self.pool.ready_count())
         self.metrics.future_transactions.set(self.pool.future_count())
         if imported.is_new_best:
+            if imported.retracted:
+                old = imported.retracted[0]
+                ancestor = self.client.header(imported.enacted[0]).parent_hash
+                log.info("♻️  Reorg on #%d,%s to #%d,%s, common ancestor #%d,%s", self.client.number(old),
+                         short_hash(old), imported.number, short_hash(imported.hash), self.client.number(ancestor),
+                         short_hash(ancestor))
             log.info("✨ Imported #%d (%s)", imported.number, short_hash(imported.hash))
             self._emit("new_head", imported.header)
             for fut in self._best_waiters:
