@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 from .codec import obtain_chunks, reconstruct
 from .params import recovery_threshold
@@ -97,10 +97,9 @@ def best_seconds(fn: Callable[[], None], repeat: int) -> float:
 
 
 def measure(validators=DEFAULT_VALIDATORS, payload_len: int = DEFAULT_PAYLOAD, repeat: int = 3,
-            with_peer: bool = True, seed: Optional[bytes] = None) -> list[Row]:
-    """Best-of-`repeat` MB/s for encode and reconstruct, ours and (if installed) the peer's."""
-    payload = seed * (payload_len // len(seed) + 1) if seed else os.urandom(payload_len)
-    payload = payload[:payload_len]
+            with_peer: bool = True) -> list[Row]:
+    """Best-of-`repeat` MB/s for encode and reconstruct of random data, ours and (if installed) the peer's."""
+    payload = os.urandom(payload_len)
     kinds = [Ours] + ([Peer] if with_peer and peer_module() is not None else [])
     rows = []
     for n in validators:

@@ -9,13 +9,15 @@ value = blake2-256(chunk); a branch is the encoded nodes on the key's lookup pat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_bytes, encode_compact, encode_u32
 from relaychain.trie import MemoryNodeStore, TrieError, build_trie, lookup_path, trie_root, verify_read_proof
 
-from .errors import BranchOutOfBounds, ChunkIndexOutOfBounds, ErasureError, InvalidBranchProof
+from .available_data import AvailableData
+from .codec import obtain_chunks, obtain_chunks_v1, reconstruct
+from .errors import BranchOutOfBounds, ChunkIndexOutOfBounds, ErasureError, ErasureRootMismatch, InvalidBranchProof
 
 ERASURE_STATE_VERSION = 0  # LayoutV0: 32-byte values are always inline
 MERKLE_PROOF_MAX_DEPTH = 8  # polkadot-node-primitives `Proof` bounds
@@ -116,3 +118,20 @@ def verify_chunk(root: bytes, chunk: ErasureChunk) -> None:
     proven = branch_hash(root, chunk.proof, chunk.index)
     if proven != blake2_256(chunk.chunk):
         raise InvalidBranchProof(f"chunk {chunk.index} does not hash to the value its branch proves")
+
+
+def data_matches_root(n_validators: int, expected_root: bytes, data: AvailableData | bytes) -> bool:
+    """Whether re-encoding `data` gives chunks with `expected_root` (availability-recovery's
+    `reconstructed_data_matches_root`). Reconstructed padding is harmless: the encoder pads with
+    the same zeros, so payload and payload‖zeros have the same chunks."""
+    chunks = obtain_chunks_v1(n_validators, data) if isinstance(data, AvailableData) else obtain_chunks(n_validators, data)
+    return erasure_root(chunks) == expected_root
+
+
+def reconstruct_verified(n_validators: int, chunks: Mapping[int, bytes], expected_root: bytes) -> bytes:
+    """`reconstruct`, then refuse the result (ErasureRootMismatch) unless it re-encodes to `expected_root`."""
+    data = reconstruct(n_validators, chunks)
+    if not data_matches_root(n_validators, expected_root, data):
+        raise ErasureRootMismatch(
+            f"data recovered from chunks {sorted(chunks)[:8]}… does not re-encode to root 0x{expected_root.hex()}")
+    return data

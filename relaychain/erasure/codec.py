@@ -13,10 +13,9 @@ import numpy as np
 
 from . import _kernels
 from .available_data import AvailableData
-from .errors import EmptyPayload, NotEnoughChunks
+from .errors import NotEnoughChunks
 from .field import EXP, LOG, LOG_WALSH, SKEW
-from .params import code_params
-from .reference import check_chunks
+from .params import chunk_length, code_params, payload_bytes
 
 _skew_tables = np.zeros((0, 16, 17), dtype=np.uint8)
 
@@ -40,8 +39,7 @@ def obtain_chunks(n_validators: int, data: bytes) -> list[bytes]:
     codeword symbol at position i of every run. Any k of the chunks recover the payload.
     """
     params = code_params(n_validators)
-    if not data:
-        raise EmptyPayload("cannot erasure-code an empty payload")
+    data = payload_bytes(data)
     k = params.k
     shard_len = params.shard_len(len(data))
     n_runs = _padded_runs(shard_len // 2)
@@ -63,10 +61,12 @@ def reconstruct(n_validators: int, chunks: Mapping[int, bytes]) -> bytes:
     """The payload (with its zero padding up to k·shard_len bytes) from any k chunks {index: chunk}.
 
     Raises NotEnoughChunks, NonUniformChunks, UnevenLength, ChunkIndexOutOfBounds, TooManyValidators,
-    NotEnoughValidators. Only k chunks are used: the systematic ones present, then the lowest others.
+    NotEnoughValidators, InvalidInput. Only k chunks are used: the systematic ones present, then the
+    lowest others. An erasure code cannot tell a corrupted chunk: check each chunk's branch first
+    (`verify_chunk`), or the result against the root (`reconstruct_verified`).
     """
     params = code_params(n_validators)
-    shard_len = check_chunks(n_validators, chunks)
+    shard_len = chunk_length(n_validators, chunks)
     k, n = params.k, params.n
     if len(chunks) < k:
         raise NotEnoughChunks(f"have {len(chunks)} chunks of {n_validators}, need any {k}")
@@ -95,7 +95,7 @@ def reconstruct_from_systematic(n_validators: int, chunks: Sequence[bytes]) -> b
     k = params.k
     if len(chunks) < k:
         raise NotEnoughChunks(f"have {len(chunks)} systematic chunks, need chunks 0..{k - 1}")
-    shard_len = check_chunks(n_validators, dict(enumerate(chunks[:k])))
+    shard_len = chunk_length(n_validators, dict(enumerate(chunks[:k])))
     words = np.empty((shard_len // 2, k), dtype=np.uint16)
     for j in range(k):
         words[:, j] = np.frombuffer(chunks[j], dtype=np.uint16)

@@ -11,6 +11,10 @@ class ErasureError(Exception):
     """Base class of every error raised by relaychain.erasure."""
 
 
+class InvalidInput(ErasureError, TypeError):
+    """An argument of the wrong type (a payload or chunk that is not bytes, an index that is not an int)."""
+
+
 class TooManyValidators(ErasureError):
     """n_validators > 65 536: the code lives in GF(2^16), so at most 2^16 chunks exist."""
 
@@ -50,6 +54,10 @@ class BadPayload(ErasureError):
 
 class InvalidBranchProof(ErasureError):
     """A Merkle branch that does not prove the chunk against the erasure root."""
+
+
+class ErasureRootMismatch(ErasureError):
+    """Reconstructed data whose chunks do not have the candidate's erasure root (some chunk was bad)."""
 
 
 class BranchOutOfBounds(ErasureError):

@@ -7,8 +7,12 @@ and `code_params` over novelpoly `CodeParams::derive_parameters`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
-from .errors import NotEnoughValidators, TooManyValidators
+from .errors import (
+    ChunkIndexOutOfBounds, EmptyPayload, InvalidInput, NonUniformChunks, NotEnoughValidators, TooManyValidators,
+    UnevenLength,
+)
 from .field import FIELD_SIZE
 
 MAX_VALIDATORS = FIELD_SIZE  # one field element per chunk position
@@ -16,6 +20,8 @@ MAX_VALIDATORS = FIELD_SIZE  # one field element per chunk position
 
 def recovery_threshold(n_validators: int) -> int:
     """The number of chunks any f+1 honest validators hold: (n − 1) / 3 + 1, for 2 ≤ n ≤ 65 536."""
+    if not isinstance(n_validators, int) or isinstance(n_validators, bool):
+        raise InvalidInput(f"the validator count must be an int, not {type(n_validators).__name__}")
     if n_validators > MAX_VALIDATORS:
         raise TooManyValidators(f"{n_validators} validators: at most {MAX_VALIDATORS} are supported")
     if n_validators < 2:
@@ -54,3 +60,38 @@ def code_params(n_validators: int) -> CodeParams:
 def systematic_recovery_threshold(n_validators: int) -> int:
     """How many systematic chunks (0..k−1) `reconstruct_from_systematic` needs: k."""
     return code_params(n_validators).k
+
+
+def payload_bytes(data) -> bytes:
+    """The payload as bytes; raises InvalidInput if it is not bytes-like, EmptyPayload if empty."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise InvalidInput(f"the payload must be bytes, not {type(data).__name__}")
+    data = bytes(data)
+    if not data:
+        raise EmptyPayload("cannot erasure-code an empty payload")
+    return data
+
+
+def chunk_length(n_validators: int, chunks: Mapping[int, bytes]) -> int:
+    """The common byte length of received chunks {index: chunk}, after checking every index and length.
+
+    Raises ChunkIndexOutOfBounds, NonUniformChunks (different or zero lengths), UnevenLength (odd:
+    chunks hold 2-byte symbols) or InvalidInput (an index that is not an int, a chunk that is not bytes).
+    """
+    lengths = set()
+    for index, chunk in chunks.items():
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise InvalidInput(f"chunk indices are ints, not {type(index).__name__}")
+        if not 0 <= index < n_validators:
+            raise ChunkIndexOutOfBounds(index, n_validators)
+        if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            raise InvalidInput(f"chunk {index} must be bytes, not {type(chunk).__name__}")
+        lengths.add(len(chunk))
+    if len(lengths) > 1:
+        raise NonUniformChunks(f"chunks have different lengths: {sorted(lengths)}")
+    length = lengths.pop() if lengths else 0
+    if chunks and length == 0:
+        raise NonUniformChunks("chunks are empty")
+    if length % 2:
+        raise UnevenLength(f"chunk length {length} is odd; chunks hold 2-byte symbols")
+    return length

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ChunkIndexOutOfBounds, EmptyPayload, NonUniformChunks, NotEnoughChunks, UnevenLength
+from .errors import NotEnoughChunks
 from .field import EXP, FIELD_BITS, FIELD_SIZE, LOG, LOG_WALSH, ONEMASK, SKEW, walsh
-from .params import code_params
+from .params import chunk_length, code_params, payload_bytes
 
 _LOG = LOG.tolist()
 _EXP = EXP.tolist()
@@ -79,8 +79,7 @@ def encode_run(symbols: list[int], k: int, n: int) -> list[int]:
 def obtain_chunks(n_validators: int, data: bytes) -> list[bytes]:
     """One chunk per validator (polkadot-sdk `obtain_chunks` over novelpoly `ReedSolomon::encode`)."""
     params = code_params(n_validators)
-    if not data:
-        raise EmptyPayload("cannot erasure-code an empty payload")
+    data = payload_bytes(data)
     k = params.k
     shard_len = params.shard_len(len(data))
     chunks = [bytearray() for _ in range(n_validators)]
@@ -128,27 +127,10 @@ def decode_run(codeword: list[int | None], k: int, locator: list[int]) -> list[i
     return [mul(work[i], locator[i]) if erased[i] else codeword[i] for i in range(k)]
 
 
-def check_chunks(n_validators: int, chunks: dict[int, bytes]) -> int:
-    """Validate indices and lengths of received chunks; returns the common chunk length."""
-    lengths = set()
-    for index, chunk in chunks.items():
-        if not 0 <= index < n_validators:
-            raise ChunkIndexOutOfBounds(index, n_validators)
-        lengths.add(len(chunk))
-    if len(lengths) > 1:
-        raise NonUniformChunks(f"chunks have different lengths: {sorted(lengths)}")
-    length = lengths.pop() if lengths else 0
-    if chunks and length == 0:
-        raise NonUniformChunks("chunks are empty")
-    if length % 2:
-        raise UnevenLength(f"chunk length {length} is odd; chunks hold 2-byte symbols")
-    return length
-
-
 def reconstruct(n_validators: int, chunks: dict[int, bytes]) -> bytes:
     """The k·shard_len bytes (payload plus zero padding) from any k chunks (novelpoly `reconstruct`)."""
     params = code_params(n_validators)
-    shard_len = check_chunks(n_validators, chunks)
+    shard_len = chunk_length(n_validators, chunks)
     if len(chunks) < params.k:
         raise NotEnoughChunks(f"have {len(chunks)} chunks, need {params.k} of {n_validators}")
     erasures = [i not in chunks for i in range(params.n)]
@@ -168,7 +150,7 @@ def reconstruct_from_systematic(n_validators: int, chunks: list[bytes]) -> bytes
     params = code_params(n_validators)
     if len(chunks) < params.k:
         raise NotEnoughChunks(f"have {len(chunks)} systematic chunks, need {params.k}")
-    shard_len = check_chunks(n_validators, dict(enumerate(chunks[:params.k])))
+    shard_len = chunk_length(n_validators, dict(enumerate(chunks[:params.k])))
     out = bytearray()
     for r in range(0, shard_len, 2):
         for chunk in chunks[:params.k]:

@@ -138,3 +138,17 @@ def test_erasure_chunk_decoding_is_strict():
         ErasureChunk.decode(ErasureChunk(item.chunk, 1, ()).encode())
     with pytest.raises(InvalidBranchProof):
         ErasureChunk.decode(ErasureChunk(item.chunk, 1, (b"",)).encode())
+
+
+def test_reconstruct_verified_accepts_good_chunks_and_refuses_a_bad_one():
+    from relaychain.erasure import ErasureRootMismatch, data_matches_root, reconstruct_verified
+
+    payload = random.Random(11).randbytes(3001)
+    chunks = obtain_chunks(10, payload)
+    root = erasure_root(chunks)
+    out = reconstruct_verified(10, {i: chunks[i] for i in (0, 4, 7, 9)}, root)
+    assert out[:len(payload)] == payload and data_matches_root(10, root, payload)
+    bad = bytearray(chunks[7])
+    bad[0] ^= 0x80
+    with pytest.raises(ErasureRootMismatch):
+        reconstruct_verified(10, {0: chunks[0], 4: chunks[4], 7: bytes(bad), 9: chunks[9]}, root)

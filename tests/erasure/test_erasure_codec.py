@@ -128,3 +128,16 @@ def test_parameters_follow_the_rule():
         params = code_params(n)
         assert params.k <= threshold < 2 * params.k and params.n >= n > params.n // 2
         assert 2 * params.k <= params.n
+
+
+def test_wrong_argument_types_are_typed_errors():
+    from relaychain.erasure import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        obtain_chunks(10, "text")
+    with pytest.raises(InvalidInput):
+        obtain_chunks("10", b"data")
+    with pytest.raises(InvalidInput):
+        reconstruct(10, {"0": b"ab", 1: b"ab", 2: b"ab", 3: b"ab"})
+    with pytest.raises(InvalidInput):
+        reconstruct(10, {0: "ab", 1: b"ab", 2: b"ab", 3: b"ab"})
