@@ -125,8 +125,13 @@ def next_epoch(host) -> EpochInfo:
                      cfg["allowed_slots"])
 
 
-def slot_duration_ms() -> int:
-    return C.SLOT_DURATION_MS
+def slot_duration_ms(host=None) -> int:
+    """The slot duration (ms): the chain spec's, stored at genesis, else the runtime default."""
+    return C.SLOT_DURATION_MS if host is None else babe.slot_duration_ms(host)
+
+
+def babe_epoch_index(host) -> int:
+    return babe.EpochIndex.get(host)
 
 
 def epoch_duration_slots() -> int:
@@ -235,7 +240,7 @@ def _validate_transaction(host, r: Reader) -> bytes:
 
 def _babe_configuration(host, r: Reader) -> bytes:
     cfg = _epoch_config(host)
-    return (C.SLOT_DURATION_MS.to_bytes(8, "little") + C.EPOCH_DURATION_IN_SLOTS.to_bytes(8, "little")
+    return (babe.slot_duration_ms(host).to_bytes(8, "little") + C.EPOCH_DURATION_IN_SLOTS.to_bytes(8, "little")
             + cfg["c"][0].to_bytes(8, "little") + cfg["c"][1].to_bytes(8, "little")
             + _encode_authorities(babe_authorities(host)) + babe.Randomness.get(host)
             + bytes((babe.ALLOWED_SLOTS.by_name[cfg["allowed_slots"]][0],)))

@@ -9,11 +9,12 @@ Genesis storage is built by running each pallet's genesis rules over an empty ov
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 from relaychain.primitives.crypto import Ed25519Keypair, Sr25519Keypair
 from relaychain.runtime import constants as C
 from relaychain.runtime.overlay import Overlay
-from relaychain.runtime.pallets import balances, session, system, transaction_payment
+from relaychain.runtime.pallets import babe, balances, session, system, transaction_payment
 from relaychain.runtime.runtime import RUNTIME  # noqa: F401 - wires the session handlers used at genesis
 
 DEV_NAMES = ("Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie")
@@ -44,6 +45,7 @@ class ChainSpec:
     chain_type: str
     balances: tuple  # ((account32, amount), ...)
     validators: tuple  # (ValidatorKeys, ...)
+    slot_duration_ms: Optional[int] = None  # None: the runtime does not tie timestamps to slots
     properties: dict = field(default_factory=lambda: {"ss58Format": C.SS58_PREFIX,
                                                       "tokenDecimals": C.TOKEN_DECIMALS, "tokenSymbol": "UNIT"})
 
@@ -55,13 +57,15 @@ def dev_validator(name: str) -> ValidatorKeys:
                          babe=sr, para_validator=sr, para_assignment=sr, authority_discovery=sr)
 
 
-def dev_chain_spec(validators: tuple = DEV_VALIDATORS) -> ChainSpec:
+def dev_chain_spec(validators: tuple = DEV_VALIDATORS, *, slot_duration_ms: Optional[int] = None) -> ChainSpec:
+    """The dev preset; pass the node's slot duration so the runtime checks each block's timestamp is in its slot."""
     endowed = []
     for name in DEV_NAMES:
         endowed.append((Sr25519Keypair.from_uri(f"//{name}").public, C.DEV_ENDOWMENT))
         endowed.append((Sr25519Keypair.from_uri(f"//{name}//stash").public, C.DEV_ENDOWMENT))
     return ChainSpec(name="Relaychain Development", id="relaychain_dev", chain_type="Development",
-                     balances=tuple(endowed), validators=tuple(dev_validator(n) for n in validators))
+                     balances=tuple(endowed), validators=tuple(dev_validator(n) for n in validators),
+                     slot_duration_ms=slot_duration_ms)
 
 
 class _Empty:
@@ -82,6 +86,7 @@ def genesis_storage(spec: ChainSpec) -> dict[bytes, bytes]:
     system.UpgradedToTripleRefCount.set(state, True)
     balances.genesis(state, list(spec.balances))
     session.genesis(state, [(v.account, v.session_keys()) for v in spec.validators])
+    babe.genesis_slot_duration(state, spec.slot_duration_ms)
     transaction_payment.NextFeeMultiplier.set(state, C.FIXED_U128_ONE)
     transaction_payment.StorageVersion.set(state, "V2")
     return {k: v for k, v in state.changes.items() if v is not None}

@@ -55,6 +55,9 @@ Lateness = pallet.storage_value("Lateness", U32, default=0, docs=(
     "How late the current block is compared to its parent.",))
 EpochConfig = pallet.storage_value("EpochConfig", EPOCH_CONFIGURATION, optional=True, docs=(
     "The configuration for the current epoch.",))
+SlotDuration = pallet.storage_value("SlotDuration", U64, optional=True, docs=(
+    "relaychain: the slot duration in milliseconds chosen by the chain spec (Substrate fixes it when the",
+    "runtime is compiled; this runtime serves nodes run with different block times). None: not checked."))
 NextEpochConfig = pallet.storage_value("NextEpochConfig", EPOCH_CONFIGURATION, optional=True, docs=(
     "The configuration for the next epoch, `None` if the config will not change.",))
 
@@ -171,10 +174,19 @@ def on_new_session(ctx, changed: bool, validators: list, queued: list) -> None:
     enact_epoch_change(ctx, [(k["babe"], 1) for _, k in validators], [(k["babe"], 1) for _, k in queued])
 
 
+def slot_duration_ms(state) -> int:
+    """The chain's slot duration: the chain spec's if it set one, else the runtime default."""
+    d = SlotDuration.get(state)
+    return C.SLOT_DURATION_MS if d is None else d
+
+
 def on_timestamp_set(ctx, now_ms: int) -> None:
     """The block's timestamp must fall in its slot (pallet_babe::on_timestamp_set)."""
     from relaychain.runtime.pallets.timestamp import TimestampError
-    slot = now_ms // C.SLOT_DURATION_MS
+    duration = SlotDuration.get(ctx.state)
+    if duration is None:
+        return
+    slot = now_ms // duration
     if slot != CurrentSlot.get(ctx.state):
         raise TimestampError(f"Timestamp slot must match `CurrentSlot` (timestamp slot {slot}, "
                              f"block slot {CurrentSlot.get(ctx.state)})")
@@ -185,3 +197,10 @@ def genesis(state, validators: list) -> None:
     Authorities.set(state, auths)
     NextAuthorities.set(state, auths)
     EpochConfig.set(state, GENESIS_EPOCH_CONFIG)
+
+
+def genesis_slot_duration(state, slot_duration_ms) -> None:
+    if slot_duration_ms is not None:
+        if slot_duration_ms <= 0:
+            raise ValueError("slot duration must be positive")
+        SlotDuration.set(state, slot_duration_ms)

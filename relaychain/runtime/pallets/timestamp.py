@@ -21,6 +21,13 @@ DidUpdate = pallet.storage_value("DidUpdate", BOOL, default=False, docs=(
 MINIMUM_PERIOD = pallet.constant("MinimumPeriod", U64, C.MINIMUM_PERIOD_MS, (
     "The minimum period between blocks.",))
 
+def minimum_period(state) -> int:
+    """Half the slot duration (Polkadot: SLOT_DURATION / 2); with no chain-set slot duration, 1 ms (strictly later)."""
+    from relaychain.runtime.pallets import babe
+    d = babe.SlotDuration.get(state)
+    return 1 if d is None else max(1, d // 2)
+
+
 # Hooks called with (ctx, now) after the time is set; the runtime wires BABE's slot check here.
 ON_TIMESTAMP_SET: list = []
 
@@ -40,7 +47,7 @@ def set(ctx, origin, now: int) -> None:  # noqa: A001 - the call is named `set` 
     if DidUpdate.get(state):
         raise TimestampError("Timestamp must be updated only once in the block")
     prev = Now.get(state)
-    if prev != 0 and now < prev + MINIMUM_PERIOD:
+    if prev != 0 and now < prev + minimum_period(state):
         raise TimestampError("Timestamp must increment by at least <MinimumPeriod> between sequential blocks")
     Now.set(state, now)
     DidUpdate.set(state, True)
