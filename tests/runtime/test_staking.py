@@ -19,7 +19,8 @@ from relaychain.runtime.pallets import staking_storage as S
 from relaychain.runtime.runtime import PALLETS
 from relaychain.runtime.scale_types import Vec
 
-RT = Runtime("relaychain_runtime", tuple(PALLETS) + (staking.pallet,))
+# the runtime with Staking, whether or not relaychain.runtime.runtime lists it yet
+RT = Runtime("relaychain_runtime", tuple(p for p in PALLETS if p is not staking.pallet) + (staking.pallet,))
 RECORDS = Vec(event_record(RT.event_type))
 ED = C.EXISTENTIAL_DEPOSIT
 UNIT = C.UNITS

@@ -177,7 +177,8 @@ def pallet_signature(v14: dict, pallet: str) -> dict:
             "constants": [(c["name"], name(c["type"])) for c in p["constants"]]}
 
 
-OURS = pallet_signature(decode_v14(prefixed_metadata(Runtime("relaychain_runtime", tuple(PALLETS) + (staking.pallet,)))),
+RT = Runtime("relaychain_runtime", tuple(p for p in PALLETS if p is not staking.pallet) + (staking.pallet,))
+OURS = pallet_signature(decode_v14(prefixed_metadata(RT)),
                         "Staking")
 
 
