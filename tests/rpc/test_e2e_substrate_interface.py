@@ -186,3 +186,39 @@ def test_payment_info_via_state_call(si, alice, bob):
     call = si.compose_call("Balances", "transfer_keep_alive", {"dest": bob.ss58_address, "value": TRANSFER})
     info = si.get_payment_info(call, alice)
     assert info["partialFee"] > 0 and info["class"] == "Normal"
+
+
+def test_payment_query_info_rpc_agrees_with_state_call(si, dev_node, alice, bob):  # noqa: F811
+    call = si.compose_call("Balances", "transfer_keep_alive", {"dest": bob.ss58_address, "value": TRANSFER})
+    via_state_call = si.get_payment_info(call, alice)
+    xt = si.create_signed_extrinsic(call=call, keypair=alice, signature="0x" + "00" * 64)
+    via_payment = dev_node.rpc("payment_queryInfo", [str(xt.data)])["result"]
+    assert int(via_payment["partialFee"]) == via_state_call["partialFee"]
+    assert via_payment["class"] == "normal"
+    assert via_payment["weight"]["ref_time"] == via_state_call["weight"]["ref_time"]
+
+
+@pytest.mark.timeout(120)
+def test_storage_subscription_sees_a_transfer(si, alice, bob):
+    start = free(si, bob.ss58_address)
+    updates = []
+    sender = SubstrateInterface(url=si.url)  # its own connection: SI objects are not thread-safe
+    sending = threading.Thread(target=lambda: send())
+
+    def send():
+        sender.submit_extrinsic(transfer(sender, alice, bob.ss58_address, TRANSFER), wait_for_inclusion=True)
+
+    def handler(account, update_nr, subscription_id):
+        updates.append(account.value["data"]["free"])
+        if update_nr == 0:  # the current value; now make it change
+            sending.start()
+        elif account.value["data"]["free"] != start:
+            return account.value["data"]["free"]
+
+    try:
+        final = si.query("System", "Account", [bob.ss58_address], subscription_handler=handler)
+    finally:
+        if sending.ident is not None:
+            sending.join(60)
+        sender.close()
+    assert updates[0] == start and final == start + TRANSFER
