@@ -161,9 +161,8 @@ class RpcServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()
-        sockets = getattr(site._server, "sockets", None) or []
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        if self.port == 0:  # report the port the OS picked
+            self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         """Close the listener, every WebSocket and every subscription (backend hooks released)."""
