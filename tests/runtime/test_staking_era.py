@@ -392,3 +392,32 @@ def test_ledger_slash_is_proportional_over_chunks_bonded_at_the_offence():
     assert (slashed, new.active, new.unlocking) == (45, 0, (S.UnlockChunk(10, 1), S.UnlockChunk(5, 2)))
     new, slashed = L.slash_ledger(led, 45, 6, 3)  # a remainder below the existential deposit goes too
     assert (slashed, new.unlocking) == (50, (S.UnlockChunk(10, 1),))
+
+
+# -- era forcing and vote weights ---------------------------------------------------------------
+
+def test_force_new_era_elects_at_the_next_planning_and_force_none_never(chain):
+    state = chain.state
+    rotate(chain, 61_000)
+    rotate(chain, 121_000)  # era 1 active since session 2; session 3 would normally plan nothing
+    assert S.CurrentEra.get(state) == 1
+    S.ForceEra.set(state, "ForceNone")
+    rotate(chain, 181_000)  # plans session 4: era length 2, but forcing none
+    assert S.CurrentEra.get(state) == 1
+    S.ForceEra.set(state, "ForceNew")
+    rotate(chain, 241_000)  # plans session 5 as the start of era 2, then forcing resets
+    assert S.CurrentEra.get(state) == 2 and S.ErasStartSessionIndex.get(state, 2) == 5
+    assert S.ForceEra.get(state) == "NotForcing"
+
+
+def test_vote_weight_is_the_active_bond_scaled_by_issuance_over_u64_max(chain):
+    state = chain.state
+    u64_max = 2 ** 64 - 1
+    balances.TotalIssuance.set(state, 3 * u64_max + 5)  # npos.md §8: factor = issuance // u64::MAX = 3
+    weights = {who: w for who, w, _ in E.electing_voters(state, balances.TotalIssuance.get(state))}
+    assert weights == {**{v: b // 3 for v, b in VALIDATOR_BONDS.items()},
+                       **{n: b // 3 for n, (b, _) in NOMINATIONS.items()}}
+    assert [who for who, _, _ in E.electing_voters(state, 0)] == map_order(NOMINATIONS) + map_order(VALIDATOR_BONDS)
+    exposures = E.run_election(state)
+    for _, exposure in exposures:  # back to currency: multiples of the factor
+        assert exposure.own % 3 == 0 and all(x.value % 3 == 0 for x in exposure.others)

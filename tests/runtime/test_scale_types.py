@@ -1,0 +1,97 @@
+"""The type DSL: values round-trip, encodings agree with scalecodec (an independent SCALE implementation)."""
+
+import pytest
+from hypothesis import given, strategies as st
+from scalecodec.base import RuntimeConfiguration, ScaleBytes
+from scalecodec.type_registry import load_type_registry_preset
+
+from relaychain.primitives.scale import ScaleDecodeError
+from relaychain.runtime.scale_types import (
+    BOOL, BYTES, STR, U8, U16, U32, U64, U128, I32, Array, Compact, Enum, Option, PortableRegistry, Struct, Tuple,
+    Variant, Vec,
+)
+
+RC = RuntimeConfiguration()
+RC.update_type_registry(load_type_registry_preset("core"))
+
+
+def oracle(type_string, value):
+    return bytes(RC.create_scale_object(type_string).encode(value).data)
+
+
+@given(st.integers(0, 2**128 - 1))
+def test_compact_matches_scalecodec(n):
+    assert Compact(U128).encode(n) == oracle("Compact<u128>", n)
+    assert Compact(U128).decode(Compact(U128).encode(n)) == n
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(0, 2**64 - 1), st.integers(-2**31, 2**31 - 1))
+def test_fixed_ints_match_scalecodec(a, b, c):
+    assert U32.encode(a) == oracle("u32", a)
+    assert U64.encode(b) == oracle("u64", b)
+    assert I32.encode(c) == oracle("i32", c)
+    assert Tuple(U32, U64, I32).decode(Tuple(U32, U64, I32).encode((a, b, c))) == (a, b, c)
+
+
+@given(st.lists(st.integers(0, 65535), max_size=40), st.binary(max_size=300), st.text(max_size=30))
+def test_vec_bytes_str(items, blob, text):
+    assert Vec(U16).encode(items) == oracle("Vec<u16>", items)
+    assert Vec(U16).decode(Vec(U16).encode(items)) == items
+    assert BYTES.encode(blob) == oracle("Bytes", "0x" + blob.hex())
+    assert STR.decode(STR.encode(text)) == text
+
+
+@given(st.one_of(st.none(), st.integers(0, 2**32 - 1)))
+def test_option(v):
+    t = Option(U32)
+    assert t.encode(v) == oracle("Option<u32>", v)
+    assert t.decode(t.encode(v)) == v
+
+
+ENUM = Enum("test::Shape", [Variant("Unit", 0), Variant("One", 3, ((None, U8),)),
+                            Variant("Named", 7, (("x", U32), ("y", BOOL))), Variant("Pair", 9, ((None, U8), (None, U16)))])
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Unit", b"\x00"), (("One", 5), b"\x03\x05"), (("Named", {"x": 1, "y": True}), b"\x07\x01\x00\x00\x00\x01"),
+    (("Pair", (1, 2)), b"\x09\x01\x02\x00"),
+])
+def test_enum_uses_explicit_indices(value, expected):
+    assert ENUM.encode(value) == expected
+    assert ENUM.decode(expected) == value
+
+
+def test_struct_and_array():
+    s = Struct("test::Point", [("x", U32, "u32"), ("tag", Array(U8, 4), "[u8; 4]")])
+    enc = s.encode({"x": 7, "tag": b"abcd"})
+    assert enc == b"\x07\x00\x00\x00abcd"
+    assert s.decode(enc) == {"x": 7, "tag": b"abcd"}
+    newtype = Struct("test::Id", [(None, Array(U8, 32), "[u8; 32]")])
+    assert newtype.decode(bytes(range(32))) == bytes(range(32))
+
+
+@pytest.mark.parametrize("t, data", [
+    (U32, b"\x01\x02"), (BOOL, b"\x02"), (Option(U8), b"\x02\x00"), (ENUM, b"\x01"), (Vec(U32), b"\x08\x01"),
+    (U8, b"\x01\x02"),
+])
+def test_malformed_input_raises_typed_error(t, data):
+    with pytest.raises(ScaleDecodeError):
+        t.decode(data)
+
+
+@pytest.mark.parametrize("t, bad", [(U8, 256), (U32, -1), (BOOL, 1), (Array(U8, 4), b"abc"), (ENUM, "Nope")])
+def test_bad_values_refused(t, bad):
+    with pytest.raises(ValueError):
+        t.encode(bad)
+
+
+def test_registry_deduplicates_structurally():
+    reg = PortableRegistry()
+    a = reg.id_of(Vec(U32))
+    assert reg.id_of(Vec(U32)) == a  # a second, equal description is the same entry
+    p1 = Struct("x::PerClass", [("n", U32, "T")], params=[("T", U32)])
+    p2 = Struct("x::PerClass", [("n", U64, "T")], params=[("T", U64)])
+    assert reg.id_of(p1) != reg.id_of(p2)  # same path, different generic parameter: two types
+    n = len(reg)
+    reg.id_of(Struct("x::PerClass", [("n", U32, "T")], params=[("T", U32)]))
+    assert len(reg) == n
