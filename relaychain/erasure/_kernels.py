@@ -295,12 +295,16 @@ def _mulxor_pos_to(Y, dst, X, a, b, tab_c):
 
 
 @njit(cache=True)
-def afft_copy(X, Y, size, index, skew, tab):
-    """Y = afft(copy of X): the first layer reads X and writes Y, sparing a separate copy."""
-    if size == 1:
+def afft_copy(X, Y, size, index, keep, skew, tab):
+    """Y[0:keep] = positions 0..keep of the forward FFT of X at offset `index`; X is left intact.
+
+    The first layer reads X and writes Y (no separate copy). With keep < size (a power of two),
+    layers with depart ≥ keep only fold the upper half into the lower one, as in `afft_prefix`.
+    """
+    depart = size >> 1
+    if depart == 0:
         _copy_pos(Y, 0, X, 0)
         return
-    depart = size >> 1
     sidx = depart + index - 1
     for i in range(depart):
         lo, hi = i * POS, (i + depart) * POS
@@ -308,19 +312,31 @@ def afft_copy(X, Y, size, index, skew, tab):
             _mulxor_pos_to(Y, lo, X, lo, hi, tab[sidx])
         else:
             _copy_pos(Y, lo, X, lo)
-        for t in range(16):
-            vstore(Y, hi + t * W, vxor(vload(X, hi + t * W), vload(Y, lo + t * W)))
-    depart >>= 1
-    while depart > 0:
-        for j in range(depart, size, 2 * depart):
-            sidx = j + index - 1
-            if skew[sidx] != ONEMASK:
-                tab_c = tab[sidx]
-                for i in range(j - depart, j):
-                    _mulxor_pos(Y, i * POS, (i + depart) * POS, tab_c)
-            for i in range(j - depart, j):
-                _xor_pos(Y, (i + depart) * POS, i * POS)
+        if keep == size:
+            for t in range(16):
+                vstore(Y, hi + t * W, vxor(vload(X, hi + t * W), vload(Y, lo + t * W)))
+    if keep == size:
         depart >>= 1
+        while depart > 0:
+            for j in range(depart, size, 2 * depart):
+                sidx = j + index - 1
+                if skew[sidx] != ONEMASK:
+                    tab_c = tab[sidx]
+                    for i in range(j - depart, j):
+                        _mulxor_pos(Y, i * POS, (i + depart) * POS, tab_c)
+                for i in range(j - depart, j):
+                    _xor_pos(Y, (i + depart) * POS, i * POS)
+            depart >>= 1
+        return
+    depart >>= 1
+    while depart >= keep:
+        sidx = depart + index - 1
+        if skew[sidx] != ONEMASK:
+            tab_c = tab[sidx]
+            for i in range(depart):
+                _mulxor_pos(Y, i * POS, (i + depart) * POS, tab_c)
+        depart >>= 1
+    afft(Y, keep, index, skew, tab)
 
 
 @njit(cache=True)
@@ -399,7 +415,10 @@ def encode(payload16, n_runs, k, n_chunks, skew, tab, out16):
         active[:] = True
         inverse_afft(X, k, 0, skew, tab, active)
         for shift in range(k, n_chunks, k):
-            afft_copy(X, Y, k, shift, skew, tab)
+            keep = 1
+            while keep < min(k, n_chunks - shift):
+                keep <<= 1  # positions past the last chunk are never computed
+            afft_copy(X, Y, k, shift, keep, skew, tab)
             for i in range(shift, min(shift + k, n_chunks)):
                 base = (i - shift) * POS
                 _transpose_pos(Y, base)
