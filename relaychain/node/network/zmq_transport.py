@@ -139,6 +139,7 @@ class ZmqNetwork(PeerToPeerNetwork):
         self._routes.clear()
         self._inbound.clear()
         self._links.clear()
+        self._dialing.clear()  # a later start() dials the bootnodes again
         if self._ctx is not None:
             self._ctx.destroy(linger=0)
             self._ctx = None

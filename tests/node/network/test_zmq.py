@@ -262,6 +262,10 @@ def test_reconnects_to_restarted_bootnode():
             a2 = ZmqNetwork(key(1), listen=f"/ip4/127.0.0.1/tcp/{port}", genesis_hash=GENESIS, **FAST)
             await a2.start()
             await wait_until(lambda: b.peers() == [a.peer_id] and a2.peers() == [b.peer_id], timeout=8)
+            await b.stop()  # the same endpoint object can be restarted and dials its bootnodes again
+            assert b.peers() == []
+            await b.start()
+            await wait_until(lambda: b.peers() == [a.peer_id], timeout=8)
             await a2.stop()
         finally:
             await b.stop()
