@@ -222,3 +222,30 @@ def test_storage_subscription_sees_a_transfer(si, alice, bob):
             sending.join(60)
         sender.close()
     assert updates[0] == start and final == start + TRANSFER
+
+
+@pytest.mark.timeout(120)
+def test_manual_sealing_pool_nonces_and_pending_extrinsics(alice, bob):
+    from .node_harness import DevNode
+
+    node = DevNode(sealing="manual")
+    manual = SubstrateInterface(url=node.url)
+    try:
+        start = manual.get_account_nonce(alice.ss58_address)
+        hashes = []
+        for nonce in (start, start + 1):
+            receipt = manual.submit_extrinsic(transfer(manual, alice, bob.ss58_address, TRANSFER, nonce=nonce))
+            hashes.append(receipt.extrinsic_hash)
+        # system_accountNextIndex counts the two ready transactions; the state nonce does not yet.
+        assert node.rpc("system_accountNextIndex", [alice.ss58_address])["result"] == start + 2
+        assert manual.query("System", "Account", [alice.ss58_address]).value["nonce"] == start
+        assert len(manual.retrieve_pending_extrinsics()) == 2
+        block_hash = node.new_block()
+        assert node.rpc("author_pendingExtrinsics")["result"] == []
+        assert manual.query("System", "Account", [alice.ss58_address], block_hash=block_hash).value["nonce"] == start + 2
+        block = manual.get_block(block_hash=block_hash)
+        included = ["0x" + x.extrinsic_hash.hex() for x in block["extrinsics"] if x.extrinsic_hash]
+        assert all(h in included for h in hashes)
+    finally:
+        manual.close()
+        node.close()
