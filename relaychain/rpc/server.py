@@ -61,9 +61,12 @@ class CorsPolicy:
         self.allow_all = "*" in patterns or "all" in patterns
         self.patterns = patterns
 
-    def allows(self, origin: Optional[str]) -> bool:
+    def allows(self, origin: Optional[str], host: Optional[str] = None) -> bool:
+        """Non-browser clients send no Origin; some (websocket-client) send the server's own address."""
         if origin is None or self.allow_all:
-            return True  # non-browser clients send no Origin
+            return True
+        if host and origin in (f"http://{host}", f"https://{host}"):
+            return True
         return any(fnmatch.fnmatchcase(origin, p) for p in self.patterns)
 
     def headers(self, origin: Optional[str]) -> dict:
@@ -175,7 +178,7 @@ class RpcServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")
-        if not self.cors.allows(origin):
+        if not self.cors.allows(origin, request.headers.get("Host")):
             return web.Response(status=403, text=f"Origin {origin} is not allowed (see --rpc-cors)")
         if request.method == "OPTIONS":
             return web.Response(status=200, headers=self.cors.headers(origin))

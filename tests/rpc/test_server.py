@@ -250,6 +250,11 @@ def test_cors(chain):
         assert bad.status_code == 403
         with pytest.raises(websocket.WebSocketBadStatusException):
             websocket.create_connection(server.url, timeout=5, origin="https://evil.example")
+        # Same-origin (the server's own address, as websocket-client sends by default) is fine, e.g. with
+        # --rpc-external and a LAN address.
+        host = server.url.removeprefix("ws://")
+        same = websocket.create_connection(server.url, timeout=5, origin=f"http://{host}")
+        same.close()
     finally:
         server.close()
     server = RunningServer(chain, cors="all")
