@@ -250,11 +250,18 @@ def test_cors(chain):
         assert bad.status_code == 403
         with pytest.raises(websocket.WebSocketBadStatusException):
             websocket.create_connection(server.url, timeout=5, origin="https://evil.example")
-        # Same-origin (the server's own address, as websocket-client sends by default) is fine, e.g. with
-        # --rpc-external and a LAN address.
+    finally:
+        server.close()
+    server = RunningServer(chain, cors="https://only.example")
+    try:
+        # Same-origin (the server's own address, as websocket-client sends by default) is allowed, e.g. with
+        # --rpc-external and a LAN address; other origins are not.
         host = server.url.removeprefix("ws://")
-        same = websocket.create_connection(server.url, timeout=5, origin=f"http://{host}")
-        same.close()
+        websocket.create_connection(server.url, timeout=5, origin=f"http://{host}").close()
+        with pytest.raises(websocket.WebSocketBadStatusException):
+            websocket.create_connection(server.url, timeout=5, origin="http://localhost:3000")
+        ok = server.post({"jsonrpc": "2.0", "id": 1, "method": "system_name"}, headers={"Origin": "https://only.example"})
+        assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == "https://only.example"
     finally:
         server.close()
     server = RunningServer(chain, cors="all")
