@@ -309,7 +309,11 @@ class ZmqNetwork(PeerToPeerNetwork):
             elif self._is_banned(frame.peer_id):
                 refusal = "peer is banned for earlier misbehaviour"
             if refusal is not None:
-                self._misbehaving_inbound(routing_id, f"handshake refused: {refusal}")
+                if self._is_banned(frame.peer_id):  # already reported once; just turn it away
+                    self._reject_routing_id(routing_id, refusal)
+                    self._banned_routing_ids.add(routing_id)
+                else:
+                    self._misbehaving_inbound(routing_id, f"handshake refused: {refusal}")
                 return
             nonce = new_nonce()
             sess = _Inbound(routing_id, frame.peer_id, frame.nonce, nonce)
@@ -337,6 +341,7 @@ class ZmqNetwork(PeerToPeerNetwork):
 
     async def _dial_loop(self, addr: PeerAddress) -> None:
         known_id = addr.peer_id
+        backoff = self.reconnect_interval
         while self._running:
             banned_for = self._ban_remaining(known_id)
             if banned_for > 0:  # it misbehaved: do not dial it again before the ban ends
@@ -348,7 +353,10 @@ class ZmqNetwork(PeerToPeerNetwork):
                 link.socket.connect(addr.endpoint)
                 if await self._dial_handshake(link):
                     known_id = link.peer_id
+                    backoff = self.reconnect_interval
                     await self._link_loop(link)
+                else:  # refused or silent: back off exponentially (a refusal rarely fixes itself fast)
+                    backoff = min(2 * backoff, 10 * self.reconnect_interval)
             finally:
                 if self._links.get(addr.endpoint) is link:
                     del self._links[addr.endpoint]
@@ -356,7 +364,7 @@ class ZmqNetwork(PeerToPeerNetwork):
                     link.ready = False
                     self._unroute(link)
                 link.socket.close(linger=0)
-            await asyncio.sleep(self.reconnect_interval)
+            await asyncio.sleep(backoff)
 
     async def _recv_link(self, link: _Link, timeout: float) -> wire.Frame | None:
         """Next frame on a link; None on timeout or misbehaviour (already reported)."""
