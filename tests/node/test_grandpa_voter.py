@@ -6,7 +6,6 @@ its `finalize` asserts the safety property — finality only ever moves to a des
 
 import asyncio
 
-
 from relaychain.node.consensus.grandpa import (
     GOSSIP_TOPIC, PRECOMMIT, PREVOTE, GrandpaVoter, Message, SignedMessage, decode_gossip, encode_vote_gossip,
     verify_justification, vote_payload,
