@@ -110,6 +110,23 @@ vshl = _binary("shl")
 vshr = _binary("lshr")
 
 
+def _shuffle(lanes):
+    """An intrinsic picking lanes of the concatenation a‖b (lane i of b is index 8 + i)."""
+    mask = _ir.Constant(_ir.VectorType(_ir.IntType(32), W), list(lanes))
+
+    def typer(typingctx, a, b):
+        def codegen(context, builder, sig, args):
+            return builder.shuffle_vector(args[0], args[1], mask)
+        return u64x8(a, b), codegen
+    return intrinsic(typer)
+
+
+# Pairs of shuffles that swap bit s of the row index with bit s of the lane index (8×8 transposes).
+_LO1, _HI1 = _shuffle((0, 8, 2, 10, 4, 12, 6, 14)), _shuffle((1, 9, 3, 11, 5, 13, 7, 15))
+_LO2, _HI2 = _shuffle((0, 1, 8, 9, 4, 5, 12, 13)), _shuffle((2, 3, 10, 11, 6, 7, 14, 15))
+_LO4, _HI4 = _shuffle((0, 1, 2, 3, 8, 9, 10, 11)), _shuffle((4, 5, 6, 7, 12, 13, 14, 15))
+
+
 # ----------------------------------------------------------------------------------------------
 # Field helpers
 
@@ -370,9 +387,73 @@ def formal_derivative(X, size):
 # Payload <-> chunk layout (a tiled transpose of 16-bit words)
 
 
+@njit(cache=True, inline="always")
+def _transpose_words8(S, f):
+    """Transpose the 8×8 words in scratch slots 4g + f (g = 0..7): row g, lane c  <->  row c, lane g."""
+    for d in (1, 2, 4):
+        for g in range(8):
+            if g & d == 0:
+                a = vload(S, (4 * g + f) * W)
+                b = vload(S, (4 * (g + d) + f) * W)
+                if d == 1:
+                    lo, hi = _LO1(a, b), _HI1(a, b)
+                elif d == 2:
+                    lo, hi = _LO2(a, b), _HI2(a, b)
+                else:
+                    lo, hi = _LO4(a, b), _HI4(a, b)
+                vstore(S, (4 * g + f) * W, lo)
+                vstore(S, (4 * (g + d) + f) * W, hi)
+
+
+@njit(cache=True, inline="always")
+def _transpose_fields4(S):
+    """In each quad of scratch slots 4g..4g+3: slot a, 16-bit field f  <->  slot f, field a."""
+    s16, m16 = vsplat(np.uint64(16)), vsplat(np.uint64(0x0000FFFF0000FFFF))
+    s32, m32 = vsplat(np.uint64(32)), vsplat(np.uint64(0x00000000FFFFFFFF))
+    for g in range(8):
+        b = 4 * g * W
+        _delta_swap(S, b, b + W, s16, m16)
+        _delta_swap(S, b + 2 * W, b + 3 * W, s16, m16)
+        _delta_swap(S, b, b + 2 * W, s32, m32)
+        _delta_swap(S, b + W, b + 3 * W, s32, m32)
+
+
 @njit(cache=True)
-def _split_runs(payload16, r0, k, out16):
+def _runs_and_rows(runs64, run_base, k, rows64, row_base, row_stride, to_rows, S):
+    """Between run-major and chunk-major layout for one batch (k a multiple of 32), 32 runs × 32
+    positions at a time: runs64.flat[run_base + r·k/4 + c] (word c of run r: positions 4c..4c+3)
+    <-> rows64.flat[row_base + j·row_stride + r/4] (word of chunk j: runs r..r+3).
+    A 4×4 transpose of 16-bit fields per quad of runs, then an 8×8 transpose of words."""
+    cols = k // 4
+    for rb in range(0, LANES, 32):
+        for c0 in range(0, cols, 8):
+            if to_rows:
+                for a in range(32):
+                    vstore(S, a * W, vload(runs64, run_base + (rb + a) * cols + c0))
+                _transpose_fields4(S)
+            else:
+                for c in range(8):
+                    for f in range(4):
+                        vstore(S, (4 * c + f) * W, vload(rows64, row_base + (4 * (c0 + c) + f) * row_stride + rb // 4))
+            for f in range(4):
+                _transpose_words8(S, f)
+            if to_rows:
+                for c in range(8):
+                    for f in range(4):
+                        vstore(rows64, row_base + (4 * (c0 + c) + f) * row_stride + rb // 4, vload(S, (4 * c + f) * W))
+            else:
+                _transpose_fields4(S)
+                for a in range(32):
+                    vstore(runs64, run_base + (rb + a) * cols + c0, vload(S, a * W))
+
+
+@njit(cache=True)
+def _split_runs(payload16, r0, k, out16, S):
     """out16[j, r] = payload16[r·k + j] for the batch's runs r0 ≤ r < r0 + LANES (chunk j's stretch)."""
+    if k % 32 == 0:
+        _runs_and_rows(payload16.view(np.uint64), r0 * k // 4, k, out16.view(np.uint64), r0 // 4,
+                       out16.shape[1] // 4, True, S)
+        return
     for rb in range(r0, r0 + LANES, 16):
         for jb in range(0, k, 16):
             for j in range(jb, min(jb + 16, k)):
@@ -381,8 +462,11 @@ def _split_runs(payload16, r0, k, out16):
 
 
 @njit(cache=True)
-def _join_runs(rows16, r0, k, payload16):
+def _join_runs(rows16, r0, k, payload16, S):
     """payload16[r·k + j] = rows16[j, r − r0]: the inverse of `_split_runs`."""
+    if k % 32 == 0:
+        _runs_and_rows(payload16.view(np.uint64), r0 * k // 4, k, rows16.view(np.uint64), 0, LANES // 4, False, S)
+        return
     for rb in range(0, LANES, 16):
         for jb in range(0, k, 16):
             for r in range(rb, rb + 16):
@@ -405,10 +489,11 @@ def encode(payload16, n_runs, k, n_chunks, skew, tab, out16):
     row_words = n_runs // 4
     X = np.empty(k * POS, dtype=np.uint64)
     Y = np.empty(k * POS, dtype=np.uint64)
+    S = np.empty(32 * W, dtype=np.uint64)
     active = np.ones(k, dtype=np.bool_)
     for r0 in range(0, n_runs, LANES):
         q0 = r0 // 4  # first word of the batch in a chunk
-        _split_runs(payload16, r0, k, out16)  # the systematic chunks are the payload itself
+        _split_runs(payload16, r0, k, out16, S)  # the systematic chunks are the payload itself
         for j in range(k):
             _copy_pos(X, j * POS, out64, j * row_words + q0)
             _transpose_pos(X, j * POS)
@@ -445,6 +530,7 @@ def reconstruct(chunks16, present, n, k, skew, tab, loc_tab, out16):
         decode = decode or at[i] < 0
     X = np.zeros(n * POS if decode else 0, dtype=np.uint64)
     tmp = np.empty(POS, dtype=np.uint64)
+    S = np.empty(32 * W, dtype=np.uint64)
     rows16 = np.zeros((k, LANES), dtype=np.uint16)
     rows64 = rows16.view(np.uint64)
     active = np.zeros(n, dtype=np.bool_)
@@ -473,5 +559,5 @@ def reconstruct(chunks16, present, n, k, skew, tab, loc_tab, out16):
                     _mul_pos(X, i * POS, loc_tab[i], tmp)
                     _transpose_pos(X, i * POS)
                     _copy_pos(rows64, i * (LANES // 4), X, i * POS)
-        _join_runs(rows16, r0, k, out16)
+        _join_runs(rows16, r0, k, out16, S)
     return out16
