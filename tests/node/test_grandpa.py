@@ -205,3 +205,23 @@ def test_gossip_message_codec(tree):
     assert decode_gossip(raw) == (0, 5, 2, signed)
     commit = make_justification(tree, [(ALICE, "D"), (BOB, "E"), (EVE, "F")]).commit
     assert decode_gossip(encode_commit_gossip(3, 1, commit)) == (1, 3, 1, commit)
+
+
+def test_catch_up_validation(tree):
+    from relaychain.node.consensus.grandpa import CatchUp, GrandpaError, validate_catch_up
+    from relaychain.primitives.scale import Reader
+
+    voters = VoterSet(AUTH4)
+    prevotes = tuple(vote(k, PREVOTE, tree.t("F"), 7, 1) for k in (ALICE, BOB, EVE))
+    precommits = tuple(vote(k, PRECOMMIT, tree.t("F"), 7, 1) for k in (ALICE, BOB, EVE))
+    cu = CatchUp(7, prevotes, precommits, *tree.t("C"))
+    assert CatchUp.decode_from(Reader(cu.encode())) == cu
+    state = validate_catch_up(cu, voters, 1, tree.headers.get).state()
+    assert state.completable and state.finalized == tree.t("F")
+    with pytest.raises(GrandpaError, match="completable"):  # only 2 of 4 precommits
+        validate_catch_up(CatchUp(7, prevotes, precommits[:2], *tree.t("C")), voters, 1, tree.headers.get)
+    with pytest.raises(GrandpaError, match="signature"):  # votes signed for another round
+        validate_catch_up(CatchUp(8, prevotes, precommits, *tree.t("C")), voters, 1, tree.headers.get)
+    with pytest.raises(GrandpaError, match="non-voter"):
+        extra = precommits + (vote(kp("Mallory"), PRECOMMIT, tree.t("F"), 7, 1),)
+        validate_catch_up(CatchUp(7, prevotes, extra, *tree.t("C")), voters, 1, tree.headers.get)
