@@ -79,3 +79,47 @@ def dev_node():
     node = DevNode()
     yield node
     node.close()
+
+
+class DevNetwork:
+    """`relaychain run --dev`: Alice, Bob, Charlie and Dave validating (BABE slots + GRANDPA) on an in-process
+    hub; the RPC server is Alice's."""
+
+    VALIDATORS = ("alice", "bob", "charlie", "dave")
+
+    def __init__(self, slot_duration_ms: int = 1000) -> None:
+        from relaychain.node.network import InProcessHub
+        from relaychain.node.service import Node, NodeConfig
+        from relaychain.primitives.crypto import Ed25519Keypair
+
+        self.base = Path(tempfile.mkdtemp(prefix="relaychain-rpc-net-"))
+        self.loop = LoopThread()
+
+        async def boot():
+            hub = InProcessHub()
+            nodes = [Node(NodeConfig(name=name, base_path=self.base / name, validator=name,
+                                     slot_duration_ms=slot_duration_ms, is_dev=True),
+                          hub.join(Ed25519Keypair.generate())) for name in self.VALIDATORS]
+            for node in nodes:
+                await node.start()
+            return nodes, await start_rpc_server(nodes[0], "127.0.0.1", 0)
+
+        try:
+            self.nodes, self.server = self.loop.run(boot(), timeout=120)
+        except BaseException:
+            self.loop.close()
+            shutil.rmtree(self.base, ignore_errors=True)
+            raise
+        self.url = f"ws://127.0.0.1:{self.server.port}"
+
+    def close(self) -> None:
+        async def shutdown():
+            await self.server.stop()
+            for node in self.nodes:
+                await node.stop()
+
+        try:
+            self.loop.run(shutdown(), timeout=60)
+        finally:
+            self.loop.close()
+            shutil.rmtree(self.base, ignore_errors=True)
