@@ -225,3 +225,19 @@ def test_catch_up_validation(tree):
     with pytest.raises(GrandpaError, match="non-voter"):
         extra = precommits + (vote(kp("Mallory"), PRECOMMIT, tree.t("F"), 7, 1),)
         validate_catch_up(CatchUp(7, prevotes, extra, *tree.t("C")), voters, 1, tree.headers.get)
+
+
+def test_decodes_a_vote_message_from_another_implementation():
+    """Vector: ChainSafe/gossamer lib/grandpa/message_handler_integration_test.go, TestDecodeMessage_VoteMessage
+    (a Substrate-format `GossipMessage::Vote`; only its decoding is asserted there, not its signature)."""
+    raw = bytes.fromhex(
+        "004d000000000000006300000000000000017db9db5ed9967b80143100189ba69d9e4deab85ac3570e5df25686cabe32964a"
+        "7777000036e6eca85489bebbb0f687ca5404748d5aa2ffabee34e3ed272cc7b2f6d0a82c65b99bc7cd90dbc21bb528289ebf"
+        "96705dbd7d96918d34d815509b4e0e2a030f34602b88f60513f1c805d87ef52896934baf6a662bc37414dbdbf69356b1a691")
+    variant, rnd, set_id, signed = decode_gossip(raw)
+    assert (variant, rnd, set_id) == (0, 77, 99)
+    assert signed.message == Message(PRECOMMIT, bytes.fromhex(
+        "7db9db5ed9967b80143100189ba69d9e4deab85ac3570e5df25686cabe32964a"), 0x7777)
+    assert signed.signature.hex().startswith("36e6eca8") and signed.signature.hex().endswith("e2a030f")
+    assert signed.id.hex() == "34602b88f60513f1c805d87ef52896934baf6a662bc37414dbdbf69356b1a691"
+    assert encode_vote_gossip(rnd, set_id, signed) == raw
