@@ -9,7 +9,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
 import requests
 
 from relaychain.rpc import start_rpc_server
@@ -70,15 +69,6 @@ class DevNode:
         finally:
             self.loop.close()
             shutil.rmtree(self.base, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def dev_node():
-    if NODE_MISSING:
-        pytest.skip(SKIP_REASON)
-    node = DevNode()
-    yield node
-    node.close()
 
 
 class DevNetwork:

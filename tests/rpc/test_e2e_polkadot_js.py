@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from .node_harness import dev_node  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +26,7 @@ def _skip_reason() -> str | None:
 
 
 @pytest.mark.timeout(180)
-def test_polkadot_js_connects_transfers_and_subscribes(dev_node):  # noqa: F811
+def test_polkadot_js_connects_transfers_and_subscribes(dev_node):
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)

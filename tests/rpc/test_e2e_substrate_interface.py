@@ -10,7 +10,6 @@ import pytest
 from substrateinterface import Keypair, SubstrateInterface
 from substrateinterface.exceptions import SubstrateRequestException
 
-from .node_harness import dev_node  # noqa: F401  (module-scoped fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +18,7 @@ TRANSFER = 10**12  # 1 UNIT with 12 decimals
 
 
 @pytest.fixture(scope="module")
-def si(dev_node):  # noqa: F811
+def si(dev_node):
     substrate = SubstrateInterface(url=dev_node.url)
     yield substrate
     substrate.close()
@@ -50,7 +49,7 @@ def rpc_error(excinfo) -> dict:
     return err
 
 
-def test_connect_runtime_version_and_properties(si, dev_node, alice):  # noqa: F811
+def test_connect_runtime_version_and_properties(si, dev_node, alice):
     assert alice.public_key.hex() == ALICE_PUBLIC
     assert si.type_registry_preset is None, f"system_chain {si.chain!r} selected a scalecodec preset (rpc.md §12)"
     assert si.properties["ss58Format"] == si.ss58_format == 42
@@ -109,7 +108,7 @@ def test_transfer_wait_for_finalization_and_decoded_block(si, alice, bob):
     assert block["extrinsics"][0].value["call"]["call_module"] == "Timestamp"
 
 
-def _produce_blocks(dev_node, n):  # noqa: F811
+def _produce_blocks(dev_node, n):
     def run():
         for _ in range(n):
             dev_node.new_block()
@@ -119,7 +118,7 @@ def _produce_blocks(dev_node, n):  # noqa: F811
 
 
 @pytest.mark.timeout(120)
-def test_new_head_and_finalized_head_subscriptions(si, dev_node):  # noqa: F811
+def test_new_head_and_finalized_head_subscriptions(si, dev_node):
     for finalized_only in (False, True):
         seen = []
 
@@ -173,7 +172,7 @@ def test_unknown_method_is_32601(si):
     assert rpc_error(excinfo)["code"] == -32601
 
 
-def test_http_post_on_the_same_port(dev_node, alice):  # noqa: F811
+def test_http_post_on_the_same_port(dev_node, alice):
     http = SubstrateInterface(url=dev_node.http_url)
     try:
         assert http.get_chain_head() == dev_node.rpc("chain_getHead")["result"]
@@ -188,7 +187,7 @@ def test_payment_info_via_state_call(si, alice, bob):
     assert info["partialFee"] > 0 and info["class"] == "Normal"
 
 
-def test_payment_query_info_rpc_agrees_with_state_call(si, dev_node, alice, bob):  # noqa: F811
+def test_payment_query_info_rpc_agrees_with_state_call(si, dev_node, alice, bob):
     call = si.compose_call("Balances", "transfer_keep_alive", {"dest": bob.ss58_address, "value": TRANSFER})
     via_state_call = si.get_payment_info(call, alice)
     xt = si.create_signed_extrinsic(call=call, keypair=alice, signature="0x" + "00" * 64)

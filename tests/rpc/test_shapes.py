@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from .harness import RunningServer
-from .node_harness import dev_node  # noqa: F401
 from .toychain import ToyChain
 
 VECTORS = Path(__file__).parent.parent / "vectors" / "rpc"
@@ -58,7 +57,7 @@ def _key_tree(value):
 
 
 @pytest.mark.slow
-def test_real_node_shapes_match_polkadot(dev_node):  # noqa: F811
+def test_real_node_shapes_match_polkadot(dev_node):
     dev_node.new_block()  # a block with BABE pre-digest and seal logs (genesis has none)
     header = dev_node.rpc("chain_getHeader")["result"]
     sample = load("Header.004.json")["result"]
