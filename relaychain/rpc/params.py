@@ -105,9 +105,15 @@ def text(value: Any, name: str) -> str:
     return value
 
 
+MAX_KEYS_PER_QUERY = 4096  # bounds the storage reads one request can make on the node's loop
+
+
 def hex_list(value: Any, name: str) -> list[bytes]:
+    """An array of storage keys (at most MAX_KEYS_PER_QUERY: one request must not stall the node)."""
     if not isinstance(value, list):
         raise invalid_params(f"{name}: expected an array of 0x-hex strings")
+    if len(value) > MAX_KEYS_PER_QUERY:
+        raise invalid_params(f"{name}: {len(value)} keys, at most {MAX_KEYS_PER_QUERY} per request")
     return [hex_bytes(v, f"{name}[{i}]") for i, v in enumerate(value)]
 
 

@@ -565,3 +565,19 @@ def test_grandpa_justifications_subscription(srv, ws, chain):
     assert note["method"] == "grandpa_justifications"
     assert note["params"] == {"subscription": sub_id, "result": "0x0102"}
     assert ws.call("grandpa_unsubscribeJustifications", [sub_id]) is True
+
+
+def test_key_lists_are_bounded(ws):
+    keys = ["0x0a01"] * 4097  # one over the documented bound of 4096 keys per request
+    for method in ("state_queryStorageAt", "state_getReadProof", "state_subscribeStorage"):
+        assert ws.request(method, [keys])["error"]["code"] == -32602
+    assert len(ws.call("state_queryStorageAt", [keys[:4096]])[0]["changes"]) == 4096
+
+
+def test_dropped_transaction_ends_its_stream(srv, ws, chain, needs_extrinsic_codec):
+    xt = _unsigned_remark(b"to be dropped")
+    sub_id = ws.call("author_submitAndWatchExtrinsic", [H(xt)])
+    assert ws.recv()["params"]["result"] == "ready"
+    srv.loop.call(lambda: chain.watchers.pop(xt)("dropped"))
+    assert ws.recv()["params"] == {"subscription": sub_id, "result": "dropped"}
+    assert ws.call("author_unwatchExtrinsic", [sub_id]) is False  # already ended by the server
