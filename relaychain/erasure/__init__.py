@@ -7,6 +7,7 @@ Spec: ../shared/specs/erasure.md. Public API:
 - `erasure_root(chunks)`, `branches(chunks)`, `branch_hash`, `verify_chunk`, `ErasureChunk`,
   `data_matches_root`, `reconstruct_verified` (branches.py)
 - `AvailableData`, `PoV`, `PersistedValidationData` (available_data.py)
+- `availability_chunk_index`, `availability_chunk_indices` (mapping.py, RFC-47 chunk mapping)
 - errors: `ErasureError` and its subclasses (errors.py)
 `reference.py` is the plain definition of the code; `_kernels.py` the bit-sliced numba kernels.
 """
@@ -25,6 +26,7 @@ from .errors import (
     InvalidBranchProof, InvalidInput, NonUniformChunks, NotEnoughChunks, NotEnoughValidators, TooManyValidators,
     UnevenLength,
 )
+from .mapping import availability_chunk_index, availability_chunk_indices, chunk_mapping_enabled
 from .params import CodeParams, code_params, recovery_threshold, systematic_recovery_threshold
 
 __all__ = [
@@ -36,5 +38,6 @@ __all__ = [
     "BadPayload", "BranchOutOfBounds", "ChunkIndexOutOfBounds", "EmptyPayload", "ErasureError",
     "ErasureRootMismatch", "InvalidBranchProof", "InvalidInput", "NonUniformChunks", "NotEnoughChunks", "NotEnoughValidators", "TooManyValidators",
     "UnevenLength",
+    "availability_chunk_index", "availability_chunk_indices", "chunk_mapping_enabled",
     "CodeParams", "code_params", "recovery_threshold", "systematic_recovery_threshold",
 ]

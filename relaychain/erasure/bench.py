@@ -31,7 +31,7 @@ def peer_module():
 
 
 class Ours:
-    name = "relaychain (bit-sliced numba)"
+    name = "relaychain"
 
     def __init__(self, n: int, payload: bytes):
         self.n, self.payload = n, payload

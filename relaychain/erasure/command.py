@@ -100,7 +100,7 @@ def _bench(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from .bench import measure, peer_module
+    from .bench import Peer, measure, peer_module
 
     validators = tuple(int(v) for v in args.validators.split(","))
     for n in validators:
@@ -111,10 +111,15 @@ def _bench(args) -> int:
         console.print("[yellow]reed-solomon-leopard is not installed: measuring ours only[/]")
     with console.status("measuring…"):
         rows = measure(validators, size, args.repeat, with_peer=not args.no_peer)
-    table = Table(title=f"Erasure coding, {args.size_mib:g} MiB payload, single thread (MB/s, 10^6 bytes)")
-    for col in ("n", "implementation", "encode MB/s", "reconstruct MB/s"):
-        table.add_column(col, justify="right" if "MB/s" in col or col == "n" else "left")
+    table = Table(title=f"Erasure coding, {args.size_mib:g} MiB payload, one thread (MB = 10^6 bytes)")
+    for col in ("n", "implementation", "encode MB/s", "reconstruct MB/s", "enc ×peer", "rec ×peer"):
+        table.add_column(col, justify="left" if col == "implementation" else "right")
+    peers = {row.n_validators: row for row in rows if row.implementation == Peer.name}
     for row in rows:
-        table.add_row(str(row.n_validators), row.implementation, f"{row.encode_mb_s:,.0f}", f"{row.reconstruct_mb_s:,.0f}")
+        peer = peers.get(row.n_validators) if row.implementation != Peer.name else None
+        ratios = (f"{row.encode_mb_s / peer.encode_mb_s:.2f}", f"{row.reconstruct_mb_s / peer.reconstruct_mb_s:.2f}") \
+            if peer else ("", "")
+        table.add_row(str(row.n_validators), row.implementation, f"{row.encode_mb_s:,.0f}",
+                      f"{row.reconstruct_mb_s:,.0f}", *ratios)
     console.print(table)
     return 0
