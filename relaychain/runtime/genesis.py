@@ -1,6 +1,7 @@
 """Chain specs and the genesis state they produce (contracts C4).
 
-The dev preset mirrors Substrate's `--dev`/local-testnet presets: validators Alice, Bob, Charlie and Dave
+Staking's genesis (bonds and the era-0 election) runs after balances and before session, whose first
+validator set it decides. The dev preset mirrors Substrate's `--dev`/local-testnet presets: validators Alice, Bob, Charlie and Dave
 (their stash accounts //X//stash are the session validators, with sr25519 BABE/parachain/discovery keys and
 ed25519 GRANDPA keys derived from //X), and //Alice…//Ferdie plus their stashes endowed with 2^60 each.
 Genesis storage is built by running each pallet's genesis rules over an empty overlay.
@@ -14,7 +15,7 @@ from typing import Optional
 from relaychain.primitives.crypto import Ed25519Keypair, Sr25519Keypair
 from relaychain.runtime import constants as C
 from relaychain.runtime.overlay import Overlay
-from relaychain.runtime.pallets import babe, balances, session, system, transaction_payment
+from relaychain.runtime.pallets import babe, balances, session, staking, system, transaction_payment
 from relaychain.runtime.runtime import RUNTIME  # noqa: F401 - wires the session handlers used at genesis
 
 DEV_NAMES = ("Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie")
@@ -46,6 +47,7 @@ class ChainSpec:
     balances: tuple  # ((account32, amount), ...)
     validators: tuple  # (ValidatorKeys, ...)
     slot_duration_ms: Optional[int] = None  # None: the runtime does not tie timestamps to slots
+    staking: Optional[staking.StakingGenesisConfig] = None  # None: session validators = `validators`
     properties: dict = field(default_factory=lambda: {"ss58Format": C.SS58_PREFIX,
                                                       "tokenDecimals": C.TOKEN_DECIMALS, "tokenSymbol": "UNIT"})
 
@@ -63,9 +65,10 @@ def dev_chain_spec(validators: tuple = DEV_VALIDATORS, *, slot_duration_ms: Opti
     for name in DEV_NAMES:
         endowed.append((Sr25519Keypair.from_uri(f"//{name}").public, C.DEV_ENDOWMENT))
         endowed.append((Sr25519Keypair.from_uri(f"//{name}//stash").public, C.DEV_ENDOWMENT))
+    vals = tuple(dev_validator(n) for n in validators)
+    stakers = staking.dev_genesis_config([v.account for v in vals], endowed={a for a, _ in endowed})
     return ChainSpec(name="Relaychain Development", id="relaychain_dev", chain_type="Development",
-                     balances=tuple(endowed), validators=tuple(dev_validator(n) for n in validators),
-                     slot_duration_ms=slot_duration_ms)
+                     balances=tuple(endowed), validators=vals, slot_duration_ms=slot_duration_ms, staking=stakers)
 
 
 class _Empty:
@@ -85,7 +88,12 @@ def genesis_storage(spec: ChainSpec) -> dict[bytes, bytes]:
     system.UpgradedToU32RefCount.set(state, True)
     system.UpgradedToTripleRefCount.set(state, True)
     balances.genesis(state, list(spec.balances))
-    session.genesis(state, [(v.account, v.session_keys()) for v in spec.validators])
+    keys = [(v.account, v.session_keys()) for v in spec.validators]
+    if spec.staking is None:
+        session.genesis(state, keys)
+    else:  # the era-0 election picks session 0's validators (and maybe session 1's) among the candidates
+        v0, v1 = staking.genesis(state, spec.staking)
+        session.genesis(state, keys, validators=v0, queued=v1)
     babe.genesis_slot_duration(state, spec.slot_duration_ms)
     transaction_payment.NextFeeMultiplier.set(state, C.FIXED_U128_ONE)
     transaction_payment.StorageVersion.set(state, "V2")

@@ -10,13 +10,15 @@ from functools import lru_cache
 
 from relaychain.runtime.framework import Runtime
 from relaychain.runtime.frame_types import event_record
-from relaychain.runtime.pallets import babe, balances, grandpa, session, system, timestamp, transaction_payment
+from relaychain.runtime.pallets import (
+    babe, balances, grandpa, session, staking, system, timestamp, transaction_payment,
+)
 from relaychain.runtime.scale_types import Vec
 
 RUNTIME_CRATE = "relaychain_runtime"
 
-PALLETS = (system.pallet, babe.pallet, timestamp.pallet, balances.pallet, session.pallet, grandpa.pallet,
-           transaction_payment.pallet)
+PALLETS = (system.pallet, babe.pallet, timestamp.pallet, balances.pallet, staking.pallet, session.pallet,
+           grandpa.pallet, transaction_payment.pallet)
 
 RUNTIME = Runtime(RUNTIME_CRATE, PALLETS)
 
@@ -24,10 +26,11 @@ RUNTIME = Runtime(RUNTIME_CRATE, PALLETS)
 EVENT_RECORD = event_record(RUNTIME.event_type)
 system.Events.value_type = Vec(EVENT_RECORD)
 
-# Wiring (Polkadot's runtime config): BABE ends sessions and checks the timestamp's slot; session
-# changes are told to BABE then GRANDPA.
+# Wiring (Polkadot's runtime config): BABE ends sessions and checks the timestamp's slot; Staking decides
+# the validator sets (its era elections); session changes are told to BABE then GRANDPA.
 timestamp.ON_TIMESTAMP_SET[:] = [babe.on_timestamp_set]
 session.SHOULD_END_SESSION[:] = [babe.should_epoch_change]
+session.SESSION_MANAGER = staking.SESSION_MANAGER
 session.SESSION_HANDLERS[:] = [babe.on_new_session, grandpa.on_new_session]
 session.GENESIS_HANDLERS[:] = [babe.genesis, grandpa.genesis]
 

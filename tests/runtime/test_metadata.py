@@ -7,7 +7,7 @@ from relaychain.primitives.hashing import blake2_64
 from relaychain.runtime import apis
 from relaychain.runtime.runtime import RUNTIME
 
-OUR_PALLETS = {"System": 0, "Babe": 2, "Timestamp": 3, "Balances": 5, "Session": 9, "Grandpa": 11,
+OUR_PALLETS = {"System": 0, "Babe": 2, "Timestamp": 3, "Balances": 5, "Staking": 7, "Session": 9, "Grandpa": 11,
                "TransactionPayment": 32}
 
 

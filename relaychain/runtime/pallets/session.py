@@ -175,8 +175,10 @@ def on_initialize(ctx) -> None:
 pallet.on_initialize = on_initialize
 
 
-def genesis(state, keys: list[tuple[bytes, dict]]) -> None:
-    """Register genesis session keys; session 0 and 1 use these validators (pallet_session GenesisConfig)."""
+def genesis(state, keys: list[tuple[bytes, dict]], validators: Optional[list[bytes]] = None,
+            queued: Optional[list[bytes]] = None) -> None:
+    """Register genesis session keys (pallet_session GenesisConfig). Session 0 uses `validators` (default: every
+    account with keys), session 1 `queued` (default: the same set); the handlers get the session-0 set."""
     for who, k in keys:
         info = system.account(state, who)
         if info.providers == 0:
@@ -185,11 +187,14 @@ def genesis(state, keys: list[tuple[bytes, dict]]) -> None:
         for kt, raw in _key_owner_keys(k):
             KeyOwner.set(state, who, (kt, raw))
         NextKeys.set(state, k, who)
-    validators = [who for who, _ in keys]
+    validators = [who for who, _ in keys] if validators is None else list(validators)
+    current = _with_keys(state, validators)
+    if len(current) != len(validators):
+        raise ValueError("every genesis validator needs session keys")
     Validators.set(state, validators)
-    QueuedKeys.set(state, list(keys))
+    QueuedKeys.set(state, current if queued is None else _with_keys(state, queued))
     for handler in GENESIS_HANDLERS:
-        handler(state, list(keys))
+        handler(state, current)
 
 
 def current_keys(state) -> list[tuple[bytes, dict]]:
