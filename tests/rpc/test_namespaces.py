@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-
 from .harness import RunningServer
 from .helpers import H, unsigned_remark as _unsigned_remark
 
