@@ -124,14 +124,11 @@ class Client:
 
     def __init__(self, db, *, genesis_storage: Optional[dict] = None, state_version: int = 1,
                  clock_ms: Optional[Callable[[], int]] = None, slot_duration_ms: Optional[int] = None,
-                 check_claims: bool = True, metrics=None):
-        from relaychain.trie import TrieBackend  # noqa: F401  (fail early if the trie backend is missing)
-
+                 metrics=None):
         self.db = db
         self.state_version = state_version
         self.clock_ms = clock_ms
         self.slot_duration_ms = slot_duration_ms
-        self.check_claims = check_claims
         self.metrics = metrics
         self._headers: "OrderedDict[bytes, object]" = OrderedDict()
         self.import_listeners: list[Callable[[ImportedBlock], None]] = []
@@ -308,13 +305,10 @@ class Client:
         return self._store(h, header, tuple(block.extrinsics), nodes)
 
     def _check_claim(self, parent_state, pre) -> bytes:
-        view = epoch_view(parent_state, pre.slot)
-        if not self.check_claims:
-            if pre.authority_index >= len(view.authorities):
-                raise UnknownAuthority(f"authority index {pre.authority_index} out of range")
-            return view.authorities[pre.authority_index][0]
+        """The claimed authority's sr25519 key, if `pre` proves its right to the slot (BABE rules)."""
         from relaychain.primitives.vrf import vrf_verify
 
+        view = epoch_view(parent_state, pre.slot)
         if pre.authority_index >= len(view.authorities):
             raise UnknownAuthority(f"authority index {pre.authority_index} out of range: "
                                    f"{len(view.authorities)} authorities")

@@ -90,6 +90,7 @@ class Node:
                              clock_ms=config.clock.now_ms if config.check_block_time else None,
                              slot_duration_ms=config.slot_duration_ms, metrics=self.metrics)
         self.genesis_hash = self.client.genesis_hash
+        self.slot_duration_ms = self._chain_slot_duration()
         if callable(network) and not hasattr(network, "gossip"):
             network = network(self.genesis_hash)
         self.network = network
@@ -108,7 +109,7 @@ class Node:
             from relaychain.primitives.crypto import dev_keypair
 
             self.keys = AuthorityKeys(dev_keypair(config.validator, "sr25519"), dev_keypair(config.validator, "ed25519"))
-            self.author = BabeAuthor(self.client, self.pool, self.keys, slot_duration_ms=config.slot_duration_ms,
+            self.author = BabeAuthor(self.client, self.pool, self.keys, slot_duration_ms=self.slot_duration_ms,
                                      clock=config.clock, announce=self.sync.announce,
                                      limits=config.proposer_limits, metrics=self.metrics,
                                      force_authoring=self.single_node_sealing)
@@ -118,6 +119,18 @@ class Node:
         fin = self.client.header(self.client.finalized_hash())
         log.info("📦 Highest known block at #%d (%s), finalized #%d", best.number,
                  short_hash(self.client.best_hash()), fin.number)
+
+    def _chain_slot_duration(self) -> int:
+        """The slot duration is the chain's (fixed in its genesis state), not the command line's: a database
+        created with another --block-time keeps its own, so a restarted node still authors valid blocks."""
+        from relaychain.runtime import apis
+
+        stored = apis.slot_duration_ms(self.client.state_at(self.genesis_hash))
+        if stored != self.config.slot_duration_ms:
+            log.warning("The chain at %s uses %d ms slots; ignoring the requested %d ms", self.config.base_path,
+                        stored, self.config.slot_duration_ms)
+        self.client.slot_duration_ms = stored
+        return stored
 
     @property
     def single_node_sealing(self) -> bool:
@@ -264,10 +277,10 @@ class Node:
         from relaychain.node.client import block_slot
 
         parent_slot = block_slot(best)
-        now_slot = slot_at(self.config.clock.now_ms(), self.config.slot_duration_ms)
+        now_slot = slot_at(self.config.clock.now_ms(), self.slot_duration_ms)
         slot = max(now_slot, (parent_slot or 0) + 1)
         for candidate in range(slot, slot + 10_000):
-            imported = self.author.author(SlotInfo(candidate, self.config.slot_duration_ms))
+            imported = self.author.author(SlotInfo(candidate, self.slot_duration_ms))
             if imported is not None:
                 self.client.finalize(imported.hash, None)
                 return imported.hash
