@@ -77,9 +77,12 @@ def test_four_processes_finalize_twenty_blocks(network):
 
 def test_killed_validator_restarts_and_catches_up(network):
     rpc, procs = network["rpc"], network["procs"]
+    from tests.node.harness import rpc as call
+
     victim = "dave"
     _, fin_before = heights(rpc[victim])
     assert fin_before >= 1
+    fin_hash_before = call(rpc[victim], "chain_getBlockHash", [fin_before])
     procs[victim].send_signal(signal.SIGKILL)
     procs[victim].wait(timeout=10)
     # The other three (> 2/3 of the GRANDPA weight) keep finalizing.
@@ -90,9 +93,11 @@ def test_killed_validator_restarts_and_catches_up(network):
     assert _wait(lambda: heights(rpc[victim])[1] >= 0, timeout=30), _log_tail(network, victim)
     _, fin_restart = heights(rpc[victim])
     assert fin_restart >= fin_before  # nothing finalized was lost
+    assert call(rpc[victim], "chain_getBlockHash", [fin_before]) == fin_hash_before
     # It catches up: imports the blocks it missed and follows finality again.
     goal = max(heights(rpc[n])[1] for n in others)
     assert _wait(lambda: heights(rpc[victim])[1] >= goal, timeout=40), \
         f"{heights(rpc[victim])} vs {goal}\n{_log_tail(network, victim)}"
     best_v = heights(rpc[victim])[0]
     assert best_v >= goal
+    assert call(rpc[victim], "chain_getBlockHash", [goal]) == call(rpc["alice"], "chain_getBlockHash", [goal])
