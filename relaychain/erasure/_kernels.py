@@ -131,7 +131,7 @@ _LO4, _HI4 = _shuffle((0, 1, 2, 3, 8, 9, 10, 11)), _shuffle((4, 5, 6, 7, 12, 13,
 # Field helpers
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _mul(a, log_b, log, exp):
     """a · b with b given as a log (the table-driven multiply of the reference)."""
     if a == 0:
@@ -140,7 +140,7 @@ def _mul(a, log_b, log, exp):
     return np.int64(exp[(s & ONEMASK) + (s >> 16)])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def mul_tables(logs, log, exp):
     """Bit-matrix tables (len(logs), 16, 17) for multiplying by each constant given as a log."""
     m = logs.shape[0]
@@ -158,7 +158,7 @@ def mul_tables(logs, log, exp):
     return tab
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def walsh(data):
     """Walsh–Hadamard transform over logs mod ONEMASK in place (the field's `walsh`).
 
@@ -179,7 +179,7 @@ def walsh(data):
         depart <<= 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def error_locator(erased, log_walsh):
     """Logs of the error-locator evaluations at the n = len(erased) positions (reference `error_locator`)."""
     n = erased.shape[0]
@@ -201,7 +201,7 @@ def error_locator(erased, log_walsh):
 # Symbols <-> bit planes, and the butterflies on bit-sliced positions
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _delta_swap(X, a, b, shift, mask):
     """Rows a and b trade bits: a's bits at column bit 1 (of `shift`) <-> b's at column bit 0."""
     u = vload(X, a)
@@ -211,7 +211,7 @@ def _delta_swap(X, a, b, shift, mask):
     vstore(X, a, vxor(u, vshl(t, shift)))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _transpose_pos(X, base):
     """In each lane: word t, bit 16f+b  <->  word b, bit 16f+t, for the 16 vectors at `base` (an involution)."""
     for d, m in ((1, _M0), (2, _M1), (4, _M2), (8, _M3)):
@@ -222,20 +222,20 @@ def _transpose_pos(X, base):
                 _delta_swap(X, base + u * W, base + (u + d) * W, shift, mask)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _copy_pos(dst, dst_base, src, src_base):
     for t in range(16):
         vstore(dst, dst_base + t * W, vload(src, src_base + t * W))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _xor_pos(X, dst, src):
     """symbol[dst] ^= symbol[src] for all runs of the batch (dst, src: flat bases)."""
     for t in range(16):
         vstore(X, dst + t * W, vxor(vload(X, dst + t * W), vload(X, src + t * W)))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _mulxor_pos(X, dst, src, tab_c):
     """symbol[dst] ^= c · symbol[src] for all runs, c given by its bit-matrix table."""
     for t in range(16):
@@ -245,7 +245,7 @@ def _mulxor_pos(X, dst, src, tab_c):
         vstore(X, dst + t * W, acc)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _mul_pos(X, base, tab_c, tmp):
     """symbol[base] = c · symbol[base] for all runs (through the 16-plane scratch `tmp`)."""
     for t in range(16):
@@ -256,7 +256,7 @@ def _mul_pos(X, base, tab_c, tmp):
     _copy_pos(X, base, tmp, 0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def inverse_afft(X, size, index, skew, tab, active):
     """Inverse additive FFT of positions 0..size at offset `index` (reference `inverse_afft`).
 
@@ -285,7 +285,7 @@ def inverse_afft(X, size, index, skew, tab, active):
         depart <<= 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def afft(X, size, index, skew, tab):
     """Forward additive FFT of positions 0..size at offset `index` (reference `afft`)."""
     depart = size >> 1
@@ -301,7 +301,7 @@ def afft(X, size, index, skew, tab):
         depart >>= 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _mulxor_pos_to(Y, dst, X, a, b, tab_c):
     """Y[dst] = X[a] ^ c · X[b] for all runs."""
     for t in range(16):
@@ -311,7 +311,7 @@ def _mulxor_pos_to(Y, dst, X, a, b, tab_c):
         vstore(Y, dst + t * W, acc)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def afft_copy(X, Y, size, index, keep, skew, tab):
     """Y[0:keep] = positions 0..keep of the forward FFT of X at offset `index`; X is left intact.
 
@@ -356,7 +356,7 @@ def afft_copy(X, Y, size, index, keep, skew, tab):
     afft(Y, keep, index, skew, tab)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def afft_prefix(X, size, keep, skew, tab):
     """Forward FFT of size `size` at offset 0, computing only positions 0..keep (keep a power of two).
 
@@ -374,7 +374,7 @@ def afft_prefix(X, size, keep, skew, tab):
     afft(X, keep, 0, skew, tab)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def formal_derivative(X, size):
     """Formal derivative in the novel polynomial basis (reference `formal_derivative`)."""
     for i in range(1, size):
@@ -387,7 +387,7 @@ def formal_derivative(X, size):
 # Payload <-> chunk layout (a tiled transpose of 16-bit words)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _transpose_words8(S, f):
     """Transpose the 8×8 words in scratch slots 4g + f (g = 0..7): row g, lane c  <->  row c, lane g."""
     for d in (1, 2, 4):
@@ -405,7 +405,7 @@ def _transpose_words8(S, f):
                 vstore(S, (4 * (g + d) + f) * W, hi)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _transpose_fields4(S):
     """In each quad of scratch slots 4g..4g+3: slot a, 16-bit field f  <->  slot f, field a."""
     s16, m16 = vsplat(np.uint64(16)), vsplat(np.uint64(0x0000FFFF0000FFFF))
@@ -418,7 +418,7 @@ def _transpose_fields4(S):
         _delta_swap(S, b + W, b + 3 * W, s32, m32)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _runs_and_rows(runs64, run_base, k, rows64, row_base, row_stride, to_rows, S):
     """Between run-major and chunk-major layout for one batch (k a multiple of 32), 32 runs × 32
     positions at a time: runs64.flat[run_base + r·k/4 + c] (word c of run r: positions 4c..4c+3)
@@ -447,7 +447,7 @@ def _runs_and_rows(runs64, run_base, k, rows64, row_base, row_stride, to_rows, S
                     vstore(runs64, run_base + (rb + a) * cols + c0, vload(S, a * W))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _split_runs(payload16, r0, k, out16, S):
     """out16[j, r] = payload16[r·k + j] for the batch's runs r0 ≤ r < r0 + LANES (chunk j's stretch)."""
     if k % 32 == 0:
@@ -461,7 +461,7 @@ def _split_runs(payload16, r0, k, out16, S):
                     out16[j, r] = payload16[r * k + j]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _join_runs(rows16, r0, k, payload16, S):
     """payload16[r·k + j] = rows16[j, r − r0]: the inverse of `_split_runs`."""
     if k % 32 == 0:
@@ -478,7 +478,7 @@ def _join_runs(rows16, r0, k, payload16, S):
 # Whole-payload encode and reconstruct
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def encode(payload16, n_runs, k, n_chunks, skew, tab, out16):
     """Chunks of a payload of `n_runs` runs of k symbols into out16[n_chunks, n_runs].
 
@@ -511,7 +511,7 @@ def encode(payload16, n_runs, k, n_chunks, skew, tab, out16):
     return out16
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def reconstruct(chunks16, present, n, k, skew, tab, loc_tab, out16):
     """The k message symbols of every run from the chunks at positions `present` (reference `reconstruct`).
 

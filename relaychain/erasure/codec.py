@@ -3,6 +3,7 @@
 Spec: ../shared/specs/erasure.md "Encoding", "Reconstruction"; polkadot-sdk `polkadot/erasure-coding`
 (`obtain_chunks`, `reconstruct`, `reconstruct_from_systematic`) over reed-solomon-novelpoly 2.0.0.
 The arithmetic runs in the bit-sliced kernels of `_kernels.py`; `reference.py` is the plain definition.
+The kernels release the GIL, so a node can encode and reconstruct in worker threads.
 """
 
 from __future__ import annotations

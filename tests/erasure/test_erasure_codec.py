@@ -141,3 +141,15 @@ def test_wrong_argument_types_are_typed_errors():
         reconstruct(10, {"0": b"ab", 1: b"ab", 2: b"ab", 3: b"ab"})
     with pytest.raises(InvalidInput):
         reconstruct(10, {0: "ab", 1: b"ab", 2: b"ab", 3: b"ab"})
+
+
+def test_concurrent_calls_from_threads_agree():
+    from concurrent.futures import ThreadPoolExecutor
+
+    payloads = [random.Random(i).randbytes(20000 + i) for i in range(6)]
+    with ThreadPoolExecutor(3) as pool:
+        chunk_sets = list(pool.map(lambda p: obtain_chunks(100, p), payloads))
+        outs = list(pool.map(lambda c: reconstruct(100, {i: c[i] for i in range(60, 100)}), chunk_sets))
+    for payload, chunks, out in zip(payloads, chunk_sets, outs):
+        assert chunks == obtain_chunks(100, payload)
+        assert out[:len(payload)] == payload
