@@ -36,8 +36,8 @@ __all__ = [
     "obtain_chunks", "obtain_chunks_v1", "reconstruct", "reconstruct_from_systematic",
     "reconstruct_from_systematic_v1", "reconstruct_v1",
     "BadPayload", "BranchOutOfBounds", "ChunkIndexOutOfBounds", "EmptyPayload", "ErasureError",
-    "ErasureRootMismatch", "InvalidBranchProof", "InvalidInput", "NonUniformChunks", "NotEnoughChunks", "NotEnoughValidators", "TooManyValidators",
-    "UnevenLength",
+    "ErasureRootMismatch", "InvalidBranchProof", "InvalidInput", "NonUniformChunks", "NotEnoughChunks",
+    "NotEnoughValidators", "TooManyValidators", "UnevenLength",
     "availability_chunk_index", "availability_chunk_indices", "chunk_mapping_enabled",
     "CodeParams", "code_params", "recovery_threshold", "systematic_recovery_threshold",
 ]

@@ -124,7 +124,10 @@ def data_matches_root(n_validators: int, expected_root: bytes, data: AvailableDa
     """Whether re-encoding `data` gives chunks with `expected_root` (availability-recovery's
     `reconstructed_data_matches_root`). Reconstructed padding is harmless: the encoder pads with
     the same zeros, so payload and payload‖zeros have the same chunks."""
-    chunks = obtain_chunks_v1(n_validators, data) if isinstance(data, AvailableData) else obtain_chunks(n_validators, data)
+    if isinstance(data, AvailableData):
+        chunks = obtain_chunks_v1(n_validators, data)
+    else:
+        chunks = obtain_chunks(n_validators, data)
     return erasure_root(chunks) == expected_root
 
 

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from relaychain.erasure import (
-    AvailableData, BadPayload, PersistedValidationData, PoV, obtain_chunks, obtain_chunks_v1, reconstruct_from_systematic_v1,
-    reconstruct_v1,
+    AvailableData, BadPayload, PersistedValidationData, PoV, obtain_chunks, obtain_chunks_v1,
+    reconstruct_from_systematic_v1, reconstruct_v1,
 )
 
 

@@ -48,7 +48,8 @@ def test_encode_refuses_bad_input(tmp_path, capsys):
     empty.write_bytes(b"")
     assert main(["erasure", "encode", "--validators", "10", str(empty), "--out", str(tmp_path / "o")]) == 1
     assert main(["erasure", "encode", "--validators", "1", str(empty), "--out", str(tmp_path / "o")]) == 1
-    assert main(["erasure", "encode", "--validators", "10", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    missing = tmp_path / "missing"
+    assert main(["erasure", "encode", "--validators", "10", str(missing), "--out", str(tmp_path / "o")]) == 2
 
 
 def test_bench_prints_a_table(capsys):

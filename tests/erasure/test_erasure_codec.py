@@ -61,7 +61,8 @@ def test_kernels_equal_reference_beyond_one_batch():
     payload = random.Random(1).randbytes(2 * 512 * 2 * 4 + 7)  # n=10: k=4, two batches and a bit
     chunks = obtain_chunks(10, payload)
     assert chunks == reference.obtain_chunks(10, payload)
-    assert reconstruct(10, {i: chunks[i] for i in (3, 5, 8, 9)}) == reference.reconstruct(10, {i: chunks[i] for i in (3, 5, 8, 9)})
+    chosen = {i: chunks[i] for i in (3, 5, 8, 9)}
+    assert reconstruct(10, chosen) == reference.reconstruct(10, chosen)
 
 
 def test_largest_validator_set():
