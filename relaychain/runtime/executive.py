@@ -223,6 +223,9 @@ def _pre_runtime_items(digest_items) -> list:
 
 def initialize_block(host: Host, number: int, parent_hash: bytes, pre_runtime: Sequence) -> BlockContext:
     """System.initialize then every pallet's on_initialize (phase Initialization)."""
+    parent_number = system.Number.get(host)
+    if number != parent_number + 1:
+        raise InvalidBlock(f"block #{number} built on a state of block #{parent_number}")
     ctx = BlockContext(Overlay(host), RUNTIME, number, parent_hash)
     ctx.pre_runtime = list(pre_runtime)
     system.initialize(ctx, ctx.pre_runtime)
@@ -261,6 +264,7 @@ class BlockBuilder:
                                     _pre_runtime_items(digest_items))
         self.extrinsics: list[bytes] = []
         self._finalized = False
+        self._signed_seen = False
 
     def apply_inherents(self, timestamp_ms: int) -> list[ApplyResult]:
         """The block's inherents: `Timestamp.set(now)` (first extrinsic)."""
@@ -272,7 +276,10 @@ class BlockBuilder:
     def push(self, xt: bytes) -> ApplyResult:
         if self._finalized:
             raise RuntimeError("block already finalized")
+        if self._signed_seen and _is_unsigned(xt):
+            raise InvalidTransaction("Call", "inherents must come before signed extrinsics")
         result = apply_extrinsic(self.ctx, bytes(xt))
+        self._signed_seen = self._signed_seen or not _is_unsigned(xt)
         self.extrinsics.append(bytes(xt))
         return result
 

@@ -274,3 +274,21 @@ def test_session_rotates_with_babe_epochs(chain, keys, scale_metadata):
     assert apis.current_epoch(st).epoch_index == 1
     assert grandpa.CurrentSetId.get(st) == 0  # same validators: no GRANDPA change
     assert sorted(k for k, _ in apis.grandpa_authorities(st)) == sorted(v.grandpa for v in chain.spec.validators)
+
+
+def test_block_must_extend_the_state_it_runs_on(chain):
+    chain.build([])
+    wrong_parent = chain.headers[0]  # the state is block 1's; a parent header numbered 5 does not match it
+    with pytest.raises(InvalidBlock):
+        executive.BlockBuilder(chain.state(), Header(wrong_parent.parent_hash, 5, wrong_parent.state_root,
+                                                     wrong_parent.extrinsics_root, wrong_parent.digest),
+                               chain.pre_digest(2000), storage_root=chain.storage_root(chain.state()))
+
+
+def test_inherents_come_first(chain, keys):
+    b = chain.builder()
+    b.push(chain.sign(keys["Alice"], transfer(keys["Bob"].public, UNIT), 0))
+    from relaychain.primitives.scale import encode_bytes
+    from relaychain.runtime.pallets import timestamp
+    with pytest.raises(InvalidTransaction):
+        b.push(encode_bytes(b"\x04" + timestamp.inherent_call((chain.slot + 1) * chain.slot_ms)))

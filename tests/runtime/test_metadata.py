@@ -131,8 +131,7 @@ def test_constants_decode(scale_metadata):
     assert _constant(scale_metadata, "System", "BlockHashCount") == 4096
     version = _constant(scale_metadata, "System", "Version")
     assert version["spec_name"] == "relaychain" and version["state_version"] == 1
-    assert ["0x" + blake2_64(b"Core").hex(), 4] in [[a[0], a[1]] for a in version["apis"]] or \
-        ("0x" + blake2_64(b"Core").hex(), 4) in [tuple(a) for a in version["apis"]]
+    assert ("0x" + blake2_64(b"Core").hex(), 4) in [tuple(a) for a in version["apis"]]
     weights = _constant(scale_metadata, "System", "BlockWeights")
     assert weights["max_block"]["ref_time"] == 2 * 10**12
     assert _constant(scale_metadata, "Balances", "ExistentialDeposit") == 10**10

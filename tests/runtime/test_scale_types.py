@@ -2,7 +2,7 @@
 
 import pytest
 from hypothesis import given, strategies as st
-from scalecodec.base import RuntimeConfiguration, ScaleBytes
+from scalecodec.base import RuntimeConfiguration
 from scalecodec.type_registry import load_type_registry_preset
 
 from relaychain.primitives.scale import ScaleDecodeError

@@ -10,10 +10,10 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from relaychain.primitives.hashing import blake2_256
-from relaychain.primitives.scale import Reader, ScaleDecodeError
+from relaychain.primitives.hashing import blake2_64, blake2_256
+from relaychain.primitives.scale import Reader, encode_compact
 from relaychain.runtime import constants as C
-from relaychain.runtime.framework import DISPATCH_ERROR, Pallet, Weight, account_field, ensure_signed
+from relaychain.runtime.framework import DISPATCH_ERROR, Pallet, Weight, account_field, ensure_root, ensure_signed
 from relaychain.runtime.frame_types import (
     BLOCK_LENGTH, BLOCK_WEIGHTS, COMPACT_U32, DIGEST, DISPATCH_INFO, PHASE, RUNTIME_DB_WEIGHT, RUNTIME_VERSION,
     WEIGHT, per_dispatch_class,
@@ -135,10 +135,6 @@ for _name, _doc in [
     pallet.error(_name, tuple(_doc.split("\n")))
 
 
-def _optional_weight(w):
-    return w
-
-
 NORMAL_MAX_TOTAL = Weight(C.MAXIMUM_BLOCK_WEIGHT * C.NORMAL_DISPATCH_RATIO_PERCENT // 100,
                           C.MAX_POV_SIZE * C.NORMAL_DISPATCH_RATIO_PERCENT // 100)
 MAX_BLOCK = Weight(C.MAXIMUM_BLOCK_WEIGHT, C.MAX_POV_SIZE)
@@ -167,13 +163,8 @@ BLOCK_LENGTH_VALUE = {"max": {"normal": NORMAL_MAX_LENGTH, "operational": C.MAXI
 def runtime_version_value() -> dict:
     return {"spec_name": C.SPEC_NAME, "impl_name": C.IMPL_NAME, "authoring_version": C.AUTHORING_VERSION,
             "spec_version": C.SPEC_VERSION, "impl_version": C.IMPL_VERSION,
-            "apis": [(blake2_64_of(name), ver) for name, ver in C.RUNTIME_APIS],
+            "apis": [(blake2_64(name.encode()), ver) for name, ver in C.RUNTIME_APIS],
             "transaction_version": C.TRANSACTION_VERSION, "state_version": C.STATE_VERSION}
-
-
-def blake2_64_of(name: str) -> bytes:
-    from relaychain.primitives.hashing import blake2_64
-    return blake2_64(name.encode())
 
 
 pallet.constant("BlockWeights", BLOCK_WEIGHTS, BLOCK_WEIGHTS_VALUE, ("Block & extrinsics weights: base values and "
@@ -201,7 +192,6 @@ def remark(ctx, origin, remark: bytes) -> None:
 @pallet.call(2, [("code", BYTES, "Vec<u8>")], weight=Weight(C.MAXIMUM_BLOCK_WEIGHT), dispatch_class="Operational",
              docs=("Set the new runtime code (root only).",))
 def set_code(ctx, origin, code: bytes) -> None:
-    from relaychain.runtime.framework import ensure_root
     ensure_root(origin)  # there is no sudo: no origin can reach root through an extrinsic
     raise pallet.fail("FailedToExtractRuntimeVersion")
 
@@ -253,7 +243,6 @@ def initialize(ctx, digest_logs: list) -> None:
 
 
 def _encode_digest(items) -> bytes:
-    from relaychain.primitives.scale import encode_compact
     return encode_compact(len(items)) + b"".join(i.encode() for i in items)
 
 
@@ -284,14 +273,7 @@ def finalize(ctx, pre_runtime: list) -> list:
     state.set(Digest.key(), _encode_digest(logs))
     events = state.events
     if events:
-        from relaychain.primitives.scale import encode_compact
         state.set(Events.key(), encode_compact(len(events)) + b"".join(events))
         EventCount.set(state, len(events))
     return logs
 
-
-def decode_account_info(raw: bytes) -> AccountInfo:
-    try:
-        return ACCOUNT_INFO.decode(raw)
-    except ScaleDecodeError:
-        raise
