@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from relaychain.node.client import BlockImportError, Client, FinalityError, UnknownParent
+from relaychain.primitives import types
 from relaychain.primitives.scale import Reader, encode_bytes, encode_compact, encode_option, encode_u32
 
 log = logging.getLogger("relaychain.sync")
@@ -130,13 +131,19 @@ class BlockSync:
                 blocks = decode_block_response(resp)
                 if not blocks:
                     return
-                from relaychain.primitives import types
-
-                fetched.extend(blocks)
-                oldest = types.Block.decode(blocks[-1][0]).header
-                if self.client.header(oldest.parent_hash) is not None or oldest.number == 0:
+                reached_known = False
+                for block, justification in blocks:  # newest first: keep those we lack
+                    header = types.Block.decode(block).header
+                    if self.client.header(header.hash()) is not None:
+                        reached_known = True
+                        break
+                    fetched.append((block, justification))
+                    if self.client.header(header.parent_hash) is not None or header.number == 0:
+                        reached_known = True
+                        break
+                    want = header.parent_hash
+                if reached_known:
                     break
-                want = oldest.parent_hash
             if fetched:
                 log.info("⚙️  Syncing: fetched %d blocks from peer", len(fetched))
             for block, justification in reversed(fetched):
