@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _kernels
 from .available_data import AvailableData
-from .errors import NotEnoughChunks
+from .errors import InvalidInput, NotEnoughChunks
 from .field import EXP, LOG, LOG_WALSH, SKEW
 from .params import chunk_length, code_params, payload_bytes
 
@@ -55,7 +55,7 @@ def obtain_chunks(n_validators: int, data: bytes) -> list[bytes]:
 def obtain_chunks_v1(n_validators: int, available_data: AvailableData | bytes) -> list[bytes]:
     """Chunks of an AvailableData: of its SCALE encoding (given as the dataclass or as the bytes)."""
     encoded = available_data.encode() if isinstance(available_data, AvailableData) else available_data
-    return obtain_chunks(n_validators, bytes(encoded))
+    return obtain_chunks(n_validators, encoded)
 
 
 def reconstruct(n_validators: int, chunks: Mapping[int, bytes]) -> bytes:
@@ -94,6 +94,8 @@ def reconstruct_from_systematic(n_validators: int, chunks: Sequence[bytes]) -> b
     """The payload (with padding) from the systematic chunks 0..k−1 in order, by de-interleaving."""
     params = code_params(n_validators)
     k = params.k
+    if not isinstance(chunks, (list, tuple)):
+        raise InvalidInput(f"systematic chunks are a list in index order, not a {type(chunks).__name__}")
     if len(chunks) < k:
         raise NotEnoughChunks(f"have {len(chunks)} systematic chunks, need chunks 0..{k - 1}")
     shard_len = chunk_length(n_validators, dict(enumerate(chunks[:k])))

@@ -78,6 +78,8 @@ def chunk_length(n_validators: int, chunks: Mapping[int, bytes]) -> int:
     Raises ChunkIndexOutOfBounds, NonUniformChunks (different or zero lengths), UnevenLength (odd:
     chunks hold 2-byte symbols) or InvalidInput (an index that is not an int, a chunk that is not bytes).
     """
+    if not isinstance(chunks, Mapping):
+        raise InvalidInput(f"chunks are given as {{index: chunk}}, not as a {type(chunks).__name__}")
     lengths = set()
     for index, chunk in chunks.items():
         if not isinstance(index, int) or isinstance(index, bool):

@@ -142,6 +142,13 @@ def test_wrong_argument_types_are_typed_errors():
         reconstruct(10, {"0": b"ab", 1: b"ab", 2: b"ab", 3: b"ab"})
     with pytest.raises(InvalidInput):
         reconstruct(10, {0: "ab", 1: b"ab", 2: b"ab", 3: b"ab"})
+    with pytest.raises(InvalidInput):
+        reconstruct(10, [b"ab"] * 4)
+    with pytest.raises(InvalidInput):
+        reconstruct_from_systematic(10, {i: b"ab" for i in range(4)})
+    from relaychain.erasure import obtain_chunks_v1
+    with pytest.raises(InvalidInput):
+        obtain_chunks_v1(10, "not bytes")
 
 
 def test_concurrent_calls_from_threads_agree():
