@@ -89,6 +89,10 @@ def test_nominations_change_the_next_era_validator_set_at_the_session_boundary(t
             new_set = set(validators_at(node, h))
             assert len(new_set) == 4 and {stashes["Alice"], stashes["Bob"], eve.public} <= new_set
             assert len(new_set & {stashes["Charlie"], stashes["Dave"]}) == 1
+            # block authors of the ending era earned points (20 per block authored, Polkadot's rule)
+            points = S.ERA_REWARD_POINTS.decode(node.storage(parent, S.ErasRewardPoints.key(era(parent))))
+            assert points.total > 0 and points.total % 20 == 0
+            assert {who for who, _ in points.individual} <= genesis_set | {eve.public}
             # the era's exposure of Eve: her own bond and Ferdie's whole nomination
             overview = S.PAGED_EXPOSURE_METADATA.decode(node.storage(h, S.ErasStakersOverview.key(era(h), eve.public)))
             assert (overview.own, overview.total, overview.nominator_count) == (
