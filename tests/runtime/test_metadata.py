@@ -162,3 +162,22 @@ def test_module_error_resolves_to_name_and_docs(scale_metadata):
     md = scale_metadata[1]
     err = md.get_module_error(module_index=5, error_index=2)
     assert err.name == "InsufficientBalance" and "too low" in err.docs[0]
+
+
+def test_every_storage_default_and_constant_decodes_with_scalecodec(scale_metadata):
+    """Clients apply the metadata default for absent ValueQuery keys: every default must decode."""
+    rc, md = scale_metadata
+    n = 0
+    for pallet in md.pallets:
+        for item in (pallet.storage or []):
+            v = item.value["default"]  # scalecodec shows Bytes as text when they are valid UTF-8
+            raw = bytes.fromhex(v[2:]) if v.startswith("0x") else v.encode()
+            obj = rc.create_scale_object(item.get_value_type_string(), data=ScaleBytes(raw), metadata=md)
+            if item.value["modifier"] == "Default":
+                obj.decode(check_remaining=True)
+            else:
+                assert raw == b"\x00"
+            n += 1
+        for c in pallet.constants:
+            rc.create_scale_object(c.type, data=ScaleBytes(c.constant_value), metadata=md).decode(check_remaining=True)
+    assert n > 60
