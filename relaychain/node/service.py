@@ -111,10 +111,10 @@ class Node:
             self.keys = AuthorityKeys(dev_keypair(config.validator, "sr25519"), dev_keypair(config.validator, "ed25519"))
             self.author = BabeAuthor(self.client, self.pool, self.keys, slot_duration_ms=self.slot_duration_ms,
                                      clock=config.clock, announce=self.sync.announce,
-                                     limits=config.proposer_limits, metrics=self.metrics,
-                                     force_authoring=self.single_node_sealing)
+                                     limits=config.proposer_limits, metrics=self.metrics)
         network.on_gossip(TRANSACTIONS_TOPIC, self._on_transaction_gossip)
         network.on_peer_connected(lambda _p: self._update_peer_metrics())
+        network.on_peer_disconnected(lambda _p: self._update_peer_metrics())
         best = self.client.header(self.client.best_hash())
         fin = self.client.header(self.client.finalized_hash())
         log.info("📦 Highest known block at #%d (%s), finalized #%d", best.number,
@@ -234,6 +234,7 @@ class Node:
 
     def _update_peer_metrics(self) -> None:
         self.metrics.peers.set(len(self.network.peers()))
+        self.metrics.is_major_syncing.set(1 if self.sync.syncing else 0)
 
     async def _informant(self) -> None:
         while True:
@@ -272,7 +273,8 @@ class Node:
 
     # ---- dev sealing -----------------------------------------------------------------------------
     def _seal_now(self) -> bytes:
-        """Author one block now (single dev node): the next slot we can claim after the best block, finalized."""
+        """Author one block now (single dev node): at the next slot we can claim after the best block (so the
+        block stays valid for any other node), finalized at once (manual-seal's `finalize: true`)."""
         best = self.client.header(self.client.best_hash())
         from relaychain.node.client import block_slot
 

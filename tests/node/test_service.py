@@ -35,6 +35,16 @@ def test_backend_members_and_manual_sealing(tmp_path):
             unsubscribe()
             await node.seal_block()
             assert len(heads) == 2
+            # Dev-sealed blocks carry real slot claims: an independent client verifies and imports them.
+            from relaychain.node.client import Client
+            from relaychain.runtime import genesis
+            from relaychain.storage import Database
+
+            other = Client(Database(str(tmp_path / "other")),
+                           genesis_storage=genesis.genesis_storage(genesis.dev_chain_spec(slot_duration_ms=1000)))
+            for n in (1, 2, 3):
+                assert other.import_block(node.block(node.hash_by_number(n)).encode()).is_new_best
+            other.db.close()
             with pytest.raises(ValueError):
                 node.subscribe("nonsense", print)
         finally:

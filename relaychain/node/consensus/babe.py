@@ -31,6 +31,8 @@ class ProposerLimits:
     max_transactions: int = 10_000
     max_block_bytes: int = 4 * 1024 * 1024  # Polkadot's BlockLength::max_with_normal_ratio(5 MiB, 75%) ~ 3.75 MiB
     max_skipped: int = 8  # consecutive refusals before giving up on filling the block (Substrate: MAX_SKIPPED)
+    slot_portion_num: int = 2  # share of the slot spent adding transactions
+    slot_portion_den: int = 3
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class BabeAuthor:
 
     def __init__(self, client, pool, keys: AuthorityKeys, *, slot_duration_ms: int, clock: Clock,
                  announce: Callable[[bytes], None] = lambda b: None, limits: ProposerLimits = ProposerLimits(),
-                 metrics=None, force_authoring: bool = False):
+                 metrics=None):
         self.client = client
         self.pool = pool
         self.keys = keys
@@ -55,7 +57,6 @@ class BabeAuthor:
         self.announce = announce
         self.limits = limits
         self.metrics = metrics
-        self.force_authoring = force_authoring  # dev sealing: author whatever the claim says
         self.on_authored: list[Callable] = []
         self.last_pre_hash = b""
 
@@ -69,10 +70,7 @@ class BabeAuthor:
             log.warning("our VRF key is not the one registered for authority %d: only secondary claims", index)
             view = babe_claims.EpochView(view.authorities, (), view.randomness, view.epoch_index)
         seed = self.keys.vrf.seed if self.keys.vrf is not None else None
-        pre = babe_claims.claim_slot(view, slot, index, lambda alpha: vrf_prove(seed, alpha), vrf_proof_to_hash)
-        if pre is None and self.force_authoring and index is not None:
-            pre = babe_claims.SecondaryPlainPreDigest(index, slot)
-        return pre
+        return babe_claims.claim_slot(view, slot, index, lambda alpha: vrf_prove(seed, alpha), vrf_proof_to_hash)
 
     # ---- proposing -------------------------------------------------------------------------------
     def propose(self, slot: SlotInfo, parent_hash: Optional[bytes] = None):
@@ -105,8 +103,11 @@ class BabeAuthor:
         builder = BlockBuilder(state, parent, digest, storage_root=storage_root)
         builder.apply_inherents(slot.timestamp_ms)
         included, invalid, size, skipped = 0, [], 0, 0
+        # Stop taking transactions after 2/3 of the slot (Substrate's block_proposal_slot_portion), leaving
+        # time to seal, announce and let the others import before the next slot.
+        deadline = started + self.slot_duration_ms * self.limits.slot_portion_num / (1000 * self.limits.slot_portion_den)
         for tx in self.pool.ready():
-            if included >= self.limits.max_transactions:
+            if included >= self.limits.max_transactions or time.perf_counter() > deadline:
                 break
             if size + len(tx.data) > self.limits.max_block_bytes:
                 skipped += 1
