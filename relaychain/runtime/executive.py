@@ -13,7 +13,7 @@ Then the nonce is bumped and the fee withdrawn, the call dispatched in its own s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence
 
 from relaychain.primitives.extrinsic import UncheckedExtrinsic, encode_additional_signed, signing_payload
@@ -177,7 +177,7 @@ def apply_extrinsic(ctx: BlockContext, xt: bytes) -> ApplyResult:
                 raise InvalidTransaction("Stale" if checked.nonce < info.nonce else "Future")
             if info.providers == 0 and info.sufficients == 0:
                 raise InvalidTransaction("Payment")
-            system.put_account(state, who, replace(info, nonce=info.nonce + 1))
+            system.put_account(state, who, info.with_nonce(info.nonce + 1))
             fee = _fee(state, checked).final_fee
             if not balances.withdraw_fee(ctx, who, fee):
                 raise InvalidTransaction("Payment")

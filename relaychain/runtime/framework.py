@@ -135,11 +135,15 @@ class StorageItem:
         self.default_bytes = b"\x00" if optional else value_type.encode(default)
 
     def key(self, *ks) -> bytes:
-        if len(ks) != len(self._hashers):
-            raise TypeError(f"{self.pallet}.{self.name} takes {len(self._hashers)} key(s)")
+        hashers = self._hashers
+        if len(ks) != len(hashers):
+            raise TypeError(f"{self.pallet}.{self.name} takes {len(hashers)} key(s)")
         if not ks:
             return self.prefix
-        return self.prefix + b"".join(h(enc(k)) for (h, enc), k in zip(self._hashers, ks))
+        if len(ks) == 1:  # the common case, kept lean: every account access computes one
+            h, enc = hashers[0]
+            return self.prefix + h(enc(ks[0]))
+        return self.prefix + b"".join(h(enc(k)) for (h, enc), k in zip(hashers, ks))
 
     def get(self, state, *ks) -> Any:
         raw = state.get(self.key(*ks))

@@ -130,7 +130,7 @@ def _debit(ctx, who: bytes, info: AccountInfo, amount: int, keep_alive: bool) ->
             _reduce_issuance(ctx.state, new_free)
         _reap(ctx, who, info)
         return
-    system.put_account(ctx.state, who, replace(info, data=replace(info.data, free=new_free)))
+    system.put_account(ctx.state, who, info.with_free(new_free))
 
 
 def _reap(ctx, who: bytes, info: AccountInfo) -> None:
@@ -155,7 +155,7 @@ def _credit(ctx, who: bytes, amount: int) -> None:
         system.on_created_account(ctx, who)
         ctx.deposit_event(Endowed, account=who, free_balance=amount)
         return
-    system.put_account(state, who, replace(info, data=replace(info.data, free=info.data.free + amount)))
+    system.put_account(state, who, info.with_free(info.data.free + amount))
 
 
 def do_transfer(ctx, source: bytes, dest: bytes, value: int, keep_alive: bool) -> None:
@@ -184,7 +184,7 @@ def withdraw_fee(ctx, who: bytes, amount: int) -> bool:
     if amount > free or (amount and free - amount + info.data.reserved < EXISTENTIAL_DEPOSIT):
         return False
     if amount:
-        system.put_account(state, who, replace(info, data=replace(info.data, free=free - amount)))
+        system.put_account(state, who, info.with_free(free - amount))
         _reduce_issuance(state, amount)
         ctx.deposit_event(Withdraw, who=who, amount=amount)
     return True

@@ -45,6 +45,14 @@ class AccountInfo:
     sufficients: int = 0
     data: AccountData = AccountData()
 
+    def with_free(self, free: int) -> "AccountInfo":
+        d = self.data
+        return AccountInfo(self.nonce, self.consumers, self.providers, self.sufficients,
+                           AccountData(free, d.reserved, d.frozen, d.flags))
+
+    def with_nonce(self, nonce: int) -> "AccountInfo":
+        return AccountInfo(nonce, self.consumers, self.providers, self.sufficients, self.data)
+
 
 _ACCOUNT_FMT = struct.Struct("<IIII")
 _MASK64 = (1 << 64) - 1
