@@ -7,12 +7,15 @@ and output follow Substrate's `sp_api` declarations so clients decode results wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from relaychain.primitives.extrinsic import UncheckedExtrinsic
 from relaychain.primitives.hashing import blake2_64
 from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_bytes, encode_compact
 from relaychain.runtime import constants as C
-from relaychain.runtime.errors import RuntimeApiError, TransactionValidityError, InvalidTransaction
+from relaychain.runtime.errors import InvalidTransaction, RuntimeApiError, TransactionValidityError
+from relaychain.runtime.executive import decode_extrinsic, validate_transaction
 from relaychain.runtime.frame_types import RUNTIME_VERSION, WEIGHT
 from relaychain.runtime.pallets import babe, grandpa, system
+from relaychain.runtime.pallets import transaction_payment as tp
 from relaychain.runtime.runtime import metadata_bytes
 
 SUPPORTED_METADATA_VERSIONS = (14,)
@@ -170,13 +173,16 @@ def _account_nonce(host, r: Reader) -> bytes:
     return account_nonce(host, r.read(32)).to_bytes(4, "little")
 
 
-def _fee_inputs(host, r: Reader):
-    from relaychain.primitives.extrinsic import UncheckedExtrinsic
+def _read_extrinsic(r: Reader) -> bytes:
+    """An encoded extrinsic (with its length prefix) at the reader's position."""
     start = r.pos
     UncheckedExtrinsic.decode_from(r)
-    xt = r.data[start:r.pos]
+    return r.data[start:r.pos]
+
+
+def _fee_inputs(host, r: Reader):
+    xt = _read_extrinsic(r)
     length = r.u32()
-    from relaychain.runtime.executive import decode_extrinsic
     try:
         uxt, call = decode_extrinsic(xt)
     except InvalidTransaction as e:
@@ -185,7 +191,6 @@ def _fee_inputs(host, r: Reader):
 
 
 def _query_info(host, r: Reader) -> bytes:
-    from relaychain.runtime.pallets import transaction_payment as tp
     uxt, call, length = _fee_inputs(host, r)
     d = call.definition
     fee = 0 if uxt.signature is None else tp.compute_fee_details(host, length, call.weight, 0, d.pays_fee).final_fee
@@ -194,7 +199,6 @@ def _query_info(host, r: Reader) -> bytes:
 
 
 def _query_fee_details(host, r: Reader) -> bytes:
-    from relaychain.runtime.pallets import transaction_payment as tp
     uxt, call, length = _fee_inputs(host, r)
     if uxt.signature is None:
         return b"\x00" + bytes(16)
@@ -222,12 +226,8 @@ def encode_validity_error(e: TransactionValidityError) -> bytes:
 
 
 def _validate_transaction(host, r: Reader) -> bytes:
-    from relaychain.runtime.executive import validate_transaction
     r.u8()  # TransactionSource: the runtime treats all sources alike
-    from relaychain.primitives.extrinsic import UncheckedExtrinsic
-    start = r.pos
-    UncheckedExtrinsic.decode_from(r)
-    xt = r.data[start:r.pos]
+    xt = _read_extrinsic(r)
     block_hash = r.read(32)
     number = system.Number.get(host)
     try:

@@ -24,7 +24,7 @@ from relaychain.runtime.errors import InvalidBlock, InvalidTransaction, Malforme
 from relaychain.runtime.framework import (
     NONE, PHASE_FINALIZATION, BlockContext, Call, DispatchError, Origin, phase_apply_extrinsic,
 )
-from relaychain.runtime.frame_types import DISPATCH_INFO, Weight
+from relaychain.runtime.frame_types import Weight
 from relaychain.runtime.overlay import Host, Overlay
 from relaychain.runtime.pallets import balances, babe, system, timestamp, transaction_payment as tp
 from relaychain.runtime.runtime import RUNTIME
@@ -372,9 +372,3 @@ def validate_transaction(host: Host, xt: bytes, *, block_number: int,
         longevity = max(0, checked.era.death(ctx.number) - ctx.number)
     priority = tp.priority(checked.length, checked.weight, d.dispatch_class, checked.tip, fee.final_fee)
     return ValidTransaction(priority, requires, provides, longevity)
-
-
-def dispatch_info_bytes(call: Call) -> bytes:
-    d = call.definition
-    return DISPATCH_INFO.encode({"weight": call.weight, "class": d.dispatch_class,
-                                 "pays_fee": "Yes" if d.pays_fee else "No"})
