@@ -7,7 +7,8 @@
 `encode` writes one SCALE `ErasureChunk` (chunk, index, Merkle branch) per validator to
 DIR/chunk_<index>.bin and DIR/manifest.json (n_validators, payload_len, erasure_root). `reconstruct`
 reads whatever chunk files are in DIR, drops those whose branch does not check against the
-manifest's erasure root, and recovers FILE from any k of the rest.
+manifest's erasure root, recovers FILE from any k of the rest, and accepts the result only if it
+re-encodes to that root (as availability recovery does).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import json
 import sys
 from pathlib import Path
 
-from .branches import ErasureChunk, branches, verify_chunk
-from .codec import obtain_chunks, reconstruct
+from .branches import ErasureChunk, branches, reconstruct_verified, verify_chunk
+from .codec import obtain_chunks
 from .errors import ErasureError
 from .params import code_params
 
@@ -50,8 +51,8 @@ def main(args: argparse.Namespace) -> int:
     except ErasureError as exc:
         print(f"relaychain erasure: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    except (OSError, ValueError) as exc:
-        print(f"relaychain erasure: {exc}", file=sys.stderr)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"relaychain erasure: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
 
 
@@ -90,7 +91,8 @@ def _reconstruct(args) -> int:
             continue
         chunks[item.index] = item.chunk
     k = code_params(args.validators).k
-    payload = reconstruct(args.validators, chunks)[: manifest["payload_len"]]
+    # like availability-recovery: the recovered data must re-encode to the same erasure root
+    payload = reconstruct_verified(args.validators, chunks, root)[: manifest["payload_len"]]
     Path(args.out).write_bytes(payload)
     print(f"recovered {len(payload)} bytes from {len(chunks)} valid chunks (any {k} suffice)")
     return 0

@@ -56,3 +56,10 @@ def test_bench_prints_a_table(capsys):
     assert main(["erasure", "bench", "--validators", "10,100", "--size-mib", "0.05", "--repeat", "1", "--no-peer"]) == 0
     text = capsys.readouterr().out
     assert "encode MB/s" in text and "relaychain" in text
+
+
+def test_reconstruct_refuses_a_directory_without_manifest(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["erasure", "reconstruct", "--validators", "10", str(empty), "--out", str(tmp_path / "x")]) == 2
+    assert "manifest.json" in capsys.readouterr().err
