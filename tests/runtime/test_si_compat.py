@@ -158,3 +158,11 @@ def test_failed_extrinsic_receipts(si):
     assert not receipt.is_success and receipt.total_fee_amount > 0
     failed = [e for e in receipt.triggered_events if e.value["event_id"] == "ExtrinsicFailed"]
     assert failed[0].value["attributes"]["dispatch_error"] == {"Token": "FundsUnavailable"}
+
+
+def test_si_derives_the_block_author_from_our_babe_digest(si):
+    from relaychain.primitives.ss58 import ss58_encode
+    from relaychain.runtime.pallets import session
+    block = si.get_block(block_number=1, include_author=True)
+    # the dev chain's pre-digests claim authority index 0: Session.Validators[0]
+    assert block["author"] == ss58_encode(session.Validators.get(si.node.chain.state(1))[0], 42)
