@@ -361,9 +361,7 @@ def validate_transaction(host: Host, xt: bytes, *, block_number: int,
     zero = Weight(0)
     _check_block_limits(checked, {"normal": zero, "operational": zero, "mandatory": zero}, 0)
     fee = _fee(state, checked)
-    free = info.data.free
-    if fee.final_fee > free or (fee.final_fee and free - fee.final_fee + info.data.reserved
-                                < balances.EXISTENTIAL_DEPOSIT):
+    if not balances.can_pay_fee(info, fee.final_fee):
         raise InvalidTransaction("Payment")
     provides = (nonce_tag(who, checked.nonce),)
     requires = (nonce_tag(who, checked.nonce - 1),) if checked.nonce > info.nonce else ()

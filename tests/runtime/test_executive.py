@@ -292,3 +292,26 @@ def test_inherents_come_first(chain, keys):
     from relaychain.runtime.pallets import timestamp
     with pytest.raises(InvalidTransaction):
         b.push(encode_bytes(b"\x04" + timestamp.inherent_call((chain.slot + 1) * chain.slot_ms)))
+
+
+def test_locked_funds_cannot_leave(chain, keys):
+    """Dev validator stashes bond 10 000 UNIT under a staking lock (AccountData.frozen)."""
+    stash = Sr25519Keypair.from_uri("//Alice//stash")
+    info = account(chain.state(), stash.public)
+    assert info.data.frozen == 10_000 * UNIT and info.consumers >= 1
+    spendable = info.data.free - info.data.frozen
+    big = chain.sign(stash, transfer(keys["Bob"].public, spendable + 1), 0)
+    _, _, _, (r,) = chain.build([big])
+    assert r.dispatch_error.value == ("Token", "Frozen")
+    after = account(chain.state(), stash.public)
+    assert after.data.free == info.data.free - r.fee  # only the fee left
+    # everything above the lock can go; the lock (and the account) stay
+    allx = balances.pallet.call_named("transfer_all").encode(dest=("Id", keys["Bob"].public), keep_alive=False)
+    _, _, _, (r2,) = chain.build([chain.sign(stash, allx, 1)])
+    assert r2.success
+    final = account(chain.state(), stash.public)
+    assert final.data.free == info.data.frozen and system.account_exists(chain.state(), stash.public)
+    # and with nothing reducible left, a fee can no longer be paid
+    with pytest.raises(InvalidTransaction) as e:
+        chain.builder().push(chain.sign(stash, transfer(keys["Bob"].public, 1), 2))
+    assert e.value.kind == "Payment"

@@ -5,7 +5,10 @@ fungible`. Rules:
 - an account exists while `providers > 0`; it is created by a deposit of at least the existential deposit
   (System.NewAccount, Balances.Endowed) and reaped when its balance would fall below it (Balances.DustLost for the
   remainder, System.KilledAccount) unless the operation must keep it alive;
-- failures use the modern fungible errors: `Token(FundsUnavailable)` (not enough free), `Token(NotExpendable)`
+- what may leave an account is its reducible balance: free minus `frozen` (locks, e.g. staking's) and minus
+  the existential deposit when it must stay alive (kept alive, or a consumer such as a lock needs it);
+- failures use the modern fungible errors: `Token(FundsUnavailable)` (not enough free), `Token(Frozen)` (the
+  amount is locked), `Token(OnlyProvider)` (a consumer keeps the account alive), `Token(NotExpendable)`
   (would kill a kept-alive account), `Token(BelowMinimum)` (would create an account below the deposit);
 - `force_*` calls need the root origin; this chain has no sudo, so they fail with `BadOrigin`.
 """
@@ -103,6 +106,8 @@ pallet.constant("MaxFreezes", U32, 8, ("The maximum number of individual freeze 
 FUNDS_UNAVAILABLE = ("Token", "FundsUnavailable")
 NOT_EXPENDABLE = ("Token", "NotExpendable")
 BELOW_MINIMUM = ("Token", "BelowMinimum")
+FROZEN = ("Token", "Frozen")
+ONLY_PROVIDER = ("Token", "OnlyProvider")
 
 
 # -- the fungible rules --------------------------------------------------------------------------
@@ -116,14 +121,34 @@ def lookup(address) -> bytes:
     raise DispatchError("CannotLookup")
 
 
+def can_die(info: AccountInfo) -> bool:
+    """frame_system::can_dec_provider: no consumer needs this account's only provider reference."""
+    return info.consumers == 0 or info.providers > 1
+
+
+def reducible_balance(info: AccountInfo, keep_alive: bool) -> int:
+    """What may leave the account (fungible::Inspect::reducible_balance, Polite): free minus what is
+    frozen (locks, beyond reserves) and minus the existential deposit when the account must survive."""
+    d = info.data
+    untouchable = max(0, d.frozen - d.reserved)
+    if keep_alive or (d.free and not can_die(info)):
+        untouchable = max(untouchable, EXISTENTIAL_DEPOSIT)
+    return max(0, d.free - untouchable)
+
+
 def _debit(ctx, who: bytes, info: AccountInfo, amount: int, keep_alive: bool) -> None:
-    """Take `amount` of free balance; reap the account if it falls below the deposit and may die."""
+    """Take `amount` of free balance (fungible::can_withdraw rules); reap the account if it falls below the
+    deposit and may die."""
     free = info.data.free
     if amount > free:
         raise DispatchError(FUNDS_UNAVAILABLE)
+    if amount > reducible_balance(info, keep_alive=False):
+        raise DispatchError(FROZEN)
     new_free = free - amount
     if new_free + info.data.reserved < EXISTENTIAL_DEPOSIT:
-        if keep_alive or info.consumers > 0:
+        if not can_die(info):
+            raise DispatchError(ONLY_PROVIDER)
+        if keep_alive:
             raise DispatchError(NOT_EXPENDABLE)
         if new_free:
             ctx.deposit_event(DustLost, account=who, amount=new_free)
@@ -173,15 +198,20 @@ def _reduce_issuance(state, amount: int) -> None:
     TotalIssuance.set(state, max(0, TotalIssuance.get(state) - amount))
 
 
+def can_pay_fee(info: AccountInfo, amount: int) -> bool:
+    """A fee is withdrawn with Preservation::Preserve: from the reducible balance of a kept-alive account."""
+    return amount == 0 or amount <= reducible_balance(info, keep_alive=True)
+
+
 def withdraw_fee(ctx, who: bytes, amount: int) -> bool:
-    """Withdraw a fee keeping the account alive (Preservation::Protect); False if it can't be paid.
+    """Withdraw a fee keeping the account alive; False if it can't be paid.
 
     The fee is burnt (total issuance falls): this runtime has no treasury or author reward.
     """
     state = ctx.state
     info = system.account(state, who)
     free = info.data.free
-    if amount > free or (amount and free - amount + info.data.reserved < EXISTENTIAL_DEPOSIT):
+    if not can_pay_fee(info, amount):
         return False
     if amount:
         system.put_account(state, who, info.with_free(free - amount))
@@ -225,8 +255,7 @@ def transfer_keep_alive(ctx, origin: Origin, dest, value: int) -> None:
     "Transfer the entire transferable balance from the caller account.",))
 def transfer_all(ctx, origin: Origin, dest, keep_alive: bool) -> None:
     who = ensure_signed(origin)
-    info = system.account(ctx.state, who)
-    reducible = info.data.free - (EXISTENTIAL_DEPOSIT if keep_alive else 0)
+    reducible = reducible_balance(system.account(ctx.state, who), keep_alive)
     if reducible > 0:
         do_transfer(ctx, who, lookup(dest), reducible, keep_alive=keep_alive)
 
