@@ -47,7 +47,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    gc.disable()  # a one-shot process building ~10^6 small objects: the cyclic GC only costs time
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # ~10^6 small objects that all live until the end: the cyclic GC only costs time
     try:
         if args.snapshot == GENERATE:
             return _generate(args)
@@ -58,6 +59,9 @@ def main(args: argparse.Namespace) -> int:
     except (OSError, json.JSONDecodeError) as exc:
         print(f"relaychain election: cannot read or write: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _generate(args: argparse.Namespace) -> int:

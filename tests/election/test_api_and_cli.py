@@ -1,0 +1,99 @@
+"""Typed errors for bad input, and the `relaychain election` command (elect / generate)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from relaychain import cli
+from relaychain.election import (
+    DuplicateId, InvalidSnapshot, NoCandidates, Snapshot, TooManyToElect, elect,
+)
+from relaychain.election.arithmetic import U64_MAX
+
+NPOS = Path(__file__).parent.parent / "vectors" / "npos"
+POC = {"to_elect": 2, "candidates": [1, 2, 3], "voters": [[10, 10, [1, 2]], [20, 20, [1, 3]], [30, 30, [2, 3]]]}
+
+
+@pytest.mark.parametrize("change, error", [
+    ({"candidates": []}, NoCandidates),
+    ({"to_elect": 4}, TooManyToElect),
+    ({"to_elect": 0}, TooManyToElect),
+    ({"candidates": [1, 2, 2]}, DuplicateId),
+    ({"voters": [[10, 10, [1]], [10, 5, [2]]]}, DuplicateId),
+    ({"voters": [[10, -1, [1]]]}, InvalidSnapshot),
+    ({"voters": [[10, U64_MAX + 1, [1]]]}, InvalidSnapshot),
+    ({"voters": [[10, 1.5, [1]]]}, InvalidSnapshot),
+    ({"voters": [[10, True, [1]]]}, InvalidSnapshot),
+    ({"voters": [[10, 10, [1, 2.0]]]}, InvalidSnapshot),
+    ({"voters": [[10, 10, [1, -7]]]}, InvalidSnapshot),
+    ({"voters": [[10, 10, [True]]]}, InvalidSnapshot),
+    ({"voters": [[10, 10]]}, InvalidSnapshot),
+    ({"candidates": [1, None]}, InvalidSnapshot),
+    ({"algorithm": "approval"}, InvalidSnapshot),
+    ({"accuracy": "perthousand"}, InvalidSnapshot),
+    ({"balance_iterations": -1}, InvalidSnapshot),
+])
+def test_bad_snapshots_raise_typed_errors(change, error):
+    with pytest.raises(error):
+        elect({**POC, **change})
+
+
+def test_string_and_integer_ids_sort_integers_first():
+    snap = {"to_elect": 3, "candidates": ["b", 7, "a"],
+            "voters": [["x", 10, ["b", 7]], ["y", 20, ["a", 7]], [5, 30, ["a", "b"]]]}
+    for reference in (True, False):
+        result = elect(snap, reference=reference)
+        assert [t for t, _ in result.supports] == [7, "a", "b"]
+    assert elect(snap) == elect(snap, reference=True)
+
+
+def test_cli_elects_the_snapshot_file(tmp_path, capsys):
+    vector = json.loads((NPOS / "sp_npos_elections_tests.json").read_text())[1]  # phragmen_poc_works
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps(vector["input"]))
+    assert cli.main(["election", str(snap)]) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    for key, expected in vector["expect"].items():
+        assert result[key] == expected
+    assert result["score"] == [25, 60, 25 * 25 + 35 * 35]
+    assert "minimal backing" in err
+
+
+def test_cli_flags_override_the_snapshot(tmp_path):
+    snap, out = tmp_path / "snap.json", tmp_path / "out.json"
+    snap.write_text(json.dumps(POC))
+    args = ["election", str(snap), "--balance-iterations", "4", "--accuracy", "percent",
+            "--algorithm", "phragmms", "--to-elect", "1", "--out", str(out), "--quiet", "--reference"]
+    assert cli.main(args) == 0
+    expected = elect(Snapshot.from_json(POC, balance_iterations=4, accuracy="percent", algorithm="phragmms",
+                                        to_elect=1))
+    assert json.loads(out.read_text()) == json.loads(json.dumps(expected.to_json()))
+
+
+def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps({**POC, "to_elect": 9}))
+    assert cli.main(["election", str(snap), "--quiet"]) == 2
+    assert "to_elect=9 exceeds the 3 candidates" in capsys.readouterr().err
+    assert cli.main(["election", str(tmp_path / "missing.json"), "--quiet"]) == 2
+
+
+def test_cli_generate_writes_a_polkadot_like_snapshot(tmp_path):
+    out = tmp_path / "gen.json"
+    args = ["election", "generate", "--voters", "300", "--candidates", "40", "--to-elect", "10", "--seed", "3",
+            "--self-votes", "--out", str(out), "--quiet"]
+    assert cli.main(args) == 0
+    snap = json.loads(out.read_text())
+    assert len(snap["candidates"]) == 40 and len(snap["voters"]) == 340 and snap["to_elect"] == 10
+    assert all(1 <= len(t) <= 16 and len(set(t)) == len(t) for _, _, t in snap["voters"])
+    assert all(0 < s <= U64_MAX for _, s, _ in snap["voters"])
+    assert cli.main(args) == 0 and json.loads(out.read_text()) == snap  # deterministic for a seed
+    result = elect(snap)
+    assert len(result.winners) == 10 and result == elect(snap, reference=True)
+
+
+def test_cli_generate_requires_sizes(capsys):
+    assert cli.main(["election", "generate", "--voters", "10"]) == 2
+    assert "--candidates" in capsys.readouterr().err
