@@ -5,8 +5,8 @@ extensions/` and `pallet_transaction_payment::ChargeTransactionPayment`. rpc.md 
 
 Applying a signed extrinsic, in order (each failure is a typed `InvalidTransaction` and changes nothing):
 decode (BadFormat) → era birth block known (AncientBirthBlock) → signature over call ‖ extra ‖ spec/tx
-version, genesis and birth hash (BadProof) → sender not zero (BadSigner) → nonce (Stale/Future, Payment if no
-account) → block limits (ExhaustsResources) → fee withdrawable keeping the account alive (Payment).
+version, genesis and birth hash (BadProof) → sender not zero (BadSigner) → sender account exists (Payment)
+→ nonce (Stale/Future) → block limits (ExhaustsResources) → fee withdrawable keeping the account alive (Payment).
 Then the nonce is bumped and the fee withdrawn, the call dispatched in its own storage transaction
 (rolled back if it fails), and `TransactionFeePaid` plus `ExtrinsicSuccess`/`ExtrinsicFailed` deposited.
 """
@@ -173,10 +173,10 @@ def apply_extrinsic(ctx: BlockContext, xt: bytes) -> ApplyResult:
         if checked.signer is not None:
             who = checked.signer
             info = system.account(state, who)
+            if info.providers == 0 and info.sufficients == 0:  # CheckNonce: nonce storage not paid for
+                raise InvalidTransaction("Payment")
             if checked.nonce != info.nonce:
                 raise InvalidTransaction("Stale" if checked.nonce < info.nonce else "Future")
-            if info.providers == 0 and info.sufficients == 0:
-                raise InvalidTransaction("Payment")
             system.put_account(state, who, info.with_nonce(info.nonce + 1))
             fee = _fee(state, checked).final_fee
             if not balances.withdraw_fee(ctx, who, fee):
@@ -354,10 +354,10 @@ def validate_transaction(host: Host, xt: bytes, *, block_number: int,
         raise UnknownTransaction("NoUnsignedValidator")
     who = checked.signer
     info = system.account(state, who)
-    if checked.nonce < info.nonce:
-        raise InvalidTransaction("Stale")
     if info.providers == 0 and info.sufficients == 0:
         raise InvalidTransaction("Payment")
+    if checked.nonce < info.nonce:
+        raise InvalidTransaction("Stale")
     zero = Weight(0)
     _check_block_limits(checked, {"normal": zero, "operational": zero, "mandatory": zero}, 0)
     fee = _fee(state, checked)
