@@ -266,12 +266,13 @@ class BlockBuilder:
         self._finalized = False
         self._signed_seen = False
 
-    def apply_inherents(self, timestamp_ms: int) -> list[ApplyResult]:
-        """The block's inherents: `Timestamp.set(now)` (first extrinsic)."""
+    def apply_inherents(self, timestamp_ms: int, extra_calls: Sequence[bytes] = ()) -> list[ApplyResult]:
+        """The block's inherents: `Timestamp.set(now)` first, then `extra_calls` (call bytes of further
+        Mandatory inherents, e.g. ParaInherent.enter), each as an unsigned extrinsic."""
         if self.extrinsics:
             raise InvalidBlock("inherents must come before any other extrinsic")
-        xt = encode_bytes(b"\x04" + timestamp.inherent_call(timestamp_ms))
-        return [self.push(xt)]
+        calls = [timestamp.inherent_call(timestamp_ms)] + [bytes(c) for c in extra_calls]
+        return [self.push(encode_bytes(b"\x04" + c)) for c in calls]
 
     def push(self, xt: bytes) -> ApplyResult:
         if self._finalized:
