@@ -154,56 +154,63 @@ def _fee(state, xt: CheckedExtrinsic) -> tp.FeeDetails:
 
 # -- applying ------------------------------------------------------------------------------------
 
+def _pre_dispatch(ctx: BlockContext, checked: CheckedExtrinsic) -> tuple[Origin, int]:
+    """The signed extensions' checks and effects (CheckNonce, CheckWeight, ChargeTransactionPayment):
+    bump the nonce, account the block weight and length, withdraw the fee. Returns (origin, fee)."""
+    state = ctx.state
+    d = checked.call.definition
+    used = system.BlockWeight.get(state)
+    used = {k: (v if isinstance(v, Weight) else Weight(**v)) for k, v in used.items()}
+    total_weight, new_len = _check_block_limits(checked, used, system.AllExtrinsicsLen.get(state) or 0)
+    fee, origin = 0, NONE
+    if checked.signer is not None:
+        who = checked.signer
+        info = system.account(state, who)
+        if info.providers == 0 and info.sufficients == 0:  # CheckNonce: nonce storage not paid for
+            raise InvalidTransaction("Payment")
+        if checked.nonce != info.nonce:
+            raise InvalidTransaction("Stale" if checked.nonce < info.nonce else "Future")
+        system.put_account(state, who, info.with_nonce(info.nonce + 1))
+        fee = _fee(state, checked).final_fee
+        if not balances.withdraw_fee(ctx, who, fee):
+            raise InvalidTransaction("Payment")
+        origin = Origin.signed(who)
+    key = _CLASS_KEY[d.dispatch_class]
+    used[key] = used[key] + total_weight
+    system.BlockWeight.set(state, used)
+    system.AllExtrinsicsLen.set(state, new_len)
+    return origin, fee
+
+
 def apply_extrinsic(ctx: BlockContext, xt: bytes) -> ApplyResult:
     """Apply one extrinsic to the block; raises TransactionValidityError (state untouched) if it can't be."""
     state = ctx.state
     checked = check_extrinsic(state, xt, ctx.number)
-    index = ctx.extrinsic_index
-    ctx.phase = phase_apply_extrinsic(index)
     call = checked.call
     d = call.definition
     if checked.signer is None and d.dispatch_class != "Mandatory":
         raise UnknownTransaction("NoUnsignedValidator", "only inherents may be unsigned")
-    state.start_transaction()
+    index = ctx.extrinsic_index
+    ctx.phase = phase_apply_extrinsic(index)
+    state.start_transaction()  # the whole extrinsic: dropped if it turns out invalid
     try:
-        used = system.BlockWeight.get(state)
-        used = {k: (v if isinstance(v, Weight) else Weight(**v)) for k, v in used.items()}
-        total_weight, new_len = _check_block_limits(checked, used, system.AllExtrinsicsLen.get(state) or 0)
-        fee = 0
-        if checked.signer is not None:
-            who = checked.signer
-            info = system.account(state, who)
-            if info.providers == 0 and info.sufficients == 0:  # CheckNonce: nonce storage not paid for
-                raise InvalidTransaction("Payment")
-            if checked.nonce != info.nonce:
-                raise InvalidTransaction("Stale" if checked.nonce < info.nonce else "Future")
-            system.put_account(state, who, info.with_nonce(info.nonce + 1))
-            fee = _fee(state, checked).final_fee
-            if not balances.withdraw_fee(ctx, who, fee):
-                raise InvalidTransaction("Payment")
-            origin = Origin.signed(who)
+        origin, fee = _pre_dispatch(ctx, checked)
+        # The call in a nested transaction: a failure keeps the nonce and fee, drops the call's changes.
+        state.start_transaction()
+        try:
+            RUNTIME.dispatch(ctx, origin, call)
+        except DispatchError as e:
+            state.rollback_transaction()
+            error = e
         else:
-            origin = NONE
-        key = _CLASS_KEY[d.dispatch_class]
-        used[key] = used[key] + total_weight
-        system.BlockWeight.set(state, used)
-        system.AllExtrinsicsLen.set(state, new_len)
-    except BaseException:
-        state.rollback_transaction()
+            state.commit_transaction()
+            error = None
+        if error is not None and d.dispatch_class == "Mandatory":
+            raise InvalidTransaction("BadMandatory", str(error))
+    except BaseException:  # invalid (or a runtime bug): nothing of this extrinsic stays
+        while state.depth:
+            state.rollback_transaction()
         raise
-    # Dispatch in a nested transaction: a failure keeps the nonce and fee, drops the call's changes.
-    state.start_transaction()
-    error = None
-    try:
-        RUNTIME.dispatch(ctx, origin, call)
-    except DispatchError as e:
-        state.rollback_transaction()
-        error = e
-    else:
-        state.commit_transaction()
-    if error is not None and d.dispatch_class == "Mandatory":
-        state.rollback_transaction()
-        raise InvalidTransaction("BadMandatory", str(error))
     if checked.signer is not None:
         ctx.deposit_event(tp.TransactionFeePaid, who=checked.signer, actual_fee=fee, tip=checked.tip)
     info = {"weight": call.weight, "class": d.dispatch_class, "pays_fee": "Yes" if d.pays_fee else "No"}

@@ -315,3 +315,23 @@ def test_locked_funds_cannot_leave(chain, keys):
     with pytest.raises(InvalidTransaction) as e:
         chain.builder().push(chain.sign(stash, transfer(keys["Bob"].public, 1), 2))
     assert e.value.kind == "Payment"
+
+
+def test_a_failing_pallet_bug_leaves_no_trace(chain, keys):
+    call_def = system.pallet.call_named("remark")
+    original = call_def.fn
+
+    def broken(ctx, origin, remark):
+        system.Number.set(ctx.state, 999)
+        raise RuntimeError("pallet bug")
+
+    object.__setattr__(call_def, "fn", broken)  # CallDef is frozen: patch it for this test only
+    try:
+        b = chain.builder()
+        xt = chain.sign(keys["Alice"], call_def.encode(remark=b"x"), 0)
+        before = (dict(b.state.changes), list(b.state.events))
+        with pytest.raises(RuntimeError):
+            b.push(xt)
+        assert (dict(b.state.changes), list(b.state.events)) == before and b.state.depth == 0
+    finally:
+        object.__setattr__(call_def, "fn", original)
