@@ -1,0 +1,27 @@
+// Decodes our metadata, events, an extrinsic and an AccountInfo with @polkadot/types (run by test_polkadot_js.py).
+import { TypeRegistry, Metadata } from '@polkadot/types';
+import { readFileSync } from 'fs';
+const input = JSON.parse(readFileSync(0, 'utf8'));
+const registry = new TypeRegistry();
+const metadata = new Metadata(registry, input.metadata);
+registry.setMetadata(metadata);
+const latest = metadata.asLatest;
+const out = {
+  version: metadata.version,
+  pallets: latest.pallets.map(p => [p.name.toString(), p.index.toNumber()]),
+  signedExtensions: (latest.extrinsic.transactionExtensions || latest.extrinsic.signedExtensions).map(s => s.identifier.toString()),
+};
+if (input.events) {
+  const evs = registry.createType('Vec<FrameSystemEventRecord>', input.events);
+  out.events = evs.map(e => [e.phase.toString(), e.event.section + '.' + e.event.method, e.event.data.toJSON()]);
+}
+if (input.extrinsic) {
+  const xt = registry.createType('Extrinsic', input.extrinsic);
+  out.extrinsic = { signer: xt.signer.toString(), method: xt.method.section + '.' + xt.method.method,
+                    args: xt.method.args.map(a => a.toJSON()), nonce: xt.nonce.toNumber(), isSigned: xt.isSigned,
+                    hash: xt.hash.toHex() };
+}
+if (input.account) {
+  out.account = registry.createType('FrameSystemAccountInfo', input.account).toJSON();
+}
+console.log(JSON.stringify(out));

@@ -1,0 +1,50 @@
+"""@polkadot/types (the @polkadot/api 16 codec, an independent implementation) decodes our metadata,
+events, extrinsics and accounts. Skipped when Node.js or the npm packages of tests/rpc/js are absent."""
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from relaychain.runtime import apis
+from relaychain.runtime.pallets import balances, system
+
+JS_DIR = Path(__file__).parents[1] / "rpc" / "js"
+SCRIPT = Path(__file__).parent / "polkadot_js_decode.mjs"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not (JS_DIR / "node_modules" / "@polkadot" / "types").is_dir(),
+    reason="Node.js and @polkadot/types (npm install in tests/rpc/js) are needed")
+
+
+def decode(**inputs) -> dict:
+    """Run the decoder with its cwd in tests/rpc/js so `@polkadot/types` resolves there."""
+    proc = subprocess.run(["node", "--input-type=module", "-e", SCRIPT.read_text()], cwd=JS_DIR,
+                          input=json.dumps(inputs), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_polkadot_js_decodes_metadata_events_extrinsic_account(chain, keys):
+    alice, bob = keys["Alice"], keys["Bob"]
+    xt = chain.sign(alice, balances.transfer_keep_alive.encode(dest=("Id", bob.public), value=7 * 10**12), 0)
+    chain.build([xt])
+    st = chain.state()
+    out = decode(metadata="0x" + apis.metadata().hex(), events="0x" + st.get(system.Events.key()).hex(),
+                 extrinsic="0x" + xt.hex(), account="0x" + st.get(system.Account.key(bob.public)).hex())
+    assert out["version"] == 14
+    assert dict(out["pallets"]) == {"System": 0, "Babe": 2, "Timestamp": 3, "Balances": 5, "Staking": 7,
+                                    "Session": 9, "Grandpa": 11, "TransactionPayment": 32}
+    assert out["signedExtensions"][-1] == "ChargeTransactionPayment"
+    sections = [(phase, ev) for phase, ev, _ in out["events"]]
+    assert sections[0] == ('{"applyExtrinsic":0}', "system.ExtrinsicSuccess")
+    assert ('{"applyExtrinsic":1}', "balances.Transfer") in sections
+    transfer = next(data for _, ev, data in out["events"] if ev == "balances.Transfer")
+    assert int(transfer[2]) == 7 * 10**12
+    x = out["extrinsic"]
+    assert x["isSigned"] and x["method"] == "balances.transferKeepAlive" and x["nonce"] == 0
+    assert x["hash"] == "0x" + hashlib.blake2b(xt, digest_size=32).hexdigest()
+    assert int(out["account"]["data"]["free"], 0) == (1 << 60) + 7 * 10**12
