@@ -1022,3 +1022,105 @@ def assemble(n_cand, v_start, e_cand, w_h, w_l, budget, acc, upper_h, upper_l):
                 tot_h[c], tot_l[c] = sat_add128(tot_h[c], tot_l[c], st_h[i], st_l[i])
     return (status, a_voter[:na].copy(), a_start[:na + 1].copy(), a_cand[:ne].copy(), a_parts[:ne].copy(),
             s_start, s_voter, s_h, s_l, tot_h, tot_l)
+
+
+# ------------------------------------------------------------------------------------------------
+# JSON rendering of the bulky result lists (npos.md §10) when every id is an integer < 2^64
+
+
+_TOTAL_KEY = np.frombuffer(b'{"total":', np.uint8).copy()
+_VOTERS_KEY = np.frombuffer(b',"voters":[', np.uint8).copy()
+
+
+@njit(cache=True)
+def _put(buf, pos, ch):
+    buf[pos] = ch
+    return pos + 1
+
+
+@njit(cache=True)
+def _put_int(buf, pos, hi, lo):
+    """Decimal digits of the u128 (hi, lo), written forwards."""
+    start = pos
+    if hi == U0:
+        while True:
+            q = lo // np.uint64(10)
+            buf[pos] = np.uint8(48 + (lo - q * np.uint64(10)))
+            pos += 1
+            lo = q
+            if lo == U0:
+                break
+    else:
+        while hi != U0 or lo != U0:
+            hi, lo, r = div128_small(hi, lo, np.uint64(10))
+            buf[pos] = np.uint8(48 + r)
+            pos += 1
+    i = start
+    j = pos - 1
+    while i < j:
+        buf[i], buf[j] = buf[j], buf[i]
+        i += 1
+        j -= 1
+    return pos
+
+
+@njit(cache=True)
+def render_assignments(a_voter, a_start, a_cand, a_parts, voter_id, cand_id):
+    """`[[voter,[[target,parts],...]],...]` as UTF-8 bytes."""
+    n = a_voter.shape[0]
+    buf = np.empty(32 + n * 26 + a_cand.shape[0] * 44, np.uint8)
+    pos = _put(buf, 0, 91)
+    for k in range(n):
+        if k > 0:
+            pos = _put(buf, pos, 44)
+        pos = _put(buf, pos, 91)
+        pos = _put_int(buf, pos, U0, voter_id[a_voter[k]])
+        pos = _put(buf, pos, 44)
+        pos = _put(buf, pos, 91)
+        for i in range(a_start[k], a_start[k + 1]):
+            if i > a_start[k]:
+                pos = _put(buf, pos, 44)
+            pos = _put(buf, pos, 91)
+            pos = _put_int(buf, pos, U0, cand_id[a_cand[i]])
+            pos = _put(buf, pos, 44)
+            pos = _put_int(buf, pos, U0, a_parts[i])
+            pos = _put(buf, pos, 93)
+        pos = _put(buf, pos, 93)
+        pos = _put(buf, pos, 93)
+    pos = _put(buf, pos, 93)
+    return buf[:pos].copy()
+
+
+@njit(cache=True)
+def render_supports(order, s_start, s_voter, s_h, s_l, tot_h, tot_l, voter_id, cand_id):
+    """`[[target,{"total":t,"voters":[[voter,stake],...]}],...]` for the candidates in `order`."""
+    total = s_start[s_start.shape[0] - 1]
+    buf = np.empty(32 + order.shape[0] * 96 + total * 64, np.uint8)
+    head = _TOTAL_KEY
+    mid = _VOTERS_KEY
+    pos = _put(buf, 0, 91)
+    for k in range(order.shape[0]):
+        c = order[k]
+        if k > 0:
+            pos = _put(buf, pos, 44)
+        pos = _put(buf, pos, 91)
+        pos = _put_int(buf, pos, U0, cand_id[c])
+        pos = _put(buf, pos, 44)
+        for b in head:
+            pos = _put(buf, pos, b)
+        pos = _put_int(buf, pos, tot_h[c], tot_l[c])
+        for b in mid:
+            pos = _put(buf, pos, b)
+        for j in range(s_start[c], s_start[c + 1]):
+            if j > s_start[c]:
+                pos = _put(buf, pos, 44)
+            pos = _put(buf, pos, 91)
+            pos = _put_int(buf, pos, U0, voter_id[s_voter[j]])
+            pos = _put(buf, pos, 44)
+            pos = _put_int(buf, pos, s_h[j], s_l[j])
+            pos = _put(buf, pos, 93)
+        pos = _put(buf, pos, 93)
+        pos = _put(buf, pos, 125)
+        pos = _put(buf, pos, 93)
+    pos = _put(buf, pos, 93)
+    return buf[:pos].copy()

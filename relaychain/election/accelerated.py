@@ -7,16 +7,29 @@ Python objects and the kernels' CSR arrays.
 from __future__ import annotations
 
 import gc
+import json
 
 import numpy as np
 
-from . import _kernels as K
+from . import _native
 from .arithmetic import U64_MAX
 from .reference import Progress
 from .score import evaluate_support
-from .snapshot import ElectionArithmeticError, ElectionResult, Snapshot, Support, id_sort_key
+from .snapshot import ElectionArithmeticError, ElectionResult, Snapshot, Support, id_sort_key, result_json_text
 
 _MASK64 = U64_MAX
+OK = 0  # kernel status codes (_kernels.OK / ERR_NORMALIZE)
+
+
+def kernels(native: bool = False):
+    """The numba kernels module, or with `native` its ahead-of-time build when one exists."""
+    if native:
+        module = _native.load()
+        if module is not None:
+            return module
+    from . import _kernels
+
+    return _kernels
 
 
 def _u128(hi: np.ndarray, lo: np.ndarray) -> list[int]:
@@ -43,8 +56,51 @@ def to_arrays(snapshot: Snapshot):
     return raw_start, raw_target, stake
 
 
-def elect(snapshot: Snapshot, *, with_edge_weights: bool = False, progress: Progress = None) -> ElectionResult:
-    """Run the snapshot's election on the kernels; identical output to `reference.elect`."""
+def elect(snapshot: Snapshot, *, with_edge_weights: bool = False, progress: Progress = None,
+          native: bool = False) -> ElectionResult:
+    """Run the snapshot's election on the kernels; identical output to `reference.elect`.
+
+    `native=True` uses the ahead-of-time compiled kernels when built (see `_native`): the same code
+    without numba's start-up cost, for one-shot processes."""
+    run = _run(snapshot, progress, kernels(native))
+    return _result(snapshot, *run, with_edge_weights)
+
+
+def elect_json(snapshot: Snapshot, *, progress: Progress = None, native: bool = False) -> tuple[str, list, object]:
+    """The result JSON text (npos.md §10) with the winners and the score, rendered by the kernels
+    when every id is an integer below 2^64 (else through `ElectionResult`)."""
+    K = kernels(native)
+    run = _run(snapshot, progress, K)
+    try:
+        voter_ids = np.array([w for w, _, _ in snapshot.voters], dtype=np.uint64)
+        cand_ids = np.array(snapshot.candidates, dtype=np.uint64)
+        fits = voter_ids.ndim == 1 and cand_ids.ndim == 1
+    except (OverflowError, TypeError, ValueError):
+        fits = False
+    if not fits:
+        result = _result(snapshot, *run, False)
+        return result_json_text(result), result.winners, result.score
+    (voter_index, winners, backed_h, backed_l, _v_start, _e_cand, _w_h, _w_l, _budget, a_voter, a_start, a_cand,
+     a_parts, s_start, s_voter, s_h, s_l, tot_h, tot_l) = run
+    post_voter_ids = voter_ids[voter_index]
+    cands = snapshot.candidates
+    backed = _u128(backed_h, backed_l)
+    win = [[cands[w], backed[w]] for w in winners.tolist()]
+    sstart = s_start.tolist()
+    order = sorted((c for c in range(len(cands)) if sstart[c + 1] > sstart[c]), key=lambda c: cands[c])
+    totals = _u128(tot_h, tot_l)
+    score = evaluate_support(totals[c] for c in order)
+    assignments = K.render_assignments(a_voter, a_start, a_cand, a_parts, post_voter_ids, cand_ids)
+    supports = K.render_supports(np.array(order, dtype=np.int64), s_start, s_voter, s_h, s_l, tot_h, tot_l,
+                                 post_voter_ids, cand_ids)
+    text = "".join(['{"winners":', json.dumps(win, separators=(",", ":")), ',"assignments":',
+                    assignments.tobytes().decode(), ',"supports":', supports.tobytes().decode(), ',"score":',
+                    json.dumps(score.to_list(), separators=(",", ":")), "}"])
+    return text, win, score
+
+
+def _run(snapshot: Snapshot, progress: Progress, K):
+    """Set-up, the election and the assembly on the kernels: every array `_result` needs."""
     n_cand = len(snapshot.candidates)
     raw_start, raw_target, stake = to_arrays(snapshot)
     voter_index, v_start, e_cand, budget, app_h, app_l = K.setup_inputs(n_cand, raw_start, raw_target, stake)
@@ -76,7 +132,7 @@ def elect(snapshot: Snapshot, *, with_edge_weights: bool = False, progress: Prog
     else:
         status, winners, elected, backed_h, backed_l, v_start, e_cand, w_h, w_l = K.seq_phragmen(
             n_cand, v_start, e_cand, budget, app_h, app_l, snapshot.to_elect)
-        if status != K.OK:
+        if status != OK:
             raise ElectionArithmeticError("normalising a voter's edge weights overflowed u128")
         K.balance(v_start, e_cand, w_h, w_l, budget, backed_h, backed_l, elected,
                   snapshot.balance_iterations, tol_h, tol_l)
@@ -85,11 +141,10 @@ def elect(snapshot: Snapshot, *, with_edge_weights: bool = False, progress: Prog
     upper_h, upper_l = _split(per_thing.upper_max)
     (status, a_voter, a_start, a_cand, a_parts, s_start, s_voter, s_h, s_l, tot_h,
      tot_l) = K.assemble(n_cand, v_start, e_cand, w_h, w_l, budget, acc, upper_h, upper_l)
-    if status != K.OK:
+    if status != OK:
         raise ElectionArithmeticError("normalising an assignment overflowed its PerThing's upper type")
-    return _result(snapshot, voter_index, winners, backed_h, backed_l, v_start, e_cand, w_h, w_l, budget,
-                   a_voter, a_start, a_cand, a_parts, s_start, s_voter, s_h, s_l, tot_h, tot_l,
-                   with_edge_weights)
+    return (voter_index, winners, backed_h, backed_l, v_start, e_cand, w_h, w_l, budget,
+            a_voter, a_start, a_cand, a_parts, s_start, s_voter, s_h, s_l, tot_h, tot_l)
 
 
 def _result(*args) -> ElectionResult:

@@ -18,7 +18,7 @@ import sys
 import time
 
 from .arithmetic import ACCURACIES
-from .snapshot import ElectionError
+from .snapshot import ElectionError, result_json_text
 
 GENERATE = "generate"
 
@@ -111,38 +111,27 @@ def _elect(args: argparse.Namespace) -> int:
         snapshot = Snapshot.from_json(obj, to_elect=args.to_elect, algorithm=algorithm, accuracy=args.accuracy,
                                       balance_iterations=args.balance_iterations, tolerance=args.tolerance)
         ui.stage("electing", total=snapshot.to_elect)
+        native = None
+        elected_at = time.perf_counter()
         if args.reference:
             from .reference import elect
+
+            result = elect(snapshot, progress=ui.advance)
+            text, winners, score = result_json_text(result), result.winners, result.score
         else:
-            _skip_scipy()
-            from .accelerated import elect
-        elected_at = time.perf_counter()
-        result = elect(snapshot, progress=ui.advance)
+            from . import _native, accelerated
+
+            native = _native.load()
+            if native is None:
+                _skip_scipy()
+            text, winners, score = accelerated.elect_json(snapshot, progress=ui.advance, native=True)
         elect_time = time.perf_counter() - elected_at
         ui.stage("writing result")
-        _write(result_json(result), args.out)
-    ui.summary(snapshot, result, elect_time, time.perf_counter() - started)
+        _write(text, args.out)
+    ui.summary(snapshot, winners, score, elect_time, time.perf_counter() - started)
+    if not args.reference and native is None:
+        _native.build_in_background()  # later runs start without numba (RELAYCHAIN_ELECTION_NATIVE=0: never)
     return 0
-
-
-def result_json(result) -> str:
-    """The result JSON (npos.md §10). The bulky lists go through orjson when it is installed and
-    every integer fits its 64 bits; anything else (u128 totals, scores) through the json module."""
-    try:
-        import orjson
-    except ImportError:
-        orjson = None
-
-    def dump(value) -> str:
-        if orjson is not None:
-            try:
-                return orjson.dumps(value).decode()
-            except TypeError:
-                pass
-        return json.dumps(value, separators=(",", ":"))
-
-    doc = result.to_json()
-    return "{" + ",".join(f'"{k}":{dump(v)}' for k, v in doc.items()) + "}"
 
 
 def _skip_scipy() -> None:
@@ -184,16 +173,15 @@ class _Ui:
         if self.progress is not None:
             self.progress.update(self.task, completed=done, total=total)
 
-    def summary(self, snapshot, result, elect_time: float, total_time: float) -> None:
+    def summary(self, snapshot, winners, score, elect_time: float, total_time: float) -> None:
         if self.quiet:
             return
         from rich.console import Console
         from rich.table import Table
 
         table = Table(title=f"{snapshot.algorithm} election", show_header=False)
-        score = result.score
         rows = [("voters / candidates", f"{len(snapshot.voters)} / {len(snapshot.candidates)}"),
-                ("winners", f"{len(result.winners)} of {snapshot.to_elect}"),
+                ("winners", f"{len(winners)} of {snapshot.to_elect}"),
                 ("balancing", f"{snapshot.balance_iterations} iterations, tolerance {snapshot.tolerance}"),
                 ("accuracy", snapshot.accuracy),
                 ("minimal backing", f"{score.minimal_stake:,}"),

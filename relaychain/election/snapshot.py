@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, NamedTuple, Union
@@ -179,3 +180,22 @@ class ElectionResult:
         if self.edge_weights is not None:
             out["edge_weights"] = self.edge_weights
         return out
+
+
+def result_json_text(result: ElectionResult) -> str:
+    """The result JSON (npos.md §10). The bulky lists go through orjson when it is installed and
+    every integer fits in 64 bits; anything else (u128 totals, scores) through the json module."""
+    try:
+        import orjson
+    except ImportError:
+        orjson = None
+
+    def dump(value) -> str:
+        if orjson is not None:
+            try:
+                return orjson.dumps(value).decode()
+            except TypeError:
+                pass
+        return json.dumps(value, separators=(",", ":"))
+
+    return "{" + ",".join(f'"{k}":{dump(v)}' for k, v in result.to_json().items()) + "}"

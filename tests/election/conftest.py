@@ -18,3 +18,9 @@ def run(request):
 
 def load_vectors(vectors_dir, name):
     return json.loads((vectors_dir / "npos" / name).read_text())
+
+
+@pytest.fixture(autouse=True)
+def no_background_native_builds(monkeypatch):
+    """The CLI starts a background build of the native kernels after a numba run; not in tests."""
+    monkeypatch.setenv("RELAYCHAIN_ELECTION_NATIVE", "0")

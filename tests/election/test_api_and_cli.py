@@ -97,3 +97,25 @@ def test_cli_generate_writes_a_polkadot_like_snapshot(tmp_path):
 def test_cli_generate_requires_sizes(capsys):
     assert cli.main(["election", "generate", "--voters", "10"]) == 2
     assert "--candidates" in capsys.readouterr().err
+
+
+def _vector_snapshots():
+    vectors = json.loads((NPOS / "sp_npos_elections_tests.json").read_text())
+    return [Snapshot.from_json(v["input"]) for v in vectors]
+
+
+def test_kernel_rendered_json_equals_the_result_json():
+    from relaychain.election.accelerated import elect_json
+    from relaychain.election.generate import generate_snapshot
+
+    snaps = _vector_snapshots() + [Snapshot.from_json(generate_snapshot(400, 60, 20, seed=5, self_votes=True))]
+    big = Snapshot.from_json({"to_elect": 2, "candidates": [2**64 - 1, 3, 2**63],
+                              "voters": [[2**64 - 2, U64_MAX, [2**64 - 1, 3]], [7, U64_MAX, [3, 2**63]],
+                                         [8, U64_MAX, [2**63, 3]]]})
+    for snap in snaps + [big]:
+        text, winners, score = elect_json(snap)
+        expected = elect(snap)
+        assert json.loads(text) == json.loads(json.dumps(expected.to_json()))
+        assert winners == expected.winners and score == expected.score
+    strings = Snapshot.from_json({"to_elect": 1, "candidates": ["a", 2**70], "voters": [["v", 5, ["a"]]]})
+    assert json.loads(elect_json(strings)[0]) == json.loads(json.dumps(elect(strings).to_json()))
