@@ -421,3 +421,25 @@ def test_vote_weight_is_the_active_bond_scaled_by_issuance_over_u64_max(chain):
     exposures = E.run_election(state)
     for _, exposure in exposures:  # back to currency: multiples of the factor
         assert exposure.own % 3 == 0 and all(x.value % 3 == 0 for x in exposure.others)
+
+
+def test_slash_in_session_finds_the_offence_era(chain):
+    state = chain.state
+    t = 1_000
+    while S.ActiveEra.get(state).index < 2:  # eras start at sessions 0, 2, 4
+        t += 60_000
+        rotate(chain, t)
+    assert S.BondedEras.get(state) == [(0, 0), (1, 2), (2, 4)]
+    v = chain.genesis_validators[0]
+    own0 = S.ErasStakersOverview.get(state, 0, v).own
+    assert staking.slash_in_session(chain, v, PERBILL // 10, 1)[0] == (v, round_half_down(own0, PERBILL // 10, PERBILL))
+    assert S.ValidatorSlashInEra.get(state, 0, v)[0] == PERBILL // 10  # session 1 was in era 0
+    assert S.ErasStakersOverview.get(state, 2, v) is not None  # same stakes: same set every era
+    staking.slash_in_session(chain, v, PERBILL // 10, 5)  # session 5 is in the active era 2
+    assert S.ValidatorSlashInEra.get(state, 2, v)[0] == PERBILL // 10
+    while S.ActiveEra.get(state).index <= S.BONDING_DURATION + 1:
+        t += 60_000
+        rotate(chain, t)
+    assert S.BondedEras.get(state)[0][0] >= 1
+    assert staking.slash_in_session(chain, v, PERBILL, 0) == []
+    assert events(chain)[-1] == ("OldSlashingReportDiscarded", {"session_index": 0})

@@ -7,7 +7,8 @@ rewards in `staking_era.py`; slashing in `staking_slashing.py`. What the runtime
   active era's start);
 - `SESSION_MANAGER` as `session.SESSION_MANAGER` (validator sets from the era elections);
 - `genesis(state, config)` after balances' genesis and before session's.
-Other pallets call `slash(ctx, stash, fraction, era)` (disputes) and `reward_by_ids(ctx, points)`.
+Other pallets call `slash(ctx, stash, fraction, era)` or `slash_in_session(ctx, stash, fraction, session_index)`
+(disputes) and `reward_by_ids(ctx, points)` (e.g. backing/approval points).
 
 Every call checks everything before it writes, so a failing call changes nothing even on its own.
 """
@@ -27,7 +28,7 @@ from relaychain.runtime.pallets import staking_storage as S
 from relaychain.runtime.pallets.staking_era import (  # noqa: F401 - the pallet's public API
     SESSION_MANAGER, note_author, reward_by_ids,
 )
-from relaychain.runtime.pallets.staking_slashing import InvalidSlash, slash  # noqa: F401
+from relaychain.runtime.pallets.staking_slashing import InvalidSlash, slash, slash_in_session  # noqa: F401
 from relaychain.runtime.pallets.staking_storage import (  # noqa: F401
     Nominations, StakingLedger, UnlockChunk, ValidatorPrefs, pallet,
 )
@@ -336,4 +337,4 @@ def dev_genesis_config(validator_stashes: list[bytes], endowed=None) -> StakingG
 
 
 __all__ = ["GenesisError", "InvalidSlash", "SESSION_MANAGER", "Staker", "StakingGenesisConfig", "dev_genesis_config",
-           "genesis", "note_author", "pallet", "reward_by_ids", "slash"]
+           "genesis", "note_author", "pallet", "reward_by_ids", "slash", "slash_in_session"]

@@ -84,3 +84,28 @@ def slash(ctx, stash: bytes, fraction: int, era: int) -> list[tuple[bytes, int]]
         if amount:
             out.append((n.who, amount))
     return out
+
+
+def era_of_session(state, session_index: int) -> int | None:
+    """The era a session belonged to (`on_offence`): the active era if the session is in it, else the
+    latest bonded era that started at or before it; None if it is older than the bonding window."""
+    active = S.ActiveEra.get(state)
+    if active is None:
+        return None
+    start = S.ErasStartSessionIndex.get(state, active.index) or 0
+    if session_index >= start:
+        return active.index
+    return next((era for era, first in reversed(S.BondedEras.get(state)) if first <= session_index), None)
+
+
+def slash_in_session(ctx, stash: bytes, fraction: int, session_index: int) -> list[tuple[bytes, int]]:
+    """`slash` for an offence committed in `session_index` (what disputes know): slashes the exposure of
+    the era that session belonged to; a session before the bonding window is discarded
+    (OldSlashingReportDiscarded)."""
+    era = era_of_session(ctx.state, session_index)
+    if era is None:
+        if S.ActiveEra.get(ctx.state) is None:
+            raise InvalidSlash("cannot slash before the first era")
+        ctx.deposit_event(S.OldSlashingReportDiscarded, session_index=session_index)
+        return []
+    return slash(ctx, stash, fraction, era)
