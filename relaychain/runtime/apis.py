@@ -7,6 +7,8 @@ and output follow Substrate's `sp_api` declarations so clients decode results wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+
 from relaychain.primitives.extrinsic import UncheckedExtrinsic
 from relaychain.primitives.hashing import blake2_64
 from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_bytes, encode_compact
@@ -18,7 +20,7 @@ from relaychain.runtime.pallets import babe, grandpa, system
 from relaychain.runtime.pallets import transaction_payment as tp
 from relaychain.runtime.runtime import metadata_bytes
 
-SUPPORTED_METADATA_VERSIONS = (14,)
+SUPPORTED_METADATA_VERSIONS = (14, 15)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,20 @@ def runtime_version() -> RuntimeVersion:
 def metadata() -> bytes:
     """`state_getMetadata` bytes: "meta" ‖ 0x0e ‖ V14."""
     return metadata_bytes()
+
+
+@lru_cache(maxsize=1)
+def metadata_v15() -> bytes:
+    """"meta" ‖ 0x0f ‖ V15: the same types plus the runtime APIs and outer enums."""
+    from relaychain.runtime.api_metadata import RUNTIME_APIS
+    from relaychain.runtime.metadata import prefixed_metadata_v15
+    from relaychain.runtime.runtime import RUNTIME
+    return prefixed_metadata_v15(RUNTIME, RUNTIME_APIS)
+
+
+def metadata_at_version(version: int):
+    """The prefixed metadata of `version`, or None if not served."""
+    return {14: metadata, 15: metadata_v15}.get(version, lambda: None)()
 
 
 # -- typed helpers for the node -------------------------------------------------------------------
@@ -165,8 +181,8 @@ def _metadata_versions(host, r: Reader) -> bytes:
 
 
 def _metadata_at_version(host, r: Reader) -> bytes:
-    v = r.u32()
-    return b"\x01" + encode_bytes(metadata()) if v in SUPPORTED_METADATA_VERSIONS else b"\x00"
+    m = metadata_at_version(r.u32())
+    return b"\x00" if m is None else b"\x01" + encode_bytes(m)
 
 
 def _account_nonce(host, r: Reader) -> bytes:

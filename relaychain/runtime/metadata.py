@@ -14,10 +14,15 @@ to its own classes, so those paths are spelled exactly as Substrate's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Sequence
+
 from relaychain.primitives.scale import encode_compact, encode_str
 from relaychain.runtime.framework import Pallet, Runtime
 from relaychain.runtime.frame_types import COMPACT_U32, COMPACT_U128, ERA, MULTI_ADDRESS, MULTI_SIGNATURE
-from relaychain.runtime.scale_types import BYTES, H256, U32, UNIT, PortableRegistry, Struct, Tuple
+from relaychain.runtime.scale_types import (
+    BYTES, H256, U32, UNIT, Enum, Field, PortableRegistry, Struct, Tuple, Variant,
+)
 
 METADATA_MAGIC = b"meta"
 V14 = 14
@@ -96,3 +101,66 @@ def runtime_metadata_v14(runtime: Runtime) -> bytes:
 def prefixed_metadata(runtime: Runtime) -> bytes:
     """`state_getMetadata` bytes: "meta" ‖ 0x0e ‖ V14."""
     return METADATA_MAGIC + bytes((V14,)) + runtime_metadata_v14(runtime)
+
+
+# -- V15 (served through Metadata_metadata_at_version(15)) ---------------------------------------------
+#
+# RuntimeMetadataV15 {types, pallets: Vec<PalletMetadata + docs>, extrinsic: {version, address_ty, call_ty,
+# signature_ty, extra_ty, signed_extensions}, ty, apis: Vec<{name, methods: Vec<{name, inputs: Vec<{name, ty}>,
+# output, docs}>, docs}>, outer_enums: {call_enum_ty, event_enum_ty, error_enum_ty}, custom: {map}}.
+
+V15 = 15
+
+
+@dataclass(frozen=True)
+class RuntimeApiMethod:
+    name: str
+    inputs: tuple  # ((name, ScaleType), ...)
+    output: object  # ScaleType
+    docs: tuple = ()
+
+
+@dataclass(frozen=True)
+class RuntimeApi:
+    name: str
+    methods: tuple
+    docs: tuple = ()
+
+
+def runtime_error_type(runtime: Runtime) -> Enum:
+    """`RuntimeError`: DispatchError::Module's 5 bytes read as (pallet variant, pallet Error)."""
+    return Enum(f"{runtime.crate}::RuntimeError", [
+        Variant(p.name, p.index, (Field(None, p.error_type, f"{p.crate}::Error<Runtime>"),))
+        for p in runtime.pallets if p.error_type is not None])
+
+
+def runtime_metadata_v15(runtime: Runtime, apis: Sequence[RuntimeApi]) -> bytes:
+    reg = PortableRegistry()
+    reg.id_of(runtime.call_type)
+    reg.id_of(runtime.event_type)
+    pallets = encode_compact(len(runtime.pallets)) + b"".join(
+        encode_pallet(p, reg) + _docs(()) for p in runtime.pallets)
+    xt = unchecked_extrinsic_type(runtime)
+    params = dict(xt.params)
+    extrinsic = bytes((EXTRINSIC_VERSION,)) + b"".join(
+        encode_compact(reg.id_of(params[n])) for n in ("Address", "Call", "Signature", "Extra"))
+    extrinsic += encode_compact(len(SIGNED_EXTENSIONS))
+    for ident, ty, add in SIGNED_EXTENSIONS:
+        extrinsic += encode_str(ident) + encode_compact(reg.id_of(ty)) + encode_compact(reg.id_of(add))
+    runtime_ty = encode_compact(reg.id_of(runtime.runtime_type))
+    out_apis = encode_compact(len(apis))
+    for api in apis:
+        out_apis += encode_str(api.name) + encode_compact(len(api.methods))
+        for m in api.methods:
+            out_apis += encode_str(m.name) + encode_compact(len(m.inputs))
+            out_apis += b"".join(encode_str(n) + encode_compact(reg.id_of(t)) for n, t in m.inputs)
+            out_apis += encode_compact(reg.id_of(m.output)) + _docs(m.docs)
+        out_apis += _docs(api.docs)
+    outer = b"".join(encode_compact(reg.id_of(t)) for t in (runtime.call_type, runtime.event_type,
+                                                             runtime_error_type(runtime)))
+    custom = encode_compact(0)
+    return reg.encode() + pallets + extrinsic + runtime_ty + out_apis + outer + custom
+
+
+def prefixed_metadata_v15(runtime: Runtime, apis: Sequence[RuntimeApi]) -> bytes:
+    return METADATA_MAGIC + bytes((V15,)) + runtime_metadata_v15(runtime, apis)

@@ -11,6 +11,15 @@ const out = {
   pallets: latest.pallets.map(p => [p.name.toString(), p.index.toNumber()]),
   signedExtensions: (latest.extrinsic.transactionExtensions || latest.extrinsic.signedExtensions).map(s => s.identifier.toString()),
 };
+if (metadata.version === 15) {
+  const v15 = metadata.asV15;
+  out.apis = v15.apis.map(a => [a.name.toString(), a.methods.map(m => m.name.toString())]);
+  const lookup = registry.lookup;
+  out.outerEnums = ['callType', 'eventType', 'errorType'].map(
+    k => lookup.getSiType(v15.outerEnums[k]).path.map(p => p.toString()).join('::'));
+  out.methodOutputs = Object.fromEntries(v15.apis.flatMap(a => a.methods.map(
+    m => [a.name.toString() + '_' + m.name.toString(), lookup.getTypeDef(m.output).type])));
+}
 if (input.events) {
   const evs = registry.createType('Vec<FrameSystemEventRecord>', input.events);
   out.events = evs.map(e => [e.phase.toString(), e.event.section + '.' + e.event.method, e.event.data.toJSON()]);

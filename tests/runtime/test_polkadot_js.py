@@ -48,3 +48,14 @@ def test_polkadot_js_decodes_metadata_events_extrinsic_account(chain, keys):
     assert x["isSigned"] and x["method"] == "balances.transferKeepAlive" and x["nonce"] == 0
     assert x["hash"] == "0x" + hashlib.blake2b(xt, digest_size=32).hexdigest()
     assert int(out["account"]["data"]["free"], 0) == (1 << 60) + 7 * 10**12
+
+
+def test_polkadot_js_decodes_metadata_v15():
+    out = decode(metadata="0x" + apis.metadata_v15().hex())
+    assert out["version"] == 15
+    assert dict(out["pallets"])["Balances"] == 5
+    assert out["outerEnums"] == ["relaychain_runtime::RuntimeCall", "relaychain_runtime::RuntimeEvent",
+                                 "relaychain_runtime::RuntimeError"]
+    served = {f"{api}_{m}" for api, methods in out["apis"] for m in methods}
+    assert served == set(apis.methods())  # V15 describes exactly the methods state_call serves
+    assert out["methodOutputs"]["AccountNonceApi_account_nonce"] == "u32"
