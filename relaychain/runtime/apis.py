@@ -293,6 +293,6 @@ def call(host, method: str, data: bytes) -> bytes:
     try:
         out = fn(host, r)
         r.finish()
-    except ScaleDecodeError as e:
+    except (ScaleDecodeError, ValueError) as e:  # ValueError: well-formed SCALE of an invalid value
         raise RuntimeApiError(f"{method}: input does not decode: {e}") from None
     return out
