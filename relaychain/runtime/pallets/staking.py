@@ -10,7 +10,9 @@ rewards in `staking_era.py`; slashing in `staking_slashing.py`. What the runtime
 Other pallets call `slash(ctx, stash, fraction, era)` or `slash_in_session(ctx, stash, fraction, session_index)`
 (disputes) and `reward_by_ids(ctx, points)` (e.g. backing/approval points).
 
-Every call checks everything before it writes, so a failing call changes nothing even on its own.
+Calls check their inputs before writing (the executive also rolls a failed call back); the one call that
+writes before a later check is `unbond` with a full chunk queue, which first withdraws what has unlocked,
+as Polkadot's does.
 """
 
 from __future__ import annotations
@@ -103,10 +105,13 @@ def unbond(ctx, origin: Origin, value: int) -> None:
     state = ctx.state
     ledger = _ledger_of_controller(state, ensure_signed(origin))
     if len(ledger.unlocking) >= S.MAX_UNLOCKING_CHUNKS:  # withdraw what has unlocked to make room
+        current = S.CurrentEra.get(state)
+        if current is None or len(L.consolidate_unlocked(ledger, current).unlocking) >= S.MAX_UNLOCKING_CHUNKS:
+            raise fail("NoMoreChunks")
         _withdraw_unbonded(ctx, ledger)
         ledger = L.ledger_of_controller(state, ledger.stash)
-        if ledger is None or len(ledger.unlocking) >= S.MAX_UNLOCKING_CHUNKS:
-            raise fail("NoMoreChunks")
+        if ledger is None:  # everything was withdrawn and the stash forgotten: nothing left to unbond
+            return
     value = min(value, ledger.active)
     if value == 0:
         return
