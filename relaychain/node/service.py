@@ -355,11 +355,12 @@ class Node:
         return self.pool.pending()
 
     def account_next_index(self, account_id: bytes) -> int:
-        from relaychain.primitives.scale import encode_u32
+        """The chain nonce, advanced past the account's ready pool transactions (system_accountNextIndex)."""
         from relaychain.runtime import apis
+        from relaychain.runtime.executive import nonce_tag
 
         nonce = apis.account_nonce(self.client.state_at(self.client.best_hash()), bytes(account_id))
-        while self.pool.is_provided(bytes(account_id) + encode_u32(nonce)):
+        while self.pool.is_provided(nonce_tag(bytes(account_id), nonce)):
             nonce += 1
         return nonce
 
