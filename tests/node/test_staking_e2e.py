@@ -97,6 +97,26 @@ def test_nominations_change_the_next_era_validator_set_at_the_session_boundary(t
             overview = S.PAGED_EXPOSURE_METADATA.decode(node.storage(h, S.ErasStakersOverview.key(era(h), eve.public)))
             assert (overview.own, overview.total, overview.nominator_count) == (
                 EVE_BOND, EVE_BOND + staking.DEV_NOMINATOR_BOND, 1)
+            # the ended era's rewards: anyone (here //Alice) may pay them out; the validator with the most
+            # points (payee Staked) gets its share re-bonded
+            paid_era = era(h) - 1
+            assert int.from_bytes(node.storage(h, S.ErasValidatorReward.key(paid_era)), "little") > 0
+            paid_points = S.ERA_REWARD_POINTS.decode(node.storage(h, S.ErasRewardPoints.key(paid_era)))
+            best = max(paid_points.individual, key=lambda x: x[1])[0]
+            alice = Sr25519Keypair.from_uri("//Alice")
+            ledger_key = S.Ledger.key(best)
+            before = S.STAKING_LEDGER.decode(node.storage(node.best_hash(), ledger_key)).active
+            nonce = node.account_next_index(alice.public)
+            node.submit_extrinsic(signed(alice, staking.payout_stakers.encode(
+                validator_stash=best, era=paid_era), nonce, g))
+
+            def claimed():
+                raw = node.storage(node.best_hash(), S.ClaimedRewards.key(paid_era, best))
+                return raw is not None and raw != b"\x00"
+
+            assert await wait_until(claimed, timeout=30), "payout_stakers was not included"
+            after = S.STAKING_LEDGER.decode(node.storage(node.best_hash(), ledger_key)).active
+            assert after > before
         finally:
             await stop_all(nodes)
 
