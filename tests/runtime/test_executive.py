@@ -335,3 +335,40 @@ def test_a_failing_pallet_bug_leaves_no_trace(chain, keys):
         assert (dict(b.state.changes), list(b.state.events)) == before and b.state.depth == 0
     finally:
         object.__setattr__(call_def, "fn", original)
+
+
+def test_validator_set_change_reaches_babe_and_grandpa(chain, keys, scale_metadata, monkeypatch):
+    """A SessionManager planning a smaller set: queued at one session end, enacted at the next, where GRANDPA
+    schedules (delay 0) and applies the change: new set id, ScheduledChange log, NewAuthorities event."""
+    from relaychain.primitives.types import GRANDPA_ENGINE_ID, Consensus
+    from relaychain.runtime import apis
+    from relaychain.runtime.pallets import grandpa, session
+    three = [v.account for v in chain.spec.validators[:3]]
+
+    class Planner:
+        def new_session(self, ctx, index):
+            return three if index == 2 else None
+
+        def start_session(self, ctx, index):
+            pass
+
+        def end_session(self, ctx, index):
+            pass
+
+    monkeypatch.setattr(session, "SESSION_MANAGER", Planner())
+    chain.build([])
+    chain.build([], slot=chain.slot + C.EPOCH_DURATION_IN_SLOTS)  # session 1: the 3-set is queued
+    st = chain.state()
+    assert session.CurrentIndex.get(st) == 1 and len(session.Validators.get(st)) == 4
+    assert [a for a, _ in session.QueuedKeys.get(st)] == three and session.QueuedChanged.get(st)
+    assert grandpa.CurrentSetId.get(st) == 0
+    header, *_ = chain.build([], slot=chain.slot + C.EPOCH_DURATION_IN_SLOTS)  # session 2: enacted
+    st = chain.state()
+    new_grandpa = [v.grandpa for v in chain.spec.validators[:3]]
+    assert session.Validators.get(st) == three
+    assert [k for k, _ in apis.grandpa_authorities(st)] == new_grandpa and apis.grandpa_set_id(st) == 1
+    assert [k for k, _ in apis.babe_authorities(st)] == [v.babe for v in chain.spec.validators[:3]]
+    logs = [i for i in header.digest.logs if isinstance(i, Consensus) and i.engine == GRANDPA_ENGINE_ID]
+    assert len(logs) == 1 and logs[0].data == grandpa.scheduled_change_log([(k, 1) for k in new_grandpa], 0)
+    assert ("Grandpa", "NewAuthorities") in names(events(chain, scale_metadata), None)
+    assert grandpa.PendingChange.get(st) is None and grandpa.SetIdSession.get(st, 1) == 2
