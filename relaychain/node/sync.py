@@ -24,6 +24,7 @@ log = logging.getLogger("relaychain.sync")
 ANNOUNCE_TOPIC = "block-announce"
 BLOCK_REQUEST = "block-request"
 MAX_BLOCKS_PER_REQUEST = 64
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # half the 16 MiB message limit (Substrate: MAX_BODY_BYTES 8 MiB)
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,17 @@ class BlockSync:
     # ---- serving ---------------------------------------------------------------------------------
     async def _serve_request(self, peer_id: bytes, data: bytes) -> bytes:
         req = BlockRequest.decode(data)
-        out = []
+        out, size = [], 0
         h = req.from_hash
         for _ in range(min(req.max_blocks, MAX_BLOCKS_PER_REQUEST)):
             block = self.client.block(h)
             if block is None:
                 break
-            out.append((block.encode(), self.client.db.justification(h)))
+            encoded = block.encode()
+            size += len(encoded)
+            if out and size > MAX_RESPONSE_BYTES:
+                break  # stay under the transport's message limit; the requester asks again from there
+            out.append((encoded, self.client.db.justification(h)))
             if block.header.number == 0:
                 break
             h = block.header.parent_hash
