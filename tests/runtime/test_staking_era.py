@@ -22,7 +22,6 @@ from relaychain.runtime.pallets import staking_era as E
 from relaychain.runtime.pallets import staking_ledger as L
 from relaychain.runtime.pallets import staking_storage as S
 from relaychain.runtime.runtime import PALLETS
-from relaychain.runtime.scale_types import Vec
 
 # the runtime with Staking, whether or not relaychain.runtime.runtime lists it yet
 RT = Runtime("relaychain_runtime", tuple(p for p in PALLETS if p is not staking.pallet) + (staking.pallet,))
@@ -335,7 +334,8 @@ def test_slash_takes_the_fraction_of_the_exposure_from_validator_and_nominators(
     assert others
     fraction = 100_000_000  # 10%
     issuance = balances.TotalIssuance.get(state)
-    before = {w: (system.account(state, w).data.free, S.Ledger.get(state, w).active) for w in [v] + [n for n, _ in others]}
+    before = {w: (system.account(state, w).data.free, S.Ledger.get(state, w).active)
+              for w in [v] + [n for n, _ in others]}
     out = staking.slash(chain, v, fraction, 0)
     expected = [(v, round_half_down(own, fraction, PERBILL))] + [(n, round_half_down(x, fraction, PERBILL))
                                                                   for n, x in others]

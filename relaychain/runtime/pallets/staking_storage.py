@@ -293,15 +293,17 @@ _stash, _bal, _era = account_field, (lambda n: Field(n, U128, "BalanceOf<T>")), 
 EraPaid = pallet.event("EraPaid", [_era("era_index"), _bal("validator_payout"), _bal("remainder")], (
     "The era payout has been set; the first balance is the validator-payout; the second is",
     "the remainder from the maximum amount of reward."))
-Rewarded = pallet.event("Rewarded", [_stash("stash"), Field("dest", REWARD_DESTINATION, "RewardDestination<T::AccountId>"),
-                                     _bal("amount")], ("The nominator has been rewarded by this amount to this destination.",))
+_dest = Field("dest", REWARD_DESTINATION, "RewardDestination<T::AccountId>")
+Rewarded = pallet.event("Rewarded", [_stash("stash"), _dest, _bal("amount")], (
+    "The nominator has been rewarded by this amount to this destination.",))
 Slashed = pallet.event("Slashed", [_stash("staker"), _bal("amount")], (
     "A staker (validator or nominator) has been slashed by the given amount.",))
 SlashReported = pallet.event("SlashReported", [_stash("validator"), Field("fraction", PERBILL, "Perbill"),
                                                _era("slash_era")], (
     "A slash for the given validator, for the given percentage of their stake, at the given",
     "era as been reported."))
-OldSlashingReportDiscarded = pallet.event("OldSlashingReportDiscarded", [Field("session_index", U32, "SessionIndex")], (
+OldSlashingReportDiscarded = pallet.event("OldSlashingReportDiscarded", [
+    Field("session_index", U32, "SessionIndex")], (
     "An old slashing report from a prior era was discarded because it could not be processed.",))
 StakersElected = pallet.event("StakersElected", [], ("A new set of stakers was elected.",))
 BondedEvent = pallet.event("Bonded", [_stash("stash"), _bal("amount")], ("An account has bonded this amount.",))
@@ -312,11 +314,12 @@ Withdrawn = pallet.event("Withdrawn", [_stash("stash"), _bal("amount")], (
 Kicked = pallet.event("Kicked", [_stash("nominator"), _stash("stash")], (
     "A nominator has been kicked from a validator.",))
 StakingElectionFailed = pallet.event("StakingElectionFailed", [], ("The election failed. No new era is planned.",))
-Chilled = pallet.event("Chilled", [_stash("stash")], ("An account has stopped participating as either a validator or nominator.",))
+Chilled = pallet.event("Chilled", [_stash("stash")], (
+    "An account has stopped participating as either a validator or nominator.",))
 PayoutStarted = pallet.event("PayoutStarted", [_era("era_index"), _stash("validator_stash")], (
     "The stakers' rewards are getting paid.",))
-ValidatorPrefsSet = pallet.event("ValidatorPrefsSet", [_stash("stash"), Field("prefs", VALIDATOR_PREFS, "ValidatorPrefs")],
-                                 ("A validator has set their preferences.",))
+ValidatorPrefsSet = pallet.event("ValidatorPrefsSet", [
+    _stash("stash"), Field("prefs", VALIDATOR_PREFS, "ValidatorPrefs")], ("A validator has set their preferences.",))
 SnapshotVotersSizeExceeded = pallet.event("SnapshotVotersSizeExceeded", [Field("size", U32, "u32")], (
     "Voters size limit reached.",))
 SnapshotTargetsSizeExceeded = pallet.event("SnapshotTargetsSizeExceeded", [Field("size", U32, "u32")], (
