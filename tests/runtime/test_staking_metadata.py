@@ -116,11 +116,13 @@ POLKADOT_STAKING_EVENTS = [(0, 'EraPaid', (('era_index', 'u32'), ('validator_pay
  (16, 'ForceEra', (('mode', 'pallet_staking::Forcing'),)),
  (17, 'ControllerBatchDeprecated', (('failures', 'u32'),))]
 POLKADOT_STAKING_ERRORS = [
- 'NotController', 'NotStash', 'AlreadyBonded', 'AlreadyPaired', 'EmptyTargets', 'DuplicateIndex', 'InvalidSlashIndex', 'InsufficientBond', 'NoMoreChunks', 'NoUnlockChunk', 'FundedTarget',
- 'InvalidEraToReward', 'InvalidNumberOfNominations', 'NotSortedAndUnique', 'AlreadyClaimed', 'InvalidPage',
- 'IncorrectHistoryDepth', 'IncorrectSlashingSpans', 'BadState', 'TooManyTargets', 'BadTarget',
- 'CannotChillOther', 'TooManyNominators', 'TooManyValidators', 'CommissionTooLow', 'BoundNotMet',
- 'ControllerDeprecated', 'CannotRestoreLedger']
+    'NotController', 'NotStash', 'AlreadyBonded', 'AlreadyPaired', 'EmptyTargets', 'DuplicateIndex',
+    'InvalidSlashIndex', 'InsufficientBond', 'NoMoreChunks', 'NoUnlockChunk', 'FundedTarget',
+    'InvalidEraToReward', 'InvalidNumberOfNominations', 'NotSortedAndUnique', 'AlreadyClaimed', 'InvalidPage',
+    'IncorrectHistoryDepth', 'IncorrectSlashingSpans', 'BadState', 'TooManyTargets', 'BadTarget',
+    'CannotChillOther', 'TooManyNominators', 'TooManyValidators', 'CommissionTooLow', 'BoundNotMet',
+    'ControllerDeprecated', 'CannotRestoreLedger',
+]
 POLKADOT_STAKING_CONSTANTS = [('HistoryDepth', 'u32'),
  ('SessionsPerEra', 'u32'),
  ('BondingDuration', 'u32'),
