@@ -107,3 +107,14 @@ def test_restart_resumes_the_stored_chain_and_serves_metrics(tmp_path):
     resumed, new_header = asyncio.run(second_run())
     assert resumed == (best, best, genesis)
     assert new_header.parent_hash == best and new_header.number == 4
+
+
+def test_interval_sealing(tmp_path):
+    async def scenario():
+        _, (node,) = await _dev_node(tmp_path, "100")
+        try:
+            assert await wait_until(lambda: node.client.finalized_number() >= 3, 10)
+        finally:
+            await stop_all([node])
+
+    asyncio.run(scenario())
