@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from relaychain.node.consensus import babe_claims
-from relaychain.node.consensus.babe_claims import BABE_ENGINE_ID, ClaimError
+from relaychain.node.consensus.babe_claims import ClaimError
+from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
 from relaychain.primitives import types
 from relaychain.primitives.crypto import verify_sr25519
@@ -89,12 +90,10 @@ class ImportedBlock:
 
 def seal_of(header) -> tuple[object, bytes]:
     """Split a header into (header without its seal, BABE seal signature); raise BadSeal if it has none."""
-    logs = tuple(header.digest.logs)
-    if not logs or not isinstance(logs[-1], types.Seal) or bytes(logs[-1].engine) != BABE_ENGINE_ID:
+    pre, seal = header.without_seal()
+    if seal is None or bytes(seal.engine) != BABE_ENGINE_ID:
         raise BadSeal("the last digest item is not a BABE seal")
-    pre = types.Header(header.parent_hash, header.number, header.state_root, header.extrinsics_root,
-                       types.Digest(logs[:-1]))
-    return pre, bytes(logs[-1].data)
+    return pre, bytes(seal.data)
 
 
 def babe_pre_digest(header) -> babe_claims.PreDigest:

@@ -4,7 +4,6 @@ They author and finalize a chain; a validator SIGKILLed mid-run restarts from it
 a finalized block and catches up with the others.
 """
 
-import os
 import signal
 import socket
 import time

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from relaychain.node.consensus import babe_claims
-from relaychain.node.consensus.babe_claims import BABE_ENGINE_ID
+from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
 from relaychain.node.consensus.slots import Clock, SlotInfo, slot_ticks
 from relaychain.primitives import types

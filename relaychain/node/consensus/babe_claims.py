@@ -26,7 +26,7 @@ from typing import Callable, Optional, Sequence, Union
 
 from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import ScaleDecodeError, encode_u64
-from relaychain.primitives.types import BABE_ENGINE_ID, PrimaryPreDigest
+from relaychain.primitives.types import PrimaryPreDigest
 from relaychain.primitives.types import PreDigest as BabePreDigestCodec
 from relaychain.primitives.types import SecondaryPlainPreDigest, VrfSignature, babe_vrf_input, babe_vrf_value
 
