@@ -95,7 +95,7 @@ class Node:
             network = network(self.genesis_hash)
         self.network = network
         self.pool = TransactionPool(self._validate_transaction, config.pool_limits)
-        self.sync = BlockSync(self.client, network)
+        self.sync = BlockSync(self.client, network, verify_justification=self._verify_justification)
         self.client.import_listeners.append(self._on_import)
         self.client.finality_listeners.append(self._on_finality)
         self._subscribers: dict[str, list[Callable]] = {"new_head": [], "finalized": [], "all_head": []}
@@ -144,8 +144,8 @@ class Node:
             self._metrics_server = MetricsServer(self.metrics, "127.0.0.1", self.config.prometheus_port)
             await self._metrics_server.start()
             log.info("〽️ Prometheus exporter started at 127.0.0.1:%d", self._metrics_server.port)
-        if self.author is not None and not self.single_node_sealing and self.config.enable_grandpa:
-            await self._start_grandpa()
+        if not self.single_node_sealing and self.config.enable_grandpa:
+            await self._start_grandpa()  # validators vote; full nodes follow finality as observers
         if self.author is not None:
             sealing = self.config.sealing
             if sealing == "slots":
@@ -189,8 +189,25 @@ class Node:
         def set_id():
             return apis.grandpa_set_id(self.client.state_at(self.client.finalized_hash()))
 
-        self.voter = GrandpaVoter(self.keys.vrf, self.network, ClientChainView(self.client), authorities, set_id)
+        keypair = self.keys.vrf if self.keys is not None else None  # the GRANDPA key (ed25519)
+        self.voter = GrandpaVoter(keypair, self.network, ClientChainView(self.client), authorities, set_id)
         await self.voter.start()
+
+    def _verify_justification(self, block_hash: bytes, justification: bytes) -> bool:
+        """Whether a GRANDPA justification received with synced blocks proves `block_hash` final, checked
+        against the authority set of its parent's state."""
+        try:
+            from relaychain.node.consensus.grandpa import verify_justification
+            from relaychain.runtime import apis
+
+            header = self.client.header(block_hash)
+            state = self.client.state_at(header.parent_hash)
+            verify_justification(justification, apis.grandpa_authorities(state), apis.grandpa_set_id(state),
+                                 target=(block_hash, header.number))
+            return True
+        except Exception as exc:
+            log.debug("justification for 0x%s rejected: %s", block_hash.hex(), exc)
+            return False
 
     # ---- events ----------------------------------------------------------------------------------
     def _on_import(self, imported: ImportedBlock) -> None:

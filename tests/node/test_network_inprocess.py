@@ -54,3 +54,36 @@ def test_finality_despite_latency_and_lost_announcements(tmp_path):
             await stop_all(nodes)
 
     asyncio.run(scenario())
+
+
+def test_late_full_node_syncs_the_finalized_chain(tmp_path):
+    """A non-validator joining late fetches the chain (with GRANDPA justifications) and follows finality."""
+    from relaychain.node.network import InProcessHub
+    from relaychain.node.service import Node, NodeConfig
+    from relaychain.primitives.crypto import Ed25519Keypair
+
+    async def scenario():
+        hub = InProcessHub()
+        _, nodes = await start_in_process(tmp_path, slot_ms=250, hub=hub)
+        follower = None
+        try:
+            assert await wait_until(lambda: min(n.client.finalized_number() for n in nodes) >= 10, timeout=40)
+            target = nodes[0].client.finalized_number()
+            follower = Node(NodeConfig(name="full", base_path=tmp_path / "full", slot_duration_ms=250, is_dev=True),
+                            hub.join(Ed25519Keypair.from_seed(b"\x05" * 32)))
+            await follower.start()
+            assert await wait_until(lambda: follower.client.finalized_number() >= target, timeout=20)
+            assert follower.hash_by_number(target) == nodes[0].hash_by_number(target)
+            # Justifications served with synced blocks are checked against the block's authority set.
+            justified = [h for h in (nodes[0].hash_by_number(n) for n in range(1, target + 1))
+                         if nodes[0].client.db.justification(h) is not None]
+            assert justified
+            h = justified[-1]
+            j = nodes[0].client.db.justification(h)
+            assert follower._verify_justification(h, j)
+            assert not follower._verify_justification(h, j[:-1] + bytes([j[-1] ^ 1]))
+            assert not follower._verify_justification(nodes[0].client.header(h).parent_hash, j)
+        finally:
+            await stop_all(nodes + ([follower] if follower else []))
+
+    asyncio.run(scenario())
