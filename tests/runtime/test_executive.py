@@ -372,3 +372,14 @@ def test_validator_set_change_reaches_babe_and_grandpa(chain, keys, scale_metada
     assert len(logs) == 1 and logs[0].data == grandpa.scheduled_change_log([(k, 1) for k in new_grandpa], 0)
     assert ("Grandpa", "NewAuthorities") in names(events(chain, scale_metadata), None)
     assert grandpa.PendingChange.get(st) is None and grandpa.SetIdSession.get(st, 1) == 2
+
+
+def test_reelecting_the_same_validators_keeps_the_grandpa_set(chain):
+    from relaychain.runtime.pallets import grandpa, session
+    chain.build([])
+    for _ in range(3):  # sessions 1..3: staking plans era 1 at session 1, enacted at session 2
+        chain.build([], slot=chain.slot + C.EPOCH_DURATION_IN_SLOTS)
+    st = chain.state()
+    from relaychain.runtime.pallets import staking_storage
+    assert session.CurrentIndex.get(st) == 3 and staking_storage.ActiveEra.get(st).index == 1  # a new era began
+    assert grandpa.CurrentSetId.get(st) == 0 and grandpa.SetIdSession.get(st, 0) == 3

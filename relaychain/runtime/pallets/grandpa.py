@@ -3,7 +3,8 @@
 Substrate: `substrate/frame/grandpa/src/lib.rs`. When a session starts with a changed validator set,
 a change to the new set is scheduled with delay 0 and `CurrentSetId` increments; at the change's block
 its `ScheduledChange` consensus log (engine "FRNK") is put in the header and, the delay being 0,
-`Authorities` is replaced in the same block's `on_finalize` (event `NewAuthorities`).
+`Authorities` is replaced in the same block's `on_finalize` (event `NewAuthorities`). A re-elected, identical
+authority list starts no new set (see `on_new_session`).
 """
 
 from __future__ import annotations
@@ -81,10 +82,17 @@ def schedule_change(ctx, next_authorities: list, delay: int) -> bool:
 
 
 def on_new_session(ctx, changed: bool, validators: list, queued: list) -> None:
+    """Schedule a change to the new session's validators (delay 0) when the authority list differs.
+
+    Departure from pallet_grandpa, which also starts a new set when only the economic identities changed
+    (every staking era, even with the same keys): here a set (and its id) changes only with its members, so
+    finality does not pause at era boundaries that re-elect the same validators.
+    """
     state = ctx.state
     set_id = CurrentSetId.get(state)
-    if changed:
-        if schedule_change(ctx, [(k["grandpa"], 1) for _, k in validators], 0):
+    next_authorities = [(k["grandpa"], 1) for _, k in validators]
+    if changed and [tuple(a) for a in Authorities.get(state)] != next_authorities:
+        if schedule_change(ctx, next_authorities, 0):
             set_id += 1
             CurrentSetId.set(state, set_id)
     SetIdSession.set(state, session.CurrentIndex.get(state), set_id)
