@@ -1,9 +1,11 @@
 """Numba kernels for the NPoS election: bit-identical to `reference.py`, over flat CSR arrays.
 
-Rust's `u128` is emulated as a pair of uint64 (hi, lo); wider intermediates (192/256 bits) as
-uint64 limbs, most significant first. Division is Knuth's algorithm D in base 2^64 on top of a
-128/64 -> 64 division (Hacker's Delight `divlu`). Every literal is a typed uint64 constant because
-numba turns mixed signed/unsigned arithmetic into floats. This module imports only numpy and numba.
+Rust's `u128` is emulated as a pair of uint64 (hi, lo), wider intermediates (192/256 bits) as uint64
+limbs, most significant first. The 64x64 -> 128-bit multiply is one LLVM i128 multiply; division is
+Knuth's algorithm D in base 2^64 over a 128/64 division (Hacker's Delight `divlu`), or, for a divisor
+used over and over, a multiply by its precomputed reciprocal (Möller–Granlund). Every literal is a
+typed uint64 constant: numba turns mixed signed/unsigned arithmetic into floats. This module imports
+only numpy and numba (and llvmlite, numba's IR builder, for that multiply).
 
 Sequential Phragmén is incremental: a candidate's score is `DEN // approval + Σ load_v·budget_v //
 approval` over its voters (saturating at u128::MAX), and only the voters who backed the round's
@@ -12,7 +14,9 @@ terms are recomputed; the saturating sum is then `min(sum, u128::MAX)`, whatever
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir as llvm_ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 U0 = np.uint64(0)
 U1 = np.uint64(1)
@@ -76,21 +80,28 @@ def sat_sub128(ah, al, bh, bl):
     return sub128(ah, al, bh, bl)
 
 
+@intrinsic
+def _umul128(typingctx, a, b):
+    """The full 64x64 -> 128-bit product in one machine multiply (LLVM i128 arithmetic)."""
+    if a != types.uint64 or b != types.uint64:
+        return None
+    sig = types.UniTuple(types.uint64, 2)(types.uint64, types.uint64)
+
+    def codegen(context, builder, signature, args):
+        i64 = llvm_ir.IntType(64)
+        i128 = llvm_ir.IntType(128)
+        product = builder.mul(builder.zext(args[0], i128), builder.zext(args[1], i128))
+        lo = builder.trunc(product, i64)
+        hi = builder.trunc(builder.lshr(product, llvm_ir.Constant(i128, 64)), i64)
+        return context.make_tuple(builder, signature.return_type, (hi, lo))
+
+    return sig, codegen
+
+
 @njit(cache=True)
 def mul64(a, b):
-    """Full 64x64 -> 128 product."""
-    a0 = a & M32
-    a1 = a >> U32
-    b0 = b & M32
-    b1 = b >> U32
-    p00 = a0 * b0
-    p01 = a0 * b1
-    p10 = a1 * b0
-    p11 = a1 * b1
-    mid = (p00 >> U32) + (p01 & M32) + (p10 & M32)
-    lo = (mid << U32) | (p00 & M32)
-    hi = p11 + (p01 >> U32) + (p10 >> U32) + (mid >> U32)
-    return hi, lo
+    """Full 64x64 -> 128 product (hi, lo)."""
+    return _umul128(a, b)
 
 
 @njit(cache=True)
@@ -567,24 +578,23 @@ def seq_phragmen(n_cand, v_start, e_cand, budget, app_h, app_l, to_elect):
         for e in range(v_start[v], v_start[v + 1]):
             e_voter[e] = v
     c_start, c_edges = _by_candidate(n_cand, e_cand)
-    # exact score sums (192-bit) and the per-edge terms they are made of
-    s2 = np.zeros(n_cand, np.uint64)
-    s1 = np.zeros(n_cand, np.uint64)
-    s0 = np.zeros(n_cand, np.uint64)
+    # Per-candidate state in one row (one cache line): the exact 192-bit score sum (s0, s1, s2),
+    # how its terms divide (0: not running, 1: 64-bit approval through its reciprocal, 2: wide),
+    # and the reciprocal data (approval, shift, normalised approval, reciprocal).
+    cs = np.zeros((n_cand, 8), np.uint64)
     for c in range(n_cand):
         if app_h[c] != U0 or app_l[c] != U0:
             _ok, qh, ql, _rh, _rl = div256by128(U0, U0, M64, M64, app_h[c], app_l[c])
-            s1[c] = qh
-            s0[c] = ql
-    # division by a candidate's approval (constant all election long) through its reciprocal
-    rshift = np.zeros(n_cand, np.uint64)
-    rnorm = np.zeros(n_cand, np.uint64)
-    recip = np.zeros(n_cand, np.uint64)
-    for c in range(n_cand):
-        if app_h[c] == U0 and app_l[c] != U0:
-            rshift[c] = clz64(app_l[c])
-            rnorm[c] = app_l[c] << rshift[c]
-            recip[c] = reciprocal(rnorm[c])
+            cs[c, 1] = qh
+            cs[c, 0] = ql
+            if app_h[c] == U0:
+                cs[c, 3] = U1
+                cs[c, 4] = app_l[c]
+                cs[c, 5] = clz64(app_l[c])
+                cs[c, 6] = app_l[c] << cs[c, 5]
+                cs[c, 7] = reciprocal(cs[c, 6])
+            else:
+                cs[c, 3] = np.uint64(2)
     term_h = np.zeros(n_edges, np.uint64)
     term_l = np.zeros(n_edges, np.uint64)
     load_h = np.zeros(n_voters, np.uint64)
@@ -600,12 +610,12 @@ def seq_phragmen(n_cand, v_start, e_cand, budget, app_h, app_l, to_elect):
         bh = M64
         bl = M64
         for c in range(n_cand):
-            if elected[c] or (app_h[c] == U0 and app_l[c] == U0):
+            if cs[c, 3] == U0:
                 continue
-            if s2[c] != U0:
+            if cs[c, 2] != U0:
                 ch, cl = M64, M64
             else:
-                ch, cl = s1[c], s0[c]
+                ch, cl = cs[c, 1], cs[c, 0]
             if best < 0 or lt128(ch, cl, bh, bl):
                 best = c
                 bh = ch
@@ -621,6 +631,7 @@ def seq_phragmen(n_cand, v_start, e_cand, budget, app_h, app_l, to_elect):
             break
         w = best
         elected[w] = True
+        cs[w, 3] = U0
         winners[n_won] = w
         n_won += 1
         for k in range(c_start[w], c_start[w + 1]):
@@ -638,39 +649,29 @@ def seq_phragmen(n_cand, v_start, e_cand, budget, app_h, app_l, to_elect):
             p2, p1, p0 = mul128x64(bh, bl, b)  # the new load times the budget, shared by all its edges
             for e2 in range(v_start[v], v_start[v + 1]):
                 c2 = e_cand[e2]
-                if elected[c2]:
+                mode = cs[c2, 3]
+                if mode == U0:
                     continue
-                if app_h[c2] == U0 and app_l[c2] == U0:
-                    continue
-                if app_h[c2] == U0:
-                    th, tl = div192_by_recip(p2, p1, p0, app_l[c2], rshift[c2], rnorm[c2], recip[c2])
+                if mode == U1:
+                    th, tl = div192_by_recip(p2, p1, p0, cs[c2, 4], cs[c2, 5], cs[c2, 6], cs[c2, 7])
                 else:
                     ok, th, tl, _rh, _rl = div256by128(U0, p2, p1, p0, app_h[c2], app_l[c2])
                     if not ok:
                         th, tl = M64, M64
-                # sum += new - old, in 192-bit wrapping arithmetic (the true value is never negative)
-                oh = term_h[e2]
-                ol = term_l[e2]
-                x0 = s0[c2] + tl
-                c0 = U1 if x0 < tl else U0
-                x1 = s1[c2] + th
-                c1 = U1 if x1 < th else U0
+                # loads only grow, so the term does too: sum += (new - old), a u128 delta
+                dh, dl = sub128(th, tl, term_h[e2], term_l[e2])
+                term_h[e2] = th
+                term_l[e2] = tl
+                x0 = cs[c2, 0] + dl
+                c0 = U1 if x0 < dl else U0
+                x1 = cs[c2, 1] + dh
+                c1 = U1 if x1 < dh else U0
                 x1b = x1 + c0
                 if x1b < x1:
                     c1 += U1
-                x2 = s2[c2] + c1
-                y0 = x0 - ol
-                b0 = U1 if x0 < ol else U0
-                y1 = x1b - oh
-                b1 = U1 if x1b < oh else U0
-                y1b = y1 - b0
-                if y1 < b0:
-                    b1 += U1
-                s2[c2] = x2 - b1
-                s1[c2] = y1b
-                s0[c2] = y0
-                term_h[e2] = th
-                term_l[e2] = tl
+                cs[c2, 0] = x0
+                cs[c2, 1] = x1b
+                cs[c2, 2] += c1
     # edge weights from loads, pruning, normalisation (voter by voter, as upstream)
     backed_h = np.zeros(n_cand, np.uint64)
     backed_l = np.zeros(n_cand, np.uint64)
