@@ -136,6 +136,9 @@ class TransactionPool:
         self._provided_by: dict[bytes, bytes] = {}  # tag -> tx hash
         self._banned: dict[bytes, float] = {}  # tx hash -> ban expiry
         self._ids = itertools.count()
+        self._ready_count = 0
+        self._ready_bytes = 0
+        self._future: set[bytes] = set()  # hashes of pooled transactions that are not ready
         self._validations = itertools.count(1)
         self._watchers: dict[bytes, list[Watcher]] = {}
         self._in_block: dict[bytes, list[bytes]] = {}  # block hash -> watched tx hashes included in it
@@ -148,10 +151,10 @@ class TransactionPool:
         return tx_hash in self._txs
 
     def ready_count(self) -> int:
-        return sum(1 for t in self._txs.values() if t.ready)
+        return self._ready_count
 
     def future_count(self) -> int:
-        return sum(1 for t in self._txs.values() if not t.ready)
+        return len(self._future)
 
     def pending(self) -> list[bytes]:
         """All pooled extrinsics (ready first, by arrival), as author_pendingExtrinsics lists them."""
@@ -202,9 +205,13 @@ class TransactionPool:
             self._notify(old, {"usurped": "0x" + h.hex()})
             self._watchers.pop(old, None)
         self._txs[h] = tx
+        self._future.add(h)
         for tag in tx.provides:
             self._provided_by[tag] = h
-        self._repartition(announce={h})
+        if replaced:
+            self._repartition(announce={h})
+        else:
+            self._add_incrementally(tx)
         return h
 
     def resubmit(self, xts: Iterable[bytes]) -> None:
@@ -230,15 +237,45 @@ class TransactionPool:
 
     def _check_limits(self, tx: PooledTransaction, replaced: list[bytes]) -> None:
         """ImmediatelyDropped if the queue `tx` would enter (ready or future) is full."""
+        freed = [self._txs[r] for r in replaced]
         if self._requirements_met(tx):
-            ready = [t for t in self._txs.values() if t.ready and t.hash not in replaced]
-            if len(ready) >= self.limits.ready_count or \
-                    sum(len(t.data) for t in ready) + len(tx.data) > self.limits.ready_bytes:
+            count = self._ready_count - sum(1 for t in freed if t.ready)
+            size = self._ready_bytes - sum(len(t.data) for t in freed if t.ready)
+            if count >= self.limits.ready_count or size + len(tx.data) > self.limits.ready_bytes:
                 raise ImmediatelyDropped()
+        elif len(self._future) - sum(1 for t in freed if not t.ready) >= self.limits.future_count:
+            raise ImmediatelyDropped()
+
+    def _set_ready(self, tx: PooledTransaction, ready: bool) -> None:
+        """Move `tx` between the queues, keeping the ready count/bytes and the future set current."""
+        if tx.ready == ready:
+            return
+        tx.ready = ready
+        sign = 1 if ready else -1
+        self._ready_count += sign
+        self._ready_bytes += sign * len(tx.data)
+        if ready:
+            self._future.discard(tx.hash)
         else:
-            future = [t for t in self._txs.values() if not t.ready and t.hash not in replaced]
-            if len(future) >= self.limits.future_count:
-                raise ImmediatelyDropped()
+            self._future.add(tx.hash)
+
+    def _add_incrementally(self, tx: PooledTransaction) -> None:
+        """A new transaction replacing nothing: ready iff its providers are; if so, future transactions
+        waiting for its tags may follow it into the ready queue (nothing else in the pool changes)."""
+        if not self._requirements_met(tx):
+            self._notify(tx.hash, "future")
+            return
+        self._set_ready(tx, True)
+        self._notify(tx.hash, "ready")
+        queue = [tx]
+        while queue and self._future:
+            provided = set(queue.pop().provides)
+            for h in list(self._future):
+                f = self._txs[h]
+                if provided.intersection(f.requires) and self._requirements_met(f):
+                    self._set_ready(f, True)
+                    self._notify(h, "ready")
+                    queue.append(f)
 
     # ---- ready / future --------------------------------------------------------------------------
     def _requirements_met(self, tx: PooledTransaction) -> bool:
@@ -257,7 +294,7 @@ class TransactionPool:
         dependents: dict[bytes, list[bytes]] = {}
         queue: list[bytes] = []
         for h, t in self._txs.items():
-            t.ready = False
+            self._set_ready(t, False)
             providers = set()
             unsatisfiable = False
             for tag in t.requires:
@@ -275,7 +312,7 @@ class TransactionPool:
                 queue.append(h)
         while queue:
             h = queue.pop()
-            self._txs[h].ready = True
+            self._set_ready(self._txs[h], True)
             for d in dependents.get(h, ()):
                 missing[d] -= 1
                 if missing[d] == 0:
@@ -316,6 +353,8 @@ class TransactionPool:
     def _remove(self, h: bytes) -> Optional[PooledTransaction]:
         tx = self._txs.pop(h, None)
         if tx is not None:
+            self._set_ready(tx, False)
+            self._future.discard(h)
             for tag in tx.provides:
                 if self._provided_by.get(tag) == h:
                     del self._provided_by[tag]

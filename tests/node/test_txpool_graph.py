@@ -188,3 +188,28 @@ def test_pruning_by_tags_without_revalidation():
     # (1, 1)'s requirement (1, 0) is now on chain: met without asking the runtime again.
     assert h0 not in pool and sorted(order(pool)) == [(1, 1), (2, 0)]
     assert all(t.requires == () for t in pool.ready())
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3), st.integers(0, 5), st.integers(1, 9), st.integers(0, 1)), max_size=25))
+def test_incremental_admission_equals_full_recomputation(ops):
+    """Ready/future after each incremental admission equals a from-scratch recomputation, and counters agree."""
+    pool, _, _ = make_pool()
+    for who, nonce, prio, salt in ops:
+        try:
+            pool.submit(tx(who, nonce, prio, salt))
+        except Exception:
+            pass
+        incremental = {h for h, t in pool._txs.items() if t.ready}
+        pool._repartition()
+        full = {h for h, t in pool._txs.items() if t.ready}
+        assert incremental == full
+        assert pool.ready_count() == len(full) and pool.future_count() == len(pool) - len(full)
+        # Plain definition: ready iff its nonce chain down to the account's first nonce (0) is pooled.
+        for h, t in pool._txs.items():
+            w, n = t.data[-3], t.data[-2]
+            chain = all(any(u.data[-3] == w and u.data[-2] == k for u in pool._txs.values()) for k in range(n))
+            assert t.ready == chain
