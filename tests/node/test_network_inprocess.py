@@ -45,7 +45,7 @@ def test_finality_despite_latency_and_lost_announcements(tmp_path):
     async def scenario():
         hub, nodes = await start_in_process(tmp_path, slot_ms=250, hub=InProcessHub(latency=0.1, loss=0.4, seed=3))
         try:
-            ok = await wait_until(lambda: min(n.client.finalized_number() for n in nodes) >= 15, timeout=50)
+            ok = await wait_until(lambda: min(n.client.finalized_number() for n in nodes) >= 10, timeout=50)
             assert ok, [n.client.finalized_number() for n in nodes]
             low = min(n.client.finalized_number() for n in nodes)
             assert len({n.client.hash_by_number(low) for n in nodes}) == 1

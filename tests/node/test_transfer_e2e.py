@@ -64,3 +64,31 @@ def test_transfer_included_and_finalized(tmp_path):
             await stop_all(nodes)
 
     asyncio.run(scenario())
+
+
+def test_a_burst_of_transfers_is_all_included(tmp_path):
+    """100 transfers (nonces 0..99, submitted out of order to different nodes) all end up on the finalized chain."""
+    async def scenario():
+        hub, nodes = await start_in_process(tmp_path, slot_ms=250)
+        try:
+            alice = dev_keypair("alice")
+            dests = [bytes([i + 1]) * 32 for i in range(100)]
+            g = nodes[0].genesis_hash
+            xts = [signed_transfer(alice, dests[n], 10 ** 12, n, g) for n in range(100)]
+            for n in reversed(range(100)):  # highest nonce first: they wait in the future queue
+                nodes[n % 4].submit_extrinsic(xts[n])
+
+            def done():
+                fin = nodes[0].finalized_hash()
+                return account_info(nodes[0].storage(fin, account_key(alice.public)))["nonce"] == 100
+
+            assert await wait_until(done, timeout=40)
+            fin = nodes[0].finalized_hash()
+            for d in dests:
+                assert account_info(nodes[0].storage(fin, account_key(d)))["free"] == 10 ** 12
+            await wait_until(lambda: all(len(n.pool) == 0 for n in nodes), timeout=5)
+            assert [len(n.pool) for n in nodes] == [0, 0, 0, 0]
+        finally:
+            await stop_all(nodes)
+
+    asyncio.run(scenario())
