@@ -256,20 +256,14 @@ def assemble_result(snapshot: Snapshot, cands: list[Candidate], voters: list[Vot
     stake_of: dict = {}
     for who, stake, _ in snapshot.voters:
         stake_of.setdefault(who, stake)
-    supports: dict = {}
-    for who, dist in assignment_ratio_to_staked_normalized(assignments, stake_of, per_thing):
-        for target, w in dist:
-            s = supports.setdefault(target, Support(0, []))
-            supports[target] = Support(sat_add(s.total, w), s.voters)
-            s.voters.append([who, w])
-    support_list = sorted(supports.items(), key=lambda kv: id_sort_key(kv[0]))
+    support_list = to_supports(assignment_ratio_to_staked_normalized(assignments, stake_of, per_thing))
     edge_weights = None
     if with_edge_weights:
         edge_weights = [[v.who, v.budget, [[e.who, e.weight] for e in v.edges]] for v in voters]
     return ElectionResult(
         winners=[[c.who, c.backed_stake] for c in winners],
         assignments=assignments,
-        supports=[[t, s] for t, s in support_list],
+        supports=support_list,
         score=evaluate_support(s.total for _, s in support_list),
         edge_weights=edge_weights,
     )
@@ -287,6 +281,17 @@ def assignment_ratio_to_staked_normalized(assignments, stake_of: dict, per_thing
             raise ElectionArithmeticError(f"normalising the stake of voter {who!r}: {exc}") from None
         out.append((who, [(t, w) for (t, _), w in zip(staked, fixed)]))
     return out
+
+
+def to_supports(staked) -> list:
+    """Target-major view of staked assignments, sorted by target id (`to_supports`, §7.4)."""
+    supports: dict = {}
+    for who, dist in staked:
+        for target, w in dist:
+            s = supports.setdefault(target, Support(0, []))
+            supports[target] = Support(sat_add(s.total, w), s.voters)
+            s.voters.append([who, w])
+    return [[t, s] for t, s in sorted(supports.items(), key=lambda kv: id_sort_key(kv[0]))]
 
 
 def elect(snapshot: Snapshot, *, with_edge_weights: bool = False, progress: Progress = None) -> ElectionResult:
