@@ -26,7 +26,8 @@ GENERATE = "generate"
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = __doc__.split("\n\n")[0]
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = "Use `relaychain election generate --help` for the generator's options."
+    parser.epilog = ("generate: relaychain election generate --voters V --candidates C --to-elect K [--seed S] "
+                     "[--edges 16] [--self-votes] [--out SNAPSHOT.json]")
     parser.add_argument("snapshot", metavar="SNAPSHOT.json|generate",
                         help="snapshot file to elect from ('-' reads stdin), or 'generate' to write one")
     parser.add_argument("--to-elect", type=int, help="number of winners (overrides the snapshot's)")

@@ -1,6 +1,7 @@
 """The ahead-of-time build of the kernels (what the CLI uses to start fast) equals the numba kernels."""
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from relaychain.election.generate import generate_snapshot
 NPOS = Path(__file__).parent.parent / "vectors" / "npos"
 
 
-pytestmark = pytest.mark.slow  # builds the extension module (~15 s)
+pytestmark = [pytest.mark.slow,  # builds the extension module (~15 s)
+              pytest.mark.skipif(not (shutil.which("cc") or shutil.which("gcc")),
+                                 reason="numba.pycc needs a C compiler to link the module")]
 
 
 @pytest.fixture(scope="module")
