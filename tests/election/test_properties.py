@@ -2,11 +2,13 @@
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relaychain.election import ACCURACIES, Snapshot, elect, evaluate_support
 from relaychain.election.arithmetic import U64_MAX
+from relaychain.election.generate import generate_snapshot
 
 stakes = st.one_of(st.integers(0, 100), st.integers(0, U64_MAX),
                    st.integers(10**12, 10**17), st.sampled_from([0, 1, U64_MAX, U64_MAX - 1]))
@@ -75,3 +77,13 @@ def test_balancing_never_lowers_the_minimal_backing(snapshot, iterations):
     balanced = elect(replace(snapshot, balance_iterations=iterations, tolerance=0))
     assert [w for w, _ in plain.winners] == [w for w, _ in balanced.winners]
     assert min(b for _, b in balanced.winners) >= min(b for _, b in plain.winners)
+
+
+@pytest.mark.parametrize("seed, algorithm, iterations, accuracy", [
+    (1, "seq_phragmen", 0, "peru16"), (2, "seq_phragmen", 5, "perbill"),
+    (3, "phragmms", 1, "perquintill"), (4, "phragmms", 0, "percent"),
+])
+def test_polkadot_like_snapshots_kernels_equal_reference(seed, algorithm, iterations, accuracy):
+    snap = replace(Snapshot.from_json(generate_snapshot(300, 40, 12, seed=seed, self_votes=True)),
+                   algorithm=algorithm, balance_iterations=iterations, accuracy=accuracy)
+    assert elect(snap, with_edge_weights=True) == elect(snap, reference=True, with_edge_weights=True)
