@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional
 
@@ -134,7 +135,8 @@ class TransactionPool:
         self._clock = clock
         self._txs: dict[bytes, PooledTransaction] = {}
         self._provided_by: dict[bytes, bytes] = {}  # tag -> tx hash
-        self._banned: dict[bytes, float] = {}  # tx hash -> ban expiry
+        # tx hash -> ban expiry, in expiry order (every ban lasts ban_seconds), so expired bans purge from the front
+        self._banned: "OrderedDict[bytes, float]" = OrderedDict()
         self._ids = itertools.count()
         self._ready_count = 0
         self._ready_bytes = 0
@@ -361,9 +363,16 @@ class TransactionPool:
         return tx
 
     def ban(self, hashes: Iterable[bytes]) -> None:
-        expiry = self._clock() + self.limits.ban_seconds
+        now = self._clock()
+        expiry = now + self.limits.ban_seconds
         for h in hashes:
+            self._banned.pop(h, None)
             self._banned[h] = expiry
+        while self._banned:
+            oldest, until = next(iter(self._banned.items()))
+            if until > now:
+                break
+            del self._banned[oldest]
 
     def remove_invalid(self, hashes: Iterable[bytes]) -> None:
         """Drop transactions found invalid (e.g. by the block builder), ban them, re-sort dependents."""

@@ -213,3 +213,14 @@ def test_incremental_admission_equals_full_recomputation(ops):
             w, n = t.data[-3], t.data[-2]
             chain = all(any(u.data[-3] == w and u.data[-2] == k for u in pool._txs.values()) for k in range(n))
             assert t.ready == chain
+
+
+def test_expired_bans_are_purged():
+    pool, ledger, clock = make_pool(ban_seconds=10)
+    pool.ban([b"a" * 32, b"b" * 32])
+    clock.t = 5
+    pool.ban([b"a" * 32])  # renewed: now expires at 15
+    clock.t = 11
+    pool.ban([b"c" * 32])
+    assert list(pool._banned) == [b"a" * 32, b"c" * 32]
+    assert pool.is_banned(b"a" * 32) and not pool.is_banned(b"b" * 32)
