@@ -93,23 +93,44 @@ class BlockSync:
         return encode_block_response(out)
 
     # ---- importing -------------------------------------------------------------------------------
-    def _on_announce(self, peer_id: bytes, data: bytes) -> None:
-        asyncio.get_event_loop().create_task(self.handle_announce(peer_id, data))
+    def _on_announce(self, peer_id: bytes, data: bytes) -> bool:
+        """Gossip handler: import the announced block at once; if its parent is missing, fetch the ancestors in
+        the background. Returns False (do not relay) for a block that is bad in itself."""
+        try:
+            self._import(data, "network")
+        except UnknownParent as exc:
+            asyncio.get_event_loop().create_task(self._sync_then_import(peer_id, exc.parent_hash, data))
+        except BlockImportError as exc:
+            log.warning("💔 Error importing block: %s: %s", type(exc).__name__, exc)
+            return False
+        except Exception:  # a bug or a corrupt database: keep serving the network, but say so loudly
+            log.exception("💔 Unexpected error importing an announced block")
+            return False
+        return True
 
-    async def handle_announce(self, peer_id: bytes, data: bytes) -> None:
-        async with self._lock:
+    async def handle_announce(self, peer_id: bytes, data: bytes) -> bool:
+        """Import an announced block, fetching missing ancestors first; False if it could not be imported."""
+        try:
+            self._import(data, "network")
+            return True
+        except UnknownParent as exc:
+            return await self._sync_then_import(peer_id, exc.parent_hash, data)
+        except BlockImportError:
+            return False
+
+    async def _sync_then_import(self, peer_id: bytes, parent_hash: bytes, data: bytes) -> bool:
+        async with self._lock:  # one ancestor fetch at a time; a concurrent one may already have filled the gap
+            if self.client.header(parent_hash) is None:
+                await self._fetch_ancestors(peer_id, parent_hash)
             try:
                 self._import(data, "network")
-            except UnknownParent as exc:
-                await self._fetch_ancestors(peer_id, exc.parent_hash)
-                try:
-                    self._import(data, "network")
-                except BlockImportError as exc2:
-                    log.debug("announced block rejected after sync: %s", exc2)
+                return True
             except BlockImportError as exc:
-                log.warning("💔 Error importing block: %s: %s", type(exc).__name__, exc)
-            except Exception:  # a bug or a corrupt database: keep serving the network, but say so loudly
-                log.exception("💔 Unexpected error importing an announced block")
+                log.debug("announced block rejected after sync: %s", exc)
+                return False
+            except Exception:
+                log.exception("💔 Unexpected error importing a synced block")
+                return False
 
     def _import(self, data: bytes, origin: str, justification: Optional[bytes] = None):
         imported = self.client.import_block(data, origin=origin)

@@ -87,3 +87,36 @@ def test_late_full_node_syncs_the_finalized_chain(tmp_path):
             await stop_all(nodes + ([follower] if follower else []))
 
     asyncio.run(scenario())
+
+
+def test_bad_blocks_from_a_rogue_peer_are_rejected(tmp_path):
+    """A peer announcing a block with a forged seal and garbage bytes changes nothing; the chain goes on."""
+    import dataclasses
+
+    from relaychain.node.network import InProcessHub
+    from relaychain.primitives import types
+    from relaychain.primitives.crypto import Ed25519Keypair, dev_keypair
+
+    async def scenario():
+        hub = InProcessHub()
+        _, nodes = await start_in_process(tmp_path, slot_ms=250, hub=hub)
+        rogue = hub.join(Ed25519Keypair.from_seed(b"\x66" * 32))
+        await rogue.start()
+        try:
+            assert await wait_until(lambda: min(n.client.best_number() for n in nodes) >= 2, timeout=20)
+            good = nodes[0].block(nodes[0].best_hash())
+            pre, _seal = good.header.without_seal()
+            forged_pre = dataclasses.replace(pre, state_root=b"\x42" * 32)
+            forged = types.Block(forged_pre.with_log(types.Seal(b"BABE", dev_keypair("ferdie").sign(forged_pre.hash()))),
+                                 good.extrinsics)
+            rogue.gossip("block-announce", forged.encode())
+            rogue.gossip("block-announce", b"\x01\x02\x03")
+            height = max(n.client.best_number() for n in nodes)
+            assert await wait_until(lambda: min(n.client.finalized_number() for n in nodes) >= height, timeout=30)
+            for n in nodes:
+                assert n.client.db.header(forged.header.hash()) is None
+        finally:
+            await rogue.stop()
+            await stop_all(nodes)
+
+    asyncio.run(scenario())
