@@ -189,7 +189,7 @@ class Node:
         def set_id():
             return apis.grandpa_set_id(self.client.state_at(self.client.finalized_hash()))
 
-        keypair = self.keys.vrf if self.keys is not None else None  # the GRANDPA key (ed25519)
+        keypair = self.keys.grandpa if self.keys is not None else None
         self.voter = GrandpaVoter(keypair, self.network, ClientChainView(self.client), authorities, set_id)
         await self.voter.start()
 

@@ -40,7 +40,7 @@ class AuthorityKeys:
     """The keys an authoring node holds: BABE (sr25519) and the ed25519 key its VRF uses (its GRANDPA key)."""
 
     babe: object  # Sr25519Keypair
-    vrf: object  # Ed25519Keypair (seed used by ECVRF)
+    grandpa: object  # Ed25519Keypair: GRANDPA votes, and its seed keys our ECVRF slot claims
 
 
 class BabeAuthor:
@@ -65,11 +65,11 @@ class BabeAuthor:
         from relaychain.primitives.vrf import vrf_proof_to_hash, vrf_prove
 
         index = babe_claims.authorities_index_of(view.authorities, self.keys.babe.public)
-        if self.keys.vrf is not None and index is not None and index < len(view.vrf_keys) \
-                and view.vrf_keys[index] != self.keys.vrf.public:
+        if self.keys.grandpa is not None and index is not None and index < len(view.vrf_keys) \
+                and view.vrf_keys[index] != self.keys.grandpa.public:
             log.warning("our VRF key is not the one registered for authority %d: only secondary claims", index)
             view = babe_claims.EpochView(view.authorities, (), view.randomness, view.epoch_index)
-        seed = self.keys.vrf.seed if self.keys.vrf is not None else None
+        seed = self.keys.grandpa.seed if self.keys.grandpa is not None else None
         return babe_claims.claim_slot(view, slot, index, lambda alpha: vrf_prove(seed, alpha), vrf_proof_to_hash)
 
     # ---- proposing -------------------------------------------------------------------------------
