@@ -212,3 +212,6 @@ def main(args) -> int:
         return asyncio.run(run(args))
     except KeyboardInterrupt:
         return 0
+    except OSError as exc:  # e.g. a port already in use: say which, without a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

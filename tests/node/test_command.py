@@ -67,3 +67,17 @@ def test_dev_process_serves_rpc_and_stops_on_sigterm(tmp_path):
     assert proc.returncode == 0
     text = out.decode()
     assert "✨ Imported #2 (0x" in text and "Shutting down" in text
+
+
+def test_port_in_use_is_reported_without_a_traceback(tmp_path):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    try:
+        p = subprocess.run([sys.executable, "-m", "relaychain.cli", "run", "--dev", "--sealing", "manual",
+                            "--rpc-port", str(s.getsockname()[1]), "--base-path", str(tmp_path)],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        s.close()
+    assert p.returncode == 1
+    assert "address already in use" in p.stderr and "Traceback" not in p.stderr
