@@ -117,6 +117,8 @@ class Node:
         network.on_peer_disconnected(lambda _p: self._update_peer_metrics())
         best = self.client.header(self.client.best_hash())
         fin = self.client.header(self.client.finalized_hash())
+        self.metrics.block_height.labels("best").set(best.number)
+        self.metrics.block_height.labels("finalized").set(fin.number)
         log.info("📦 Highest known block at #%d (%s), finalized #%d", best.number,
                  short_hash(self.client.best_hash()), fin.number)
 

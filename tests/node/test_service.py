@@ -98,6 +98,9 @@ def test_restart_resumes_the_stored_chain_and_serves_metrics(tmp_path):
         _, (node,) = await _dev_node(tmp_path, "manual")
         try:
             resumed = node.best_hash(), node.finalized_hash(), node.genesis_hash
+            from relaychain.node.metrics import sample
+
+            assert sample(node.metrics, "substrate_block_height", {"status": "finalized"}) == 3
             new = await node.seal_block()
             return resumed, node.header(new)
         finally:
