@@ -567,10 +567,16 @@ class GrandpaVoter:
                 raise
             except Exception:
                 log.exception("GRANDPA step failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), tick)
-            except asyncio.TimeoutError:
-                pass
+            await self._sleep_until_woken(tick)
+
+    async def _sleep_until_woken(self, timeout: float) -> None:
+        # Not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that arrives as the
+        # event fires, and then `stop()` would wait forever for a loop that never ends.
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=timeout)
+        finally:
+            waiter.cancel()
 
     # -- the round state machine -------------------------------------------------------------
     async def _step(self) -> None:
