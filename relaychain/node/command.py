@@ -201,11 +201,11 @@ async def run(args) -> int:
 
 
 def main(args) -> int:
-    setup_logging(args.log, prefix_names=args.dev and args.sealing == "slots")
     error = _validate_args(args)
     if error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    setup_logging(args.log, prefix_names=args.dev and args.sealing == "slots")
     if args.dev and not args.key_name:
         args.key_name = "alice"
     try:

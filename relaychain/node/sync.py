@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Optional
 
-from relaychain.node.client import BlockImportError, Client, FinalityError, UnknownParent
+from relaychain.node.client import BlockImportError, Client, FinalityError, NotDescendantOfFinalized, UnknownParent
 from relaychain.primitives import types
 from relaychain.primitives.scale import Reader, encode_bytes, encode_compact, encode_option, encode_u32
 
@@ -94,12 +94,14 @@ class BlockSync:
 
     # ---- importing -------------------------------------------------------------------------------
     def _on_announce(self, peer_id: bytes, data: bytes) -> bool:
-        """Gossip handler: import the announced block at once; if its parent is missing, fetch the ancestors in
-        the background. Returns False (do not relay) for a block that is bad in itself."""
+        """Gossip handler: import the announced block at once and relay it (return True). A block whose parent
+        is missing is not relayed now: its ancestors are fetched in the background and it is re-announced once
+        imported. A block that is bad in itself is dropped (False)."""
         try:
             self._import(data, "network")
         except UnknownParent as exc:
-            asyncio.get_event_loop().create_task(self._sync_then_import(peer_id, exc.parent_hash, data))
+            asyncio.get_event_loop().create_task(self._sync_then_import(peer_id, exc.parent_hash, data, relay=True))
+            return False
         except BlockImportError as exc:
             log.warning("💔 Error importing block: %s: %s", type(exc).__name__, exc)
             return False
@@ -118,19 +120,21 @@ class BlockSync:
         except BlockImportError:
             return False
 
-    async def _sync_then_import(self, peer_id: bytes, parent_hash: bytes, data: bytes) -> bool:
+    async def _sync_then_import(self, peer_id: bytes, parent_hash: bytes, data: bytes, relay: bool = False) -> bool:
         async with self._lock:  # one ancestor fetch at a time; a concurrent one may already have filled the gap
             if self.client.header(parent_hash) is None:
                 await self._fetch_ancestors(peer_id, parent_hash)
             try:
-                self._import(data, "network")
-                return True
+                imported = self._import(data, "network")
             except BlockImportError as exc:
                 log.debug("announced block rejected after sync: %s", exc)
                 return False
             except Exception:
                 log.exception("💔 Unexpected error importing a synced block")
                 return False
+            if relay and not imported.already_known:
+                self.network.gossip(ANNOUNCE_TOPIC, data)
+            return True
 
     def _import(self, data: bytes, origin: str, justification: Optional[bytes] = None):
         imported = self.client.import_block(data, origin=origin)
@@ -146,40 +150,52 @@ class BlockSync:
         return imported
 
     async def _fetch_ancestors(self, peer_id: bytes, missing: bytes) -> None:
-        """Fetch blocks from `missing` back to a known block, then import them oldest first."""
+        """Fetch blocks from `missing` back to a known block — from the announcing peer, else from the others —
+        then import them oldest first."""
         self.syncing = True
         try:
-            fetched: list[tuple[bytes, Optional[bytes]]] = []
-            want = missing
+            peers = [peer_id] + [p for p in self.network.peers() if p != peer_id]
+            for peer in peers:
+                fetched = await self._fetch_from(peer, missing)
+                if fetched is None:
+                    continue
+                if fetched:
+                    log.info("⚙️  Syncing: fetched %d blocks from peer", len(fetched))
+                for block, justification in reversed(fetched):
+                    try:
+                        self._import(block, "sync", justification)
+                    except NotDescendantOfFinalized as exc:  # a fork finality already abandoned
+                        log.debug("synced block on an abandoned fork: %s", exc)
+                        return
+                    except BlockImportError as exc:
+                        log.warning("💔 Error importing synced block: %s: %s", type(exc).__name__, exc)
+                        break  # this peer served a bad chain: try the next one
+                    await asyncio.sleep(0)
+                else:
+                    return
+        finally:
+            self.syncing = False
+
+    async def _fetch_from(self, peer: bytes, missing: bytes) -> Optional[list[tuple[bytes, Optional[bytes]]]]:
+        """The blocks from `missing` down to (excluding) the first one we know, newest first; None if the
+        peer cannot provide a chain reaching a known block."""
+        fetched: list[tuple[bytes, Optional[bytes]]] = []
+        want = missing
+        try:
             for _ in range(10_000):
-                resp = await self.network.request(peer_id, BLOCK_REQUEST,
+                resp = await self.network.request(peer, BLOCK_REQUEST,
                                                   BlockRequest(want, MAX_BLOCKS_PER_REQUEST).encode(), timeout=10.0)
                 blocks = decode_block_response(resp)
                 if not blocks:
-                    return
-                reached_known = False
+                    return None
                 for block, justification in blocks:  # newest first: keep those we lack
                     header = types.Block.decode(block).header
                     if self.client.header(header.hash()) is not None:
-                        reached_known = True
-                        break
+                        return fetched
                     fetched.append((block, justification))
                     if self.client.header(header.parent_hash) is not None or header.number == 0:
-                        reached_known = True
-                        break
+                        return fetched
                     want = header.parent_hash
-                if reached_known:
-                    break
-            if fetched:
-                log.info("⚙️  Syncing: fetched %d blocks from peer", len(fetched))
-            for block, justification in reversed(fetched):
-                try:
-                    self._import(block, "sync", justification)
-                except BlockImportError as exc:
-                    log.warning("💔 Error importing synced block: %s: %s", type(exc).__name__, exc)
-                    return
-                await asyncio.sleep(0)
-        except Exception as exc:  # NetworkError, bad response: try again on the next announcement
-            log.debug("block request to peer failed: %s", exc)
-        finally:
-            self.syncing = False
+        except Exception as exc:  # NetworkError, malformed response: ask someone else
+            log.debug("block request to peer 0x%s failed: %s", peer.hex()[:16], exc)
+        return None
