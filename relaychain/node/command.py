@@ -43,6 +43,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--node-key", help="ed25519 node key seed, 32 bytes hex (default: stored in base path)")
     parser.add_argument("--rpc-port", type=int, default=9944, help="JSON-RPC port (default 9944)")
     parser.add_argument("--rpc-external", action="store_true", help="listen for RPC on all interfaces")
+    parser.add_argument("--rpc-cors", metavar="ORIGINS", default=None,
+                        help="browser origins allowed to call RPC: 'all' or a comma-separated list "
+                             "(default: all with --dev, else localhost and polkadot.js.org)")
     parser.add_argument("--no-rpc", action="store_true", help="do not start the JSON-RPC server")
     parser.add_argument("--prometheus-port", type=int, help="serve Prometheus metrics on this port")
     parser.add_argument("--block-time", type=int, metavar="MS",
@@ -113,29 +116,19 @@ def _validate_args(args) -> Optional[str]:
 async def _start_rpc(node, args):
     if args.no_rpc:
         return None
-    try:
-        from relaychain.rpc import server as rpc_server
-    except ImportError:
-        log.warning("JSON-RPC server not available (relaychain.rpc.server missing)")
-        return None
+    from relaychain.rpc.server import start_rpc_server
+
     host = "0.0.0.0" if args.rpc_external else "127.0.0.1"
-    srv = rpc_server.start_rpc_server(node, host, args.rpc_port)
-    if asyncio.iscoroutine(srv):
-        srv = await srv
-    log.info("Running JSON-RPC server: addr=%s:%d", host, args.rpc_port)
+    # Substrate allows every origin on --dev chains and loopback/polkadot.js origins otherwise.
+    cors = args.rpc_cors if args.rpc_cors is not None else ("all" if args.dev else None)
+    srv = await start_rpc_server(node, host, args.rpc_port, cors=cors)
+    log.info("Running JSON-RPC server: addr=%s:%d", host, srv.port)
     return srv
 
 
 async def _stop_rpc(srv) -> None:
-    if srv is None:
-        return
-    for name in ("stop", "close", "cleanup"):
-        fn = getattr(srv, name, None)
-        if fn is not None:
-            res = fn()
-            if asyncio.iscoroutine(res):
-                await res
-            return
+    if srv is not None:
+        await srv.stop()
 
 
 def build_nodes(args, base_path: Path):

@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 
 from relaychain.node.client import Client, ClientChainView, ImportedBlock
 from relaychain.node.consensus.babe import AuthorityKeys, BabeAuthor, ProposerLimits
+from relaychain.node.consensus.grandpa import GrandpaVoter
 from relaychain.node.consensus.slots import Clock, SlotInfo, SystemClock, slot_at
 from relaychain.node.metrics import MetricsServer, NodeMetrics
 from relaychain.node.sync import BlockSync
@@ -178,11 +179,6 @@ class Node:
         self.db.close()
 
     async def _start_grandpa(self) -> None:
-        try:
-            from relaychain.node.consensus.grandpa import GrandpaVoter
-        except ImportError:
-            log.warning("GRANDPA is not available: blocks will not be finalized")
-            return
         from relaychain.runtime import apis
 
         def authorities():
