@@ -14,7 +14,7 @@ from typing import Optional
 
 from relaychain.primitives.crypto import Ed25519Keypair, Sr25519Keypair
 from relaychain.runtime import constants as C
-from relaychain.runtime.overlay import Overlay
+from relaychain.runtime.overlay import EmptyHost, Overlay
 from relaychain.runtime.pallets import babe, balances, session, staking, system, transaction_payment
 from relaychain.runtime.runtime import RUNTIME  # noqa: F401 - wires the session handlers used at genesis
 
@@ -71,17 +71,9 @@ def dev_chain_spec(validators: tuple = DEV_VALIDATORS, *, slot_duration_ms: Opti
                      balances=tuple(endowed), validators=vals, slot_duration_ms=slot_duration_ms, staking=stakers)
 
 
-class _Empty:
-    def get(self, key):
-        return None
-
-    def next_key(self, key):
-        return None
-
-
 def genesis_storage(spec: ChainSpec) -> dict[bytes, bytes]:
     """The genesis key/value state (build with the runtime's state version; trie.md §4)."""
-    state = Overlay(_Empty())
+    state = Overlay(EmptyHost())
     system.BlockHash.set(state, HASH69, 0)
     system.ParentHash.set(state, HASH69)
     system.LastRuntimeUpgrade.set(state, {"spec_version": C.SPEC_VERSION, "spec_name": C.SPEC_NAME})

@@ -24,6 +24,16 @@ class Host(Protocol):
     def next_key(self, key: bytes) -> Optional[bytes]: ...
 
 
+class EmptyHost:
+    """The empty parent state (genesis is built over it)."""
+
+    def get(self, key: bytes) -> Optional[bytes]:
+        return None
+
+    def next_key(self, key: bytes) -> Optional[bytes]:
+        return None
+
+
 class TransactionError(RuntimeError):
     """Unbalanced storage transactions: a runtime bug, never caused by user input."""
 

@@ -13,7 +13,7 @@ from relaychain.primitives.scale import ScaleDecodeError, encode_compact
 from relaychain.runtime import constants as C
 from relaychain.runtime.framework import BlockContext, DispatchError, Origin, Runtime
 from relaychain.runtime.frame_types import event_record
-from relaychain.runtime.overlay import Overlay
+from relaychain.runtime.overlay import EmptyHost, Overlay
 from relaychain.runtime.pallets import balances, staking, system
 from relaychain.runtime.pallets import staking_storage as S
 from relaychain.runtime.runtime import PALLETS
@@ -33,17 +33,9 @@ def acct(i: int) -> bytes:
 A, B, V1, V2, V3 = acct(1), acct(2), acct(11), acct(12), acct(13)
 
 
-class _Empty:
-    def get(self, key):
-        return None
-
-    def next_key(self, key):
-        return None
-
-
 @pytest.fixture
 def ctx():
-    state = Overlay(_Empty())
+    state = Overlay(EmptyHost())
     balances.genesis(state, [(a, 1000 * UNIT) for a in (A, B, V1, V2, V3)])
     c = BlockContext(state, RT, 1, bytes(32))
     for v in (V1, V2, V3):

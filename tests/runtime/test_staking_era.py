@@ -16,7 +16,7 @@ from relaychain.primitives.types import PreRuntime, SecondaryPlainPreDigest, Pre
 from relaychain.runtime import constants as C
 from relaychain.runtime.framework import BlockContext, DispatchError, Origin, Runtime
 from relaychain.runtime.frame_types import event_record
-from relaychain.runtime.overlay import Overlay
+from relaychain.runtime.overlay import EmptyHost, Overlay
 from relaychain.runtime.pallets import balances, session, staking, system, timestamp
 from relaychain.runtime.pallets import staking_era as E
 from relaychain.runtime.pallets import staking_ledger as L
@@ -46,20 +46,12 @@ def keys_for(i: int) -> dict:
     return {"grandpa": k, "babe": k, "para_validator": k, "para_assignment": k, "authority_discovery": k}
 
 
-class _Empty:
-    def get(self, key):
-        return None
-
-    def next_key(self, key):
-        return None
-
-
 @pytest.fixture
 def chain(monkeypatch):
     """Genesis with four validator candidates (3 seats) and three nominators; Session driven by staking."""
     monkeypatch.setattr(session, "SESSION_MANAGER", staking.SESSION_MANAGER)
     monkeypatch.setattr(session, "SESSION_HANDLERS", [])
-    state = Overlay(_Empty())
+    state = Overlay(EmptyHost())
     balances.genesis(state, [(a, 1000 * UNIT) for a in (*VALIDATOR_BONDS, *NOMINATIONS)])
     stakers = [staking.Staker(v, b, "validator") for v, b in VALIDATOR_BONDS.items()]
     stakers += [staking.Staker(n, b, "nominator", t) for n, (b, t) in NOMINATIONS.items()]
@@ -143,7 +135,7 @@ def test_genesis_era_exposures_equal_the_independent_election(chain):
 def test_dev_genesis_elects_the_dev_validators():
     from relaychain.runtime.genesis import dev_chain_spec
     spec = dev_chain_spec()
-    state = Overlay(_Empty())
+    state = Overlay(EmptyHost())
     balances.genesis(state, list(spec.balances))
     stashes = [v.account for v in spec.validators]
     v0, v1 = staking.genesis(state, staking.dev_genesis_config(stashes))
