@@ -5,15 +5,12 @@ server on a free loopback port, shared by the tests of one module."""
 import pytest
 
 from .harness import RunningServer
-from .helpers import needs_extrinsic_codec  # noqa: F401  (fixture)
-from .node_harness import NODE_MISSING, SKIP_REASON, DevNode
+from .node_harness import DevNode
 from .toychain import ToyChain
 
 
 @pytest.fixture(scope="module")
 def dev_node():
-    if NODE_MISSING:
-        pytest.skip(SKIP_REASON)
     node = DevNode()
     yield node
     node.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from relaychain.primitives.scale import encode_compact
 
 
@@ -15,8 +13,3 @@ def unsigned_remark(data: bytes) -> bytes:
     """An unsigned v4 extrinsic: 0x04 ‖ System(0).remark(0)(Vec<u8>), with its compact length prefix."""
     body = b"\x04\x00\x00" + encode_compact(len(data)) + data
     return encode_compact(len(body)) + body
-
-
-@pytest.fixture
-def needs_extrinsic_codec():
-    pytest.importorskip("relaychain.primitives.extrinsic", reason="H4's extrinsic codec has not landed yet")

@@ -3,7 +3,6 @@ running on an asyncio loop in a background thread so synchronous clients can dri
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import tempfile
@@ -11,22 +10,18 @@ from pathlib import Path
 
 import requests
 
+from relaychain.node.network import InProcessHub
+from relaychain.node.service import Node, NodeConfig
+from relaychain.primitives.crypto import Ed25519Keypair
 from relaychain.rpc import start_rpc_server
 
 from .harness import LoopThread
-
-NODE_MISSING = importlib.util.find_spec("relaychain.node.service") is None
-SKIP_REASON = "relaychain.node.service (H6's Node implementing contract C6) is not in the tree yet"
 
 
 class DevNode:
     """Alice's single dev node with instant sealing (a block per transaction, dev_newBlock on demand)."""
 
     def __init__(self, sealing: str = "instant") -> None:
-        from relaychain.node.network import InProcessHub
-        from relaychain.node.service import Node, NodeConfig
-        from relaychain.primitives.crypto import Ed25519Keypair
-
         self.base = Path(tempfile.mkdtemp(prefix="relaychain-rpc-e2e-"))
         self.loop = LoopThread()
 
@@ -78,10 +73,6 @@ class DevNetwork:
     VALIDATORS = ("alice", "bob", "charlie", "dave")
 
     def __init__(self, slot_duration_ms: int = 1000) -> None:
-        from relaychain.node.network import InProcessHub
-        from relaychain.node.service import Node, NodeConfig
-        from relaychain.primitives.crypto import Ed25519Keypair
-
         self.base = Path(tempfile.mkdtemp(prefix="relaychain-rpc-net-"))
         self.loop = LoopThread()
 

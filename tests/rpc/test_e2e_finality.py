@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from .node_harness import NODE_MISSING, SKIP_REASON, DevNetwork
+from .node_harness import DevNetwork
 from .harness import WsClient
 
 pytestmark = pytest.mark.slow
@@ -16,8 +16,6 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def network():
-    if NODE_MISSING:
-        pytest.skip(SKIP_REASON)
     net = DevNetwork()
     yield net
     net.close()

@@ -154,7 +154,7 @@ def test_storage_subscription_initial_values_then_changes(srv, ws, chain):
 # -- author_ / payment / system ------------------------------------------------------------------
 
 
-def test_submit_extrinsic_and_invalid_reasons(ws, chain, needs_extrinsic_codec):
+def test_submit_extrinsic_and_invalid_reasons(ws, chain):
     import hashlib
     xt = _unsigned_remark(b"hello")
     assert ws.call("author_submitExtrinsic", [H(xt)]) == "0x" + hashlib.blake2b(xt, digest_size=32).hexdigest()
@@ -169,7 +169,7 @@ def test_submit_extrinsic_and_invalid_reasons(ws, chain, needs_extrinsic_codec):
     assert watched["error"]["code"] == 1010  # rejected synchronously, not as a notification
 
 
-def test_submit_and_watch_orders_response_ready_in_block_finalized(srv, ws, chain, needs_extrinsic_codec):
+def test_submit_and_watch_orders_response_ready_in_block_finalized(srv, ws, chain):
     xt = _unsigned_remark(b"watch me")
     ws.send_raw(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "author_submitAndWatchExtrinsic", "params": [H(xt)]}))
     response = ws.recv()  # the toy pool said "ready" before the server answered: it must come after
@@ -183,7 +183,7 @@ def test_submit_and_watch_orders_response_ready_in_block_finalized(srv, ws, chai
     assert ws.call("author_unwatchExtrinsic", [sub_id]) is False  # the stream ended at "finalized"
 
 
-def test_payment_query_info(ws, needs_extrinsic_codec):
+def test_payment_query_info(ws):
     info = ws.call("payment_queryInfo", [H(_unsigned_remark(b"x"))])
     assert info == {"weight": {"ref_time": 1000, "proof_size": 0}, "class": "normal", "partialFee": "12345"}
 
@@ -209,7 +209,7 @@ def test_backend_bug_is_internal_error_and_connection_survives(srv, ws, chain):
     assert ws.call("system_name") == "toy-node"
 
 
-def test_pool_errors_carrying_their_own_rpc_fields_are_forwarded(ws, chain, needs_extrinsic_codec):
+def test_pool_errors_carrying_their_own_rpc_fields_are_forwarded(ws, chain):
     class TooLowPriority(Exception):
         code = 1014
 
@@ -268,7 +268,7 @@ def test_key_lists_are_bounded(ws):
     assert len(ws.call("state_queryStorageAt", [keys[:4096]])[0]["changes"]) == 4096
 
 
-def test_dropped_transaction_ends_its_stream(srv, ws, chain, needs_extrinsic_codec):
+def test_dropped_transaction_ends_its_stream(srv, ws, chain):
     xt = _unsigned_remark(b"to be dropped")
     sub_id = ws.call("author_submitAndWatchExtrinsic", [H(xt)])
     assert ws.recv()["params"]["result"] == "ready"
