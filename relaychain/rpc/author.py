@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from relaychain.primitives.extrinsic import UncheckedExtrinsic
+
 from . import params as P
 from .errors import (
     AUTHOR_BAD_FORMAT,
@@ -66,8 +68,6 @@ def pool_error(exc: BaseException) -> RpcError | None:
 
 def check_format(xt: bytes) -> None:
     """Reject undecodable bytes before the pool sees them: 1001 "Extrinsic has invalid format"."""
-    from relaychain.primitives.extrinsic import UncheckedExtrinsic
-
     try:
         UncheckedExtrinsic.decode(xt)
     except Exception as exc:

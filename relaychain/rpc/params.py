@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Sequence
 
+from relaychain.primitives.ss58 import ss58_decode
+
 from .errors import invalid_params
 
 _MISSING = object()
@@ -126,8 +128,6 @@ def account_id(value: Any, name: str) -> bytes:
         return raw
     if not isinstance(value, str):
         raise invalid_params(f"{name}: expected an SS58 address, got {_short(value)}")
-    from relaychain.primitives.ss58 import ss58_decode  # lazy: primitives are always importable from rpc
-
     try:
         public, _prefix = ss58_decode(value)
     except Exception as exc:  # SS58Error and friends: any undecodable address is a params error
