@@ -11,7 +11,9 @@ from functools import lru_cache
 
 from relaychain.primitives.extrinsic import UncheckedExtrinsic
 from relaychain.primitives.hashing import blake2_64
-from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_bytes, encode_compact
+from relaychain.primitives.scale import (
+    Reader, ScaleDecodeError, encode_bytes, encode_compact, encode_u32, encode_u64, encode_u128,
+)
 from relaychain.runtime import constants as C
 from relaychain.runtime.errors import InvalidTransaction, RuntimeApiError, TransactionValidityError
 from relaychain.runtime.executive import decode_extrinsic, validate_transaction
@@ -116,14 +118,14 @@ class EpochInfo:
     allowed_slots: str
 
     def encode(self) -> bytes:
-        return (self.epoch_index.to_bytes(8, "little") + self.start_slot.to_bytes(8, "little")
-                + self.duration.to_bytes(8, "little") + _encode_authorities(self.authorities) + self.randomness
-                + self.c[0].to_bytes(8, "little") + self.c[1].to_bytes(8, "little")
+        return (encode_u64(self.epoch_index) + encode_u64(self.start_slot)
+                + encode_u64(self.duration) + _encode_authorities(self.authorities) + self.randomness
+                + encode_u64(self.c[0]) + encode_u64(self.c[1])
                 + bytes((babe.ALLOWED_SLOTS.by_name[self.allowed_slots][0],)))
 
 
 def _encode_authorities(auths) -> bytes:
-    return encode_compact(len(auths)) + b"".join(k + w.to_bytes(8, "little") for k, w in auths)
+    return encode_compact(len(auths)) + b"".join(k + encode_u64(w) for k, w in auths)
 
 
 def _epoch_config(host) -> dict:
@@ -177,7 +179,7 @@ def _metadata(host, r: Reader) -> bytes:
 
 def _metadata_versions(host, r: Reader) -> bytes:
     return encode_compact(len(SUPPORTED_METADATA_VERSIONS)) + b"".join(
-        v.to_bytes(4, "little") for v in SUPPORTED_METADATA_VERSIONS)
+        encode_u32(v) for v in SUPPORTED_METADATA_VERSIONS)
 
 
 def _metadata_at_version(host, r: Reader) -> bytes:
@@ -186,7 +188,7 @@ def _metadata_at_version(host, r: Reader) -> bytes:
 
 
 def _account_nonce(host, r: Reader) -> bytes:
-    return account_nonce(host, r.read(32)).to_bytes(4, "little")
+    return encode_u32(account_nonce(host, r.read(32)))
 
 
 def _read_extrinsic(r: Reader) -> bytes:
@@ -211,7 +213,7 @@ def _query_info(host, r: Reader) -> bytes:
     d = call.definition
     fee = 0 if uxt.signature is None else tp.compute_fee_details(host, length, call.weight, 0, d.pays_fee).final_fee
     cls = {"Normal": 0, "Operational": 1, "Mandatory": 2}[d.dispatch_class]
-    return WEIGHT.encode(call.weight) + bytes((cls,)) + fee.to_bytes(16, "little")
+    return WEIGHT.encode(call.weight) + bytes((cls,)) + encode_u128(fee)
 
 
 def _query_fee_details(host, r: Reader) -> bytes:
@@ -220,9 +222,9 @@ def _query_fee_details(host, r: Reader) -> bytes:
         return b"\x00" + bytes(16)
     d = tp.compute_fee_details(host, length, call.weight, uxt.signature.tip, call.definition.pays_fee)
     if not d.pays:
-        return b"\x00" + d.tip.to_bytes(16, "little")
-    return (b"\x01" + d.base_fee.to_bytes(16, "little") + d.len_fee.to_bytes(16, "little")
-            + d.adjusted_weight_fee.to_bytes(16, "little") + d.tip.to_bytes(16, "little"))
+        return b"\x00" + encode_u128(d.tip)
+    return (b"\x01" + encode_u128(d.base_fee) + encode_u128(d.len_fee)
+            + encode_u128(d.adjusted_weight_fee) + encode_u128(d.tip))
 
 
 _INVALID_INDEX = {"Call": 0, "Payment": 1, "Future": 2, "Stale": 3, "BadProof": 4, "AncientBirthBlock": 5,
@@ -256,8 +258,8 @@ def _validate_transaction(host, r: Reader) -> bytes:
 
 def _babe_configuration(host, r: Reader) -> bytes:
     cfg = _epoch_config(host)
-    return (babe.slot_duration_ms(host).to_bytes(8, "little") + C.EPOCH_DURATION_IN_SLOTS.to_bytes(8, "little")
-            + cfg["c"][0].to_bytes(8, "little") + cfg["c"][1].to_bytes(8, "little")
+    return (encode_u64(babe.slot_duration_ms(host)) + encode_u64(C.EPOCH_DURATION_IN_SLOTS)
+            + encode_u64(cfg["c"][0]) + encode_u64(cfg["c"][1])
             + _encode_authorities(babe_authorities(host)) + babe.Randomness.get(host)
             + bytes((babe.ALLOWED_SLOTS.by_name[cfg["allowed_slots"]][0],)))
 
@@ -272,11 +274,11 @@ _CALLS = {
     "TransactionPaymentApi_query_fee_details": _query_fee_details,
     "TaggedTransactionQueue_validate_transaction": _validate_transaction,
     "BabeApi_configuration": _babe_configuration,
-    "BabeApi_current_epoch_start": lambda host, r: babe.epoch_start_slot(host).to_bytes(8, "little"),
+    "BabeApi_current_epoch_start": lambda host, r: encode_u64(babe.epoch_start_slot(host)),
     "BabeApi_current_epoch": lambda host, r: current_epoch(host).encode(),
     "BabeApi_next_epoch": lambda host, r: next_epoch(host).encode(),
     "GrandpaApi_grandpa_authorities": lambda host, r: _encode_authorities(grandpa_authorities(host)),
-    "GrandpaApi_current_set_id": lambda host, r: grandpa_set_id(host).to_bytes(8, "little"),
+    "GrandpaApi_current_set_id": lambda host, r: encode_u64(grandpa_set_id(host)),
 }
 
 
