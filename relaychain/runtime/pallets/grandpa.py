@@ -9,7 +9,7 @@ authority list starts no new set (see `on_new_session`).
 
 from __future__ import annotations
 
-from relaychain.primitives.scale import encode_compact
+from relaychain.primitives.scale import encode_u32
 from relaychain.primitives.types import GRANDPA_ENGINE_ID, Consensus
 from relaychain.runtime.framework import Pallet
 from relaychain.runtime.frame_types import GRANDPA_ID, weak_bounded_vec
@@ -69,8 +69,7 @@ pallet.constant("MaxSetIdSessionEntries", U64, 168, ("The maximum number of entr
 
 def scheduled_change_log(next_authorities: list, delay: int) -> bytes:
     """`ConsensusLog::ScheduledChange(ScheduledChange{next_authorities, delay})` (variant 1)."""
-    return (b"\x01" + encode_compact(len(next_authorities))
-            + b"".join(k + w.to_bytes(8, "little") for k, w in next_authorities) + delay.to_bytes(4, "little"))
+    return b"\x01" + AUTHORITY_LIST.encode(next_authorities) + encode_u32(delay)
 
 
 def schedule_change(ctx, next_authorities: list, delay: int) -> bool:
