@@ -36,9 +36,8 @@ def decode_query_info(data: bytes) -> dict:
 def decode_fee_details(data: bytes) -> dict:
     """FeeDetails: Option<InclusionFee{base_fee, len_fee, adjusted_weight_fee}> ‖ tip u128 (tip is not serialized)."""
     r = Reader(data)
-    inclusion = None
-    if r.u8() == 1:
-        inclusion = {"baseFee": hex(r.u128()), "lenFee": hex(r.u128()), "adjustedWeightFee": hex(r.u128())}
+    inclusion = r.option(lambda r: {"baseFee": hex(r.u128()), "lenFee": hex(r.u128()),
+                                    "adjustedWeightFee": hex(r.u128())})
     r.u128()
     r.finish()
     return {"inclusionFee": inclusion}
