@@ -24,6 +24,7 @@ import os
 import re
 from dataclasses import dataclass
 
+import bip39  # py-bip39-bindings
 import nacl.exceptions
 import nacl.signing
 import sr25519 as _sr
@@ -111,10 +112,6 @@ def seed_from_phrase(phrase: str, password: str = "") -> bytes:
     check the word list and checksum, recover the entropy and apply the `mini_secret_from_entropy` rule.
     (We ship no BIP39 word list of our own, so the entropy is not exposed here.)
     """
-    try:
-        import bip39  # py-bip39-bindings
-    except ImportError as e:  # pragma: no cover - dependency missing
-        raise CryptoError("mnemonic phrases need the py-bip39-bindings package (pip install py-bip39-bindings)") from e
     words = " ".join(phrase.split())
     if not bip39.bip39_validate(words):
         raise CryptoError("invalid BIP39 mnemonic phrase (unknown word, wrong length or bad checksum)")
