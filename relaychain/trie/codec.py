@@ -33,7 +33,6 @@ HASHED_VALUE_LEAF = (0x20, 5)
 HASHED_VALUE_BRANCH = (0x10, 4)
 
 NIBBLES = "0123456789abcdef"
-_NIBBLE_INDEX = {c: i for i, c in enumerate(NIBBLES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +89,6 @@ def encode_header(base: int, bits: int, nibble_count: int) -> bytes:
 def encode_partial(partial: str) -> bytes:
     """Pack nibbles into bytes; an odd count puts the first nibble in the low half of byte 0 (§2.2)."""
     return bytes.fromhex("0" + partial if len(partial) & 1 else partial)
-
-
-def child_reference(encoded: bytes) -> bytes:
-    """A child is inlined when its encoding is shorter than 32 bytes, else referenced by hash (§2.5)."""
-    return encoded if len(encoded) < HASH_LENGTH else blake2_256(encoded)
 
 
 def encode_node(node: Node) -> bytes:
@@ -253,7 +247,3 @@ def decode_node(data: bytes) -> Optional[Node]:
     if pos != len(data):
         raise TrieDecodeError(f"{len(data) - pos} trailing bytes after the node")
     return Node(partial, value, children)
-
-
-def nibble_index(c: str) -> int:
-    return _NIBBLE_INDEX[c]
