@@ -17,31 +17,28 @@ from relaychain.node.client import Client
 from relaychain.node.consensus.babe import AuthorityKeys, BabeAuthor, ProposerLimits
 from relaychain.node.consensus.slots import ManualClock, SlotInfo
 from relaychain.node.txpool import PoolLimits, TransactionPool
+from relaychain.primitives import types
 from relaychain.primitives.crypto import Sr25519Keypair, dev_keypair
 from relaychain.primitives.extrinsic import sign_extrinsic
-from relaychain.primitives.scale import encode_compact
+from relaychain.runtime import apis, genesis
+from relaychain.runtime.executive import execute_block, validate_transaction
+from relaychain.runtime.pallets import balances
+from relaychain.storage import Database
 
 SLOT_MS = 6000
 N_TRANSFERS = 1000
-SENDERS = [f"//{n}" for n in ("Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie")] + \
-          [f"//{n}//stash" for n in ("Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie")]
+SENDERS = [f"//{n}" for n in genesis.DEV_NAMES] + [f"//{n}//stash" for n in genesis.DEV_NAMES]
 
 
 def _genesis_storage():
-    from relaychain.runtime import genesis
-
     return genesis.genesis_storage(genesis.dev_chain_spec(slot_duration_ms=SLOT_MS))
 
 
 def _new_client(storage):
-    from relaychain.storage import Database
-
     return Client(Database(tempfile.mkdtemp(prefix="bench-import-")), genesis_storage=storage)
 
 
 def _transfers(genesis_hash, n):
-    from relaychain.runtime import apis
-
     v = apis.runtime_version()
     senders = [Sr25519Keypair.from_uri(u) for u in SENDERS]
     nonces = dict.fromkeys(range(len(senders)), 0)
@@ -49,7 +46,7 @@ def _transfers(genesis_hash, n):
     for i in range(n):
         s = i % len(senders)
         dest = i.to_bytes(4, "little") * 8  # fresh accounts: each transfer also creates an account
-        call = bytes([5, 3, 0]) + dest + encode_compact(10 ** 12)
+        call = balances.transfer_keep_alive.encode(dest=("Id", dest), value=10 ** 12)
         out.append(sign_extrinsic(senders[s], call, nonce=nonces[s], genesis_hash=genesis_hash,
                                   spec_version=v.spec_version, transaction_version=v.transaction_version))
         nonces[s] += 1
@@ -57,8 +54,6 @@ def _transfers(genesis_hash, n):
 
 
 def _validator(client):
-    from relaychain.runtime.executive import validate_transaction
-
     def validate(xt):
         best = client.best_hash()
         return validate_transaction(client.state_at(best), xt, block_number=client.number(best),
@@ -117,9 +112,6 @@ def test_import_block_1000_transfers(benchmark, blocks):
 @pytest.mark.benchmark(group="import")
 def test_execute_only_1000_transfers(benchmark, blocks):
     """The runtime's re-execution + incremental trie root alone (what import adds checks and a DB write to)."""
-    from relaychain.primitives import types
-    from relaychain.runtime.executive import execute_block
-
     client = blocks["author"]
     block = types.Block.decode(blocks["full"])
     unsealed = types.Block(block.header.without_seal()[0], block.extrinsics)
