@@ -18,6 +18,7 @@ from relaychain.primitives.scale import ScaleDecodeError
 from relaychain.runtime import constants as C
 from relaychain.runtime.framework import Pallet
 from relaychain.runtime.frame_types import BABE_ID, SLOT, bounded_vec, weak_bounded_vec
+from relaychain.runtime.pallets.timestamp import TimestampError
 from relaychain.runtime.scale_types import BYTES32, U32, U64, Enum, Option, Struct, Tuple, Variant
 
 pallet = Pallet("Babe", 2, "pallet_babe")
@@ -182,7 +183,6 @@ def slot_duration_ms(state) -> int:
 
 def on_timestamp_set(ctx, now_ms: int) -> None:
     """The block's timestamp must fall in its slot (pallet_babe::on_timestamp_set)."""
-    from relaychain.runtime.pallets.timestamp import TimestampError
     duration = SlotDuration.get(ctx.state)
     if duration is None:
         return

@@ -23,7 +23,7 @@ MINIMUM_PERIOD = pallet.constant("MinimumPeriod", U64, C.MINIMUM_PERIOD_MS, (
 
 def minimum_period(state) -> int:
     """Half the slot duration (Polkadot: SLOT_DURATION / 2); with no chain-set slot duration, 1 ms (strictly later)."""
-    from relaychain.runtime.pallets import babe
+    from relaychain.runtime.pallets import babe  # here, not at the top: babe imports this module
     d = babe.SlotDuration.get(state)
     return 1 if d is None else max(1, d // 2)
 
