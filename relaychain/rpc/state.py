@@ -18,6 +18,11 @@ from .registry import MethodRegistry
 KEYS_PAGED_MAX_COUNT = 1000
 
 
+def execution_failed(exc: Exception) -> RpcError:
+    """4003 "Client error: Execution failed: …": the runtime (or the node serving it) raised `exc`."""
+    return state_client_error(f"Execution failed: {type(exc).__name__}: {exc}")
+
+
 def runtime_call(backend: Any, at: bytes, method: str, data: bytes) -> bytes:
     """Run a runtime API at `at`; any failure in the runtime is a 4003 client error, never -32603."""
     try:
@@ -25,14 +30,14 @@ def runtime_call(backend: Any, at: bytes, method: str, data: bytes) -> bytes:
     except RpcError:
         raise
     except Exception as exc:
-        raise state_client_error(f"Execution failed: {type(exc).__name__}: {exc}") from None
+        raise execution_failed(exc) from None
 
 
 def runtime_version_json(backend: Any, at: bytes) -> dict:
     try:
         return backend.runtime_version(at).to_json()
     except Exception as exc:
-        raise state_client_error(f"Execution failed: {type(exc).__name__}: {exc}") from None
+        raise execution_failed(exc) from None
 
 
 def _storage_changes(backend: Any, at: bytes, keys: list[bytes]) -> list[list[Optional[str]]]:
@@ -104,7 +109,7 @@ def register(rpc: MethodRegistry) -> None:
         try:
             raw = ctx.backend.metadata(at)
         except Exception as exc:
-            raise state_client_error(f"Execution failed: {type(exc).__name__}: {exc}") from None
+            raise execution_failed(exc) from None
         cached = ctx.cache.get("metadata")
         if cached is not None and cached[0] is raw:  # same bytes object: skip re-hexing ~100s of KB
             return cached[1]
