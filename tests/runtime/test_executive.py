@@ -340,7 +340,7 @@ def test_a_failing_pallet_bug_leaves_no_trace(chain, keys):
 def test_validator_set_change_reaches_babe_and_grandpa(chain, keys, scale_metadata, monkeypatch):
     """A SessionManager planning a smaller set: queued at one session end, enacted at the next, where GRANDPA
     schedules (delay 0) and applies the change: new set id, ScheduledChange log, NewAuthorities event."""
-    from relaychain.primitives.types import GRANDPA_ENGINE_ID, Consensus
+    from relaychain.primitives.types import GRANDPA_ENGINE_ID, Consensus, GrandpaScheduledChange, decode_grandpa_log
     from relaychain.runtime import apis
     from relaychain.runtime.pallets import grandpa, session
     three = [v.account for v in chain.spec.validators[:3]]
@@ -370,6 +370,7 @@ def test_validator_set_change_reaches_babe_and_grandpa(chain, keys, scale_metada
     assert [k for k, _ in apis.babe_authorities(st)] == [v.babe for v in chain.spec.validators[:3]]
     logs = [i for i in header.digest.logs if isinstance(i, Consensus) and i.engine == GRANDPA_ENGINE_ID]
     assert len(logs) == 1 and logs[0].data == grandpa.scheduled_change_log([(k, 1) for k in new_grandpa], 0)
+    assert decode_grandpa_log(logs[0].data) == GrandpaScheduledChange(tuple((k, 1) for k in new_grandpa), 0)
     assert ("Grandpa", "NewAuthorities") in names(events(chain, scale_metadata), None)
     assert grandpa.PendingChange.get(st) is None and grandpa.SetIdSession.get(st, 1) == 2
 

@@ -9,8 +9,7 @@ authority list starts no new set (see `on_new_session`).
 
 from __future__ import annotations
 
-from relaychain.primitives.scale import encode_u32
-from relaychain.primitives.types import GRANDPA_ENGINE_ID, Consensus
+from relaychain.primitives.types import GRANDPA_ENGINE_ID, Consensus, GrandpaScheduledChange
 from relaychain.runtime.framework import Pallet
 from relaychain.runtime.frame_types import GRANDPA_ID, weak_bounded_vec
 from relaychain.runtime.pallets import session
@@ -69,7 +68,7 @@ pallet.constant("MaxSetIdSessionEntries", U64, 168, ("The maximum number of entr
 
 def scheduled_change_log(next_authorities: list, delay: int) -> bytes:
     """`ConsensusLog::ScheduledChange(ScheduledChange{next_authorities, delay})` (variant 1)."""
-    return b"\x01" + AUTHORITY_LIST.encode(next_authorities) + encode_u32(delay)
+    return GrandpaScheduledChange(tuple(next_authorities), delay).encode()
 
 
 def schedule_change(ctx, next_authorities: list, delay: int) -> bool:
