@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence
 
 from relaychain.primitives.extrinsic import UncheckedExtrinsic, encode_additional_signed, signing_payload
-from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_bytes, encode_compact
+from relaychain.primitives.scale import (
+    Reader, ScaleDecodeError, encode_bool, encode_bytes, encode_compact, encode_u32, encode_u64,
+)
 from relaychain.primitives.types import Block, Digest, Header, PreRuntime, Seal
 from relaychain.runtime import constants as C
 from relaychain.runtime.errors import InvalidBlock, InvalidTransaction, MalformedExtrinsic, UnknownTransaction
@@ -48,8 +50,8 @@ class ValidTransaction:
     def encode(self) -> bytes:
         def tags(ts):
             return encode_compact(len(ts)) + b"".join(encode_bytes(t) for t in ts)
-        return (self.priority.to_bytes(8, "little") + tags(self.requires) + tags(self.provides)
-                + self.longevity.to_bytes(8, "little") + (b"\x01" if self.propagate else b"\x00"))
+        return (encode_u64(self.priority) + tags(self.requires) + tags(self.provides)
+                + encode_u64(self.longevity) + encode_bool(self.propagate))
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class CheckedExtrinsic:
 
 def nonce_tag(who: bytes, nonce: int) -> bytes:
     """The transaction-pool tag of (account, nonce): SCALE `(AccountId32, u32)`."""
-    return who + nonce.to_bytes(4, "little")
+    return who + encode_u32(nonce)
 
 
 # -- checks shared by apply and validate ---------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
 from relaychain.primitives.hashing import STORAGE_HASHERS, twox_128
-from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_compact, encode_str
+from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_compact, encode_str, encode_u32
 from relaychain.runtime.frame_types import Weight
 from relaychain.runtime.scale_types import (
     ACCOUNT_ID, U8, Array, Enum, Field, PortableRegistry, ScaleType, Struct, Tuple, Variant, _fields,
@@ -399,7 +399,7 @@ PHASE_FINALIZATION = b"\x01"
 
 def phase_apply_extrinsic(index: int) -> bytes:
     """`Phase::ApplyExtrinsic(u32)` bytes."""
-    return b"\x00" + index.to_bytes(4, "little")
+    return b"\x00" + encode_u32(index)
 
 
 class BlockContext:

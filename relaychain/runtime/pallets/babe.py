@@ -14,7 +14,7 @@ from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.types import (
     BABE_ENGINE_ID, Consensus, NextEpochDescriptor, PreDigest, PrimaryPreDigest, SecondaryVRFPreDigest,
 )
-from relaychain.primitives.scale import ScaleDecodeError
+from relaychain.primitives.scale import ScaleDecodeError, encode_u64
 from relaychain.runtime import constants as C
 from relaychain.runtime.framework import Pallet
 from relaychain.runtime.frame_types import BABE_ID, SLOT, bounded_vec, weak_bounded_vec
@@ -159,7 +159,7 @@ def enact_epoch_change(ctx, authorities: list, next_authorities: list) -> None:
     segment = SegmentIndex.get(state)
     SegmentIndex.set(state, 0)
     rho = b"".join(b"".join(UnderConstruction.take(state, i)) for i in range(segment + 1))
-    next_randomness = blake2_256(this_randomness + (epoch_index + 1).to_bytes(8, "little") + rho)
+    next_randomness = blake2_256(this_randomness + encode_u64(epoch_index + 1) + rho)
     NextRandomness.set(state, next_randomness)
     Randomness.set(state, this_randomness)
     start = EpochStart.get(state)
