@@ -60,6 +60,12 @@ class RunningServer:
         finally:
             self.loop.close()
 
+    def __enter__(self) -> "RunningServer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
 
 class WsClient:
     def __init__(self, url: str, timeout: float) -> None:

@@ -234,8 +234,7 @@ def test_chain_spec_v1(ws, chain):
 
 
 def test_client_that_stops_reading_is_dropped_not_buffered_forever(chain):
-    server = RunningServer(chain, max_buffered_messages=50)
-    try:
+    with RunningServer(chain, max_buffered_messages=50) as server:
         client = server.ws()
         client.call("chain_subscribeAllHeads")
         # The client never reads: the server must cut it off instead of queueing without bound.
@@ -248,8 +247,6 @@ def test_client_that_stops_reading_is_dropped_not_buffered_forever(chain):
         other = server.ws()  # the server itself is fine
         assert other.call("system_name") == "toy-node"
         other.close()
-    finally:
-        server.close()
 
 
 def test_grandpa_justifications_subscription(srv, ws, chain):

@@ -126,24 +126,20 @@ def test_batch_of_notifications_is_silent(ws):
 
 
 def test_batch_limit(chain):
-    server = RunningServer(chain, max_batch_len=3)
-    try:
+    with RunningServer(chain, max_batch_len=3) as server:
         client = server.ws()
         client.send_raw(json.dumps([{"jsonrpc": "2.0", "id": i, "method": "system_name"} for i in range(4)]))
         assert client.recv()["error"]["code"] == -32010
         client.send_raw(json.dumps([{"jsonrpc": "2.0", "id": i, "method": "system_name"} for i in range(3)]))
         assert len(client.recv()) == 3
         client.close()
-    finally:
-        server.close()
 
 
 # -- limits --------------------------------------------------------------------------------------
 
 
 def test_oversized_request_is_an_error_not_a_disconnect(chain):
-    server = RunningServer(chain, max_request_bytes=1000)
-    try:
+    with RunningServer(chain, max_request_bytes=1000) as server:
         client = server.ws()
         big = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "state_getStorage", "params": ["0x" + "00" * 600]})
         client.send_raw(big)
@@ -152,23 +148,17 @@ def test_oversized_request_is_an_error_not_a_disconnect(chain):
         client.close()
         response = server.post(big, raw=True)
         assert response.status_code == 413 and response.json()["error"]["code"] == -32007
-    finally:
-        server.close()
 
 
 def test_response_size_limit(chain):
-    server = RunningServer(chain, max_response_bytes=50)
-    try:
+    with RunningServer(chain, max_response_bytes=50) as server:
         client = server.ws()
         assert client.request("system_properties")["error"]["code"] == -32008
         client.close()
-    finally:
-        server.close()
 
 
 def test_subscription_limit_per_connection(chain):
-    server = RunningServer(chain, max_subscriptions_per_connection=2)
-    try:
+    with RunningServer(chain, max_subscriptions_per_connection=2) as server:
         client = server.ws()
         first = client.call("chain_subscribeAllHeads")
         client.call("chain_subscribeAllHeads")
@@ -176,20 +166,15 @@ def test_subscription_limit_per_connection(chain):
         assert client.call("chain_unsubscribeAllHeads", [first]) is True
         client.call("chain_subscribeAllHeads")
         client.close()
-    finally:
-        server.close()
 
 
 def test_connection_limit(chain):
-    server = RunningServer(chain, max_connections=1)
-    try:
+    with RunningServer(chain, max_connections=1) as server:
         first = server.ws()
         with pytest.raises(websocket.WebSocketBadStatusException) as refused:
             websocket.create_connection(server.url, timeout=5)
         assert refused.value.status_code == 503
         first.close()
-    finally:
-        server.close()
 
 
 # -- HTTP on the same port -----------------------------------------------------------------------
@@ -220,18 +205,14 @@ def test_http_get_without_upgrade_is_405(srv):
 
 
 def test_cors(chain):
-    server = RunningServer(chain)  # default: loopback and polkadot.js origins
-    try:
+    with RunningServer(chain) as server:  # default: loopback and polkadot.js origins
         ok = server.post({"jsonrpc": "2.0", "id": 1, "method": "system_name"}, headers={"Origin": "http://localhost:3000"})
         assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
         bad = server.post({"jsonrpc": "2.0", "id": 1, "method": "system_name"}, headers={"Origin": "https://evil.example"})
         assert bad.status_code == 403
         with pytest.raises(websocket.WebSocketBadStatusException):
             websocket.create_connection(server.url, timeout=5, origin="https://evil.example")
-    finally:
-        server.close()
-    server = RunningServer(chain, cors="https://only.example")
-    try:
+    with RunningServer(chain, cors="https://only.example") as server:
         # Same-origin (the server's own address, as websocket-client sends by default) is allowed, e.g. with
         # --rpc-external and a LAN address; other origins are not.
         host = server.url.removeprefix("ws://")
@@ -240,14 +221,9 @@ def test_cors(chain):
             websocket.create_connection(server.url, timeout=5, origin="http://localhost:3000")
         ok = server.post({"jsonrpc": "2.0", "id": 1, "method": "system_name"}, headers={"Origin": "https://only.example"})
         assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == "https://only.example"
-    finally:
-        server.close()
-    server = RunningServer(chain, cors="all")
-    try:
+    with RunningServer(chain, cors="all") as server:
         ok = server.post({"jsonrpc": "2.0", "id": 1, "method": "system_name"}, headers={"Origin": "https://any.example"})
         assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == "*"
-    finally:
-        server.close()
 
 
 # -- rpc_methods -----------------------------------------------------------------------------------
@@ -271,13 +247,10 @@ def test_rpc_methods_lists_aliases_and_only_dispatchable_names(ws):
 
 def test_dev_new_block_only_on_dev_nodes():
     chain = ToyChain(is_dev=True)
-    server = RunningServer(chain)
-    try:
+    with RunningServer(chain) as server:
         client = server.ws()
         assert "dev_newBlock" in client.call("rpc_methods")["methods"]
         new_hash = client.call("dev_newBlock")
         assert new_hash == H(chain.best_hash()) and chain.hash_by_number(1) == chain.best_hash()
         assert client.request("dev_newBlock", [0])["error"]["code"] == 6000
         client.close()
-    finally:
-        server.close()

@@ -22,13 +22,10 @@ def load(name: str):
 
 def test_every_listed_method_is_a_polkadot_method():
     polkadot = set(load("polkadot-v14-rpc_methods.json")["methods"])
-    server = RunningServer(ToyChain(is_dev=True))
-    try:
+    with RunningServer(ToyChain(is_dev=True)) as server:
         client = server.ws()
         ours = set(client.call("rpc_methods")["methods"])
         client.close()
-    finally:
-        server.close()
     assert ours - polkadot == OUR_OWN
     # Where Polkadot lists a family's aliases we list them all (clients pick whichever they know).
     for family in (
