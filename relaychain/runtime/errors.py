@@ -53,10 +53,6 @@ class InvalidTransaction(TransactionValidityError):
 
     messages = dict(INVALID_TRANSACTION_MESSAGES, BadFormat="Extrinsic has invalid format")
 
-    @property
-    def is_format_error(self) -> bool:
-        return self.kind == "BadFormat"
-
 
 class MalformedExtrinsic(InvalidTransaction):
     """Bytes that do not decode as an extrinsic of this runtime (author RPC error 1001)."""

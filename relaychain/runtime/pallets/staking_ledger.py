@@ -132,10 +132,6 @@ def set_staking_lock(state, who: bytes, amount: int) -> None:
     system.put_account(state, who, replace(info, consumers=consumers, data=replace(info.data, frozen=frozen)))
 
 
-def staking_lock(state, who: bytes) -> int:
-    return next((lk["amount"] for lk in balances.Locks.get(state, who) if lk["id"] == S.STAKING_LOCK_ID), 0)
-
-
 # -- roles --------------------------------------------------------------------------------------
 
 def is_validator(state, stash: bytes) -> bool:
