@@ -150,8 +150,3 @@ def vrf_verify(public32: bytes, pi: bytes, alpha: bytes) -> bytes:
     if _challenge(public, h, gamma, u, v) != c:
         raise VrfError("VRF proof does not verify for this public key and input")
     return vrf_proof_to_hash(pi)
-
-
-def vrf_output_bytes(beta: bytes, context: bytes, length: int = 32) -> bytes:
-    """Domain-separated bytes from a VRF output (e.g. context b"A&V RC-VRF" for relay VRF stories)."""
-    return hashlib.blake2b(bytes(context) + bytes(beta), digest_size=length).digest()
