@@ -65,6 +65,8 @@ def setup(request):
 
 
 def _report(benchmark, what, shape):
+    if benchmark.stats is None:  # --benchmark-disable: the body ran once, untimed
+        return
     per_s = N / benchmark.stats.stats.mean
     benchmark.extra_info["transfers_per_s"] = round(per_s)
     print(f"\n{what} [{shape}]: {per_s:,.0f} transfers/s")
