@@ -38,7 +38,8 @@ def impl(request, n):
 def _run(benchmark, fn, what):
     benchmark.group = f"{what} 5 MiB"
     benchmark.pedantic(fn, rounds=5, iterations=1, warmup_rounds=1)
-    benchmark.extra_info["MB/s"] = round(DEFAULT_PAYLOAD / benchmark.stats.stats.min / 1e6, 1)
+    if benchmark.stats is not None:  # None under --benchmark-disable (ran once, untimed)
+        benchmark.extra_info["MB/s"] = round(DEFAULT_PAYLOAD / benchmark.stats.stats.min / 1e6, 1)
 
 
 @pytest.mark.benchmark(timer=time.thread_time)

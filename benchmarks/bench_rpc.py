@@ -103,7 +103,8 @@ def test_rpc_throughput(benchmark, target, method, mode):
     fn = getattr(target, mode)
     benchmark.extra_info.update(backend=target.kind, requests_per_round=PIPELINE)
     benchmark.pedantic(fn, args=(method, params, PIPELINE), rounds=20, warmup_rounds=2)
-    benchmark.extra_info["requests_per_s"] = round(PIPELINE / benchmark.stats.stats.mean)
+    if benchmark.stats is not None:  # None under --benchmark-disable (ran once, untimed)
+        benchmark.extra_info["requests_per_s"] = round(PIPELINE / benchmark.stats.stats.mean)
 
 
 def main() -> None:
