@@ -448,6 +448,10 @@ class ClientChainView:
     def is_descendant(self, ancestor_hash: bytes, block_hash: bytes) -> bool:
         return self.client.is_descendant(ancestor_hash, block_hash)
 
+    def justification(self, block_hash: bytes) -> Optional[bytes]:
+        """The GRANDPA justification stored with a finalized block, if it was finalized with one."""
+        return self.client.db.justification(block_hash)
+
     def can_finalize(self, block_hash: bytes) -> bool:
         return True if self._can_finalize is None else bool(self._can_finalize(block_hash))
 

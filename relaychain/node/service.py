@@ -193,13 +193,18 @@ class Node:
 
     def _verify_justification(self, block_hash: bytes, justification: bytes) -> bool:
         """Whether a GRANDPA justification received with synced blocks proves `block_hash` final, checked
-        against the authority set of its parent's state."""
+        against the authority set of its parent's state — which must be the set in force at our finalized
+        block: a later set only counts once the block enacting it is finalized (by the old set)."""
         try:
             from relaychain.node.consensus.grandpa import verify_justification
             from relaychain.runtime import apis
 
             header = self.client.header(block_hash)
             state = self.client.state_at(header.parent_hash)
+            set_id = apis.grandpa_set_id(state)
+            if set_id != apis.grandpa_set_id(self.client.state_at(self.client.finalized_hash())):
+                log.debug("justification for 0x%s is of set %d, not yet in force", block_hash.hex(), set_id)
+                return False
             verify_justification(justification, apis.grandpa_authorities(state), apis.grandpa_set_id(state),
                                  target=(block_hash, header.number))
             return True

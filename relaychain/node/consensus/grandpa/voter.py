@@ -25,6 +25,7 @@ from relaychain.primitives.scale import (
     Reader, ScaleDecodeError, decode_all, encode_compact, encode_option, encode_u32, encode_u64,
 )
 
+from .changes import change_limit, first_enacted_change
 from .errors import GrandpaError
 from .justification import GrandpaJustification, build_justification, verify_justification
 from .messages import (
@@ -235,7 +236,12 @@ class GrandpaVoter:
             best = base
         if not rnd.votes.descends(best[0], rnd.votes.base[0]):
             return None  # the estimate is not known locally yet
-        return self._voting_rule(best, base[1])
+        return self._voting_rule(self._limit(best), base[1])
+
+    def _limit(self, target: Target) -> Target:
+        """`target`, or the block enacting a pending set change below it: this set must finalize that
+        block itself, never vote past it (changes.py)."""
+        return change_limit(self.chain.header, target, self.chain.finalized()[1])
 
     def _cast(self, rnd: _VotingRound, message: Message) -> None:
         signed = SignedMessage(message, self.keypair.sign(vote_payload(message, rnd.votes.number, self.set_id)),
@@ -257,7 +263,7 @@ class GrandpaVoter:
         fin_hash, fin_number = self.chain.finalized()
         if f is None or f[1] <= fin_number:
             return
-        f = self._voting_rule(f, fin_number)
+        f = self._limit(self._voting_rule(f, fin_number))
         if f[1] <= fin_number or not rnd.votes.descends(f[0], fin_hash):
             return
         commit = Commit(f[0], f[1], rnd.votes.finalizing_precommits(f[0]))
@@ -342,12 +348,26 @@ class GrandpaVoter:
         fin_hash, _ = self.chain.finalized()
         if not self.current.votes.descends(j.commit.target_hash, fin_hash):
             return False  # not known here yet, or conflicts with our finality
+        limit = self._limit(j.target)
+        if limit != j.target:
+            # This set's precommits for a block past a set change also count for the enacting block:
+            # finalize that one (with a justification of its own), the new set takes it from there.
+            j = build_justification(j.round, Commit(*limit, j.commit.precommits), self.chain.header)
+            verify_justification(j, self._authorities(), self.set_id)
         return await self._apply_finality(j)
 
     async def _serve_justification(self, peer_id: bytes, data: bytes) -> bytes:
         known = decode_all(data, Reader.u32)
         best = self.last_justification
-        return encode_option(best[1] if best and best[0] > known else None, lambda b: encode_compact(len(b)) + b)
+        answer = best[1] if best and best[0] > known else None
+        if answer is not None:
+            # A peer behind a set change must first finalize the block enacting it with the old set's
+            # justification: it could not check a later one (signed by the new set) yet.
+            change = first_enacted_change(self.chain.header, self.chain.finalized(), known)
+            stored = getattr(self.chain, "justification", None)
+            if change is not None and change[1] < best[0] and stored is not None:
+                answer = stored(change[0]) or answer
+        return encode_option(answer, lambda b: encode_compact(len(b)) + b)
 
     async def _serve_catch_up(self, peer_id: bytes, data: bytes) -> bytes:
         rnd_number, set_id = decode_all(data, lambda r: (r.u64(), r.u64()))
