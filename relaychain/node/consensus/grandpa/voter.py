@@ -95,7 +95,17 @@ class GrandpaVoter:
         self.network.on_request(CATCH_UP_PROTOCOL, self._serve_catch_up)
         self.network.on_peer_connected(self._on_peer_connected)
         self._reset_set()
+        self._load_last_justification()
         self._task = asyncio.ensure_future(self._run())
+
+    def _load_last_justification(self) -> None:
+        """Serve catch-up from the start: the latest justification is the one stored with the finalized
+        block (the client keeps it in the database), not only one this process produced."""
+        stored = getattr(self.chain, "justification", None)
+        fin_hash, fin_number = self.chain.finalized()
+        data = stored(fin_hash) if stored is not None and fin_number > 0 else None
+        if data is not None:
+            self.last_justification = (fin_number, bytes(data))
 
     async def stop(self) -> None:
         for task in (self._task, self._catch_up_task):
