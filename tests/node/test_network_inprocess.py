@@ -39,11 +39,12 @@ def test_four_validators_finalize_twenty_blocks(tmp_path):
 
 
 def test_finality_despite_latency_and_lost_announcements(tmp_path):
-    """50 ms one-way latency and 20% gossip loss: missed blocks are fetched by block-request, forks resolve."""
+    """50 ms one-way latency and 40% gossip loss: missed blocks are fetched by block-request, forks resolve,
+    lost votes are re-sent and lagging voters catch up."""
     from relaychain.node.network import InProcessHub
 
     async def scenario():
-        hub, nodes = await start_in_process(tmp_path, slot_ms=250, hub=InProcessHub(latency=0.05, loss=0.2, seed=3))
+        hub, nodes = await start_in_process(tmp_path, slot_ms=250, hub=InProcessHub(latency=0.05, loss=0.4, seed=3))
         try:
             ok = await wait_until(lambda: min(n.client.finalized_number() for n in nodes) >= 10, timeout=50)
             assert ok, [n.client.finalized_number() for n in nodes]
