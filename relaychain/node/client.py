@@ -430,9 +430,16 @@ def split_body(body: bytes) -> tuple[bytes, ...]:
 class ClientChainView:
     """The `ChainView` GRANDPA sees (contract C5), backed by a Client."""
 
-    def __init__(self, client: Client, can_finalize: Optional[Callable[[bytes], bool]] = None):
+    def __init__(self, client: Client, can_finalize: Optional[Callable[[bytes], bool]] = None,
+                 request_block: Optional[Callable[[bytes, Optional[bytes]], None]] = None):
         self.client = client
         self._can_finalize = can_finalize
+        self._request_block = request_block
+
+    def request_block(self, block_hash: bytes, peer_id: Optional[bytes]) -> None:
+        """Have sync fetch a block GRANDPA votes on but we lack (with its missing ancestors)."""
+        if self._request_block is not None:
+            self._request_block(block_hash, peer_id)
 
     def best(self) -> tuple[bytes, int]:
         h = self.client.best_hash()

@@ -188,7 +188,8 @@ class Node:
             return apis.grandpa_set_id(self.client.state_at(self.client.finalized_hash()))
 
         keypair = self.keys.grandpa if self.keys is not None else None
-        self.voter = GrandpaVoter(keypair, self.network, ClientChainView(self.client), authorities, set_id)
+        chain = ClientChainView(self.client, request_block=self.sync.request_block)
+        self.voter = GrandpaVoter(keypair, self.network, chain, authorities, set_id)
         await self.voter.start()
 
     def _verify_justification(self, block_hash: bytes, justification: bytes) -> bool:

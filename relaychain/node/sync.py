@@ -67,6 +67,7 @@ class BlockSync:
         self.verify_justification = verify_justification  # (block_hash, justification) -> bool
         self.syncing = False
         self._lock = asyncio.Lock()
+        self._requested: set[bytes] = set()
         network.on_gossip(ANNOUNCE_TOPIC, self._on_announce)
         network.on_request(BLOCK_REQUEST, self._serve_request)
 
@@ -91,6 +92,27 @@ class BlockSync:
                 break
             h = block.header.parent_hash
         return encode_block_response(out)
+
+    def request_block(self, block_hash: bytes, peer_id: Optional[bytes] = None) -> None:
+        """Fetch a block we lack (and its missing ancestors) in the background, from `peer_id` first, then
+        from the others — e.g. a fork block GRANDPA votes on whose announcement we never received (Substrate
+        `set_sync_fork_request`). One fetch per block at a time."""
+        if self.client.header(block_hash) is not None or block_hash in self._requested:
+            return
+        peers = self.network.peers()
+        peer = peer_id if peer_id in peers else (peers[0] if peers else None)
+        if peer is None:
+            return
+        self._requested.add(block_hash)
+
+        async def fetch() -> None:
+            try:
+                async with self._lock:
+                    if self.client.header(block_hash) is None:
+                        await self._fetch_ancestors(peer, block_hash)
+            finally:
+                self._requested.discard(block_hash)
+        asyncio.get_event_loop().create_task(fetch())
 
     # ---- importing -------------------------------------------------------------------------------
     def _on_announce(self, peer_id: bytes, data: bytes) -> bool:

@@ -200,8 +200,9 @@ class GrandpaVoter:
             self.current = self._new_round(rnd.votes.number + 1, state)
             log.debug("GRANDPA round %d completed, starting round %d", rnd.votes.number, self.current.votes.number)
         if self._rebroadcast_due or \
-                time.monotonic() - max(self._last_rebroadcast, self.current.started) > 2 * self.round_duration:
+                time.monotonic() - max(self._last_rebroadcast, self.current.started) > self.round_duration:
             self._rebroadcast()
+            self._request_missing_targets()  # retry fetches that failed
         if self._catch_up_task is None or self._catch_up_task.done():
             if self._needs_catch_up():
                 self._catch_up_task = asyncio.ensure_future(self._catch_up())
@@ -311,6 +312,23 @@ class GrandpaVoter:
                     for signed in vs:
                         self.network.gossip(GOSSIP_TOPIC, encode_vote_gossip(rnd.votes.number, self.set_id, signed))
 
+    def _request_missing_targets(self) -> None:
+        """Ask sync for the blocks votes target that we lack (Substrate `set_sync_fork_request`): a vote on
+        a fork block whose announcement was lost never counts otherwise, and a round whose supermajority
+        voted on it could never complete here."""
+        fetch = getattr(self.chain, "request_block", None)
+        if fetch is None:
+            return
+        for rnd in (self.previous, self.current):
+            if rnd is None:
+                continue
+            for kind in (PREVOTE, PRECOMMIT):
+                for vs in list(rnd.votes.votes[kind].values()):
+                    for signed in vs:
+                        h = signed.message.target_hash
+                        if signed.message.target_number > rnd.votes.base[1] and self.chain.header(h) is None:
+                            fetch(h, None)
+
     def _on_peer_connected(self, peer_id: bytes) -> None:
         self._rebroadcast_due = True
         self._wake.set()
@@ -340,6 +358,9 @@ class GrandpaVoter:
             self._future[round_number].append(signed)
         else:
             return False
+        fetch = getattr(self.chain, "request_block", None)
+        if fetch is not None and self.chain.header(signed.message.target_hash) is None:
+            fetch(signed.message.target_hash, peer_id)  # the sender (or a peer it heard from) has it
         self._wake.set()
         return True
 
