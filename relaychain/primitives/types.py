@@ -13,9 +13,9 @@ Substrate `sp_runtime::generic::{header, digest, block}`; `sp_consensus_babe::di
 from __future__ import annotations
 
 import hashlib
-from decimal import ROUND_FLOOR, Decimal, localcontext
+import math
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import ClassVar, Union
 
 from .hashing import blake2_256
@@ -537,20 +537,40 @@ def babe_vrf_value(beta: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(b"substrate-babe-vrf" + bytes(beta), digest_size=16).digest(), "little")
 
 
+def _iroot_ceil(x: int, n: int) -> int:
+    """Smallest r with r^n >= x (x >= 0, n >= 1)."""
+    if x < 2 or n == 1:
+        return x
+    r = 1 << -(-x.bit_length() // n)  # an upper bound
+    while True:  # Newton's method from above converges to floor(x^(1/n))
+        s = ((n - 1) * r + x // r ** (n - 1)) // n
+        if s >= r:
+            break
+        r = s
+    while r ** n > x:
+        r -= 1
+    return r if r ** n == x else r + 1
+
+
+@lru_cache(maxsize=256)
 def babe_primary_threshold(c: tuple[int, int], weight: int, total_weight: int) -> int:
-    """Primary-slot threshold: floor(2^128 · (1 − (1 − c)^(weight / total_weight))).
+    """Primary-slot threshold: floor(2^128 · (1 − (1 − c)^(weight / total_weight))), exactly, in integers.
 
     The slot is claimed (primary) iff `babe_vrf_value(beta) < threshold`. Substrate computes this with f64;
-    we use 60-digit decimal arithmetic instead, which is deterministic on every platform (no floats).
+    we compute the exact floor instead, so every platform agrees: with c = n/d,
+    (1 − c)^(w/W) · 2^128 = (2^(128 W) · (d − n)^w / d^w)^(1/W), whose integer ceiling root we take.
+    Weights are reduced by their gcd first (typically all 1).
     """
     num, den = c
     if not (0 <= num <= den and den > 0) or not (0 <= weight <= total_weight and total_weight > 0):
         raise ValueError("need 0 <= c <= 1 and 0 <= weight <= total_weight > 0")
-    with localcontext() as ctx:
-        ctx.prec = 60
-        ctx.rounding = ROUND_FLOOR
-        p = 1 - (Decimal(den - num) / den) ** (Decimal(weight) / total_weight)
-        return min(int((p * (1 << 128)).to_integral_value(rounding=ROUND_FLOOR)), (1 << 128) - 1)
+    if weight == 0:
+        return 0
+    g = math.gcd(weight, total_weight)
+    w, big_w = weight // g, total_weight // g
+    numerator = (1 << (128 * big_w)) * (den - num) ** w
+    root = _iroot_ceil(-(-numerator // den ** w), big_w)  # ceil(x^(1/W)) >= the exact value
+    return min((1 << 128) - root, (1 << 128) - 1)
 
 
 def babe_secondary_slot_author(slot: int, authority_count: int, randomness: bytes) -> int:

@@ -10,6 +10,7 @@ from relaychain.node.consensus import babe_claims
 from relaychain.node.consensus.babe_claims import (ClaimError, EpochView, SecondaryPlainPreDigest, check_claim,
                                                    primary_threshold, secondary_slot_author)
 from relaychain.primitives.scale import ScaleDecodeError
+from relaychain.primitives.types import babe_vrf_input
 
 
 def test_threshold_known_values():
@@ -112,7 +113,7 @@ def test_primary_claims_with_real_vrf():
     with pytest.raises(ClaimError):
         check_claim(view, PrimaryPreDigest(0, slot, tampered), vrf_verify)
     # A slot without a winning VRF is not claimable as primary even with a valid proof for it.
-    loser_pi = vrf_prove(seed, babe_claims.vrf_transcript(view.randomness, other, view.epoch_index))
+    loser_pi = vrf_prove(seed, babe_vrf_input(view.randomness, other, view.epoch_index))
     with pytest.raises(ClaimError, match="above the primary threshold"):
         check_claim(view, babe_claims.primary_pre_digest(0, other, loser_pi), vrf_verify)
 

@@ -19,16 +19,14 @@ Integer arithmetic only.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable, Optional, Sequence, Union
 
 from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import ScaleDecodeError, encode_u64
 from relaychain.primitives.types import PrimaryPreDigest
 from relaychain.primitives.types import PreDigest as BabePreDigestCodec
-from relaychain.primitives.types import SecondaryPlainPreDigest, VrfSignature, babe_vrf_input, babe_vrf_value
+from relaychain.primitives.types import SecondaryPlainPreDigest, VrfSignature, babe_primary_threshold, babe_vrf_input, babe_vrf_value
 
 # Probability that a given slot has at least one primary claim, as a fraction (Polkadot: 1/4).
 PRIMARY_PROBABILITY = (1, 4)
@@ -62,49 +60,9 @@ def primary_pre_digest(authority_index: int, slot: int, pi: bytes) -> PrimaryPre
     return PrimaryPreDigest(authority_index, slot, VrfSignature.from_ecvrf_proof(pi))
 
 
-def vrf_transcript(randomness: bytes, slot: int, epoch: int) -> bytes:
-    """The VRF input (alpha) for a slot (`types.babe_vrf_input`, cf. BABE's `make_vrf_transcript`)."""
-    return babe_vrf_input(randomness, slot, epoch)
-
-
-def vrf_output_value(beta: bytes) -> int:
-    """The u128 compared with the threshold (`types.babe_vrf_value`, cf. `make_bytes::<16>(BABE_VRF_PREFIX)`)."""
-    return babe_vrf_value(beta)
-
-
-def _iroot_ceil(x: int, n: int) -> int:
-    """Smallest r with r^n >= x (x >= 0, n >= 1)."""
-    if x < 2 or n == 1:
-        return x
-    r = 1 << -(-x.bit_length() // n)  # an upper bound
-    while True:  # Newton's method from above converges to floor(x^(1/n))
-        s = ((n - 1) * r + x // r ** (n - 1)) // n
-        if s >= r:
-            break
-        r = s
-    while r ** n > x:
-        r -= 1
-    return r if r ** n == x else r + 1
-
-
-@lru_cache(maxsize=256)
-def primary_threshold(weight: int, total_weight: int, c: tuple[int, int] = PRIMARY_PROBABILITY) -> int:
-    """threshold = floor(2^128 * (1 - (1 - c)^(weight/total))), exactly, in integers.
-
-    (1 - c)^(w/W) * 2^128 = (2^(128 W) * (d - n)^w / d^w)^(1/W) with c = n/d; we take its ceiling so the
-    threshold is the floor of the exact value. Weights are reduced by their gcd first (typically all 1).
-    """
-    if total_weight <= 0 or not 0 <= weight <= total_weight:
-        raise ValueError("weight must lie in [0, total_weight] with total_weight > 0")
-    if weight == 0:
-        return 0
-    num, den = c
-    g = math.gcd(weight, total_weight)
-    w, big_w = weight // g, total_weight // g
-    # x = 2^(128 W) * ((den - num) / den)^w, as an exact integer ratio reduced to an integer root problem.
-    numerator = (1 << (128 * big_w)) * (den - num) ** w
-    root = _iroot_ceil(-(-numerator // den ** w), big_w)  # ceil(x^(1/W)) >= exact value
-    return min((1 << 128) - root, (1 << 128) - 1)
+def primary_threshold(weight: int, total_weight: int) -> int:
+    """This chain's primary threshold for an authority of `weight` (c = PRIMARY_PROBABILITY)."""
+    return babe_primary_threshold(PRIMARY_PROBABILITY, weight, total_weight)
 
 
 def secondary_slot_author(slot: int, n_authorities: int, randomness: bytes) -> int:
@@ -133,9 +91,9 @@ def claim_primary(view: EpochView, slot: int, index: int, vrf_prove: Callable[[b
     """Evaluate our VRF for `slot`; a PrimaryPreDigest if the output is below our threshold, else None."""
     if index >= len(view.vrf_keys):
         return None
-    pi = vrf_prove(vrf_transcript(view.randomness, slot, view.epoch_index))
+    pi = vrf_prove(babe_vrf_input(view.randomness, slot, view.epoch_index))
     threshold = primary_threshold(view.authorities[index][1], view.total_weight)
-    if vrf_output_value(vrf_proof_to_hash(pi)) < threshold:
+    if babe_vrf_value(vrf_proof_to_hash(pi)) < threshold:
         return primary_pre_digest(index, slot, pi)
     return None
 
@@ -166,13 +124,13 @@ def check_claim(view: EpochView, pre: PreDigest, vrf_verify: Callable[[bytes, by
     if isinstance(pre, PrimaryPreDigest):
         if pre.authority_index >= len(view.vrf_keys):
             raise ClaimError("primary claim by an authority without a VRF key")
-        alpha = vrf_transcript(view.randomness, pre.slot, view.epoch_index)
+        alpha = babe_vrf_input(view.randomness, pre.slot, view.epoch_index)
         try:
             beta = vrf_verify(view.vrf_keys[pre.authority_index], pre.vrf_signature.to_ecvrf_proof(), alpha)
         except Exception as exc:  # VrfError: the proof does not verify under the authority's key
             raise ClaimError(f"bad VRF proof for slot {pre.slot}: {exc}") from None
         threshold = primary_threshold(view.authorities[pre.authority_index][1], view.total_weight)
-        if vrf_output_value(beta) >= threshold:
+        if babe_vrf_value(beta) >= threshold:
             raise ClaimError(f"VRF output above the primary threshold for slot {pre.slot}")
         return author
     owner = secondary_slot_author(pre.slot, n, view.randomness)
