@@ -10,35 +10,25 @@ set for a descendant is narrowed to the enacting block (its precommits count for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Optional
 
-from relaychain.primitives.scale import Reader, ScaleDecodeError
-from relaychain.primitives.types import GRANDPA_ENGINE_ID, Consensus
+from relaychain.primitives.scale import ScaleDecodeError
+from relaychain.primitives.types import GRANDPA_ENGINE_ID, Consensus, GrandpaScheduledChange, decode_grandpa_log
 
 from .messages import Target
 
-SCHEDULED_CHANGE = 1  # ConsensusLog variant index (2 = ForcedChange, 3 = OnDisabled, 4 = Pause, 5 = Resume)
 
-
-@dataclass(frozen=True)
-class ScheduledChange:
-    next_authorities: tuple[tuple[bytes, int], ...]
-    delay: int
-
-
-def scheduled_change(header) -> Optional[ScheduledChange]:
-    """The `ScheduledChange` a header signals, if any (malformed logs signal nothing)."""
+def scheduled_change(header) -> Optional[GrandpaScheduledChange]:
+    """The `ScheduledChange` a header signals, if any (malformed logs signal nothing; forced changes,
+    pauses and resumes are not produced by our runtime and are not followed)."""
     for item in header.digest.logs:
-        if isinstance(item, Consensus) and item.engine == GRANDPA_ENGINE_ID and item.data[:1] == bytes([SCHEDULED_CHANGE]):
+        if isinstance(item, Consensus) and item.engine == GRANDPA_ENGINE_ID:
             try:
-                r = Reader(item.data[1:])
-                authorities = tuple(r.vec(lambda rr: (rr.read(32), rr.u64())))
-                delay = r.u32()
-                r.finish()
+                log = decode_grandpa_log(item.data)
             except ScaleDecodeError:
                 continue
-            return ScheduledChange(authorities, delay)
+            if isinstance(log, GrandpaScheduledChange):
+                return log
     return None
 
 
