@@ -18,7 +18,7 @@ from relaychain.node.consensus.babe import AuthorityKeys, BabeAuthor, ProposerLi
 from relaychain.node.consensus.grandpa import GrandpaVoter
 from relaychain.node.consensus.slots import Clock, SlotInfo, SystemClock, slot_at
 from relaychain.node.metrics import MetricsServer, NodeMetrics
-from relaychain.node.sync import BlockSync
+from relaychain.node.sync import ROLE_AUTHORITY, ROLE_FULL, BlockSync, role_name
 from relaychain.node.txpool import PoolLimits, TransactionPool
 
 log = logging.getLogger("relaychain.service")
@@ -96,7 +96,9 @@ class Node:
             network = network(self.genesis_hash)
         self.network = network
         self.pool = TransactionPool(self._validate_transaction, config.pool_limits)
-        self.sync = BlockSync(self.client, network, verify_justification=self._verify_justification)
+        self.roles = ROLE_AUTHORITY if config.validator else ROLE_FULL  # declared to peers (node-status)
+        self.sync = BlockSync(self.client, network, verify_justification=self._verify_justification,
+                              roles=self.roles)
         self.client.import_listeners.append(self._on_import)
         self.client.finality_listeners.append(self._on_finality)
         self._subscribers: dict[str, list[Callable]] = {"new_head": [], "finalized": [], "all_head": []}
@@ -261,6 +263,7 @@ class Node:
         while True:
             await asyncio.sleep(5)
             self._update_peer_metrics()
+            self.sync.refresh_peers()  # keep system_peers' best blocks current
             best, fin = self.client.best_hash(), self.client.finalized_hash()
             status = "⚙️  Syncing" if self.sync.syncing else "💤 Idle"
             log.info("%s (%d peers), best: #%d (%s), finalized #%d (%s)", status, len(self.network.peers()),
@@ -390,6 +393,35 @@ class Node:
 
     def is_syncing(self) -> bool:
         return self.sync.syncing
+
+    def local_peer_id(self) -> str:
+        """Our ed25519 node-key public key in hex, as logged at start ("Local node identity is: …")."""
+        return self.network.peer_id.hex()
+
+    def node_roles(self) -> list[str]:
+        """system_nodeRoles: ["Authority"] for a validator, ["Full"] otherwise (Substrate's `NodeRole`)."""
+        return ["Authority" if self.roles == ROLE_AUTHORITY else "Full"]
+
+    def peer_infos(self) -> list[dict]:
+        """system_peers: each connected peer with the roles it declared and the best block it declared or
+        sent us since. A peer that has not answered our status request yet is shown as a full node at the
+        genesis block: the one block our genesis-bound handshake proves it has."""
+        out = []
+        for peer in self.network.peers():
+            status = self.sync.peer_status.get(peer)
+            if status is None:
+                roles, number, best = "FULL", 0, self.genesis_hash
+            else:
+                roles, number, best = role_name(status.roles), status.best_number, status.best_hash
+            out.append({"peer_id": peer.hex(), "roles": roles, "best_hash": best, "best_number": number})
+        return out
+
+    def listen_addresses(self) -> list[str]:
+        """Multiaddrs peers can dial (`/ip4/…/tcp/…/p2p/<peer id>`); none for an in-process network."""
+        try:
+            return [self.network.listen_multiaddr]
+        except Exception:  # AttributeError (in-process hub: nothing to dial), NetworkError (not started)
+            return []
 
     def subscribe(self, kind: str, callback: Callable) -> Callable[[], None]:
         if kind not in self._subscribers:

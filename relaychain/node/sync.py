@@ -5,6 +5,10 @@
 - Request protocol "block-request": request = from_hash [u8;32] ‖ max_blocks u32 (walk towards genesis, from
   `from_hash` inclusive); response = Vec<(block Vec<u8>, Option<justification Vec<u8>>)> newest first
   (cf. Substrate's `BlockRequest { from, direction: Descending, max }`).
+- Request protocol "node-status": empty request; response = roles u8 ‖ best_number u32 ‖ best_hash [u8;32], the
+  fields of Substrate's block-announces handshake (`BlockAnnouncesHandshake`: roles, best number, best hash;
+  the genesis hash is already bound by our transport handshake). Asked of every peer when it connects and
+  refreshed by `refresh_peers`; a peer's best also advances with each block it sends us (system_peers).
 Blocks fetched are imported oldest first, so a node restarted behind the others catches up.
 """
 
@@ -23,8 +27,44 @@ log = logging.getLogger("relaychain.sync")
 
 ANNOUNCE_TOPIC = "block-announce"
 BLOCK_REQUEST = "block-request"
+NODE_STATUS = "node-status"
 MAX_BLOCKS_PER_REQUEST = 64
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # half the 16 MiB message limit (Substrate: MAX_BODY_BYTES 8 MiB)
+
+
+# Substrate's `Roles` bit flags (sc-network-common `role.rs`): what a node declares about itself.
+ROLE_FULL = 0b0001
+ROLE_LIGHT = 0b0010
+ROLE_AUTHORITY = 0b0100
+
+
+def role_name(roles: int) -> str:
+    """The `roles` string of system_peers (Substrate's `ObservedRole`): an authority is reported as such
+    whatever else it declares; a node declaring neither light nor authority is a full node."""
+    if roles & ROLE_AUTHORITY:
+        return "AUTHORITY"
+    if roles & ROLE_LIGHT:
+        return "LIGHT"
+    return "FULL"
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """What a peer told us about itself (or what we learnt from the blocks it sent)."""
+
+    roles: int
+    best_number: int
+    best_hash: bytes
+
+    def encode(self) -> bytes:
+        return bytes([self.roles]) + encode_u32(self.best_number) + self.best_hash
+
+    @classmethod
+    def decode(cls, data: bytes) -> "NodeStatus":
+        r = Reader(data)
+        status = cls(r.u8(), r.u32(), r.read(32))
+        r.finish()
+        return status
 
 
 @dataclass(frozen=True)
@@ -60,8 +100,11 @@ def decode_block_response(data: bytes) -> list[tuple[bytes, Optional[bytes]]]:
 class BlockSync:
     """Serves block requests and imports announced blocks, fetching missing ancestors."""
 
-    def __init__(self, client: Client, network, *, on_imported=None, verify_justification=None):
+    def __init__(self, client: Client, network, *, on_imported=None, verify_justification=None,
+                 roles: int = ROLE_FULL):
         self.client = client
+        self.roles = roles  # what we declare in our node-status answers
+        self.peer_status: dict[bytes, NodeStatus] = {}  # what connected peers declared / showed us
         self.network = network
         self.on_imported = on_imported  # callback(ImportedBlock, origin)
         self.verify_justification = verify_justification  # (block_hash, justification) -> bool
@@ -70,9 +113,43 @@ class BlockSync:
         self._requested: set[bytes] = set()
         network.on_gossip(ANNOUNCE_TOPIC, self._on_announce)
         network.on_request(BLOCK_REQUEST, self._serve_request)
+        network.on_request(NODE_STATUS, self._serve_status)
+        network.on_peer_connected(self._on_peer_connected)
+        network.on_peer_disconnected(lambda peer_id: self.peer_status.pop(peer_id, None))
 
     def announce(self, block_bytes: bytes) -> None:
         self.network.gossip(ANNOUNCE_TOPIC, block_bytes)
+
+    # ---- peer status ---------------------------------------------------------------------------
+    def status(self) -> NodeStatus:
+        best = self.client.best_hash()
+        return NodeStatus(self.roles, self.client.number(best), best)
+
+    async def _serve_status(self, peer_id: bytes, data: bytes) -> bytes:
+        return self.status().encode()
+
+    def _on_peer_connected(self, peer_id: bytes) -> None:
+        asyncio.get_event_loop().create_task(self._ask_status(peer_id))
+
+    def refresh_peers(self) -> None:
+        """Ask every connected peer for its status again, in the background (its best block moves on)."""
+        for peer in self.network.peers():
+            asyncio.get_event_loop().create_task(self._ask_status(peer))
+
+    async def _ask_status(self, peer_id: bytes) -> None:
+        try:
+            status = NodeStatus.decode(await self.network.request(peer_id, NODE_STATUS, b"", timeout=5.0))
+        except Exception as exc:  # NetworkError, malformed answer: keep what we knew
+            log.debug("status request to peer 0x%s failed: %s", peer_id.hex()[:16], exc)
+            return
+        if peer_id in self.network.peers():  # not gone while we waited
+            self.peer_status[peer_id] = status
+
+    def _note_peer_block(self, peer_id: bytes, number: int, block_hash: bytes) -> None:
+        """A peer that sent us a block has it: a higher block than we knew of is its best now."""
+        known = self.peer_status.get(peer_id)
+        if known is not None and number > known.best_number:
+            self.peer_status[peer_id] = NodeStatus(known.roles, number, block_hash)
 
     # ---- serving ---------------------------------------------------------------------------------
     async def _serve_request(self, peer_id: bytes, data: bytes) -> bytes:
@@ -120,7 +197,7 @@ class BlockSync:
         is missing is not relayed now: its ancestors are fetched in the background and it is re-announced once
         imported. A block that is bad in itself is dropped (False)."""
         try:
-            self._import(data, "network")
+            imported = self._import(data, "network")
         except UnknownParent as exc:
             asyncio.get_event_loop().create_task(self._sync_then_import(peer_id, exc.parent_hash, data, relay=True))
             return False
@@ -130,6 +207,7 @@ class BlockSync:
         except Exception:  # a bug or a corrupt database: keep serving the network, but say so loudly
             log.exception("💔 Unexpected error importing an announced block")
             return False
+        self._note_peer_block(peer_id, imported.number, imported.hash)
         return True
 
     async def handle_announce(self, peer_id: bytes, data: bytes) -> bool:
@@ -156,6 +234,7 @@ class BlockSync:
                 return False
             if relay and not imported.already_known:
                 self.network.gossip(ANNOUNCE_TOPIC, data)
+            self._note_peer_block(peer_id, imported.number, imported.hash)
             return True
 
     def _import(self, data: bytes, origin: str, justification: Optional[bytes] = None):

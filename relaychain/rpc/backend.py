@@ -52,6 +52,11 @@ class ChainBackend(Protocol):
     # -- network / sync -------------------------------------------------------------------------
     def peer_count(self) -> int: ...
     def is_syncing(self) -> bool: ...
+    def local_peer_id(self) -> str: ...  # hex of the ed25519 node key, as logged at start
+    def node_roles(self) -> list[str]: ...  # ["Authority"] | ["Full"]
+    # [{"peer_id": hex str, "roles": "AUTHORITY"|"FULL"|"LIGHT", "best_hash": bytes, "best_number": int}]
+    def peer_infos(self) -> list[dict]: ...
+    def listen_addresses(self) -> list[str]: ...  # multiaddrs with /p2p/<peer id>; [] when nothing to dial
 
     # -- notifications (callbacks run on the node's asyncio loop) ------------------------------
     def subscribe(self, kind: HeadKind, callback: Callable[["Header"], None]) -> Callable[[], None]: ...
@@ -65,7 +70,8 @@ BACKEND_MEMBERS = (
     "best_hash", "finalized_hash", "header", "block", "justifications", "hash_by_number",
     "storage", "storage_keys", "read_proof", "runtime_call", "runtime_version", "metadata",
     "submit_extrinsic", "watch_extrinsic", "pending_extrinsics", "account_next_index",
-    "peer_count", "is_syncing", "subscribe", "seal_block",
+    "peer_count", "is_syncing", "local_peer_id", "node_roles", "peer_infos", "listen_addresses",
+    "subscribe", "seal_block",
 )
 
 

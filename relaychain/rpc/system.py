@@ -38,6 +38,25 @@ def register(rpc: MethodRegistry) -> None:
             "shouldHavePeers": backend.chain_type == "Live",
         }
 
+    @rpc.method("system_localPeerId")
+    async def local_peer_id(ctx, p):
+        return str(ctx.backend.local_peer_id())
+
+    @rpc.method("system_nodeRoles")
+    async def node_roles(ctx, p):
+        return [str(role) for role in ctx.backend.node_roles()]
+
+    @rpc.method("system_localListenAddresses")
+    async def local_listen_addresses(ctx, p):
+        return [str(addr) for addr in ctx.backend.listen_addresses()]
+
+    @rpc.method("system_peers")
+    async def peers(ctx, p):
+        """Substrate's `PeerInfo`: peer id, observed roles, and the best block the peer is known to have."""
+        return [{"peerId": str(info["peer_id"]), "roles": str(info["roles"]),
+                 "bestHash": P.to_hex(bytes(info["best_hash"])), "bestNumber": int(info["best_number"])}
+                for info in ctx.backend.peer_infos()]
+
     @rpc.method("system_syncState")
     async def sync_state(ctx, p):
         best = ctx.backend.header(ctx.backend.best_hash())

@@ -51,3 +51,32 @@ def test_finalized_heads_and_grandpa_justifications(network):
         assert health["peers"] == 3
     finally:
         client.close()
+
+
+@pytest.mark.timeout(120)
+def test_system_peers_lists_the_other_validators(network):
+    """Alice's system_peers shows Bob, Charlie and Dave by their network peer ids, as authorities, with best
+    blocks Alice knows; system_localPeerId is Alice's own network identity (hex of the ed25519 node key)."""
+    alice = network.nodes[0]
+    others = {node.network.peer_id.hex() for node in network.nodes[1:]}
+    client = WsClient(network.url, timeout=60)
+    try:
+        assert client.call("system_localPeerId") == alice.network.peer_id.hex()
+        assert client.call("system_nodeRoles") == ["Authority"]
+        assert client.call("system_localListenAddresses") == []  # in-process hub: nothing to dial
+        deadline = time.time() + 60
+        peers = client.call("system_peers")
+        while time.time() < deadline and not (all(p["roles"] == "AUTHORITY" for p in peers)
+                                              and len(peers) == 3 and min(p["bestNumber"] for p in peers) > 0):
+            time.sleep(0.5)
+            peers = client.call("system_peers")
+        assert {p["peerId"] for p in peers} == others
+        assert all(p["roles"] == "AUTHORITY" for p in peers)
+        for p in peers:  # a real block at that height (a peer's newest may reach Alice a moment later)
+            header = client.call("chain_getHeader", [p["bestHash"]])
+            while header is None and time.time() < deadline + 10:
+                time.sleep(0.2)
+                header = client.call("chain_getHeader", [p["bestHash"]])
+            assert header is not None and int(header["number"], 16) == p["bestNumber"] > 0
+    finally:
+        client.close()

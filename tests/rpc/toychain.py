@@ -92,6 +92,9 @@ class ToyChain:
         self.watchers: dict[bytes, Callable] = {}
         self.version = ToyVersion()
         self.nonces: dict[bytes, int] = {}
+        self.peers: list[dict] = []  # peer_infos() entries, set by tests
+        self.roles: list[str] = ["Full"]
+        self.addresses: list[str] = []
 
     # -- blocks
     def best_hash(self) -> bytes:
@@ -162,6 +165,18 @@ class ToyChain:
 
     def account_next_index(self, account_id: bytes) -> int:
         return self.nonces.get(account_id, 0)
+
+    def local_peer_id(self) -> str:
+        return "11" * 32
+
+    def node_roles(self) -> list[str]:
+        return list(self.roles)
+
+    def peer_infos(self) -> list[dict]:
+        return list(self.peers)
+
+    def listen_addresses(self) -> list[str]:
+        return list(self.addresses)
 
     def peer_count(self) -> int:
         return 0
