@@ -262,14 +262,7 @@ class Client:
         h = header.hash()
         if self.db.header(h) is not None:
             return ImportedBlock(h, header.number, header, False, already_known=True)
-        parent = self.header(header.parent_hash)
-        if parent is None:
-            raise UnknownParent(header.parent_hash)
-        if header.number != parent.number + 1:
-            raise InvalidHeader(f"block number {header.number} is not parent's {parent.number} + 1")
-        fin_hash, fin_number = self.finalized_hash(), self.finalized_number()
-        if header.number <= fin_number or self.ancestor_at(header.parent_hash, fin_number) != fin_hash:
-            raise NotDescendantOfFinalized(f"block #{header.number} does not descend from finalized #{fin_number}")
+        parent = self._parent_of(header)
 
         pre_header, signature = seal_of(header)
         pre = babe_pre_digest(header)
@@ -295,13 +288,21 @@ class Client:
         h = header.hash()
         if self.db.header(h) is not None:
             return ImportedBlock(h, header.number, header, False, already_known=True)
+        self._parent_of(header)
+        return self._store(h, header, tuple(block.extrinsics), nodes)
+
+    def _parent_of(self, header):
+        """The stored parent of `header`, once the block is shown to extend it and to descend from the
+        finalized block (finality is never reverted)."""
         parent = self.header(header.parent_hash)
         if parent is None:
             raise UnknownParent(header.parent_hash)
+        if header.number != parent.number + 1:
+            raise InvalidHeader(f"block number {header.number} is not parent's {parent.number} + 1")
         fin_hash, fin_number = self.finalized_hash(), self.finalized_number()
         if header.number <= fin_number or self.ancestor_at(header.parent_hash, fin_number) != fin_hash:
             raise NotDescendantOfFinalized(f"block #{header.number} does not descend from finalized #{fin_number}")
-        return self._store(h, header, tuple(block.extrinsics), nodes)
+        return parent
 
     def _check_claim(self, parent_state, pre) -> bytes:
         """The claimed authority's sr25519 key, if `pre` proves its right to the slot (BABE rules)."""
