@@ -2,6 +2,6 @@
 
 Entry points for the node: `executive` (BlockBuilder, execute_block, validate_transaction),
 `apis` (runtime_version, metadata, state_call and typed helpers), `genesis` (chain specs, genesis storage).
-Declarations: `framework` (pallets), `scale_types` (the SCALE type DSL), `metadata` (V14), `pallets/`.
+Declarations: `framework` (pallets), `metadata` (V14), `pallets/`.
 The runtime is deterministic: no I/O, clock, network or floats; it reads the parent state through a Host.
 """

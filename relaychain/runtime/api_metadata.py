@@ -15,7 +15,7 @@ from relaychain.runtime.frame_types import (
 from relaychain.runtime.metadata import RuntimeApi, RuntimeApiMethod, unchecked_extrinsic_type
 from relaychain.runtime.pallets.babe import ALLOWED_SLOTS, EPOCH_CONFIGURATION
 from relaychain.runtime.runtime import RUNTIME
-from relaychain.runtime.scale_types import (
+from relaychain.primitives.scale_types import (
     ACCOUNT_ID, BOOL, BYTES, BYTES32, H256, U8, U32, U64, U128, Enum, Option, Struct, Tuple, Variant, Vec,
 )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from relaychain.runtime.scale_types import (
+from relaychain.primitives.scale_types import (
     ACCOUNT_ID, BYTES, BYTES32, H256, STR, U8, U32, U64, U128, Array, Compact, Enum, Option, Struct,
     Tuple, Variant, Vec,
 )

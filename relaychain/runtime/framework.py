@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional, Sequence
 from relaychain.primitives.hashing import STORAGE_HASHERS, twox_128
 from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_compact, encode_str, encode_u32
 from relaychain.runtime.frame_types import Weight
-from relaychain.runtime.scale_types import (
+from relaychain.primitives.scale_types import (
     ACCOUNT_ID, U8, Array, Enum, Field, PortableRegistry, ScaleType, Struct, Tuple, Variant, _fields,
 )
 

@@ -20,7 +20,7 @@ from typing import Sequence
 from relaychain.primitives.scale import encode_compact, encode_str
 from relaychain.runtime.framework import Pallet, Runtime
 from relaychain.runtime.frame_types import COMPACT_U32, COMPACT_U128, ERA, MULTI_ADDRESS, MULTI_SIGNATURE
-from relaychain.runtime.scale_types import (
+from relaychain.primitives.scale_types import (
     BYTES, H256, U32, UNIT, Enum, Field, PortableRegistry, Struct, Tuple, Variant,
 )
 

@@ -13,7 +13,7 @@ from relaychain.runtime.frame_types import event_record
 from relaychain.runtime.pallets import (
     babe, balances, grandpa, session, staking, system, timestamp, transaction_payment,
 )
-from relaychain.runtime.scale_types import Vec
+from relaychain.primitives.scale_types import Vec
 
 RUNTIME_CRATE = "relaychain_runtime"
 

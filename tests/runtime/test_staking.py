@@ -17,7 +17,7 @@ from relaychain.runtime.overlay import EmptyHost, Overlay
 from relaychain.runtime.pallets import balances, staking, system
 from relaychain.runtime.pallets import staking_storage as S
 from relaychain.runtime.runtime import PALLETS
-from relaychain.runtime.scale_types import Vec
+from relaychain.primitives.scale_types import Vec
 
 # the runtime with Staking, whether or not relaychain.runtime.runtime lists it yet
 RT = Runtime("relaychain_runtime", tuple(p for p in PALLETS if p is not staking.pallet) + (staking.pallet,))

@@ -19,7 +19,7 @@ from relaychain.runtime import constants as C
 from relaychain.runtime.framework import Pallet
 from relaychain.runtime.frame_types import BABE_ID, SLOT, bounded_vec, weak_bounded_vec
 from relaychain.runtime.pallets.timestamp import TimestampError
-from relaychain.runtime.scale_types import BYTES32, U32, U64, Enum, Option, Struct, Tuple, Variant
+from relaychain.primitives.scale_types import BYTES32, U32, U64, Enum, Option, Struct, Tuple, Variant
 
 pallet = Pallet("Babe", 2, "pallet_babe")
 

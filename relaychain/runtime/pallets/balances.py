@@ -24,7 +24,7 @@ from relaychain.runtime.framework import (
 from relaychain.runtime.frame_types import COMPACT_U128, MULTI_ADDRESS, Weight, bounded_vec, weak_bounded_vec
 from relaychain.runtime.pallets import system
 from relaychain.runtime.pallets.system import AccountInfo
-from relaychain.runtime.scale_types import ACCOUNT_ID, BOOL, U8, U32, U128, Array, Enum, Field, Struct, Variant
+from relaychain.primitives.scale_types import ACCOUNT_ID, BOOL, U8, U32, U128, Array, Enum, Field, Struct, Variant
 
 pallet = Pallet("Balances", 5, "pallet_balances")
 

@@ -13,7 +13,7 @@ from relaychain.primitives.types import GRANDPA_ENGINE_ID, Consensus, GrandpaSch
 from relaychain.runtime.framework import Pallet
 from relaychain.runtime.frame_types import GRANDPA_ID, weak_bounded_vec
 from relaychain.runtime.pallets import session
-from relaychain.runtime.scale_types import U32, U64, Enum, Field, Option, Struct, Tuple, Variant, Vec
+from relaychain.primitives.scale_types import U32, U64, Enum, Field, Option, Struct, Tuple, Variant, Vec
 
 pallet = Pallet("Grandpa", 11, "pallet_grandpa")
 

@@ -14,7 +14,7 @@ from typing import Optional, Protocol
 from relaychain.runtime.framework import Pallet, ensure_signed
 from relaychain.runtime.frame_types import BABE_ID, GRANDPA_ID, SR25519_PUBLIC, Weight
 from relaychain.runtime.pallets import system
-from relaychain.runtime.scale_types import ACCOUNT_ID, BOOL, BYTES, U8, U32, Array, Field, Struct, Tuple, Vec
+from relaychain.primitives.scale_types import ACCOUNT_ID, BOOL, BYTES, U8, U32, Array, Field, Struct, Tuple, Vec
 
 pallet = Pallet("Session", 9, "pallet_session")
 

@@ -34,7 +34,7 @@ from relaychain.runtime.pallets.staking_slashing import InvalidSlash, slash, sla
 from relaychain.runtime.pallets.staking_storage import (  # noqa: F401
     Nominations, StakingLedger, UnlockChunk, ValidatorPrefs, pallet,
 )
-from relaychain.runtime.scale_types import ACCOUNT_ID, U32, Field, Vec
+from relaychain.primitives.scale_types import ACCOUNT_ID, U32, Field, Vec
 
 pallet.on_initialize = E.on_initialize
 pallet.on_finalize = E.on_finalize

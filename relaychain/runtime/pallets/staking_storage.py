@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from relaychain.primitives.scale import ScaleDecodeError
 from relaychain.runtime.frame_types import COMPACT_U32, COMPACT_U128, PERBILL, bounded_vec
 from relaychain.runtime.framework import Pallet, account_field
-from relaychain.runtime.scale_types import (
+from relaychain.primitives.scale_types import (
     ACCOUNT_ID, BOOL, U8, U32, U64, U128, Compact, Enum, Field, Option, Struct, Tuple, Variant, Vec,
 )
 

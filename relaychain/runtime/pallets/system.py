@@ -18,7 +18,7 @@ from relaychain.runtime.frame_types import (
     BLOCK_LENGTH, BLOCK_WEIGHTS, COMPACT_U32, DIGEST, DISPATCH_INFO, PHASE, RUNTIME_DB_WEIGHT, RUNTIME_VERSION,
     WEIGHT, per_dispatch_class,
 )
-from relaychain.runtime.scale_types import (
+from relaychain.primitives.scale_types import (
     ACCOUNT_ID, BOOL, BYTES, H256, STR, U16, U32, U128, Field, Struct, Vec,
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from relaychain.runtime import constants as C
 from relaychain.runtime.framework import DispatchError, Pallet, ensure_none
 from relaychain.runtime.frame_types import COMPACT_U64, Weight
-from relaychain.runtime.scale_types import BOOL, U64, Field
+from relaychain.primitives.scale_types import BOOL, U64, Field
 
 pallet = Pallet("Timestamp", 3, "pallet_timestamp")
 

@@ -16,7 +16,7 @@ from relaychain.runtime import constants as C
 from relaychain.runtime.framework import Pallet, account_field
 from relaychain.runtime.frame_types import FIXED_U128, Weight
 from relaychain.runtime.pallets import system
-from relaychain.runtime.scale_types import U8, U128, Enum, Field, Variant
+from relaychain.primitives.scale_types import U8, U128, Enum, Field, Variant
 
 pallet = Pallet("TransactionPayment", 32, "pallet_transaction_payment")
 

@@ -1,5 +1,9 @@
 """SCALE type descriptions: one object both encodes/decodes values and describes itself in metadata.
 
+The bottom layer of the project (primitives): protocol types (headers, parachain candidates), runtime
+storage, calls and events are all declared with these objects, so a type is written once and serves the
+codec, the runtime storage and the metadata registry (ARCHITECTURE.md, "One type declaration").
+
 Spec: rpc.md §7 (V14 portable type registry), frame-metadata / scale-info v1 (`TypeDef` variants,
 `Field`, `Variant`, `TypeDefPrimitive`). A runtime declares each storage value, call argument,
 event field and constant with these objects, so the bytes it writes and the metadata it serves

@@ -6,7 +6,7 @@ from scalecodec.base import RuntimeConfiguration
 from scalecodec.type_registry import load_type_registry_preset
 
 from relaychain.primitives.scale import ScaleDecodeError
-from relaychain.runtime.scale_types import (
+from relaychain.primitives.scale_types import (
     BOOL, BYTES, STR, U8, U16, U32, U64, U128, I32, Array, Compact, Enum, Option, PortableRegistry, Struct, Tuple,
     Variant, Vec,
 )
