@@ -17,10 +17,16 @@ Python values:
   (a newtype such as `AccountId32`, `H256`, `Perbill`) -> the inner value; several unnamed -> tuple
 - `Enum` -> the variant name (str) for a variant without fields, else `(name, payload)` where the
   payload follows the struct rules above
+- `BitVec<u8, Lsb0>` -> a tuple of bools (bit i of the sequence is element i)
+
+A protocol structure is declared once as a frozen dataclass with `@scale_struct(path)` and `sfield(type,
+type_name)` fields: the class is the Python value, `Cls.SCALE` its SCALE type (codec and metadata), and
+`obj.encode()`, `Cls.decode(data)`, `Cls.decode_from(reader)` use it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Sequence as Seq
 
@@ -34,6 +40,7 @@ from relaychain.primitives.scale import (
 
 __all__ = [
     "ScaleType", "Primitive", "Compact", "Vec", "Option", "Array", "Tuple", "Struct", "Enum", "Variant", "Field",
+    "BitVec", "Described", "scale_struct", "sfield",
     "PortableRegistry", "U8", "U16", "U32", "U64", "U128", "I8", "I16", "I32", "I64", "I128", "BOOL", "STR",
     "BYTES", "UNIT", "H256", "ACCOUNT_ID", "BALANCE", "BLOCK_NUMBER",
 ]
@@ -457,6 +464,116 @@ class Option(Enum):
 
     def type_name(self):
         return f"Option<{self.inner.type_name()}>"
+
+
+class BitVec(ScaleType):
+    """`BitVec<u8, bitvec::order::Lsb0>` (`TypeDefBitSequence`): Compact(bit count) then ceil(bits/8) bytes,
+    bit i in byte i // 8 under mask 1 << (i % 8). Values are tuples of bools; unused high bits must be zero."""
+
+    ORDER = Struct("bitvec::order::Lsb0", [])
+
+    def encode(self, value) -> bytes:
+        bits = tuple(value)
+        out = bytearray((len(bits) + 7) // 8)
+        for i, b in enumerate(bits):
+            if type(b) is not bool:
+                raise ValueError(f"bit {i} is {b!r}, not a bool")
+            if b:
+                out[i >> 3] |= 1 << (i & 7)
+        return encode_compact(len(bits)) + bytes(out)
+
+    def decode_from(self, r: Reader):
+        n = r.compact()
+        if (n + 7) // 8 > r.remaining:
+            raise ScaleDecodeError(f"bit sequence of {n} bits exceeds the {r.remaining} bytes left")
+        raw = r.read((n + 7) // 8)
+        if n % 8 and raw[-1] >> (n % 8):
+            raise ScaleDecodeError("bit sequence has set bits beyond its length")
+        return tuple(bool(raw[i >> 3] >> (i & 7) & 1) for i in range(n))
+
+    def _make_key(self):
+        return ("bitseq", "u8", "Lsb0")
+
+    def children(self):
+        return (U8, self.ORDER)
+
+    def encode_def(self, reg):
+        return b"\x07" + encode_compact(reg.id_of(U8)) + encode_compact(reg.id_of(self.ORDER))
+
+    def type_name(self):
+        return "BitVec<u8, Lsb0>"
+
+
+class Described(ScaleType):
+    """A type with a hand-written codec (`cls.encode()` / `cls.decode_from(reader)`, e.g. the hot-path Header)
+    that metadata describes as `description`: the two must agree, which the tests check by round trips."""
+
+    def __init__(self, cls, description: ScaleType):
+        self.cls = cls
+        self.description = description
+        self.path = description.path
+        self.params = description.params
+        self.docs = description.docs
+
+    def encode(self, value) -> bytes:
+        if not isinstance(value, self.cls):
+            raise ValueError(f"{value!r} is not a {self.cls.__name__}")
+        return value.encode()
+
+    def decode_from(self, r: Reader):
+        return self.cls.decode_from(r)
+
+    def _make_key(self):
+        return self.description.key()
+
+    def children(self):
+        return self.description.children()
+
+    def encode_def(self, reg):
+        return self.description.encode_def(reg)
+
+    def type_name(self):
+        return self.description.type_name()
+
+
+def sfield(scale_type: ScaleType, type_name: Optional[str] = None, *, default: Any = dataclasses.MISSING,
+           docs: Seq[str] = ()):
+    """A `@scale_struct` field: its SCALE type and Rust type name (as metadata shows it)."""
+    meta = {"scale": Field(None, scale_type, type_name, tuple(docs))}
+    if default is dataclasses.MISSING:
+        return dataclasses.field(metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def scale_struct(path: str, *, params: Seq = (), docs: Seq[str] = ()):
+    """Make the decorated class a frozen dataclass whose fields (declared with `sfield`, in order) are a SCALE
+    struct at `path`: `Cls.SCALE` describes and codes it, `encode`/`decode`/`decode_from` use it."""
+    def wrap(cls):
+        dc = dataclass(frozen=True)(cls)
+        fields = []
+        for f in dataclasses.fields(dc):
+            spec = f.metadata.get("scale")
+            if spec is None:
+                raise TypeError(f"{cls.__name__}.{f.name} is not declared with sfield()")
+            fields.append(Field(f.name, spec.type, spec.type_name, spec.docs))
+        dc.SCALE = Struct(path, fields, params=params, docs=docs, cls=dc)
+        dc.encode = _struct_encode
+        dc.decode = classmethod(_struct_decode)
+        dc.decode_from = classmethod(_struct_decode_from)
+        return dc
+    return wrap
+
+
+def _struct_encode(self) -> bytes:
+    return type(self).SCALE.encode(self)
+
+
+def _struct_decode(cls, data: bytes):
+    return cls.SCALE.decode(data)
+
+
+def _struct_decode_from(cls, r: Reader):
+    return cls.SCALE.decode_from(r)
 
 
 class PortableRegistry:

@@ -95,3 +95,45 @@ def test_registry_deduplicates_structurally():
     n = len(reg)
     reg.id_of(Struct("x::PerClass", [("n", U32, "T")], params=[("T", U32)]))
     assert len(reg) == n
+
+
+# -- BitVec<u8, Lsb0> and declared structs -----------------------------------------------------------
+
+from relaychain.primitives.scale_types import H256, BitVec, scale_struct, sfield  # noqa: E402
+from scalecodec.base import ScaleBytes  # noqa: E402
+
+
+@given(st.lists(st.booleans(), max_size=70))
+def test_bitvec_agrees_with_scalecodec(bits):
+    enc = BitVec().encode(bits)
+    assert BitVec().decode(enc) == tuple(bits)
+    # scalecodec shows a BitVec as a binary number whose bit i is element i (Lsb0 over u8 stores).
+    shown = RC.create_scale_object("BitVec", data=ScaleBytes(enc)).decode()
+    assert int(shown, 2) == sum(1 << i for i, b in enumerate(bits) if b)
+    assert enc[len(enc) - (len(bits) + 7) // 8:] == bytes(
+        sum(1 << j for j in range(8) if 8 * i + j < len(bits) and bits[8 * i + j]) for i in range((len(bits) + 7) // 8))
+
+
+def test_bitvec_refuses_padding_bits_and_short_input():
+    with pytest.raises(ScaleDecodeError):
+        BitVec().decode(bytes([3 << 2, 0b1000]))  # 3 bits, bit 3 set
+    with pytest.raises(ScaleDecodeError):
+        BitVec().decode(bytes([9 << 2, 0xFF]))  # 9 bits need 2 bytes
+
+
+@scale_struct("example::Declared")
+class Declared:
+    number: int = sfield(U32, "u32")
+    hash: bytes = sfield(H256, "Hash")
+    bits: tuple = sfield(BitVec(), "BitVec<u8, Lsb0>")
+
+
+def test_declared_struct_is_a_frozen_dataclass_and_its_own_codec():
+    d = Declared(7, bytes(range(32)), (True, False, True))
+    enc = d.encode()
+    assert enc == U32.encode(7) + bytes(range(32)) + bytes([3 << 2, 0b101])
+    assert Declared.decode(enc) == d and isinstance(Declared.decode(enc), Declared)
+    with pytest.raises(Exception):
+        d.number = 8
+    assert [f.name for f in Declared.SCALE.fields] == ["number", "hash", "bits"]
+    assert Declared.SCALE.path == ("example", "Declared")
