@@ -6,13 +6,13 @@ Spec: ../shared/specs/erasure.md. Public API:
   `reconstruct_v1`, `reconstruct_from_systematic`, `reconstruct_from_systematic_v1` (codec.py)
 - `erasure_root(chunks)`, `branches(chunks)`, `branch_hash`, `verify_chunk`, `ErasureChunk`,
   `data_matches_root`, `reconstruct_verified` (branches.py)
-- `AvailableData`, `PoV`, `PersistedValidationData` (available_data.py)
+- `AvailableData`, `PoV`, `PersistedValidationData` (declared in relaychain.primitives.parachain_types)
 - `availability_chunk_index`, `availability_chunk_indices` (mapping.py, RFC-47 chunk mapping)
 - errors: `ErasureError` and its subclasses (errors.py)
 `reference.py` is the plain definition of the code; `_kernels.py` the bit-sliced numba kernels.
 """
 
-from .available_data import AvailableData, PersistedValidationData, PoV
+from relaychain.primitives.parachain_types import AvailableData, PersistedValidationData, PoV
 from .branches import (
     Branches, ErasureChunk, branch_hash, branches, chunk_key, data_matches_root, erasure_root, reconstruct_verified,
     verify_chunk,

@@ -15,7 +15,7 @@ from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_bytes, encode_compact, encode_u32
 from relaychain.trie import MemoryNodeStore, TrieError, build_trie, lookup_path, trie_root, verify_read_proof
 
-from .available_data import AvailableData
+from relaychain.primitives.parachain_types import AvailableData
 from .codec import obtain_chunks, obtain_chunks_v1, reconstruct
 from .errors import BranchOutOfBounds, ChunkIndexOutOfBounds, ErasureError, ErasureRootMismatch, InvalidBranchProof
 

@@ -13,7 +13,9 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from . import _kernels
-from .available_data import AvailableData
+from relaychain.primitives.parachain_types import AvailableData
+
+from .available_data import decode_available_data_prefix
 from .errors import InvalidInput, NotEnoughChunks
 from .field import EXP, LOG, LOG_WALSH, SKEW
 from .params import chunk_length, code_params, payload_bytes
@@ -107,9 +109,9 @@ def reconstruct_from_systematic(n_validators: int, chunks: Sequence[bytes]) -> b
 
 def reconstruct_v1(n_validators: int, chunks: Mapping[int, bytes]) -> AvailableData:
     """The AvailableData from any k chunks (raises BadPayload if the bytes do not decode)."""
-    return AvailableData.decode_prefix(reconstruct(n_validators, chunks))
+    return decode_available_data_prefix(reconstruct(n_validators, chunks))
 
 
 def reconstruct_from_systematic_v1(n_validators: int, chunks: Sequence[bytes]) -> AvailableData:
     """The AvailableData from the systematic chunks 0..k−1."""
-    return AvailableData.decode_prefix(reconstruct_from_systematic(n_validators, chunks))
+    return decode_available_data_prefix(reconstruct_from_systematic(n_validators, chunks))

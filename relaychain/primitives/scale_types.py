@@ -556,12 +556,22 @@ def scale_struct(path: str, *, params: Seq = (), docs: Seq[str] = ()):
             if spec is None:
                 raise TypeError(f"{cls.__name__}.{f.name} is not declared with sfield()")
             fields.append(Field(f.name, spec.type, spec.type_name, spec.docs))
-        dc.SCALE = Struct(path, fields, params=params, docs=docs, cls=dc)
+        dc.SCALE = Struct(path, fields, params=params, docs=docs, cls=lambda *values: dc(*map(_frozen, values)))
         dc.encode = _struct_encode
         dc.decode = classmethod(_struct_decode)
         dc.decode_from = classmethod(_struct_decode_from)
         return dc
     return wrap
+
+
+def _frozen(value):
+    """Decoded sequences become tuples inside a frozen dataclass (hashable, and equal to the tuples it was
+    built with)."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if type(value) is tuple:
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 def _struct_encode(self) -> bytes:
@@ -619,3 +629,15 @@ H256 = Struct("primitive_types::H256", [(None, BYTES32, "[u8; 32]")])
 ACCOUNT_ID = Struct("sp_core::crypto::AccountId32", [(None, BYTES32, "[u8; 32]")])
 BALANCE = U128
 BLOCK_NUMBER = U32
+
+SIG64 = Array(U8, 64)
+SR25519_PUBLIC = Struct("sp_core::sr25519::Public", [(None, BYTES32, "[u8; 32]")])
+ED25519_PUBLIC = Struct("sp_core::ed25519::Public", [(None, BYTES32, "[u8; 32]")])
+SR25519_SIGNATURE = Struct("sp_core::sr25519::Signature", [(None, SIG64, "[u8; 64]")])
+ED25519_SIGNATURE = Struct("sp_core::ed25519::Signature", [(None, SIG64, "[u8; 64]")])
+
+
+def bounded_vec(t: ScaleType) -> Struct:
+    """`BoundedVec<T, S>`: a Vec in SCALE; its bound is the runtime's to check."""
+    return Struct("bounded_collections::bounded_vec::BoundedVec", [(None, Vec(t), "Vec<T>")],
+                  params=[("T", t), ("S", None)])

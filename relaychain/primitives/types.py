@@ -19,6 +19,7 @@ from functools import cached_property, lru_cache
 from typing import ClassVar, Union
 
 from .hashing import blake2_256
+from .scale_types import BYTES, H256, U8, U32, Array, Compact, Described, Enum, Struct, Variant, Vec
 from .scale import (
     Reader, ScaleDecodeError, decode_all, encode_bytes, encode_compact, encode_str, encode_u32, encode_u64, encode_vec,
 )
@@ -339,6 +340,22 @@ class Block(_Codec):
             except ScaleDecodeError as e:
                 raise TypeJsonError(f"extrinsic is not length-prefixed bytes: {e}") from None
         return cls(Header.from_json(value.get("header")), xts)
+
+
+# Metadata descriptions of the types above (rpc.md §6-§7): the codecs stay hand-written (block import is a hot
+# path), clients see Substrate's paths.
+ENGINE_ID = Array(U8, 4)
+DIGEST_ITEM = Enum("sp_runtime::generic::digest::DigestItem", [
+    Variant("PreRuntime", 6, ((None, ENGINE_ID, "ConsensusEngineId"), (None, BYTES, "Vec<u8>"))),
+    Variant("Consensus", 4, ((None, ENGINE_ID, "ConsensusEngineId"), (None, BYTES, "Vec<u8>"))),
+    Variant("Seal", 5, ((None, ENGINE_ID, "ConsensusEngineId"), (None, BYTES, "Vec<u8>"))),
+    Variant("Other", 0, ((None, BYTES, "Vec<u8>"),)),
+    Variant("RuntimeEnvironmentUpdated", 8),
+])
+DIGEST = Struct("sp_runtime::generic::digest::Digest", [("logs", Vec(DIGEST_ITEM), "Vec<DigestItem>")])
+HEADER = Described(Header, Struct("sp_runtime::generic::header::Header", [
+    ("parent_hash", H256, "Hash::Output"), ("number", Compact(U32), "Number"), ("state_root", H256, "Hash::Output"),
+    ("extrinsics_root", H256, "Hash::Output"), ("digest", DIGEST, "Digest")], params=[("Number", U32), ("Hash", None)]))
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from relaychain.primitives.scale_types import (
+from relaychain.primitives.types import DIGEST, DIGEST_ITEM, ENGINE_ID  # noqa: F401 - declared with Header
+from relaychain.primitives.scale_types import (  # noqa: F401 - re-exported: the runtime's FRAME vocabulary
+    ED25519_PUBLIC, ED25519_SIGNATURE, SIG64, SR25519_PUBLIC, SR25519_SIGNATURE, bounded_vec,
     ACCOUNT_ID, BYTES, BYTES32, H256, STR, U8, U32, U64, U128, Array, Compact, Enum, Option, Struct,
     Tuple, Variant, Vec,
 )
@@ -73,9 +75,6 @@ MULTI_ADDRESS = Enum("sp_runtime::multiaddress::MultiAddress", [
     Variant("Address20", 4, ((None, Array(U8, 20), "[u8; 20]"),)),
 ], params=[("AccountId", ACCOUNT_ID), ("AccountIndex", ACCOUNT_INDEX)])
 
-SIG64 = Array(U8, 64)
-ED25519_SIGNATURE = Struct("sp_core::ed25519::Signature", [(None, SIG64, "[u8; 64]")])
-SR25519_SIGNATURE = Struct("sp_core::sr25519::Signature", [(None, SIG64, "[u8; 64]")])
 ECDSA_SIGNATURE = Struct("sp_core::ecdsa::Signature", [(None, Array(U8, 65), "[u8; SIGNATURE_SERIALIZED_SIZE]")])
 MULTI_SIGNATURE = Enum("sp_runtime::MultiSignature", [
     Variant("Ed25519", 0, ((None, ED25519_SIGNATURE, "ed25519::Signature"),)),
@@ -87,21 +86,10 @@ MULTI_SIGNATURE = Enum("sp_runtime::MultiSignature", [
 ERA = Enum("sp_runtime::generic::era::Era", [Variant("Immortal", 0)] + [
     Variant(f"Mortal{i}", i, ((None, U8, None),)) for i in range(1, 256)])
 
-SR25519_PUBLIC = Struct("sp_core::sr25519::Public", [(None, BYTES32, "[u8; 32]")])
-ED25519_PUBLIC = Struct("sp_core::ed25519::Public", [(None, BYTES32, "[u8; 32]")])
 BABE_ID = Struct("sp_consensus_babe::app::Public", [(None, SR25519_PUBLIC, "sr25519::Public")])
 GRANDPA_ID = Struct("sp_consensus_grandpa::app::Public", [(None, ED25519_PUBLIC, "ed25519::Public")])
 SLOT = Struct("sp_consensus_slots::Slot", [(None, U64, "u64")])
 
-ENGINE_ID = Array(U8, 4)
-DIGEST_ITEM = Enum("sp_runtime::generic::digest::DigestItem", [
-    Variant("PreRuntime", 6, ((None, ENGINE_ID, "ConsensusEngineId"), (None, BYTES, "Vec<u8>"))),
-    Variant("Consensus", 4, ((None, ENGINE_ID, "ConsensusEngineId"), (None, BYTES, "Vec<u8>"))),
-    Variant("Seal", 5, ((None, ENGINE_ID, "ConsensusEngineId"), (None, BYTES, "Vec<u8>"))),
-    Variant("Other", 0, ((None, BYTES, "Vec<u8>"),)),
-    Variant("RuntimeEnvironmentUpdated", 8),
-])
-DIGEST = Struct("sp_runtime::generic::digest::Digest", [("logs", Vec(DIGEST_ITEM), "Vec<DigestItem>")])
 
 PHASE = Enum("frame_system::Phase", [Variant("ApplyExtrinsic", 0, ((None, U32, "u32"),)),
                                      Variant("Finalization", 1), Variant("Initialization", 2)])
@@ -116,11 +104,6 @@ def event_record(runtime_event) -> Struct:
 
 def weak_bounded_vec(t) -> Struct:
     return Struct("bounded_collections::weak_bounded_vec::WeakBoundedVec", [(None, Vec(t), "Vec<T>")],
-                  params=[("T", t), ("S", None)])
-
-
-def bounded_vec(t) -> Struct:
-    return Struct("bounded_collections::bounded_vec::BoundedVec", [(None, Vec(t), "Vec<T>")],
                   params=[("T", t), ("S", None)])
 
 

@@ -112,3 +112,34 @@ def pallet_shapes(md: dict, names) -> dict:
             e["constants"][c["name"]] = {"type": shape(types, c["type"]), "value": _hex(c["value"])}
         out[p["name"]] = e
     return out
+
+
+def registry_shape(scale_type) -> object:
+    """The shape of one of our declared types, through the same path as metadata: our PortableRegistry
+    encoding decoded by scalecodec, then `shape`."""
+    from relaychain.primitives.scale_types import PortableRegistry
+
+    reg = PortableRegistry()
+    tid = reg.id_of(scale_type)
+    rc = RuntimeConfiguration()
+    rc.update_type_registry(load_type_registry_preset("core"))
+    obj = rc.create_scale_object("PortableRegistry", data=ScaleBytes(reg.encode()))
+    obj.decode()
+    return shape(type_table(obj.value), tid)
+
+
+def find_by_path(tree, path: str):
+    """The first composite/variant shape with `path` anywhere inside a shapes JSON tree (None if absent)."""
+    if isinstance(tree, dict):
+        if tree.get("path") == path and ("fields" in tree or "variants" in tree):
+            return tree
+        items = tree.values()
+    elif isinstance(tree, list):
+        items = tree
+    else:
+        return None
+    for v in items:
+        found = find_by_path(v, path)
+        if found is not None:
+            return found
+    return None

@@ -11,17 +11,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Optional, Protocol
 
+from relaychain.primitives.parachain_types import ASSIGNMENT_ID, AUTHORITY_DISCOVERY_ID, VALIDATOR_ID
 from relaychain.runtime.framework import Pallet, ensure_signed
-from relaychain.runtime.frame_types import BABE_ID, GRANDPA_ID, SR25519_PUBLIC, Weight
+from relaychain.runtime.frame_types import BABE_ID, GRANDPA_ID, Weight
 from relaychain.runtime.pallets import system
 from relaychain.primitives.scale_types import ACCOUNT_ID, BOOL, BYTES, U8, U32, Array, Field, Struct, Tuple, Vec
 
 pallet = Pallet("Session", 9, "pallet_session")
 
 # Session key types in Polkadot's SessionKeys order (beefy omitted: no BEEFY here).
-VALIDATOR_ID = Struct("polkadot_primitives::v8::validator_app::Public", [(None, SR25519_PUBLIC, "sr25519::Public")])
-ASSIGNMENT_ID = Struct("polkadot_primitives::v8::assignment_app::Public", [(None, SR25519_PUBLIC, "sr25519::Public")])
-AUTHORITY_DISCOVERY_ID = Struct("sp_authority_discovery::app::Public", [(None, SR25519_PUBLIC, "sr25519::Public")])
 KEY_FIELDS = (("grandpa", GRANDPA_ID, b"gran"), ("babe", BABE_ID, b"babe"), ("para_validator", VALIDATOR_ID, b"para"),
               ("para_assignment", ASSIGNMENT_ID, b"asgn"), ("authority_discovery", AUTHORITY_DISCOVERY_ID, b"audi"))
 SESSION_KEYS = Struct("relaychain_runtime::SessionKeys", [(n, t, f"<{n} as BoundToRuntimeAppPublic>::Public")
