@@ -9,7 +9,8 @@ Import rules (polkadot-sdk `sc-consensus-babe` verifier + `sc-client` import, si
 3. Re-executing the unsealed block with the runtime over the parent's state gives the header's state root.
 4. Header, body and the new trie nodes are written in one atomic database transaction — a bad block changes
    nothing.
-Fork choice: the longest chain wins; on equal length the lower hash wins (every node converges on the same head).
+Fork choice is `chain_selection.ChainSelection`'s: the highest viable block wins, on equal length the lower hash
+(every node converges on the same head); reverted blocks (disputes) and their descendants never become best.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from relaychain.node.chain_selection import ChainSelection
 from relaychain.node.consensus import babe_claims
 from relaychain.node.consensus.babe_claims import ClaimError
 from relaychain.primitives.types import BABE_ENGINE_ID
@@ -139,6 +141,7 @@ class Client:
         self.genesis_hash = db.hash_by_number(0)
         best = db.best()
         self.leaves: set[bytes] = {best}
+        self.chain_selection = ChainSelection(db, self.header, self.finalized_hash)
 
     # ---- genesis ---------------------------------------------------------------------------------
     def _init_genesis(self, storage: dict) -> None:
@@ -344,10 +347,9 @@ class Client:
 
     def _store(self, h: bytes, header, extrinsics: tuple, nodes: dict) -> ImportedBlock:
         best = self.best_hash()
-        best_header = self.header(best)
-        is_best = (header.number, _neg(h)) > (best_header.number, _neg(best))
+        self._headers[h] = header  # known before the fork choice looks it up
+        is_best = self.chain_selection.is_better(h, best)
         self.db.import_block(h, header.number, header.encode(), encode_body(extrinsics), nodes, set_best=is_best)
-        self._headers[h] = header
         self.leaves.discard(header.parent_hash)
         self.leaves.add(h)
         retracted, enacted = self.route(best, h) if is_best else ([], [])
@@ -386,6 +388,7 @@ class Client:
             new_best = self._best_leaf_under(block_hash)
             self.db.set_best(new_best)
         self.db.finalize(block_hash, justification)
+        self.chain_selection.prune_finalized()
         _, newly = self.route(old, block_hash)
         self.leaves = {leaf for leaf in self.leaves if self.is_descendant(block_hash, leaf)} or {self.best_hash()}
         if self.metrics is not None:
@@ -400,17 +403,24 @@ class Client:
         return newly
 
     def _best_leaf_under(self, block_hash: bytes) -> bytes:
-        candidates = [leaf for leaf in self.leaves if self.is_descendant(block_hash, leaf)] or [block_hash]
-        return max(candidates, key=lambda leaf: (self.number(leaf), _neg(leaf)))
+        return self.chain_selection.best_viable_leaf(self.leaves, under=block_hash)
+
+    def revert(self, block_hash: bytes) -> Optional[bytes]:
+        """Revert `block_hash` and its descendants (chain_selection rules); if the best block was among them,
+        the best viable block becomes best. Returns the new best hash if it changed, else None."""
+        self.chain_selection.revert(block_hash)
+        best = self.best_hash()
+        if self.chain_selection.is_viable(best):
+            return None
+        new_best = self.chain_selection.best_viable_leaf(self.leaves)
+        self.db.set_best(new_best)
+        if self.metrics is not None:
+            self.metrics.block_height.labels("best").set(self.best_number())
+        return new_best
 
     def justifications(self, block_hash: bytes) -> Optional[list[tuple[bytes, bytes]]]:
         j = self.db.justification(block_hash)
         return None if j is None else [(b"FRNK", j)]
-
-
-def _neg(h: bytes) -> int:
-    """Sort key making lower hashes win ties in fork choice."""
-    return -int.from_bytes(h, "big")
 
 
 def split_body(body: bytes) -> tuple[bytes, ...]:

@@ -190,7 +190,8 @@ class Node:
             return apis.grandpa_set_id(self.client.state_at(self.client.finalized_hash()))
 
         keypair = self.keys.grandpa if self.keys is not None else None
-        chain = ClientChainView(self.client, request_block=self.sync.request_block)
+        chain = ClientChainView(self.client, can_finalize=self.client.chain_selection.can_finalize,
+                                request_block=self.sync.request_block)
         self.voter = GrandpaVoter(keypair, self.network, chain, authorities, set_id)
         await self.voter.start()
 

@@ -1,0 +1,152 @@
+"""Chain selection: fork choice, block viability, reverts and the finality voting rule.
+
+Polkadot: `polkadot/node/core/chain-selection` and `polkadot/node/service/src/relay_chain_selection.rs`;
+../shared/specs/parachains.md §9 (a dispute concluded invalid reverts the chain to before the inclusion) and
+§10 (GRANDPA votes only on the approved, undisputed prefix).
+
+Rules:
+- A block is *viable* unless it, or an unfinalized ancestor of it, was reverted. Finalized blocks are never
+  reverted.
+- The best block is the highest viable leaf; on equal height the lower hash wins, so every node converges.
+- `revert(h)` makes `h` and all its descendants non-viable (for good: a later, longer chain through a reverted
+  block never becomes best) and moves the best block to the best viable block if it was among them.
+- GRANDPA may finalize a block only if it is viable and every voting rule accepts it (`can_finalize`); the
+  approval-voting and dispute subsystems add their rules (parachains.md §10). The voter itself caps the
+  restriction at MAX_FINALITY_LAG.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable, Iterable, Optional
+
+log = logging.getLogger("relaychain.chain_selection")
+
+VotingRule = Callable[[bytes], bool]
+_REVERTED_KEY = b"chain-selection/reverted"
+
+
+class RevertError(Exception):
+    """A revert that would touch finality or names an unknown block."""
+
+
+class ChainSelection:
+    """Owns fork choice for a `Client`: the client asks `is_better` on import and `best_viable_leaf`."""
+
+    def __init__(self, db, header_of: Callable[[bytes], object], finalized: Callable[[], bytes]):
+        self._db = db
+        self._header_of = header_of
+        self._finalized = finalized
+        self._voting_rules: list[VotingRule] = []
+        raw = db.meta_get(_REVERTED_KEY) or b""
+        self._reverted: set[bytes] = {raw[i:i + 32] for i in range(0, len(raw), 32)}
+        self._viable: dict[bytes, bool] = {}
+
+    # ---- viability --------------------------------------------------------------------------------
+    def is_viable(self, block_hash: bytes) -> bool:
+        """No reverted block on the path from `block_hash` down to the finalized block."""
+        known = self._viable.get(block_hash)
+        if known is not None:
+            return known
+        path, h = [], block_hash
+        finalized = self._finalized()
+        fin_number = self._number(finalized)
+        verdict = True
+        while True:
+            cached = self._viable.get(h)
+            if cached is not None:
+                verdict = cached
+                break
+            if h in self._reverted:
+                verdict = False
+                path.append(h)
+                break
+            header = self._header_of(h)
+            if header is None or h == finalized or header.number <= fin_number:
+                break
+            path.append(h)
+            h = header.parent_hash
+        for p in path:
+            self._viable[p] = verdict
+        return verdict
+
+    def revert(self, block_hash: bytes) -> None:
+        """Make `block_hash` and its descendants non-viable (a dispute concluded against a candidate it
+        included). Raises RevertError for an unknown or finalized block."""
+        header = self._header_of(block_hash)
+        if header is None:
+            raise RevertError(f"cannot revert unknown block 0x{block_hash.hex()}")
+        if header.number <= self._number(self._finalized()):
+            raise RevertError(f"block #{header.number} 0x{block_hash.hex()} is finalized; finality is never "
+                              f"reverted")
+        if block_hash in self._reverted:
+            return
+        self._reverted.add(block_hash)
+        self._viable.clear()  # descendants' cached verdicts are stale
+        self._db.meta_put(_REVERTED_KEY, b"".join(sorted(self._reverted)))
+        log.warning("⏪ Reverted #%d (0x%s) and its descendants", header.number, block_hash.hex())
+
+    def prune_finalized(self) -> None:
+        """Forget reverts at or below the finalized block (they can no longer be built on)."""
+        fin_number = self._number(self._finalized())
+        kept = {h for h in self._reverted if (self._number(h) or 0) > fin_number}
+        if kept != self._reverted:
+            self._reverted = kept
+            self._db.meta_put(_REVERTED_KEY, b"".join(sorted(kept)))
+        self._viable.clear()
+
+    # ---- fork choice ------------------------------------------------------------------------------
+    def is_better(self, candidate: bytes, current: bytes) -> bool:
+        """Whether `candidate` should replace `current` as the best block."""
+        if not self.is_viable(candidate):
+            return False
+        if not self.is_viable(current):
+            return True
+        return self._rank(candidate) > self._rank(current)
+
+    def best_viable_leaf(self, leaves: Iterable[bytes], under: Optional[bytes] = None) -> bytes:
+        """The best viable block among `leaves` and their ancestors (descending from `under`, default the
+        finalized block): a leaf whose chain was reverted contributes its highest viable ancestor."""
+        base = under if under is not None else self._finalized()
+        base_number = self._number(base)
+        best = base
+        for leaf in leaves:
+            h = self._highest_viable_ancestor(leaf, base_number)
+            if h is None or not self._descends(h, base):
+                continue
+            if self._rank(h) > self._rank(best):
+                best = h
+        return best
+
+    # ---- finality ---------------------------------------------------------------------------------
+    def add_voting_rule(self, rule: VotingRule) -> None:
+        """A predicate every block GRANDPA votes for must satisfy (approval checking, disputes)."""
+        self._voting_rules.append(rule)
+
+    def can_finalize(self, block_hash: bytes) -> bool:
+        return self.is_viable(block_hash) and all(rule(block_hash) for rule in self._voting_rules)
+
+    # ---- helpers ----------------------------------------------------------------------------------
+    def _number(self, block_hash: bytes) -> Optional[int]:
+        header = self._header_of(block_hash)
+        return None if header is None else header.number
+
+    def _rank(self, block_hash: bytes) -> tuple[int, int]:
+        return self._number(block_hash) or 0, -int.from_bytes(block_hash, "big")
+
+    def _highest_viable_ancestor(self, block_hash: bytes, floor: int) -> Optional[bytes]:
+        h = block_hash
+        while h is not None and not self.is_viable(h):
+            header = self._header_of(h)
+            if header is None or header.number <= floor:
+                return None
+            h = header.parent_hash
+        return h
+
+    def _descends(self, block_hash: bytes, ancestor: bytes) -> bool:
+        target = self._number(ancestor)
+        h, header = block_hash, self._header_of(block_hash)
+        while header is not None and header.number > target:
+            h = header.parent_hash
+            header = self._header_of(h)
+        return h == ancestor

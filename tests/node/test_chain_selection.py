@@ -1,0 +1,168 @@
+"""Chain selection: viability, reverts and fork choice; GRANDPA's voting rule seam (parachains.md §9-§10).
+
+Fork choice is checked against a plain rule written here (highest viable block, lower hash on ties); the
+voting rule with a stub predicate on a real 4-validator in-process network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from relaychain.node.chain_selection import ChainSelection, RevertError
+from relaychain.primitives.types import Header
+from relaychain.storage import Database
+from tests.node.harness import start_in_process, stop_all, wait_until
+from tests.node.test_block_import import _author, _client, _propose_any
+from relaychain.node.consensus.slots import SlotInfo
+
+
+class Tree:
+    """Real headers by name; `fin` is the finalized block's name."""
+
+    def __init__(self):
+        g = Header(bytes(32), 0, bytes(32), bytes(32))
+        self.headers = {g.hash(): g}
+        self.by_name = {"G": g.hash()}
+        self.fin = "G"
+
+    def add(self, parent: str, name: str, salt: int = 0) -> bytes:
+        ph = self.by_name[parent]
+        h = Header(ph, self.headers[ph].number + 1, name.encode().ljust(32, b"\0"), salt.to_bytes(32, "little"))
+        self.headers[h.hash()] = h
+        self.by_name[name] = h.hash()
+        return h.hash()
+
+    def selection(self, db) -> ChainSelection:
+        return ChainSelection(db, self.headers.get, lambda: self.by_name[self.fin])
+
+
+def plain_best(tree: Tree, reverted: set) -> bytes:
+    """The reference rule: among blocks above the finalized one with no reverted block between them and the
+    finalized block, the highest; ties to the lower hash."""
+    def viable(h):
+        while h != tree.by_name[tree.fin]:
+            if h in reverted:
+                return False
+            h = tree.headers[h].parent_hash
+        return True
+    fin = tree.by_name[tree.fin]
+    candidates = [h for h in tree.headers if viable(h) and _descends(tree, h, fin)]
+    return max(candidates, key=lambda h: (tree.headers[h].number, -int.from_bytes(h, "big")))
+
+
+def _descends(tree, h, ancestor):
+    while h != ancestor:
+        header = tree.headers[h]
+        if header.number == 0:
+            return False
+        h = header.parent_hash
+    return True
+
+
+@pytest.fixture
+def db(tmp_path):
+    d = Database(str(tmp_path / "db"))
+    yield d
+    d.close()
+
+
+def test_revert_makes_a_branch_non_viable_and_best_follows_the_reference(db):
+    t = Tree()
+    for parent, name in [("G", "A"), ("A", "B"), ("B", "C"), ("C", "D"), ("A", "X"), ("X", "Y")]:
+        t.add(parent, name)
+    cs = t.selection(db)
+    leaves = [t.by_name[n] for n in ("D", "Y")]
+    assert cs.best_viable_leaf(leaves) == plain_best(t, set()) == t.by_name["D"]
+    cs.revert(t.by_name["C"])
+    assert not cs.is_viable(t.by_name["D"]) and not cs.is_viable(t.by_name["C"])
+    assert cs.is_viable(t.by_name["B"]) and cs.is_viable(t.by_name["Y"])
+    assert cs.best_viable_leaf(leaves) == plain_best(t, {t.by_name["C"]})
+    # a longer chain through the reverted block never becomes best
+    t.add("D", "E")
+    t.add("E", "F")
+    assert not cs.is_better(t.by_name["F"], t.by_name["Y"])
+    assert cs.is_better(t.by_name["Y"], t.by_name["F"])
+    assert not cs.can_finalize(t.by_name["D"]) and cs.can_finalize(t.by_name["Y"])
+
+
+def test_reverts_are_persisted_and_finality_is_never_reverted(db, tmp_path):
+    t = Tree()
+    for parent, name in [("G", "A"), ("A", "B"), ("B", "C")]:
+        t.add(parent, name)
+    cs = t.selection(db)
+    cs.revert(t.by_name["C"])
+    again = t.selection(db)  # a restarted node reads its reverts back
+    assert not again.is_viable(t.by_name["C"])
+    t.fin = "B"
+    with pytest.raises(RevertError):
+        again.revert(t.by_name["A"])
+    with pytest.raises(RevertError):
+        again.revert(b"\x77" * 32)
+
+
+def test_voting_rules_restrict_finality(db):
+    t = Tree()
+    t.add("G", "A")
+    t.add("A", "B")
+    cs = t.selection(db)
+    assert cs.can_finalize(t.by_name["B"])
+    cs.add_voting_rule(lambda h: t.headers[h].number <= 1)
+    assert cs.can_finalize(t.by_name["A"]) and not cs.can_finalize(t.by_name["B"])
+
+
+def test_client_fork_choice_skips_a_reverted_longer_branch(tmp_path):
+    a = _client(tmp_path / "a")
+    try:
+        _, slot, block1 = _propose_any(a)
+        b1 = a.import_block(block1.encode()).hash
+        fork = None
+        for s in range(slot + 1, slot + 400):  # a sibling of block 2 on the same parent, then grow branch 1
+            for name in ("alice", "bob", "charlie", "dave"):
+                p = _author(a, name).propose(SlotInfo(s, 6000), parent_hash=b1)
+                if p is not None:
+                    fork = fork or []
+                    fork.append(p[0])
+                    break
+            if fork and len(fork) == 2:
+                break
+        first, second = (a.import_block(b.encode()).hash for b in fork)
+        best_before = a.best_hash()
+        assert best_before in (first, second)
+        other = second if best_before == first else first
+        assert a.revert(best_before) == other  # the sibling takes over
+        assert a.best_hash() == other
+        # building on the reverted block: imported, never best
+        for s in range(slot + 400, slot + 800):
+            p = _author(a, "alice").propose(SlotInfo(s, 6000), parent_hash=best_before) or \
+                _author(a, "bob").propose(SlotInfo(s, 6000), parent_hash=best_before)
+            if p is not None:
+                imported = a.import_block(p[0].encode())
+                assert not imported.is_new_best and a.best_hash() == other
+                break
+    finally:
+        a.db.close()
+
+
+@pytest.mark.slow
+def test_grandpa_votes_only_for_blocks_the_voting_rule_accepts(tmp_path):
+    async def scenario():
+        hub, nodes = await start_in_process(tmp_path, slot_ms=250)
+        ceiling = {"n": 3}
+        finalized_while_restricted: list[int] = []
+        try:
+            for node in nodes:
+                node.client.chain_selection.add_voting_rule(
+                    lambda h, c=node.client: (c.number(h) or 0) <= ceiling["n"])
+                node.client.finality_listeners.append(
+                    lambda header, _h, _new: ceiling["n"] == 3 and finalized_while_restricted.append(header.number))
+            # GRANDPA runs (it reaches the ceiling) while the chain grows well past it
+            assert await wait_until(lambda: all(n.client.finalized_number() == 3 for n in nodes), 30)
+            assert await wait_until(lambda: all(n.client.best_number() >= 8 for n in nodes), 30)
+            assert max(finalized_while_restricted) == 3
+            ceiling["n"] = 10 ** 9  # the rule lifts: finality catches up
+            assert await wait_until(lambda: all(n.client.finalized_number() >= 8 for n in nodes), 30)
+        finally:
+            await stop_all(nodes)
+    asyncio.run(scenario())
