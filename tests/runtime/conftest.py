@@ -13,6 +13,7 @@ from relaychain.primitives.types import Block, Digest, Header, PreDigest, Second
 from relaychain.runtime import constants as C
 from relaychain.runtime import executive
 from relaychain.runtime.genesis import dev_chain_spec, genesis_storage
+from relaychain.runtime.runtime import RUNTIME
 from relaychain.trie import EMPTY_ROOT, MemoryNodeStore, TrieBackend, build_trie
 
 VECTORS = Path(__file__).parent / "vectors"
@@ -23,10 +24,11 @@ GENESIS_SLOT = 1000
 class DevChain:
     """Genesis of the dev spec in a memory node store; `build` appends blocks (best chain only)."""
 
-    def __init__(self, slot_duration_ms: int = SLOT_MS):
+    def __init__(self, slot_duration_ms: int = SLOT_MS, runtime=RUNTIME):
         self.spec = dev_chain_spec(slot_duration_ms=slot_duration_ms)
         self.slot_ms = slot_duration_ms
-        storage = genesis_storage(self.spec)
+        self.runtime = runtime
+        storage = genesis_storage(self.spec, runtime)
         root, nodes = build_trie(storage.items(), C.STATE_VERSION)
         self.store = MemoryNodeStore(dict(nodes))
         self.genesis = Header(bytes(32), 0, root, EMPTY_ROOT, Digest(()))
@@ -55,7 +57,7 @@ class DevChain:
         self.slot = self.slot + 1 if slot is None else slot
         backend = self.state()
         b = executive.BlockBuilder(backend, self.head, self.pre_digest(self.slot),
-                                   storage_root=self.storage_root(backend))
+                                   storage_root=self.storage_root(backend), runtime=self.runtime)
         b.apply_inherents(self.slot * self.slot_ms)
         return b
 

@@ -337,13 +337,17 @@ def test_a_failing_pallet_bug_leaves_no_trace(chain, keys):
         object.__setattr__(call_def, "fn", original)
 
 
-def test_validator_set_change_reaches_babe_and_grandpa(chain, keys, scale_metadata, monkeypatch):
+def test_validator_set_change_reaches_babe_and_grandpa(keys, scale_metadata):
     """A SessionManager planning a smaller set: queued at one session end, enacted at the next, where GRANDPA
     schedules (delay 0) and applies the change: new set id, ScheduledChange log, NewAuthorities event."""
+    from dataclasses import replace
+
     from relaychain.primitives.types import GRANDPA_ENGINE_ID, Consensus, GrandpaScheduledChange, decode_grandpa_log
     from relaychain.runtime import apis
+    from relaychain.runtime.framework import Runtime
     from relaychain.runtime.pallets import grandpa, session
-    three = [v.account for v in chain.spec.validators[:3]]
+    from relaychain.runtime.runtime import CONFIGS, PALLETS
+    from tests.runtime.conftest import DevChain
 
     class Planner:
         def new_session(self, ctx, index):
@@ -355,7 +359,9 @@ def test_validator_set_change_reaches_babe_and_grandpa(chain, keys, scale_metada
         def end_session(self, ctx, index):
             pass
 
-    monkeypatch.setattr(session, "SESSION_MANAGER", Planner())
+    planned = {**CONFIGS, session.pallet.name: replace(CONFIGS[session.pallet.name], session_manager=Planner())}
+    chain = DevChain(runtime=Runtime("relaychain_runtime", PALLETS, planned))
+    three = [v.account for v in chain.spec.validators[:3]]
     chain.build([])
     chain.build([], slot=chain.slot + C.EPOCH_DURATION_IN_SLOTS)  # session 1: the 3-set is queued
     st = chain.state()
