@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence
 
 from relaychain.primitives.extrinsic import UncheckedExtrinsic, encode_additional_signed, signing_payload
+from relaychain.primitives.inherents import InherentData
 from relaychain.primitives.scale import (
     Reader, ScaleDecodeError, encode_bool, encode_bytes, encode_compact, encode_u32, encode_u64,
 )
@@ -28,7 +29,7 @@ from relaychain.runtime.framework import (
 )
 from relaychain.runtime.frame_types import Weight
 from relaychain.runtime.overlay import Host, Overlay
-from relaychain.runtime.pallets import balances, babe, system, timestamp, transaction_payment as tp
+from relaychain.runtime.pallets import balances, babe, system, transaction_payment as tp
 from relaychain.runtime.runtime import RUNTIME
 from relaychain.trie import ordered_trie_root
 
@@ -277,13 +278,16 @@ class BlockBuilder:
         self._finalized = False
         self._signed_seen = False
 
-    def apply_inherents(self, timestamp_ms: int, extra_calls: Sequence[bytes] = ()) -> list[ApplyResult]:
-        """The block's inherents: `Timestamp.set(now)` first, then `extra_calls` (call bytes of further
-        Mandatory inherents, e.g. ParaInherent.enter), each as an unsigned extrinsic."""
+    def apply_inherents(self, inherent_data: InherentData) -> list[ApplyResult]:
+        """The block's Mandatory inherents, made by the runtime from the author's `inherent_data`
+        (BlockBuilder::inherent_extrinsics): every pallet declaring `create_inherent` is asked, in pallet
+        order (Timestamp from `timstap0`, then ParaInherent.enter from `parachn0`), on the initialized
+        block's state; what a pallet changes while deciding is discarded. Each call is then applied as an
+        unsigned extrinsic. A pallet that makes no call leaves its mandatory inherent out, which its own
+        on_finalize then refuses (the block is invalid), as in Substrate."""
         if self.extrinsics:
             raise InvalidBlock("inherents must come before any other extrinsic")
-        calls = [timestamp.inherent_call(timestamp_ms)] + [bytes(c) for c in extra_calls]
-        return [self.push(encode_bytes(b"\x04" + c)) for c in calls]
+        return [self.push(inherent_extrinsic(c)) for c in create_inherents(self.ctx, inherent_data)]
 
     def push(self, xt: bytes) -> ApplyResult:
         if self._finalized:
@@ -303,6 +307,27 @@ class BlockBuilder:
     @property
     def state(self) -> Overlay:
         return self.ctx.state
+
+
+def create_inherents(ctx: BlockContext, inherent_data: InherentData) -> list[bytes]:
+    """The call bytes of the inherents the runtime makes from `inherent_data` (pallet order)."""
+    calls = []
+    for p in ctx.runtime.pallets:
+        if p.create_inherent is None:
+            continue
+        ctx.state.start_transaction()
+        try:
+            call = p.create_inherent(ctx, inherent_data)
+        finally:
+            ctx.state.rollback_transaction()
+        if call is not None:
+            calls.append(bytes(call))
+    return calls
+
+
+def inherent_extrinsic(call: bytes) -> bytes:
+    """An unsigned (version 4, bare) extrinsic carrying `call`."""
+    return encode_bytes(b"\x04" + call)
 
 
 def execute_block(host: Host, block: Block, *, storage_root: StorageRoot, runtime: Runtime = RUNTIME) -> dict:

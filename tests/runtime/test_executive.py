@@ -210,7 +210,7 @@ def test_timestamp_must_match_slot(chain):
     b = executive.BlockBuilder(chain.state(), chain.head, chain.pre_digest(1005),
                                storage_root=chain.storage_root(chain.state()))
     with pytest.raises(InvalidTransaction) as e:
-        b.apply_inherents(1004 * chain.slot_ms)
+        b.apply_inherents(chain.inherent_data(1004))
     assert e.value.kind == "BadMandatory"
 
 
@@ -390,3 +390,24 @@ def test_reelecting_the_same_validators_keeps_the_grandpa_set(chain):
     from relaychain.runtime.pallets import staking_storage
     assert session.CurrentIndex.get(st) == 3 and staking_storage.ActiveEra.get(st).index == 1  # a new era began
     assert grandpa.CurrentSetId.get(st) == 0 and grandpa.SetIdSession.get(st, 0) == 3
+
+
+def test_inherents_come_from_inherent_data(chain):
+    """The runtime makes Timestamp.set from the `timstap0` entry (sp_timestamp: u64 ms); without that entry
+    there is no timestamp inherent and the block fails Timestamp's on_finalize."""
+    from relaychain.primitives.inherents import TIMESTAMP_INHERENT, InherentData
+    from relaychain.primitives.scale import encode_u64
+    from relaychain.runtime.pallets import timestamp
+
+    b = executive.BlockBuilder(chain.state(), chain.head, chain.pre_digest(1001),
+                               storage_root=chain.storage_root(chain.state()))
+    results = b.apply_inherents(InherentData({TIMESTAMP_INHERENT: encode_u64(1001 * chain.slot_ms)}))
+    assert [r.success for r in results] == [True]
+    assert b.extrinsics[0] == executive.inherent_extrinsic(timestamp.set.encode(now=1001 * chain.slot_ms))
+    assert timestamp.Now.get(b.state) == 1001 * chain.slot_ms
+
+    b = executive.BlockBuilder(chain.state(), chain.head, chain.pre_digest(1001),
+                               storage_root=chain.storage_root(chain.state()))
+    assert b.apply_inherents(InherentData()) == [] and b.extrinsics == []
+    with pytest.raises(InvalidBlock):
+        b.finalize()

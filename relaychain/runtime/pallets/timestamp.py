@@ -8,6 +8,10 @@ Mandatory); `now` must be at least `MinimumPeriod` after the previous block's ti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
+
+from relaychain.primitives.inherents import TIMESTAMP_INHERENT
+from relaychain.primitives.scale import Reader, ScaleDecodeError, decode_all
 
 from relaychain.runtime import constants as C
 from relaychain.runtime.framework import DispatchError, Pallet, ensure_none
@@ -75,3 +79,20 @@ pallet.on_finalize = on_finalize
 def inherent_call(now_ms: int) -> bytes:
     """The call bytes of `Timestamp.set(now)`."""
     return set.encode(now=now_ms)
+
+
+def create_inherent(ctx, inherent_data) -> Optional[bytes]:
+    """`set(max(now, previous + MinimumPeriod))` from the `timstap0` entry (u64 ms), None without one
+    (pallet_timestamp's ProvideInherent; the block then fails `on_finalize`)."""
+    raw = inherent_data.get(TIMESTAMP_INHERENT)
+    if raw is None:
+        return None
+    try:
+        now = decode_all(raw, Reader.u64)
+    except ScaleDecodeError:
+        return None
+    prev = Now.get(ctx.state)
+    return inherent_call(max(now, prev + minimum_period(ctx.state)) if prev else now)
+
+
+pallet.create_inherent = create_inherent
