@@ -17,6 +17,9 @@ import pytest
 from relaychain.primitives.crypto import Sr25519Keypair, verify_sr25519
 from relaychain.primitives.extrinsic import UncheckedExtrinsic, sign_extrinsic
 from relaychain.primitives.types import Block, Digest, Header, PreDigest, SecondaryPlainPreDigest
+from relaychain.primitives.inherents import PARACHAINS_INHERENT, TIMESTAMP_INHERENT, InherentData
+from relaychain.primitives.parachain_types import ParachainsInherentData
+from relaychain.primitives.scale import encode_u64
 from relaychain.runtime import constants as C
 from relaychain.runtime.executive import BlockBuilder, execute_block
 from relaychain.runtime.genesis import dev_chain_spec, genesis_storage
@@ -51,7 +54,8 @@ def _setup(distinct_senders: bool):
 def _build(backend, genesis, xts):
     b = BlockBuilder(backend, genesis, [PreDigest.to_digest_item(SecondaryPlainPreDigest(0, SLOT))],
                      storage_root=lambda ch: backend.apply(ch)[0])
-    b.apply_inherents(SLOT * SLOT_MS)
+    b.apply_inherents(InherentData({TIMESTAMP_INHERENT: encode_u64(SLOT * SLOT_MS),
+                                    PARACHAINS_INHERENT: ParachainsInherentData((), (), (), genesis).encode()}))
     for x in xts:
         b.push(x)
     header, body, _ = b.finalize()

@@ -40,7 +40,7 @@ from relaychain.primitives.scale import (
 
 __all__ = [
     "ScaleType", "Primitive", "Compact", "Vec", "Option", "Array", "Tuple", "Struct", "Enum", "Variant", "Field",
-    "BitVec", "Described", "scale_struct", "sfield",
+    "BitVec", "Described", "LateBound", "scale_struct", "sfield",
     "PortableRegistry", "U8", "U16", "U32", "U64", "U128", "I8", "I16", "I32", "I64", "I128", "BOOL", "STR",
     "BYTES", "UNIT", "H256", "ACCOUNT_ID", "BALANCE", "BLOCK_NUMBER",
 ]
@@ -536,6 +536,49 @@ class Described(ScaleType):
         return self.description.type_name()
 
 
+class LateBound(ScaleType):
+    """A reference to a type that exists only once the runtime is put together (the outer `RuntimeCall` of
+    `Sudo.sudo(call)`, the `RuntimeEvent` of `System.Events`), as FRAME's `<T as Config>::RuntimeCall`.
+
+    Declared by name where a pallet needs it; `bind(target)` is called once by whoever assembles the
+    runtime. Binding again to a structurally equal type is allowed (several identical runtimes may be
+    assembled, e.g. in tests); binding to a different one is an error. Its key is nominal, so a type that
+    contains itself through a LateBound has a finite key; the registry gives it the target's id.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.target: Optional[ScaleType] = None
+
+    def bind(self, target: ScaleType) -> None:
+        if self.target is not None and self.target.key() != target.key():
+            raise ValueError(f"{self.name} is already bound to a different type")
+        self.target = target
+
+    def resolved(self) -> ScaleType:
+        if self.target is None:
+            raise ValueError(f"{self.name} is used before a runtime bound it")
+        return self.target
+
+    def encode(self, value) -> bytes:
+        return self.resolved().encode(value)
+
+    def decode_from(self, r: Reader):
+        return self.resolved().decode_from(r)
+
+    def _make_key(self):
+        return ("late", self.name)
+
+    def children(self):
+        return ()
+
+    def encode_def(self, reg):  # never registered itself: PortableRegistry.id_of uses the target's id
+        raise TypeError("a LateBound type is registered as its target")
+
+    def type_name(self):
+        return self.name
+
+
 def sfield(scale_type: ScaleType, type_name: Optional[str] = None, *, default: Any = dataclasses.MISSING,
            docs: Seq[str] = ()):
     """A `@scale_struct` field: its SCALE type and Rust type name (as metadata shows it)."""
@@ -594,6 +637,8 @@ class PortableRegistry:
         self._entries: list[Optional[bytes]] = []
 
     def id_of(self, t: ScaleType) -> int:
+        if isinstance(t, LateBound):
+            return self.id_of(t.resolved())
         k = t.key()
         found = self._ids.get(k)
         if found is not None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence
 
 from relaychain.primitives.extrinsic import UncheckedExtrinsic, encode_additional_signed, signing_payload
+from relaychain.primitives.inherents import InherentData
 from relaychain.primitives.scale import (
     Reader, ScaleDecodeError, encode_bool, encode_bytes, encode_compact, encode_u32, encode_u64,
 )
@@ -24,11 +25,11 @@ from relaychain.primitives.types import Block, Digest, Header, PreRuntime, Seal
 from relaychain.runtime import constants as C
 from relaychain.runtime.errors import InvalidBlock, InvalidTransaction, MalformedExtrinsic, UnknownTransaction
 from relaychain.runtime.framework import (
-    NONE, PHASE_FINALIZATION, BlockContext, Call, DispatchError, Origin, phase_apply_extrinsic,
+    NONE, PHASE_FINALIZATION, BlockContext, Call, DispatchError, Origin, Runtime, phase_apply_extrinsic,
 )
 from relaychain.runtime.frame_types import Weight
 from relaychain.runtime.overlay import Host, Overlay
-from relaychain.runtime.pallets import balances, babe, system, timestamp, transaction_payment as tp
+from relaychain.runtime.pallets import balances, babe, system, transaction_payment as tp
 from relaychain.runtime.runtime import RUNTIME
 from relaychain.trie import ordered_trie_root
 
@@ -95,18 +96,18 @@ def nonce_tag(who: bytes, nonce: int) -> bytes:
 
 # -- checks shared by apply and validate ---------------------------------------------------------
 
-def decode_extrinsic(xt: bytes) -> tuple[UncheckedExtrinsic, Call]:
+def decode_extrinsic(xt: bytes, runtime: Runtime = RUNTIME) -> tuple[UncheckedExtrinsic, Call]:
     try:
         uxt = UncheckedExtrinsic.decode(xt)
-        call = RUNTIME.decode_call_bytes(uxt.call)
+        call = runtime.decode_call_bytes(uxt.call)
     except (ScaleDecodeError, ValueError) as e:
         raise MalformedExtrinsic(str(e)) from None
     return uxt, call
 
 
-def check_extrinsic(state, xt: bytes, current: int) -> CheckedExtrinsic:
+def check_extrinsic(state, xt: bytes, current: int, runtime: Runtime = RUNTIME) -> CheckedExtrinsic:
     """Decode and check the signature (era birth, payload, signer); stateless apart from BlockHash."""
-    uxt, call = decode_extrinsic(xt)
+    uxt, call = decode_extrinsic(xt, runtime)
     sig = uxt.signature
     if sig is None:
         return CheckedExtrinsic(None, call, 0, 0, None, len(xt))
@@ -187,7 +188,7 @@ def _pre_dispatch(ctx: BlockContext, checked: CheckedExtrinsic) -> tuple[Origin,
 def apply_extrinsic(ctx: BlockContext, xt: bytes) -> ApplyResult:
     """Apply one extrinsic to the block; raises TransactionValidityError (state untouched) if it can't be."""
     state = ctx.state
-    checked = check_extrinsic(state, xt, ctx.number)
+    checked = check_extrinsic(state, xt, ctx.number, ctx.runtime)
     call = checked.call
     d = call.definition
     if checked.signer is None and d.dispatch_class != "Mandatory":
@@ -200,7 +201,7 @@ def apply_extrinsic(ctx: BlockContext, xt: bytes) -> ApplyResult:
         # The call in a nested transaction: a failure keeps the nonce and fee, drops the call's changes.
         state.start_transaction()
         try:
-            RUNTIME.dispatch(ctx, origin, call)
+            ctx.runtime.dispatch(ctx, origin, call)
         except DispatchError as e:
             state.rollback_transaction()
             error = e
@@ -230,16 +231,17 @@ def _pre_runtime_items(digest_items) -> list:
     return [i for i in items if isinstance(i, PreRuntime)]
 
 
-def initialize_block(host: Host, number: int, parent_hash: bytes, pre_runtime: Sequence) -> BlockContext:
+def initialize_block(host: Host, number: int, parent_hash: bytes, pre_runtime: Sequence,
+                     runtime: Runtime = RUNTIME) -> BlockContext:
     """System.initialize then every pallet's on_initialize (phase Initialization)."""
     parent_number = system.Number.get(host)
     if number != parent_number + 1:
         raise InvalidBlock(f"block #{number} built on a state of block #{parent_number}")
-    ctx = BlockContext(Overlay(host), RUNTIME, number, parent_hash)
+    ctx = BlockContext(Overlay(host), runtime, number, parent_hash)
     ctx.pre_runtime = list(pre_runtime)
     system.initialize(ctx, ctx.pre_runtime)
     try:
-        for p in RUNTIME.pallets:
+        for p in runtime.pallets:
             if p.on_initialize is not None:
                 p.on_initialize(ctx)
     except babe.MissingSlotClaim as e:
@@ -253,7 +255,7 @@ def finalize_block(ctx: BlockContext, extrinsics: Sequence[bytes], storage_root:
     ctx.phase = PHASE_FINALIZATION
     system.note_finished_extrinsics(ctx)
     try:
-        for p in RUNTIME.pallets:
+        for p in ctx.runtime.pallets:
             if p.on_finalize is not None:
                 p.on_finalize(ctx)
     except DispatchError as e:
@@ -267,21 +269,25 @@ def finalize_block(ctx: BlockContext, extrinsics: Sequence[bytes], storage_root:
 class BlockBuilder:
     """Builds a block on top of `parent_header` whose post-state `host` is (contracts C4)."""
 
-    def __init__(self, host: Host, parent_header: Header, digest_items, *, storage_root: StorageRoot):
+    def __init__(self, host: Host, parent_header: Header, digest_items, *, storage_root: StorageRoot,
+                 runtime: Runtime = RUNTIME):
         self.storage_root = storage_root
         self.ctx = initialize_block(host, parent_header.number + 1, parent_header.hash(),
-                                    _pre_runtime_items(digest_items))
+                                    _pre_runtime_items(digest_items), runtime)
         self.extrinsics: list[bytes] = []
         self._finalized = False
         self._signed_seen = False
 
-    def apply_inherents(self, timestamp_ms: int, extra_calls: Sequence[bytes] = ()) -> list[ApplyResult]:
-        """The block's inherents: `Timestamp.set(now)` first, then `extra_calls` (call bytes of further
-        Mandatory inherents, e.g. ParaInherent.enter), each as an unsigned extrinsic."""
+    def apply_inherents(self, inherent_data: InherentData) -> list[ApplyResult]:
+        """The block's Mandatory inherents, made by the runtime from the author's `inherent_data`
+        (BlockBuilder::inherent_extrinsics): every pallet declaring `create_inherent` is asked, in pallet
+        order (Timestamp from `timstap0`, then ParaInherent.enter from `parachn0`), on the initialized
+        block's state; what a pallet changes while deciding is discarded. Each call is then applied as an
+        unsigned extrinsic. A pallet that makes no call leaves its mandatory inherent out, which its own
+        on_finalize then refuses (the block is invalid), as in Substrate."""
         if self.extrinsics:
             raise InvalidBlock("inherents must come before any other extrinsic")
-        calls = [timestamp.inherent_call(timestamp_ms)] + [bytes(c) for c in extra_calls]
-        return [self.push(encode_bytes(b"\x04" + c)) for c in calls]
+        return [self.push(inherent_extrinsic(c)) for c in create_inherents(self.ctx, inherent_data)]
 
     def push(self, xt: bytes) -> ApplyResult:
         if self._finalized:
@@ -303,12 +309,33 @@ class BlockBuilder:
         return self.ctx.state
 
 
-def execute_block(host: Host, block: Block, *, storage_root: StorageRoot) -> dict:
+def create_inherents(ctx: BlockContext, inherent_data: InherentData) -> list[bytes]:
+    """The call bytes of the inherents the runtime makes from `inherent_data` (pallet order)."""
+    calls = []
+    for p in ctx.runtime.pallets:
+        if p.create_inherent is None:
+            continue
+        ctx.state.start_transaction()
+        try:
+            call = p.create_inherent(ctx, inherent_data)
+        finally:
+            ctx.state.rollback_transaction()
+        if call is not None:
+            calls.append(bytes(call))
+    return calls
+
+
+def inherent_extrinsic(call: bytes) -> bytes:
+    """An unsigned (version 4, bare) extrinsic carrying `call`."""
+    return encode_bytes(b"\x04" + call)
+
+
+def execute_block(host: Host, block: Block, *, storage_root: StorageRoot, runtime: Runtime = RUNTIME) -> dict:
     """Re-execute an imported block (its seal removed) and check its header; returns the state changes."""
     header = block.header
     if header.digest.logs and isinstance(header.digest.logs[-1], Seal):
         raise InvalidBlock("execute_block takes the block without its seal")
-    ctx = initialize_block(host, header.number, header.parent_hash, _pre_runtime_items(header.digest))
+    ctx = initialize_block(host, header.number, header.parent_hash, _pre_runtime_items(header.digest), runtime)
     signed_seen = False
     for i, xt in enumerate(block.extrinsics):
         unsigned = _is_unsigned(xt)

@@ -5,6 +5,13 @@ its storage items compute their keys (`twox128(prefix) ‖ twox128(item) ‖ has
 its calls are decoded and dispatched by index, its events and errors are encoded with the pallet's
 index, and every one of those declarations also feeds the V14 metadata (`metadata.py`), so what
 the runtime writes and what clients are told can never disagree.
+
+Wiring is declared, never patched in: a pallet declares its hooks (`on_initialize`, `on_finalize`,
+`create_inherent`) on its own `Pallet` object and the type of its configuration (`config_type`, a frozen
+dataclass of the hooks other pallets plug into, like FRAME's `Config` associated types). `Runtime(...)`
+receives one configuration per pallet that needs one and pallets read theirs through
+`ctx.runtime.config(pallet)`. Types that only exist once the runtime is assembled (`RuntimeCall`,
+`RuntimeEvent`) are `LateBound` references the Runtime binds.
 """
 
 from __future__ import annotations
@@ -16,8 +23,13 @@ from relaychain.primitives.hashing import STORAGE_HASHERS, twox_128
 from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_compact, encode_str, encode_u32
 from relaychain.runtime.frame_types import Weight
 from relaychain.primitives.scale_types import (
-    ACCOUNT_ID, U8, Array, Enum, Field, PortableRegistry, ScaleType, Struct, Tuple, Variant, _fields,
+    ACCOUNT_ID, U8, Array, Enum, Field, LateBound, PortableRegistry, ScaleType, Struct, Tuple, Variant, _fields,
 )
+
+# The outer enums, declared here so pallets can name them (`Sudo.sudo(call: Box<RuntimeCall>)`, System.Events)
+# and bound by `Runtime` once it has built them.
+RUNTIME_CALL = LateBound("RuntimeCall")
+RUNTIME_EVENT = LateBound("RuntimeEvent")
 
 # -- dispatch errors and origins ----------------------------------------------------------------
 
@@ -227,7 +239,7 @@ class Pallet:
     """A pallet: name and index (Polkadot's, rpc.md §11), crate path for its Call/Event/Error types."""
 
     def __init__(self, name: str, index: int, crate: str, *, call_docs: Sequence[str] = (),
-                 event_docs: Sequence[str] = (), error_docs: Sequence[str] = ()):
+                 event_docs: Sequence[str] = (), error_docs: Sequence[str] = (), config_type: Any = None):
         self.name = name
         self.index = index
         self.crate = crate
@@ -236,8 +248,15 @@ class Pallet:
         self.events: list[EventDef] = []
         self.errors: list[tuple[str, tuple]] = []
         self.constants: list[ConstantDef] = []
-        self.on_initialize: Optional[Callable] = None
-        self.on_finalize: Optional[Callable] = None
+        # Hooks (frame_support::traits::Hooks, ProvideInherent), declared by the pallet's own module:
+        self.on_initialize: Optional[Callable] = None  # fn(ctx)
+        self.on_finalize: Optional[Callable] = None  # fn(ctx)
+        # fn(ctx, InherentData) -> call bytes | None: the Mandatory inherent this pallet makes from the
+        # author's inherent data (run on the block being built; changes it makes are discarded).
+        self.create_inherent: Optional[Callable] = None
+        # The frozen dataclass of this pallet's configuration; its default instance is used when the
+        # runtime gives none.
+        self.config_type = config_type
         self._calls_by_index: dict[int, CallDef] = {}
         self._events_by_name: dict[str, EventDef] = {}
         self._error_index: dict[str, int] = {}
@@ -347,17 +366,61 @@ class Call:
     def weight(self) -> Weight:
         return self.definition.weight_of(self.args)
 
+    def encode(self) -> bytes:
+        return self.definition.encode(**self.args)
+
+
+class OuterCallType(ScaleType):
+    """`RuntimeCall` as a call argument: values are decoded `Call`s; metadata describes the outer enum."""
+
+    def __init__(self, runtime: "Runtime"):
+        self.runtime = runtime
+        self.description = runtime.call_type
+        self.path = self.description.path
+        self.params = self.description.params
+        self.docs = self.description.docs
+
+    def encode(self, value) -> bytes:
+        if not isinstance(value, Call):
+            raise ValueError(f"{value!r} is not a decoded RuntimeCall")
+        return value.encode()
+
+    def decode_from(self, r: Reader) -> Call:
+        return self.runtime.decode_call(r)
+
+    def _make_key(self):
+        return self.description.key()
+
+    def children(self):
+        return self.description.children()
+
+    def encode_def(self, reg):
+        return self.description.encode_def(reg)
+
 
 class Runtime:
-    """`construct_runtime!`: the pallets by index, the outer Call and Event enums."""
+    """`construct_runtime!`: the pallets by index, their configurations, the outer Call and Event enums.
 
-    def __init__(self, name: str, pallets: Sequence[Pallet]):
+    `configs` maps a pallet name to an instance of that pallet's `config_type`; pallets without an entry
+    get their config type's defaults.
+    """
+
+    def __init__(self, name: str, pallets: Sequence[Pallet], configs: Optional[dict] = None):
         self.crate = name
         self.pallets = sorted(pallets, key=lambda p: p.index)
         self.by_index = {p.index: p for p in self.pallets}
         self.by_name = {p.name: p for p in self.pallets}
         if len(self.by_index) != len(self.pallets) or len(self.by_name) != len(self.pallets):
             raise ValueError("pallet names and indices must be unique")
+        self._configs = {}
+        for p in self.pallets:
+            if p.config_type is not None:
+                self._configs[p.name] = p.config_type()
+        for pallet_name, cfg in (configs or {}).items():
+            p = self.by_name.get(pallet_name)
+            if p is None or p.config_type is None or not isinstance(cfg, p.config_type):
+                raise ValueError(f"no pallet {pallet_name!r} taking a {type(cfg).__name__} configuration")
+            self._configs[pallet_name] = cfg
         self.call_type = Enum(f"{name}::RuntimeCall", [
             Variant(p.name, p.index, (Field(None, p.call_type, f"self::sp_api_hidden_includes_construct_runtime::"
                                                               f"hidden_include::dispatch::CallableCallFor<{p.name}, Runtime>"),))
@@ -366,6 +429,12 @@ class Runtime:
             Variant(p.name, p.index, (Field(None, p.event_type, f"{p.crate}::Event<Runtime>"),))
             for p in self.pallets if p.event_type is not None])
         self.runtime_type = Struct(f"{name}::Runtime", [])
+        RUNTIME_CALL.bind(OuterCallType(self))
+        RUNTIME_EVENT.bind(self.event_type)
+
+    def config(self, pallet: Pallet):
+        """The configuration this runtime gives `pallet` (FRAME: `impl pallet::Config for Runtime`)."""
+        return self._configs[pallet.name]
 
     def decode_call(self, r: Reader) -> Call:
         pallet_index = r.u8()

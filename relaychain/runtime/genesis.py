@@ -14,9 +14,10 @@ from typing import Optional
 
 from relaychain.primitives.crypto import Ed25519Keypair, Sr25519Keypair
 from relaychain.runtime import constants as C
+from relaychain.runtime.framework import BlockContext, Runtime
 from relaychain.runtime.overlay import EmptyHost, Overlay
 from relaychain.runtime.pallets import babe, balances, session, staking, system, transaction_payment
-from relaychain.runtime.runtime import RUNTIME  # noqa: F401 - wires the session handlers used at genesis
+from relaychain.runtime.runtime import RUNTIME
 
 DEV_NAMES = ("Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie")
 DEV_VALIDATORS = ("Alice", "Bob", "Charlie", "Dave")
@@ -71,9 +72,10 @@ def dev_chain_spec(validators: tuple = DEV_VALIDATORS, *, slot_duration_ms: Opti
                      balances=tuple(endowed), validators=vals, slot_duration_ms=slot_duration_ms, staking=stakers)
 
 
-def genesis_storage(spec: ChainSpec) -> dict[bytes, bytes]:
+def genesis_storage(spec: ChainSpec, runtime: Runtime = RUNTIME) -> dict[bytes, bytes]:
     """The genesis key/value state (build with the runtime's state version; trie.md §4)."""
     state = Overlay(EmptyHost())
+    ctx = BlockContext(state, runtime, 0, HASH69)  # genesis handlers see block 0; its events are dropped
     system.BlockHash.set(state, HASH69, 0)
     system.ParentHash.set(state, HASH69)
     system.LastRuntimeUpgrade.set(state, {"spec_version": C.SPEC_VERSION, "spec_name": C.SPEC_NAME})
@@ -82,10 +84,10 @@ def genesis_storage(spec: ChainSpec) -> dict[bytes, bytes]:
     balances.genesis(state, list(spec.balances))
     keys = [(v.account, v.session_keys()) for v in spec.validators]
     if spec.staking is None:
-        session.genesis(state, keys)
+        session.genesis(ctx, keys)
     else:  # the era-0 election picks session 0's validators (and maybe session 1's) among the candidates
         v0, v1 = staking.genesis(state, spec.staking)
-        session.genesis(state, keys, validators=v0, queued=v1)
+        session.genesis(ctx, keys, validators=v0, queued=v1)
     babe.genesis_slot_duration(state, spec.slot_duration_ms)
     transaction_payment.NextFeeMultiplier.set(state, C.FIXED_U128_ONE)
     transaction_payment.StorageVersion.set(state, "V2")

@@ -9,10 +9,14 @@ import pytest
 
 from relaychain.primitives.crypto import Sr25519Keypair
 from relaychain.primitives.extrinsic import sign_extrinsic
+from relaychain.primitives.inherents import PARACHAINS_INHERENT, TIMESTAMP_INHERENT, InherentData
+from relaychain.primitives.parachain_types import ParachainsInherentData
+from relaychain.primitives.scale import encode_u64
 from relaychain.primitives.types import Block, Digest, Header, PreDigest, SecondaryPlainPreDigest
 from relaychain.runtime import constants as C
 from relaychain.runtime import executive
 from relaychain.runtime.genesis import dev_chain_spec, genesis_storage
+from relaychain.runtime.runtime import RUNTIME
 from relaychain.trie import EMPTY_ROOT, MemoryNodeStore, TrieBackend, build_trie
 
 VECTORS = Path(__file__).parent / "vectors"
@@ -23,10 +27,11 @@ GENESIS_SLOT = 1000
 class DevChain:
     """Genesis of the dev spec in a memory node store; `build` appends blocks (best chain only)."""
 
-    def __init__(self, slot_duration_ms: int = SLOT_MS):
+    def __init__(self, slot_duration_ms: int = SLOT_MS, runtime=RUNTIME):
         self.spec = dev_chain_spec(slot_duration_ms=slot_duration_ms)
         self.slot_ms = slot_duration_ms
-        storage = genesis_storage(self.spec)
+        self.runtime = runtime
+        storage = genesis_storage(self.spec, runtime)
         root, nodes = build_trie(storage.items(), C.STATE_VERSION)
         self.store = MemoryNodeStore(dict(nodes))
         self.genesis = Header(bytes(32), 0, root, EMPTY_ROOT, Digest(()))
@@ -51,12 +56,19 @@ class DevChain:
     def pre_digest(self, slot: int):
         return [PreDigest.to_digest_item(SecondaryPlainPreDigest(0, slot))]
 
-    def builder(self, slot: int | None = None) -> executive.BlockBuilder:
+    def inherent_data(self, slot: int, paras: ParachainsInherentData | None = None) -> InherentData:
+        """What a block author's providers give: the slot's time and the parachains inherent (by default
+        empty, about the current head)."""
+        if paras is None:
+            paras = ParachainsInherentData((), (), (), self.head)
+        return InherentData({TIMESTAMP_INHERENT: encode_u64(slot * self.slot_ms), PARACHAINS_INHERENT: paras.encode()})
+
+    def builder(self, slot: int | None = None, paras: ParachainsInherentData | None = None) -> executive.BlockBuilder:
         self.slot = self.slot + 1 if slot is None else slot
         backend = self.state()
         b = executive.BlockBuilder(backend, self.head, self.pre_digest(self.slot),
-                                   storage_root=self.storage_root(backend))
-        b.apply_inherents(self.slot * self.slot_ms)
+                                   storage_root=self.storage_root(backend), runtime=self.runtime)
+        b.apply_inherents(self.inherent_data(self.slot, paras))
         return b
 
     def commit(self, builder: executive.BlockBuilder):

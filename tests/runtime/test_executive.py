@@ -210,7 +210,7 @@ def test_timestamp_must_match_slot(chain):
     b = executive.BlockBuilder(chain.state(), chain.head, chain.pre_digest(1005),
                                storage_root=chain.storage_root(chain.state()))
     with pytest.raises(InvalidTransaction) as e:
-        b.apply_inherents(1004 * chain.slot_ms)
+        b.apply_inherents(chain.inherent_data(1004))
     assert e.value.kind == "BadMandatory"
 
 
@@ -337,13 +337,17 @@ def test_a_failing_pallet_bug_leaves_no_trace(chain, keys):
         object.__setattr__(call_def, "fn", original)
 
 
-def test_validator_set_change_reaches_babe_and_grandpa(chain, keys, scale_metadata, monkeypatch):
+def test_validator_set_change_reaches_babe_and_grandpa(keys, scale_metadata):
     """A SessionManager planning a smaller set: queued at one session end, enacted at the next, where GRANDPA
     schedules (delay 0) and applies the change: new set id, ScheduledChange log, NewAuthorities event."""
+    from dataclasses import replace
+
     from relaychain.primitives.types import GRANDPA_ENGINE_ID, Consensus, GrandpaScheduledChange, decode_grandpa_log
     from relaychain.runtime import apis
+    from relaychain.runtime.framework import Runtime
     from relaychain.runtime.pallets import grandpa, session
-    three = [v.account for v in chain.spec.validators[:3]]
+    from relaychain.runtime.runtime import CONFIGS, PALLETS
+    from tests.runtime.conftest import DevChain
 
     class Planner:
         def new_session(self, ctx, index):
@@ -355,7 +359,9 @@ def test_validator_set_change_reaches_babe_and_grandpa(chain, keys, scale_metada
         def end_session(self, ctx, index):
             pass
 
-    monkeypatch.setattr(session, "SESSION_MANAGER", Planner())
+    planned = {**CONFIGS, session.pallet.name: replace(CONFIGS[session.pallet.name], session_manager=Planner())}
+    chain = DevChain(runtime=Runtime("relaychain_runtime", PALLETS, planned))
+    three = [v.account for v in chain.spec.validators[:3]]
     chain.build([])
     chain.build([], slot=chain.slot + C.EPOCH_DURATION_IN_SLOTS)  # session 1: the 3-set is queued
     st = chain.state()
@@ -384,3 +390,24 @@ def test_reelecting_the_same_validators_keeps_the_grandpa_set(chain):
     from relaychain.runtime.pallets import staking_storage
     assert session.CurrentIndex.get(st) == 3 and staking_storage.ActiveEra.get(st).index == 1  # a new era began
     assert grandpa.CurrentSetId.get(st) == 0 and grandpa.SetIdSession.get(st, 0) == 3
+
+
+def test_inherents_come_from_inherent_data(chain):
+    """The runtime makes Timestamp.set from the `timstap0` entry (sp_timestamp: u64 ms); without that entry
+    there is no timestamp inherent and the block fails Timestamp's on_finalize."""
+    from relaychain.primitives.inherents import TIMESTAMP_INHERENT, InherentData
+    from relaychain.primitives.scale import encode_u64
+    from relaychain.runtime.pallets import timestamp
+
+    b = executive.BlockBuilder(chain.state(), chain.head, chain.pre_digest(1001),
+                               storage_root=chain.storage_root(chain.state()))
+    results = b.apply_inherents(InherentData({TIMESTAMP_INHERENT: encode_u64(1001 * chain.slot_ms)}))
+    assert [r.success for r in results] == [True]
+    assert b.extrinsics[0] == executive.inherent_extrinsic(timestamp.set.encode(now=1001 * chain.slot_ms))
+    assert timestamp.Now.get(b.state) == 1001 * chain.slot_ms
+
+    b = executive.BlockBuilder(chain.state(), chain.head, chain.pre_digest(1001),
+                               storage_root=chain.storage_root(chain.state()))
+    assert b.apply_inherents(InherentData()) == [] and b.extrinsics == []
+    with pytest.raises(InvalidBlock):
+        b.finalize()

@@ -23,8 +23,10 @@ from relaychain.runtime.pallets import staking_ledger as L
 from relaychain.runtime.pallets import staking_storage as S
 from relaychain.runtime.runtime import PALLETS
 
-# the runtime with Staking, whether or not relaychain.runtime.runtime lists it yet
-RT = Runtime("relaychain_runtime", tuple(p for p in PALLETS if p is not staking.pallet) + (staking.pallet,))
+# the runtime with Staking deciding Session's validator sets, and no session handlers (BABE/GRANDPA/parachains
+# are not under test here)
+RT = Runtime("relaychain_runtime", tuple(p for p in PALLETS if p is not staking.pallet) + (staking.pallet,),
+             {session.pallet.name: session.Config(session_manager=staking.SESSION_MANAGER)})
 RECORD = event_record(RT.event_type)
 UNIT = C.UNITS
 PERBILL = 10 ** 9
@@ -47,17 +49,15 @@ def keys_for(i: int) -> dict:
 
 
 @pytest.fixture
-def chain(monkeypatch):
+def chain():
     """Genesis with four validator candidates (3 seats) and three nominators; Session driven by staking."""
-    monkeypatch.setattr(session, "SESSION_MANAGER", staking.SESSION_MANAGER)
-    monkeypatch.setattr(session, "SESSION_HANDLERS", [])
     state = Overlay(EmptyHost())
     balances.genesis(state, [(a, 1000 * UNIT) for a in (*VALIDATOR_BONDS, *NOMINATIONS)])
     stakers = [staking.Staker(v, b, "validator") for v, b in VALIDATOR_BONDS.items()]
     stakers += [staking.Staker(n, b, "nominator", t) for n, (b, t) in NOMINATIONS.items()]
     v0, v1 = staking.genesis(state, staking.StakingGenesisConfig(tuple(stakers), validator_count=3))
     assert v1 is None  # session 1 keeps the era-0 set (two sessions per era)
-    session.genesis(state, [(v, keys_for(v[0])) for v in v0])
+    session.genesis(BlockContext(state, RT, 0, bytes(32)), [(v, keys_for(v[0])) for v in v0])
     for v in VALIDATOR_BONDS:
         if v not in v0:
             session.set_keys_for(BlockContext(state, RT, 0, bytes(32)), v, keys_for(v[0]))

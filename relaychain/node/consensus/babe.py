@@ -101,7 +101,7 @@ class BabeAuthor:
 
         digest = [types.PreRuntime(BABE_ENGINE_ID, babe_claims.encode_pre_digest(pre))]
         builder = BlockBuilder(state, parent, digest, storage_root=storage_root)
-        builder.apply_inherents(slot.timestamp_ms)
+        builder.apply_inherents(_inherent_data(slot, parent))
         included, invalid, size, skipped = 0, [], 0, 0
         # Stop taking transactions after 2/3 of the slot (Substrate's block_proposal_slot_portion), leaving
         # time to seal, announce and let the others import before the next slot.
@@ -174,6 +174,18 @@ class BabeAuthor:
             except Exception:
                 log.exception("block authoring failed at slot %d", slot.slot)
             await asyncio.sleep(0)
+
+
+def _inherent_data(slot: SlotInfo, parent):
+    """The author's inherent data: the slot's time and an empty parachains inherent about the parent.
+
+    Placeholder providers: the provisioner replaces the parachains entry with real bitfields/candidates."""
+    from relaychain.primitives.inherents import PARACHAINS_INHERENT, TIMESTAMP_INHERENT, InherentData
+    from relaychain.primitives.parachain_types import ParachainsInherentData
+    from relaychain.primitives.scale import encode_u64
+
+    return InherentData({TIMESTAMP_INHERENT: encode_u64(slot.timestamp_ms),
+                         PARACHAINS_INHERENT: ParachainsInherentData((), (), (), parent).encode()})
 
 
 def _slot_of(header) -> Optional[int]:

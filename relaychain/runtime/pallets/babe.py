@@ -192,7 +192,9 @@ def on_timestamp_set(ctx, now_ms: int) -> None:
                              f"block slot {CurrentSlot.get(ctx.state)})")
 
 
-def genesis(state, validators: list) -> None:
+def genesis(ctx, validators: list) -> None:
+    """Session genesis handler: the genesis validators are the authorities of epochs 0 and 1."""
+    state = ctx.state
     auths = [(k["babe"], 1) for _, k in validators]
     Authorities.set(state, auths)
     NextAuthorities.set(state, auths)

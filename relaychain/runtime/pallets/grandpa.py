@@ -114,7 +114,9 @@ def on_finalize(ctx) -> None:
 pallet.on_finalize = on_finalize
 
 
-def genesis(state, validators: list) -> None:
+def genesis(ctx, validators: list) -> None:
+    """Session genesis handler: the genesis validators are set 0."""
+    state = ctx.state
     Authorities.set(state, [(k["grandpa"], 1) for _, k in validators])
     CurrentSetId.set(state, 0)
     SetIdSession.set(state, 0, 0)

@@ -3,13 +3,14 @@
 Substrate: `substrate/frame/session/src/lib.rs` (`rotate_session`, `do_set_keys`). A session ends when
 `should_end_session` says so (BABE's epoch change, as on Polkadot: one session = one epoch). At rotation
 the queued validators become current, the SessionManager is asked for the set after next (staking plugs
-in here: `SESSION_MANAGER`), and the session handlers (BABE, GRANDPA, later parachains) are told.
+in here), and the session handlers (BABE, GRANDPA, the parachains initializer) are told; all three are
+declared in the runtime's `session.Config`.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Optional, Protocol
+from dataclasses import dataclass, replace
+from typing import Callable, Optional, Protocol
 
 from relaychain.primitives.parachain_types import ASSIGNMENT_ID, AUTHORITY_DISCOVERY_ID, VALIDATOR_ID
 from relaychain.runtime.framework import Pallet, ensure_signed
@@ -17,7 +18,53 @@ from relaychain.runtime.frame_types import BABE_ID, GRANDPA_ID, Weight
 from relaychain.runtime.pallets import system
 from relaychain.primitives.scale_types import ACCOUNT_ID, BOOL, BYTES, U8, U32, Array, Field, Struct, Tuple, Vec
 
-pallet = Pallet("Session", 9, "pallet_session")
+
+class SessionManager(Protocol):
+    """Decides validator sets (pallet_session::SessionManager); staking implements it."""
+
+    def new_session(self, ctx, new_index: int) -> Optional[list[bytes]]:
+        """The validators for session `new_index` (planned one session ahead), or None to keep the set."""
+
+    def start_session(self, ctx, index: int) -> None: ...
+
+    def end_session(self, ctx, index: int) -> None: ...
+
+
+class FixedValidators:
+    """The default manager: the genesis validator set forever."""
+
+    def new_session(self, ctx, new_index):
+        return None
+
+    def start_session(self, ctx, index):
+        pass
+
+    def end_session(self, ctx, index):
+        pass
+
+
+def _never(ctx) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Config:
+    """`pallet_session::Config`: when sessions end, who decides the validators, who is told.
+
+    - `should_end_session(ctx) -> bool` (`ShouldEndSession`);
+    - `session_manager` (`SessionManager`);
+    - `session_handlers`: `fn(ctx, changed, validators, queued)` with `[(account, keys)]` lists, called in
+      order at every rotation (`SessionHandler`);
+    - `genesis_handlers`: `fn(ctx, validators)` for the genesis session (`on_genesis_session`).
+    """
+
+    should_end_session: Callable = _never
+    session_manager: SessionManager = FixedValidators()
+    session_handlers: tuple = ()
+    genesis_handlers: tuple = ()
+
+
+pallet = Pallet("Session", 9, "pallet_session", config_type=Config)
 
 # Session key types in Polkadot's SessionKeys order (beefy omitted: no BEEFY here).
 KEY_FIELDS = (("grandpa", GRANDPA_ID, b"gran"), ("babe", BABE_ID, b"babe"), ("para_validator", VALIDATOR_ID, b"para"),
@@ -51,38 +98,6 @@ for _name, _doc in [("InvalidProof", "Invalid ownership proof."),
                     ("NoKeys", "No keys are associated with this account."),
                     ("NoAccount", "Key setting account is not live, so it's impossible to associate keys.")]:
     pallet.error(_name, (_doc,))
-
-
-class SessionManager(Protocol):
-    """Decides validator sets (pallet_session::SessionManager); staking implements it later."""
-
-    def new_session(self, ctx, new_index: int) -> Optional[list[bytes]]:
-        """The validators for session `new_index` (planned one session ahead), or None to keep the set."""
-
-    def start_session(self, ctx, index: int) -> None: ...
-
-    def end_session(self, ctx, index: int) -> None: ...
-
-
-class FixedValidators:
-    """The default manager: the genesis validator set forever."""
-
-    def new_session(self, ctx, new_index):
-        return None
-
-    def start_session(self, ctx, index):
-        pass
-
-    def end_session(self, ctx, index):
-        pass
-
-
-SESSION_MANAGER: SessionManager = FixedValidators()
-# fn(ctx) -> bool: does the current block end the session? Wired to BABE by the runtime.
-SHOULD_END_SESSION = [lambda ctx: False]
-# Handlers told of every new session: fn(ctx, changed, validators [(acct, keys)], queued [(acct, keys)]).
-SESSION_HANDLERS: list = []
-GENESIS_HANDLERS: list = []  # fn(state, validators [(acct, keys)])
 
 
 def _key_owner_keys(keys: dict):
@@ -144,39 +159,43 @@ def _with_keys(state, validators):
 def rotate_session(ctx) -> None:
     """End the current session and start the next (pallet_session::rotate_session)."""
     state = ctx.state
+    cfg = ctx.runtime.config(pallet)
+    manager = cfg.session_manager
     index = CurrentIndex.get(state)
     changed = QueuedChanged.get(state)
-    SESSION_MANAGER.end_session(ctx, index)
+    manager.end_session(ctx, index)
     session_keys = QueuedKeys.get(state)
     Validators.set(state, [a for a, _ in session_keys])
     if changed:
         DisabledValidators.remove(state)
     index += 1
     CurrentIndex.set(state, index)
-    SESSION_MANAGER.start_session(ctx, index)
-    planned = SESSION_MANAGER.new_session(ctx, index + 1)
+    manager.start_session(ctx, index)
+    planned = manager.new_session(ctx, index + 1)
     next_validators, next_changed = (planned, True) if planned is not None else (Validators.get(state), False)
     queued = _with_keys(state, next_validators)
     next_changed = next_changed or queued != session_keys
     QueuedKeys.set(state, queued)
     QueuedChanged.set(state, next_changed)
-    for handler in SESSION_HANDLERS:
+    for handler in cfg.session_handlers:
         handler(ctx, changed, session_keys, queued)
     ctx.deposit_event(NewSession, session_index=index)
 
 
 def on_initialize(ctx) -> None:
-    if any(check(ctx) for check in SHOULD_END_SESSION):
+    if ctx.runtime.config(pallet).should_end_session(ctx):
         rotate_session(ctx)
 
 
 pallet.on_initialize = on_initialize
 
 
-def genesis(state, keys: list[tuple[bytes, dict]], validators: Optional[list[bytes]] = None,
+def genesis(ctx, keys: list[tuple[bytes, dict]], validators: Optional[list[bytes]] = None,
             queued: Optional[list[bytes]] = None) -> None:
     """Register genesis session keys (pallet_session GenesisConfig). Session 0 uses `validators` (default: every
-    account with keys), session 1 `queued` (default: the same set); the handlers get the session-0 set."""
+    account with keys), session 1 `queued` (default: the same set); the genesis handlers of the runtime's
+    `Config` get the session-0 set. `ctx` is the genesis context (block 0 over the genesis state)."""
+    state = ctx.state
     for who, k in keys:
         info = system.account(state, who)
         if info.providers == 0:
@@ -191,8 +210,8 @@ def genesis(state, keys: list[tuple[bytes, dict]], validators: Optional[list[byt
         raise ValueError("every genesis validator needs session keys")
     Validators.set(state, validators)
     QueuedKeys.set(state, current if queued is None else _with_keys(state, queued))
-    for handler in GENESIS_HANDLERS:
-        handler(state, current)
+    for handler in ctx.runtime.config(pallet).genesis_handlers:
+        handler(ctx, current)
 
 
 def current_keys(state) -> list[tuple[bytes, dict]]:

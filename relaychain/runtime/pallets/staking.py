@@ -5,7 +5,7 @@ Substrate: `substrate/frame/staking/src/pallet/mod.rs` (calls and GenesisConfig)
 rewards in `staking_era.py`; slashing in `staking_slashing.py`. What the runtime wires:
 - `pallet` into the runtime's pallets (its on_initialize rewards the block author, on_finalize stamps the
   active era's start);
-- `SESSION_MANAGER` as `session.SESSION_MANAGER` (validator sets from the era elections);
+- `SESSION_MANAGER`, the runtime's `session.Config.session_manager` (validator sets from the era elections);
 - `genesis(state, config)` after balances' genesis and before session's.
 Other pallets call `slash(ctx, stash, fraction, era)` or `slash_in_session(ctx, stash, fraction, session_index)`
 (disputes) and `reward_by_ids(ctx, points)` (e.g. backing/approval points).

@@ -312,7 +312,7 @@ def end_era(ctx, active: ActiveEraInfo) -> None:
 
 
 class StakingSessionManager:
-    """pallet_session::SessionManager implemented by staking (plug into `session.SESSION_MANAGER`)."""
+    """pallet_session::SessionManager implemented by staking (the runtime declares it as `session.Config.session_manager`)."""
 
     def new_session(self, ctx, new_index: int):
         return new_session(ctx, new_index)

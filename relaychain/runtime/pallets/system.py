@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from relaychain.primitives.hashing import blake2_64, blake2_256
 from relaychain.primitives.scale import Reader, encode_compact
 from relaychain.runtime import constants as C
-from relaychain.runtime.framework import DISPATCH_ERROR, Pallet, Weight, account_field, ensure_root, ensure_signed
+from relaychain.runtime.framework import (
+    DISPATCH_ERROR, RUNTIME_EVENT, Pallet, Weight, account_field, ensure_root, ensure_signed,
+)
 from relaychain.runtime.frame_types import (
     BLOCK_LENGTH, BLOCK_WEIGHTS, COMPACT_U32, DIGEST, DISPATCH_INFO, PHASE, RUNTIME_DB_WEIGHT, RUNTIME_VERSION,
-    WEIGHT, per_dispatch_class,
+    WEIGHT, event_record, per_dispatch_class,
 )
 from relaychain.primitives.scale_types import (
     ACCOUNT_ID, BOOL, BYTES, H256, STR, U16, U32, U128, Field, Struct, Vec,
@@ -107,8 +109,8 @@ Number = pallet.storage_value("Number", U32, default=0, docs=("The current block
 ParentHash = pallet.storage_value("ParentHash", H256, default=bytes(32), docs=("Hash of the previous block.",))
 Digest = pallet.storage_value("Digest", DIGEST, default={"logs": []},
                               docs=("Digest of the current block, also part of the block header.",))
-# The value type of Events is Vec<EventRecord<RuntimeEvent, H256>>; set by runtime.py once RuntimeEvent exists.
-Events = pallet.storage_value("Events", Vec(BYTES), default=[], docs=(
+# Vec<EventRecord<RuntimeEvent, H256>>: RuntimeEvent exists once the runtime is assembled (late-bound).
+Events = pallet.storage_value("Events", Vec(event_record(RUNTIME_EVENT)), default=[], docs=(
     "Events deposited for the current block.",))
 EventCount = pallet.storage_value("EventCount", U32, default=0, docs=("The number of events in the `Events<T>` "
                                                                       "list.",))

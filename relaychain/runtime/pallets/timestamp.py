@@ -2,17 +2,32 @@
 
 Substrate: `substrate/frame/timestamp/src/lib.rs`. `set(now)` is the block's first extrinsic (unsigned,
 Mandatory); `now` must be at least `MinimumPeriod` after the previous block's timestamp, and the
-`on_timestamp_set` hooks (BABE: the slot of `now` must be the block's slot) run after it.
+`on_timestamp_set` hooks of its `Config` (BABE: the slot of `now` must be the block's slot) run after it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from relaychain.primitives.inherents import TIMESTAMP_INHERENT
+from relaychain.primitives.scale import Reader, ScaleDecodeError, decode_all
 
 from relaychain.runtime import constants as C
 from relaychain.runtime.framework import DispatchError, Pallet, ensure_none
 from relaychain.runtime.frame_types import COMPACT_U64, Weight
 from relaychain.primitives.scale_types import BOOL, U64, Field
 
-pallet = Pallet("Timestamp", 3, "pallet_timestamp")
+
+
+@dataclass(frozen=True)
+class Config:
+    """`pallet_timestamp::Config`: `OnTimestampSet` hooks, each `fn(ctx, now_ms)`."""
+
+    on_timestamp_set: tuple = ()
+
+
+pallet = Pallet("Timestamp", 3, "pallet_timestamp", config_type=Config)
 
 Now = pallet.storage_value("Now", U64, default=0, docs=("The current time for the current block.",))
 DidUpdate = pallet.storage_value("DidUpdate", BOOL, default=False, docs=(
@@ -27,9 +42,6 @@ def minimum_period(state) -> int:
     d = babe.SlotDuration.get(state)
     return 1 if d is None else max(1, d // 2)
 
-
-# Hooks called with (ctx, now) after the time is set; the runtime wires BABE's slot check here.
-ON_TIMESTAMP_SET: list = []
 
 
 class TimestampError(DispatchError):
@@ -51,7 +63,7 @@ def set(ctx, origin, now: int) -> None:  # noqa: A001 - the call is named `set` 
         raise TimestampError("Timestamp must increment by at least <MinimumPeriod> between sequential blocks")
     Now.set(state, now)
     DidUpdate.set(state, True)
-    for hook in ON_TIMESTAMP_SET:
+    for hook in ctx.runtime.config(pallet).on_timestamp_set:
         hook(ctx, now)
 
 
@@ -67,3 +79,20 @@ pallet.on_finalize = on_finalize
 def inherent_call(now_ms: int) -> bytes:
     """The call bytes of `Timestamp.set(now)`."""
     return set.encode(now=now_ms)
+
+
+def create_inherent(ctx, inherent_data) -> Optional[bytes]:
+    """`set(max(now, previous + MinimumPeriod))` from the `timstap0` entry (u64 ms), None without one
+    (pallet_timestamp's ProvideInherent; the block then fails `on_finalize`)."""
+    raw = inherent_data.get(TIMESTAMP_INHERENT)
+    if raw is None:
+        return None
+    try:
+        now = decode_all(raw, Reader.u64)
+    except ScaleDecodeError:
+        return None
+    prev = Now.get(ctx.state)
+    return inherent_call(max(now, prev + minimum_period(ctx.state)) if prev else now)
+
+
+pallet.create_inherent = create_inherent
