@@ -77,6 +77,9 @@ class _WorkerProcess:
             await worker.kill()
             raise PvfExecutorError(f"a PVF worker failed to start ({type(e).__name__}, "
                                    f"exit code {proc.returncode})") from None
+        except BaseException:  # cancelled while starting: do not leave the process behind
+            proc.kill()
+            raise
         if not header.get("ready"):
             await worker.kill()
             raise PvfExecutorError("a PVF worker started without announcing itself")
@@ -128,17 +131,21 @@ class _WorkerProcess:
 
 
 class _Pool:
-    """`size` interchangeable workers; a job takes an idle one, a dead or killed one is replaced lazily."""
+    """`size` interchangeable workers; a job takes an idle one. A worker that times out, dies or is left in
+    an unknown state is killed and a replacement spawned in the background."""
 
     def __init__(self, name: str, size: int, spawn: Callable):
         self.name = name
         self.size = size
         self._spawn = spawn
-        self._idle: asyncio.Queue = asyncio.Queue()
+        self._idle: asyncio.Queue = asyncio.Queue()  # idle workers, or None for a slot to spawn into
         self._workers: set[_WorkerProcess] = set()
         self._busy: set[_WorkerProcess] = set()
+        self._respawns: set[asyncio.Task] = set()
+        self._stopped = False
 
     async def start(self) -> None:
+        self._stopped = False
         workers = await asyncio.gather(*(self._spawn() for _ in range(self.size)), return_exceptions=True)
         failed = [w for w in workers if isinstance(w, BaseException)]
         for w in workers:
@@ -150,6 +157,10 @@ class _Pool:
             raise failed[0]
 
     async def stop(self) -> None:
+        self._stopped = True
+        for task in list(self._respawns):
+            task.cancel()
+        await asyncio.gather(*self._respawns, return_exceptions=True)
         workers, self._workers = list(self._workers), set()
         await asyncio.gather(*(w.close() for w in workers), return_exceptions=True)
 
@@ -161,6 +172,7 @@ class _Pool:
 
     async def run(self, header: dict, payload: bytes, timeout: float) -> tuple[dict, bytes]:
         worker: Optional[_WorkerProcess] = await self._idle.get()
+        lost = False
         try:
             if worker is None or not worker.alive:
                 self._workers.discard(worker)
@@ -173,14 +185,37 @@ class _Pool:
             finally:
                 self._busy.discard(worker)
         except BaseException:
-            # Timed out, died, or our caller was cancelled mid-job: the worker's state is unknown.
+            # Timed out, died, failed to start, or our caller was cancelled mid-job: the worker's state
+            # is unknown, so it goes and a fresh one takes its slot.
+            lost = True
             if worker is not None:
                 self._workers.discard(worker)
                 await asyncio.shield(worker.kill())
-                worker = None
             raise
         finally:
+            if lost:
+                self._replace()
+            else:
+                self._idle.put_nowait(worker)
+
+    def _replace(self) -> None:
+        async def respawn():
+            try:
+                worker = await self._spawn()
+            except PvfExecutorError:
+                self._idle.put_nowait(None)  # the next job tries to spawn again
+                return
+            if self._stopped:
+                await worker.close()
+                return
+            self._workers.add(worker)
             self._idle.put_nowait(worker)
+
+        if self._stopped:
+            return
+        task = asyncio.ensure_future(respawn())
+        self._respawns.add(task)
+        task.add_done_callback(self._respawns.discard)
 
 
 class PvfExecutor:

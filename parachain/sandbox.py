@@ -212,16 +212,26 @@ def run_validate_block(pvf: CompiledPvf, params: bytes, limits: ExecutionLimits)
     """Instantiate the PVF afresh and call `validate_block` on `params` (SCALE bytes); return the raw
     result bytes. Raises an `InvalidCandidate` subclass for every way the PVF can fail."""
     check_params(params, limits)
-    module, shape = pvf.module, pvf.shape
     engine = engine_for(limits)
     store = wasmtime.Store(engine)
     store.set_limits(memory_size=limits.max_memory_bytes, table_elements=MAX_TABLE_ELEMENTS,
                      instances=1, tables=1, memories=1)
     if limits.fuel is not None:
         store.set_fuel(limits.fuel)
-
-    state_ref: list = [None]
     linker = wasmtime.Linker(engine)
+    try:
+        return _call(store, linker, pvf, params, limits)
+    finally:
+        # Free the store now, not when the garbage collector gets to it: each live store keeps its 4 GiB
+        # memory reservation, and a worker's address space is capped.
+        linker.close()
+        store.close()
+
+
+def _call(store: wasmtime.Store, linker: wasmtime.Linker, pvf: CompiledPvf, params: bytes,
+          limits: ExecutionLimits) -> bytes:
+    module, shape = pvf.module, pvf.shape
+    state_ref: list = [None]
     memory: Optional[wasmtime.Memory] = None
     if shape.imports_memory:
         cap = limits.max_memory_pages if shape.memory_max_pages is None \
