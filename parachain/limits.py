@@ -5,15 +5,19 @@ Spec: parachains.md §4 (hard caps), §12 (memory, stack, features, timeouts); p
 `polkadot/node/core/candidate-validation/src/lib.rs` (timeouts).
 
 Instruction budget (fuel). Wasmtime fuel makes the execution limit deterministic: every validator
-counts the same instructions for the same code and params, whatever its speed or load, whereas a
-wall-clock timeout gives different verdicts near the limit. We measured its price on this machine
-(wasmtime 51, benchmarks/bench_pvf.py `test_fuel_*`): on a compute-bound PVF (a 2·10^7-iteration
-multiply/xor/memory loop) fuel costs about +35% of execution time, on the adder it is lost in the
-per-call overhead (well under 1%). The budget is therefore ON by default: a candidate that runs out
-gets the same `InstructionBudgetExhausted` verdict everywhere; the wall-clock timeouts (2 s backing,
-12 s approval) remain as the backstop for time spent outside Wasm (host functions). The default
-budget (`DEFAULT_FUEL` = 4·10^9 units) is what this machine executes in roughly one backing timeout
-of straight-line Wasm; `fuel=None` turns metering off (and the artifact cache keys it separately).
+counts the same instructions for the same code and params, whatever its speed or load, while a
+wall-clock timeout gives different verdicts near the limit (and disagreeing validators mean disputes).
+Epoch interruption, wasmtime's cheaper-looking alternative, is time-based, so not deterministic, and
+measured no cheaper. What fuel costs here (wasmtime 51, shared 2-core machine; benchmarks/bench_pvf.py
+`test_fuel_*` and micro-kernels): the adder, within noise (1.02-1.03x: its time is per-call overhead);
+`benchmarks/pvfs/compute.wat`, a branchy loop over a 64 KiB table, 1.08-1.20x; worst cases among
+micro-kernels, a bare add loop ~3x and a call-per-iteration loop ~1.3-1.6x. We accept that price for
+the deterministic verdict, so fuel is ON by default; `fuel=None` turns metering off (the artifact
+cache keys the two apart). The budget, `DEFAULT_FUEL` = 4·10^9 units, is ~0.8 s of metered execution
+here (4.8·10^9 units/s measured on compute.wat): under the 2 s backing timeout, so a runaway PVF gets
+the deterministic `InstructionBudgetExhausted` before the timeout even on a machine twice as slow. The
+wall-clock timeouts (2 s backing, 12 s approval) remain the backstop for time spent outside Wasm
+(host functions, a starved machine).
 
 Stack. Polkadot instruments the code to count a deterministic *logical* stack (65536 items); wasmtime's
 Python API exposes only `max_wasm_stack`, the native bytes Wasm frames may use (not portable across

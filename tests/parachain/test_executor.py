@@ -6,16 +6,18 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from pathlib import Path
 
 import pytest
+import wasmtime
 
 from parachain.abi import ValidationParams
 from parachain.artifacts import ArtifactCache
 from parachain.block import AdderCollator, genesis_head
 from parachain.errors import (
     BadReturn, ExecutionTimeout, InstructionBudgetExhausted, InvalidCandidate, MemoryLimitExceeded,
-    MissingHostFunction, ParamsTooLarge, PreparationFailed, PvfExecutorError, StackOverflow, WasmTrap,
-    WorkerDied,
+    MissingHostFunction, ParamsTooLarge, PreparationFailed, PreparationTimeout, PvfExecutorError, StackOverflow,
+    WasmTrap, WorkerDied,
 )
 from parachain.executor import PvfExecutor
 from parachain.limits import ExecutionLimits
@@ -203,6 +205,29 @@ def test_oversized_code_fails_preparation(tmp_path):
     asyncio.run(scenario())
 
 
+def many_functions(n: int) -> bytes:
+    """A valid PVF with `n` small functions: compiling it takes a while."""
+    body = "".join(f"(func (param i64) (result i64) (i64.mul (i64.add (local.get 0) (i64.const {i})) "
+                   f"(i64.xor (local.get 0) (i64.const {7 * i}))))" for i in range(n))
+    return bytes(wasmtime.wat2wasm(
+        f'(module (memory (export "memory") 1) (global (export "__heap_base") i32 (i32.const 1024)) {body} '
+        f'(func (export "validate_block") (param i32 i32) (result i64) (i64.const 0)))'))
+
+
+def test_compilation_over_the_preparation_timeout_is_preparation_timeout_and_not_remembered(tmp_path):
+    async def scenario():
+        limits = ExecutionLimits(prepare_timeout_s=0.001)
+        async with PvfExecutor(tmp_path, workers=1, limits=limits) as ex:
+            code = many_functions(3000)
+            for _ in range(2):  # a timeout may be the machine's fault: it is retried, not cached
+                with pytest.raises(PreparationTimeout) as e:
+                    await ex.prepare(code)
+                assert e.value.reason == "preparation-timeout" and isinstance(e.value, PreparationFailed)
+            assert ex.compilations == 0
+            return ex.artifacts.load(code_hash(code))
+    assert asyncio.run(scenario()) is None
+
+
 def test_code_is_compiled_once_and_reused_across_executors(tmp_path):
     code = adder.validation_code()
     artifact = ArtifactCache(tmp_path, ExecutionLimits()).path_for(code_hash(code))
@@ -303,6 +328,14 @@ def test_an_executor_that_is_not_running_says_so(tmp_path):
 def test_an_unknown_execution_kind_is_refused(running):
     with pytest.raises(ValueError, match="backing"):
         running.run(running.executor.validate(adder.validation_code(), adder_block()[0], kind="dispute"))
+
+
+def test_workers_run_with_a_capped_address_space(running):
+    limit = ExecutionLimits().worker_address_space
+    for pid in running.executor.worker_pids():
+        line = next(l for l in Path(f"/proc/{pid}/limits").read_text().splitlines()
+                    if l.startswith("Max address space"))
+        assert line.split()[3:5] == [str(limit), str(limit)]
 
 
 def test_stop_ends_every_worker_process(tmp_path):
