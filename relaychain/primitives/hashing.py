@@ -1,7 +1,8 @@
 """Hash functions and storage-key hashers as Substrate defines them.
 
 Spec: ../shared/specs/rpc.md §9 (storage keys). `twox_*` are xxHash64 with seeds 0, 1, 2, …
-concatenated little-endian; `blake2_*` are unkeyed BLAKE2b with the given digest size.
+concatenated little-endian; `blake2_*` are unkeyed BLAKE2b with the given digest size; `keccak_256` is
+the original Keccak (sp-io `hashing::keccak_256`), not NIST SHA3-256.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 import xxhash
+from Crypto.Hash import keccak as _keccak
 
 
 def blake2_256(data: bytes) -> bytes:
@@ -21,6 +23,11 @@ def blake2_128(data: bytes) -> bytes:
 
 def blake2_64(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=8).digest()
+
+
+def keccak_256(data: bytes) -> bytes:
+    """Keccak-256 with the original 0x01 padding (Ethereum's hash); hashlib's sha3_256 pads with 0x06."""
+    return _keccak.new(digest_bits=256, data=data).digest()
 
 
 def twox_64(data: bytes) -> bytes:
