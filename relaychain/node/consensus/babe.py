@@ -22,6 +22,9 @@ from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
 from relaychain.node.consensus.slots import Clock, SlotInfo, slot_ticks
 from relaychain.primitives import types
+from relaychain.primitives.inherents import PARACHAINS_INHERENT, TIMESTAMP_INHERENT, InherentData
+from relaychain.primitives.parachain_types import ParachainsInherentData
+from relaychain.primitives.scale import encode_u64
 
 log = logging.getLogger("relaychain.babe")
 
@@ -58,6 +61,8 @@ class BabeAuthor:
         self.limits = limits
         self.metrics = metrics
         self.on_authored: list[Callable] = []
+        # Who knows what the runtime cannot (ARCHITECTURE "Inherents"): the provisioner adds itself.
+        self.inherent_providers: list[InherentDataProvider] = [timestamp_provider]
         self.last_pre_hash = b""
 
     # ---- claims ----------------------------------------------------------------------------------
@@ -101,7 +106,7 @@ class BabeAuthor:
 
         digest = [types.PreRuntime(BABE_ENGINE_ID, babe_claims.encode_pre_digest(pre))]
         builder = BlockBuilder(state, parent, digest, storage_root=storage_root)
-        builder.apply_inherents(_inherent_data(slot, parent))
+        builder.apply_inherents(collect_inherent_data(self.inherent_providers, parent, slot))
         included, invalid, size, skipped = 0, [], 0, 0
         # Stop taking transactions after 2/3 of the slot (Substrate's block_proposal_slot_portion), leaving
         # time to seal, announce and let the others import before the next slot.
@@ -176,16 +181,35 @@ class BabeAuthor:
             await asyncio.sleep(0)
 
 
-def _inherent_data(slot: SlotInfo, parent):
-    """The author's inherent data: the slot's time and an empty parachains inherent about the parent.
+InherentDataProvider = Callable[[types.Header, SlotInfo], tuple[bytes, bytes]]
 
-    Placeholder providers: the provisioner replaces the parachains entry with real bitfields/candidates."""
-    from relaychain.primitives.inherents import PARACHAINS_INHERENT, TIMESTAMP_INHERENT, InherentData
-    from relaychain.primitives.parachain_types import ParachainsInherentData
-    from relaychain.primitives.scale import encode_u64
 
-    return InherentData({TIMESTAMP_INHERENT: encode_u64(slot.timestamp_ms),
-                         PARACHAINS_INHERENT: ParachainsInherentData((), (), (), parent).encode()})
+def timestamp_provider(parent, slot: SlotInfo) -> tuple[bytes, bytes]:
+    """The block's time: the start of its slot (sp_timestamp's provider for slot-based authoring)."""
+    return TIMESTAMP_INHERENT, encode_u64(slot.timestamp_ms)
+
+
+def empty_parachains_provider(parent, slot: SlotInfo) -> tuple[bytes, bytes]:
+    """A parachains inherent with no bitfields, candidates or disputes: what a node that runs no provisioner
+    (or whose provisioner failed) offers, so `ParaInherent.enter` is still in every block."""
+    return PARACHAINS_INHERENT, ParachainsInherentData((), (), (), parent).encode()
+
+
+def collect_inherent_data(providers, parent, slot: SlotInfo) -> InherentData:
+    """Ask every provider, in order; a provider that fails is skipped (and logged) so authoring goes on, and a
+    missing parachains entry falls back to the empty one."""
+    entries: dict[bytes, bytes] = {}
+    for provide in providers:
+        try:
+            identifier, value = provide(parent, slot)
+        except Exception:  # a provider is a process boundary for authoring: a slot is never lost to one
+            log.exception("inherent data provider %r failed; authoring without it", provide)
+            continue
+        entries.setdefault(identifier, value)
+    for fallback in (timestamp_provider, empty_parachains_provider):
+        identifier, value = fallback(parent, slot)
+        entries.setdefault(identifier, value)
+    return InherentData(entries)
 
 
 def _slot_of(header) -> Optional[int]:
