@@ -41,6 +41,21 @@ class NodeMetrics:
         self.build_info = Gauge("substrate_build_info", "A metric with a constant '1' value labeled by name, version",
                                 ["name", "version", "chain"], registry=r)
         self.build_info.labels(node_name, version, chain).set(1)
+        # Parachain validation (Polkadot's `polkadot_parachain_*` families).
+        self.candidates = Counter("polkadot_parachain_candidates", "Candidates by para and on-chain stage "
+                                  "(backed, included, timed_out)", ["para", "stage"], registry=r)
+        self.backing_statements = Counter("polkadot_parachain_candidate_backing_statements",
+                                          "Backing outcomes of this validator (seconded, valid, invalid)",
+                                          ["outcome"], registry=r)
+        self.pvf_validations = Counter("polkadot_parachain_candidate_validations",
+                                       "PVF validations by result (valid or the invalidity reason)", ["result"],
+                                       registry=r)
+        self.pvf_validation_seconds = Histogram("polkadot_parachain_candidate_validation_duration_seconds",
+                                                "Time to validate a candidate (checks and PVF execution)",
+                                                registry=r, buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                                                     2, 5, 12))
+        self.chunks_fetched = Counter("polkadot_parachain_fetched_chunks", "Erasure chunks fetched from backers",
+                                      registry=r)
         self.block_height.labels("best").set(0)
         self.block_height.labels("finalized").set(0)
 

@@ -300,6 +300,16 @@ class Database:
             raise StorageError(f"meta keys starting with ':' are reserved for the database itself: {key!r}")
         self._write(lambda txn: txn.put(key, bytes(value), db=self._dbs[b"meta"]))
 
+    def meta_delete(self, key: bytes) -> None:
+        key = bytes(key)
+        if key.startswith(b":"):
+            raise StorageError(f"meta keys starting with ':' are reserved for the database itself: {key!r}")
+        self._write(lambda txn: txn.delete(key, db=self._dbs[b"meta"]))
+
+    def meta_items(self, prefix: bytes) -> list[tuple[bytes, bytes]]:
+        """Every (key, value) of the metadata table whose key starts with `prefix`, in key order."""
+        return [(k, self._get(b"meta", k)) for k in self._keys_with_prefix(b"meta", bytes(prefix))]
+
     # -- availability chunks -----------------------------------------------------------------------
 
     def put_chunk(self, candidate_hash: bytes, index: int, chunk: bytes) -> None:

@@ -1,0 +1,48 @@
+"""The parachain subsystems of a validator (ARCHITECTURE.md "Subsystems"; parachains.md §1 stages 1-4).
+
+One module per subsystem, typed messages between them (`messages.py`), driven by the overseer
+(`overseer.py`) with active-leaves and finality signals:
+
+  collator_protocol ──SecondCollation──▶ backing ──ValidateCandidate──▶ candidate_validation (PVF workers)
+  statement_distribution ◀─ShareStatement─┘  │ └─StoreAvailableData──▶ availability_store ◀─ availability_distribution
+        └─StatementReceived──▶ backing       └─ProvisionBackedCandidate──▶ provisioner ◀─ProvisionBitfield─┐
+  bitfield_signing ──ShareBitfield──▶ bitfield_distribution ─────────────────────────────────────────────┘
+
+The provisioner is the block author's inherent data provider for `ParaInherent.enter`; `informant` logs and
+counts what each block did to candidates. Subsystems read the relay chain only through the ParachainHost
+runtime API (`runtime_api.py`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from .availability_distribution import AvailabilityDistribution
+from .availability_store import AvailabilityStore
+from .backing import CandidateBacking
+from .bitfield_distribution import BitfieldDistribution
+from .bitfield_signing import BitfieldSigning
+from .candidate_validation import CandidateValidation
+from .collator_protocol import CollatorProtocol
+from .informant import CandidateInformant
+from .overseer import NodeContext, Overseer
+from .provisioner import Provisioner
+from .runtime_api import RuntimeApi, RuntimeApiError
+from .statement_distribution import StatementDistribution
+
+
+def validator_overseer(node: NodeContext, *, log_candidates: bool = True) -> Overseer:
+    """The overseer of a parachain validator with every subsystem of stages 1-4."""
+    return Overseer(node, [
+        AvailabilityStore, CandidateValidation, CandidateBacking, StatementDistribution, CollatorProtocol,
+        AvailabilityDistribution, BitfieldSigning, BitfieldDistribution, Provisioner,
+        partial(CandidateInformant, log_candidates=log_candidates),
+    ])
+
+
+def observer_overseer(node: NodeContext, *, log_candidates: bool = True) -> Overseer:
+    """A full node's: it follows candidates (informant) without validating."""
+    return Overseer(node, [partial(CandidateInformant, log_candidates=log_candidates)])
+
+
+__all__ = ["NodeContext", "Overseer", "RuntimeApi", "RuntimeApiError", "validator_overseer", "observer_overseer"]

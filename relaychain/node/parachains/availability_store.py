@@ -1,0 +1,165 @@
+"""The availability store: erasure chunks of candidates, kept until no one can need them.
+
+Polkadot: `polkadot/node/core/av-store`; parachains.md §6. A backer stores every chunk of a candidate it
+validated (erasure-coding the AvailableData itself and refusing it unless the chunks' root is the
+descriptor's `erasure_root`); every other validator stores its own chunk, fetched from a backer and checked
+against the root (availability_distribution). Chunks live in the database's `chunks` table with their
+branch (proof) beside them, so they survive a restart.
+
+Pruning (av-store's rules, in relay blocks instead of wall-clock hours so a 1 s dev chain and a 6 s chain
+keep the same history): a candidate's chunks go `KEEP_AFTER_FINALITY` blocks after the block that included
+it is finalized, or `KEEP_UNINCLUDED` blocks after they were stored if it is never included.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Optional
+
+from relaychain.erasure import ErasureChunk, ErasureError, branches, obtain_chunks_v1
+from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_bytes, encode_u32
+
+from .messages import QueryChunk, QueryChunksAvailable, StoreAvailableData, StoreChunk
+from .overseer import ActiveLeavesUpdate, BlockFinalized, Subsystem
+
+log = logging.getLogger("relaychain.parachains.av-store")
+
+KEEP_AFTER_FINALITY = 14_400  # 25 h of 6 s blocks is 15,000; a round 14,400 (one day of 6 s blocks)
+KEEP_UNINCLUDED = 600  # 1 h of 6 s blocks
+_RECORD_PREFIX = b"av-store/"
+
+
+@dataclass
+class CandidateRecord:
+    """What the store knows of a candidate: when its chunks came, and where it was included."""
+
+    stored_at: int  # relay block number when the first chunk was stored
+    included_at: Optional[int] = None  # number of the block that included it
+    finalized: bool = False
+
+    def encode(self) -> bytes:
+        inc = b"\x00" if self.included_at is None else b"\x01" + encode_u32(self.included_at)
+        return encode_u32(self.stored_at) + inc + bytes((self.finalized,))
+
+    @classmethod
+    def decode(cls, data: bytes) -> "CandidateRecord":
+        r = Reader(data)
+        stored = r.u32()
+        included = r.option(Reader.u32)
+        finalized = r.bool()
+        r.finish()
+        return cls(stored, included, finalized)
+
+
+def encode_stored_chunk(chunk: ErasureChunk) -> bytes:
+    return encode_bytes(chunk.chunk) + encode_u32(len(chunk.proof)) + b"".join(encode_bytes(p) for p in chunk.proof)
+
+
+def decode_stored_chunk(index: int, data: bytes) -> ErasureChunk:
+    r = Reader(data)
+    chunk = r.bytes()
+    proof = tuple(r.bytes() for _ in range(r.u32()))
+    r.finish()
+    return ErasureChunk(chunk, index, proof)
+
+
+class AvailabilityStore(Subsystem):
+    name = "availability-store"
+    handles = (StoreAvailableData, StoreChunk, QueryChunk, QueryChunksAvailable)
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.db = ctx.node.db
+        self.records: dict[bytes, CandidateRecord] = {}
+        self.best_number = 0
+
+    async def start(self) -> None:
+        for key, value in self.db.meta_items(_RECORD_PREFIX):
+            try:
+                self.records[key[len(_RECORD_PREFIX):]] = CandidateRecord.decode(value)
+            except ScaleDecodeError:
+                log.warning("dropping an unreadable availability record %s", key.hex())
+        self.best_number = self.ctx.node.client.best_number()
+
+    # -- messages -------------------------------------------------------------------------------
+    async def handle_message(self, m) -> None:
+        if isinstance(m, StoreAvailableData):
+            self._answer(m, self._store_available_data, m)
+        elif isinstance(m, StoreChunk):
+            self._answer(m, self._store_chunks, m.candidate_hash, [m.chunk])
+        elif isinstance(m, QueryChunk):
+            self._answer(m, self.chunk, m.candidate_hash, m.index)
+        elif isinstance(m, QueryChunksAvailable):
+            self._answer(m, lambda: tuple(w for w in m.wanted if self.has_chunk(*w)))
+
+    @staticmethod
+    def _answer(m, fn, *args) -> None:
+        try:
+            result = fn(*args)
+        except ErasureError as exc:
+            if not m.reply.done():
+                m.reply.set_exception(exc)
+            return
+        if not m.reply.done():
+            m.reply.set_result(result)
+
+    def _store_available_data(self, m: StoreAvailableData) -> bool:
+        """Erasure-code and keep every chunk, if the chunks' root is the candidate's (else ErasureRootMismatch)."""
+        from relaychain.erasure import ErasureRootMismatch
+
+        coded = branches(obtain_chunks_v1(m.n_validators, m.available_data))
+        if coded.root != m.erasure_root:
+            raise ErasureRootMismatch(f"the AvailableData's chunks have root 0x{coded.root.hex()}, the descriptor "
+                                      f"commits to 0x{m.erasure_root.hex()}")
+        self._store_chunks(m.candidate_hash, list(coded))
+        return True
+
+    def _store_chunks(self, candidate_hash: bytes, chunks) -> bool:
+        for chunk in chunks:
+            self.db.put_chunk(candidate_hash, chunk.index, encode_stored_chunk(chunk))
+        if candidate_hash not in self.records:
+            self._put_record(candidate_hash, CandidateRecord(self.best_number))
+        return True
+
+    def chunk(self, candidate_hash: bytes, index: int) -> Optional[ErasureChunk]:
+        raw = self.db.get_chunk(candidate_hash, index)
+        return None if raw is None else decode_stored_chunk(index, raw)
+
+    def has_chunk(self, candidate_hash: bytes, index: int) -> bool:
+        return self.db.get_chunk(candidate_hash, index) is not None
+
+    # -- signals: inclusion, finality, pruning ------------------------------------------------------
+    async def handle_signal(self, signal) -> None:
+        node = self.ctx.node
+        if isinstance(signal, ActiveLeavesUpdate) and signal.activated is not None:
+            leaf = signal.activated
+            self.best_number = max(self.best_number, leaf.number)
+            for kind, payload in node.runtime_api.candidate_events(leaf.hash):
+                record = self.records.get(payload[0].hash())
+                if kind == "CandidateIncluded" and record is not None and record.included_at is None:
+                    record.included_at = leaf.number
+                    self._put_record(payload[0].hash(), record)
+        elif isinstance(signal, BlockFinalized):
+            for h, record in list(self.records.items()):
+                if record.included_at is not None and record.included_at <= signal.number and not record.finalized:
+                    record.finalized = True
+                    self._put_record(h, record)
+            self.prune(signal.number)
+
+    def prune(self, finalized_number: int) -> int:
+        """Drop the chunks of candidates past their keeping time; returns how many candidates were pruned."""
+        pruned = 0
+        for h, record in list(self.records.items()):
+            expired = (record.finalized and finalized_number - record.included_at >= KEEP_AFTER_FINALITY) or \
+                (record.included_at is None and self.best_number - record.stored_at >= KEEP_UNINCLUDED)
+            if expired:
+                self.db.delete_chunks(h)
+                self.db.meta_delete(_RECORD_PREFIX + h)
+                del self.records[h]
+                pruned += 1
+        return pruned
+
+    def _put_record(self, candidate_hash: bytes, record: CandidateRecord) -> None:
+        self.records[candidate_hash] = record
+        self.db.meta_put(_RECORD_PREFIX + candidate_hash, record.encode())
