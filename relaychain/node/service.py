@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from relaychain.node.authority_discovery import AuthorityDiscovery
 from relaychain.node.client import Client, ClientChainView, ImportedBlock
 from relaychain.node.consensus.babe import AuthorityKeys, BabeAuthor, ProposerLimits
 from relaychain.node.consensus.grandpa import GrandpaVoter
 from relaychain.node.consensus.slots import Clock, SlotInfo, SystemClock, slot_at
+from relaychain.node.keystore import SessionKeys
 from relaychain.node.metrics import MetricsServer, NodeMetrics
+from relaychain.node.parachains import NodeContext, Overseer, RuntimeApi, observer_overseer, validator_overseer
 from relaychain.node.sync import ROLE_AUTHORITY, ROLE_FULL, BlockSync, role_name
 from relaychain.node.txpool import PoolLimits, TransactionPool
 
@@ -62,6 +65,10 @@ class NodeConfig:
     proposer_limits: ProposerLimits = field(default_factory=ProposerLimits)
     enable_grandpa: bool = True
     check_block_time: bool = True  # reject blocks claiming slots in the future
+    parachains: bool = True  # validators run the parachain subsystems (backing, availability, provisioner)
+    log_candidates: bool = True  # log each candidate's stages (one node per process is enough with --dev)
+    pvf_executor: Any = None  # a shared parachain.executor.PvfExecutor (in-process networks); None: our own
+    pvf_workers: int = 2
 
 
 class Node:
@@ -108,10 +115,16 @@ class Node:
         self.author: Optional[BabeAuthor] = None
         self.voter = None
         self.keys: Optional[AuthorityKeys] = None
-        if config.validator:
-            from relaychain.primitives.crypto import dev_keypair
-
-            self.keys = AuthorityKeys(dev_keypair(config.validator, "sr25519"), dev_keypair(config.validator, "ed25519"))
+        self.session_keys: Optional[SessionKeys] = SessionKeys.dev(config.validator) if config.validator else None
+        self.runtime_api = RuntimeApi(self.runtime_call)
+        self.authority_discovery = AuthorityDiscovery(
+            network, self.session_keys.authority_discovery if self.session_keys else None,
+            addresses=self.listen_addresses)
+        self.pvf_executor = config.pvf_executor
+        self._own_executor = False
+        self.overseer: Optional[Overseer] = None
+        if self.session_keys is not None:
+            self.keys = AuthorityKeys(self.session_keys.babe, self.session_keys.grandpa)
             self.author = BabeAuthor(self.client, self.pool, self.keys, slot_duration_ms=self.slot_duration_ms,
                                      clock=config.clock, announce=self.sync.announce,
                                      limits=config.proposer_limits, metrics=self.metrics)
@@ -145,6 +158,8 @@ class Node:
     async def start(self) -> None:
         NODE_NAME.set(self.node_name)  # log records of this node's tasks carry its name (--dev runs several)
         await self.network.start()
+        await self.authority_discovery.start()
+        await self._start_parachains()
         if self.config.prometheus_port is not None:
             self._metrics_server = MetricsServer(self.metrics, "127.0.0.1", self.config.prometheus_port)
             await self._metrics_server.start()
@@ -159,7 +174,34 @@ class Node:
                 self._tasks.append(asyncio.create_task(self._interval_sealing(int(sealing))))
         self._tasks.append(asyncio.create_task(self._informant(), name=f"informant-{self.node_name}"))
 
+    async def _start_parachains(self) -> None:
+        """The overseer and its subsystems: all of them on a validator, the candidate informant elsewhere."""
+        if not self.config.parachains:
+            return
+        validating = self.session_keys is not None
+        if validating and self.pvf_executor is None:
+            from parachain.executor import PvfExecutor
+
+            self.pvf_executor = PvfExecutor(Path(self.config.base_path) / "pvf-artifacts",
+                                            workers=self.config.pvf_workers)
+            await self.pvf_executor.start()
+            self._own_executor = True
+        context = NodeContext(client=self.client, network=self.network, runtime_api=self.runtime_api,
+                              keys=self.session_keys, authority_discovery=self.authority_discovery,
+                              pvf_executor=self.pvf_executor, metrics=self.metrics, db=self.db,
+                              name=self.node_name, slot_duration_ms=self.slot_duration_ms)
+        make = validator_overseer if validating else observer_overseer
+        self.overseer = make(context, log_candidates=self.config.log_candidates)
+        await self.overseer.start()
+        if validating and self.author is not None:
+            self.author.inherent_providers.append(self.overseer.subsystem("provisioner").provide)
+
     async def stop(self) -> None:
+        if self.overseer is not None:
+            await self.overseer.stop()
+        if self._own_executor:
+            await self.pvf_executor.stop()
+        await self.authority_discovery.stop()
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
