@@ -1,1 +1,6 @@
-"""A collator: follows the relay chain, builds collations (block + PoV), hands them to backing groups."""
+"""Collators: follow the relay chain, build para blocks with their PoV and hand them to backing groups."""
+
+from .adder import AdderBlockBuilder
+from .collator import BuiltCollation, CollationError, Collator, build_collation
+
+__all__ = ["AdderBlockBuilder", "BuiltCollation", "CollationError", "Collator", "build_collation"]

@@ -1,0 +1,181 @@
+"""A collator: follows the relay chain, builds its para's candidates and hands them to the backing group.
+
+Polkadot: `polkadot/node/collation-generation` and the collator side of the collator protocol (parachains.md
+§1 stage 1, §4). For every new best relay block L on which the para has a claim (its id is in the claim queue
+of some core):
+1. the validation data is the relay chain's for a child of L, assuming the para's candidate pending
+   availability is included (`persisted_validation_data(para, Included)`): with asynchronous backing a para
+   builds on its unincluded head and advances in every relay block;
+2. the para's block builder makes the block (PoV) on that parent head; the collator runs the para's PVF on it
+   (as a validator will) to get the commitments, so what it commits to is what validators compute;
+3. the AvailableData is erasure-coded into one chunk per validator for the erasure root, the descriptor is
+   signed with the collator key;
+4. the collation goes to a validator of the group assigned to the core at L (`/collation/1`), others of the
+   group in turn if one refuses or is unreachable; the answer is logged.
+The collator talks to validators only through the network, and reads the relay chain only through its
+embedded relay node's runtime API, so it survives relay restarts (it re-dials) and forks (it builds on
+whatever becomes best).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from typing import Optional, Protocol
+
+from parachain.abi import ValidationParams
+from parachain.errors import InvalidCandidate
+from relaychain.erasure import erasure_root, obtain_chunks_v1
+from relaychain.node.network.errors import NetworkError
+from relaychain.node.parachains.protocol import COLLATION_PROTOCOL, COLLATION_RESPONSE, Collation
+from relaychain.node.parachains.relay_parent import read_relay_parent, validator_peer
+from relaychain.node.parachains.runtime_api import RuntimeApi
+from relaychain.primitives import parachain_types as P
+from relaychain.primitives.hashing import blake2_256
+from relaychain.primitives.scale import ScaleDecodeError
+
+log = logging.getLogger("relaychain.collator")
+
+SUBMIT_TIMEOUT = 5.0
+
+
+class BlockBuilder(Protocol):
+    """A para's block production: the block data extending `parent_head` (the PoV's `block_data`)."""
+
+    def produce_block(self, parent_head: bytes) -> bytes: ...
+
+
+class CollationError(Exception):
+    """This relay block gives the para nothing to build (no claim, no validation data, unknown head)."""
+
+
+@dataclass(frozen=True)
+class BuiltCollation:
+    collation: Collation
+    core: int
+    group: int
+
+    @property
+    def candidate_hash(self) -> bytes:
+        return self.collation.candidate.hash()
+
+
+async def build_collation(api: RuntimeApi, client, executor, builder: BlockBuilder, para_id: int, key,
+                          leaf: bytes) -> BuiltCollation:
+    """Steps 1-3 of the module docstring for relay parent `leaf`; raises CollationError or InvalidCandidate."""
+    info = read_relay_parent(api, client, leaf, None)
+    cores = info.cores_of_para(para_id)
+    if not cores:
+        raise CollationError(f"para {para_id} has no claim on any core at relay block #{info.number}")
+    pvd = api.persisted_validation_data(leaf, para_id, "Included")
+    code_hash = api.validation_code_hash(leaf, para_id, "Included")
+    if pvd is None or code_hash is None:
+        raise CollationError(f"para {para_id} is not registered at relay block #{info.number}")
+    code = api.validation_code_by_hash(leaf, code_hash)
+    try:
+        block_data = builder.produce_block(pvd.parent_head)
+    except (KeyError, ValueError) as exc:
+        raise CollationError(f"cannot build on the para's head: {exc}") from None
+    pov = P.PoV(block_data)
+    result = await executor.validate(code, ValidationParams(pvd.parent_head, block_data, pvd.relay_parent_number,
+                                                            pvd.relay_parent_storage_root), kind="backing")
+    commitments = P.CandidateCommitments(
+        tuple(result.upward_messages),
+        tuple(P.OutboundHrmpMessage(m.recipient, m.data) for m in result.horizontal_messages),
+        result.new_validation_code, result.head_data, result.processed_downward_messages, result.hrmp_watermark)
+    root = erasure_root(obtain_chunks_v1(len(info.validators), P.AvailableData(pov, pvd)))
+    pov_hash, pvd_hash = pov.hash(), pvd.hash()
+    signature = key.sign(P.collator_signature_payload(leaf, para_id, pvd_hash, pov_hash, code_hash))
+    descriptor = P.CandidateDescriptor(para_id, leaf, key.public, pvd_hash, pov_hash, root, signature,
+                                       blake2_256(result.head_data), code_hash)
+    receipt = P.CommittedCandidateReceipt(descriptor, commitments)
+    core = cores[0]
+    return BuiltCollation(Collation(leaf, para_id, receipt, pov, pvd), core, info.group_of_core(core))
+
+
+class Collator:
+    """The collator of one para, on top of a (non-authority) relay node it embeds."""
+
+    def __init__(self, para_id: int, node, builder: BlockBuilder, key, executor, *, name: str = ""):
+        self.para_id = para_id
+        self.node = node
+        self.builder = builder
+        self.key = key
+        self.executor = executor
+        self.name = name or f"collator-{para_id}"
+        self.api = RuntimeApi(node.runtime_call)
+        self.collated: dict[bytes, str] = {}  # relay parent -> outcome
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self._task: Optional[asyncio.Task] = None
+
+    async def start(self) -> None:
+        self.node.client.import_listeners.append(self._on_import)
+        self._task = asyncio.create_task(self._run(), name=self.name)
+        best = self.node.client.best_hash()
+        if self.node.client.number(best):
+            self._queue.put_nowait(best)
+
+    async def stop(self) -> None:
+        if self._on_import in self.node.client.import_listeners:
+            self.node.client.import_listeners.remove(self._on_import)
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    def _on_import(self, imported) -> None:
+        if imported.is_new_best and not imported.already_known:
+            self._queue.put_nowait(imported.hash)
+
+    async def _run(self) -> None:
+        while True:
+            leaf = await self._queue.get()
+            while not self._queue.empty():  # only the newest best block matters
+                leaf = self._queue.get_nowait()
+            if leaf in self.collated:
+                continue
+            try:
+                self.collated[leaf] = await self.collate_on(leaf)
+            except asyncio.CancelledError:
+                raise
+            except (CollationError, InvalidCandidate) as exc:
+                self.collated[leaf] = f"skipped: {exc}"
+                log.debug("para %d: %s", self.para_id, exc)
+            if len(self.collated) > 64:
+                self.collated.pop(next(iter(self.collated)))
+
+    async def collate_on(self, leaf: bytes) -> str:
+        """Build a collation on relay block `leaf` and hand it to the backing group; the outcome in words."""
+        built = await build_collation(self.api, self.node.client, self.executor, self.builder, self.para_id,
+                                      self.key, leaf)
+        number = self.node.client.number(leaf)
+        h = built.candidate_hash
+        groups, _ = self.api.validator_groups(leaf)
+        members = list(groups[built.group])
+        random.shuffle(members)
+        session = self.api.session_index_for_child(leaf)
+        reasons = []
+        for v in members:
+            peer = validator_peer(self.api, self.node.authority_discovery, leaf, session, v)
+            if peer is None:
+                reasons.append(f"validator {v}: address unknown")
+                continue
+            try:
+                raw = await self.node.network.request(peer, COLLATION_PROTOCOL, built.collation.encode(),
+                                                      timeout=SUBMIT_TIMEOUT)
+                answer = COLLATION_RESPONSE.decode(raw)
+            except (NetworkError, ScaleDecodeError, ValueError) as exc:
+                reasons.append(f"validator {v}: {exc}")
+                continue
+            if answer[0] == "Seconded":
+                log.info("para %d candidate 0x%s…: collated on relay #%d, seconded by validator %d (core %d)",
+                         self.para_id, h.hex()[:8], number, v, built.core)
+                return "seconded"
+            reasons.append(f"validator {v}: {answer[1]}")
+        log.warning("para %d candidate 0x%s… on relay #%d not seconded: %s", self.para_id, h.hex()[:8], number,
+                    "; ".join(reasons) or "no validator in the group")
+        return "refused: " + "; ".join(reasons)

@@ -1,0 +1,79 @@
+"""`relaychain collator`: a collator process — a non-authority relay node plus the para's collator.
+
+  relaychain collator --para-id 1000 --chain CHAIN.json --base-path DIR --port 30340 --bootnodes …
+
+The chain file (written by `relaychain run --config NETWORK.toml` with `processes = true`) gives the relay
+genesis and the para's runtime; the collator builds on the para's head whenever the para has a claim on a
+core and hands its collations to the backing group over the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--para-id", type=int, required=True, help="the para this collator builds blocks for")
+    parser.add_argument("--chain", type=Path, required=True, metavar="CHAIN.json",
+                        help="genesis parameters written by the launcher")
+    parser.add_argument("--base-path", type=Path, required=True, help="database and collator state directory")
+    parser.add_argument("--name", help="node name (default collator-<para id>)")
+    parser.add_argument("--port", type=int, default=30343, help="p2p TCP port")
+    parser.add_argument("--listen-addr", default="127.0.0.1", help="p2p listen IPv4 address")
+    parser.add_argument("--bootnodes", nargs="*", default=[], metavar="ADDR", help="relay nodes to dial")
+    parser.add_argument("-l", "--log", default="info", help="log level (error, warn, info, debug)")
+
+
+async def run(args) -> int:
+    from parachain.executor import PvfExecutor
+    from relaychain.launcher import block_builder_for, chain_spec, read_chain_file
+    from relaychain.node.command import load_node_key
+    from relaychain.node.keystore import collator_key
+    from relaychain.node.network import ZmqNetwork
+    from relaychain.node.service import Node, NodeConfig
+    from collator import Collator
+
+    spec = read_chain_file(args.chain)
+    para = next((p for p in spec.paras if p.id == args.para_id), None)
+    if para is None:
+        print(f"error: para {args.para_id} is not in {args.chain}", file=sys.stderr)
+        return 2
+    name = args.name or f"collator-{args.para_id}"
+    node_key = load_node_key(args.base_path, None)
+
+    def network(genesis_hash: bytes):
+        return ZmqNetwork(node_key, listen=f"tcp://{args.listen_addr}:{args.port}", bootnodes=list(args.bootnodes),
+                          genesis_hash=genesis_hash)
+    node = Node(NodeConfig(name=name, base_path=args.base_path, chain_spec=chain_spec(spec),
+                           slot_duration_ms=spec.block_time_ms, parachains=False), network)
+    executor = PvfExecutor(args.base_path / "pvf-artifacts", workers=1)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await executor.start()
+    await node.start()
+    collator = Collator(para.id, node, block_builder_for(para, args.base_path), collator_key(para.id), executor,
+                        name=name)
+    await collator.start()
+    try:
+        await stop.wait()
+    finally:
+        await collator.stop()
+        await node.stop()
+        await executor.stop()
+    return 0
+
+
+def main(args) -> int:
+    from relaychain.node.command import setup_logging
+
+    setup_logging(args.log)
+    try:
+        return asyncio.run(run(args))
+    except KeyboardInterrupt:
+        return 0
