@@ -12,6 +12,7 @@ import sys
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "run": ("relaychain.node.command", "run a relay-chain node (or a whole --dev network)"),
+    "collator": ("collator.command", "run a collator: a relay node that builds a para's candidates"),
     "key": ("relaychain.primitives.key_command", "inspect and generate keys (sr25519/ed25519, SS58)"),
     "election": ("relaychain.election.command", "run or generate NPoS elections (seq-Phragmén, PhragMMS)"),
     "erasure": ("relaychain.erasure.command", "availability erasure coding: encode, reconstruct, bench"),

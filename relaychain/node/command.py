@@ -22,6 +22,7 @@ from typing import Optional
 from relaychain.node.consensus.slots import SystemClock
 
 DEV_VALIDATORS = ("alice", "bob", "charlie", "dave")
+DEV_PARAS = (1000, 1001)
 DEV_NAMES = ("alice", "bob", "charlie", "dave", "eve", "ferdie")
 
 log = logging.getLogger("relaychain")
@@ -53,6 +54,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sealing", default="slots",
                         help="dev only: 'instant' (a block per transaction), 'manual' (dev_newBlock), "
                              "or an interval in ms; default: BABE slots")
+    parser.add_argument("--config", type=Path, metavar="NETWORK.toml",
+                        help="run a local network (relay nodes, parachains, collators) described by a "
+                             "zombienet-style TOML file (see relaychain/launcher.py)")
+    parser.add_argument("--chain", type=Path, metavar="CHAIN.json",
+                        help="genesis parameters written by the launcher (validators, block time, paras)")
+    parser.add_argument("--no-paras", action="store_true",
+                        help="with --dev: the relay chain alone, without the two example adder paras")
     parser.add_argument("-l", "--log", default="info", help="log level (error, warn, info, debug)")
 
 
@@ -108,8 +116,10 @@ def _validate_args(args) -> Optional[str]:
         return "--block-time must be a positive number of milliseconds"
     if not args.dev and args.validator and not args.key_name:
         return "--validator needs session keys: pass one of " + ", ".join(f"--{n}" for n in DEV_NAMES)
-    if not args.dev and args.base_path is None:
-        return "--base-path is required (except with --dev)"
+    if not args.dev and args.base_path is None and args.config is None:
+        return "--base-path is required (except with --dev or --config)"
+    if args.config is not None and args.dev:
+        return "--config describes its own network; use it without --dev"
     return None
 
 
@@ -132,23 +142,18 @@ async def _stop_rpc(srv) -> None:
 
 
 def build_nodes(args, base_path: Path):
-    """The nodes this invocation runs (one, or four on an in-process hub for --dev)."""
+    """The nodes this invocation runs: one node (a single dev node with instant/manual sealing, or a
+    validator process); --dev networks with slots are started by the launcher instead."""
     from relaychain.node.service import Node, NodeConfig
 
     clock = SystemClock()
     if args.dev:
         from relaychain.node.network import InProcessHub
 
-        block_time = args.block_time or 1000
-        hub = InProcessHub()
-        names = DEV_VALIDATORS if args.sealing == "slots" else ("alice",)
-        nodes = []
-        for name in names:
-            cfg = NodeConfig(name=name, base_path=base_path / name, validator=name, slot_duration_ms=block_time,
-                             is_dev=True, sealing=args.sealing, clock=clock,
-                             prometheus_port=args.prometheus_port if name == "alice" else None)
-            nodes.append(Node(cfg, hub.join(load_node_key(base_path / name, None))))
-        return nodes
+        cfg = NodeConfig(name="alice", base_path=base_path / "alice", validator="alice",
+                         slot_duration_ms=args.block_time or 1000, is_dev=True, sealing=args.sealing, clock=clock,
+                         prometheus_port=args.prometheus_port)
+        return [Node(cfg, InProcessHub().join(load_node_key(base_path / "alice", None)))]
     from relaychain.node.network import ZmqNetwork
 
     node_key = load_node_key(base_path, args.node_key)
@@ -157,9 +162,15 @@ def build_nodes(args, base_path: Path):
     def network(genesis_hash: bytes):
         return ZmqNetwork(node_key, listen=f"tcp://{args.listen_addr}:{args.port}", bootnodes=list(args.bootnodes),
                           genesis_hash=genesis_hash)
+    chain, block_time = None, args.block_time or 6000
+    if args.chain is not None:
+        from relaychain.launcher import chain_spec, read_chain_file
+
+        spec = read_chain_file(args.chain)
+        chain, block_time = chain_spec(spec), spec.block_time_ms
     cfg = NodeConfig(name=args.name or args.key_name or "relaychain-node", base_path=base_path,
-                     validator=args.key_name if args.validator else None,
-                     slot_duration_ms=args.block_time or 6000, clock=clock, prometheus_port=args.prometheus_port)
+                     validator=args.key_name if args.validator else None, chain_spec=chain,
+                     slot_duration_ms=block_time, clock=clock, prometheus_port=args.prometheus_port)
     return [Node(cfg, network)]
 
 
@@ -176,20 +187,63 @@ async def run(args) -> int:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    nodes = build_nodes(args, Path(base_path))
+    network = None
+    nodes = []
     rpc = None
     try:
-        for node in nodes:  # each in its own task, so its log context (node name) stays its own
-            await asyncio.create_task(node.start())
+        if args.dev and args.sealing == "slots":
+            from relaychain.launcher import dev_network, start_in_process
+
+            spec = dev_network(args.block_time or 1000, paras=() if args.no_paras else DEV_PARAS,
+                               prometheus_port=args.prometheus_port)
+            network = await start_in_process(spec, Path(base_path))
+            nodes = network.nodes
+        else:
+            nodes = build_nodes(args, Path(base_path))
+            for node in nodes:  # each in its own task, so its log context (node name) stays its own
+                await asyncio.create_task(node.start())
         rpc = await _start_rpc(nodes[0], args)
         await stop.wait()
         log.info("Shutting down…")
     finally:
         await _stop_rpc(rpc)
-        for node in nodes:
-            await node.stop()
+        if network is not None:
+            await network.stop()
+        else:
+            for node in nodes:
+                await node.stop()
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
+    return 0
+
+
+async def run_network_file(args) -> int:
+    """`--config NETWORK.toml` in one process (processes = false)."""
+    from relaychain.launcher import load_network, start_in_process
+
+    spec = load_network(args.config)
+    base_path = args.base_path or Path(tempfile.mkdtemp(prefix="relaychain-network-"))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    network = await start_in_process(spec, Path(base_path))
+    servers = []
+    try:
+        from relaychain.rpc.server import start_rpc_server
+
+        for node_spec, node in zip(spec.nodes, network.nodes):
+            if node_spec.rpc_port is not None:
+                servers.append(await start_rpc_server(node, "127.0.0.1", node_spec.rpc_port, cors="all"))
+                log.info("Running JSON-RPC server for %s: addr=127.0.0.1:%d", node_spec.name, servers[-1].port)
+        await stop.wait()
+    finally:
+        for srv in servers:
+            await srv.stop()
+        await network.stop()
     return 0
 
 
@@ -198,10 +252,21 @@ def main(args) -> int:
     if error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    setup_logging(args.log, prefix_names=args.dev and args.sealing == "slots")
+    setup_logging(args.log, prefix_names=(args.dev and args.sealing == "slots") or args.config is not None)
     if args.dev and not args.key_name:
         args.key_name = "alice"
     try:
+        if args.config is not None:
+            from relaychain.launcher import NetworkConfigError, load_network, run_processes
+
+            try:
+                spec = load_network(args.config)
+            except NetworkConfigError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            if spec.processes:
+                return run_processes(spec, args.base_path or Path(tempfile.mkdtemp(prefix="relaychain-network-")))
+            return asyncio.run(run_network_file(args))
         return asyncio.run(run(args))
     except KeyboardInterrupt:
         return 0

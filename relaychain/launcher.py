@@ -1,0 +1,295 @@
+"""A local network: relay validators, parachains and their collators, from `--dev` or a zombienet-style TOML.
+
+ARCHITECTURE.md `launcher.py`. A network file names the relay chain's nodes and the parachains with their
+collators:
+
+    [relaychain]
+    block_time = 1000                 # ms per slot
+    processes = false                 # true: every node and collator is its own OS process
+
+    [[relaychain.nodes]]
+    name = "alice"                    # a dev account: its //Name session keys
+    validator = true
+    rpc_port = 9944                   # optional, likewise p2p_port and prometheus_port
+
+    [[parachains]]
+    id = 1000
+    runtime = "adder"                 # a built-in example para, or:
+    # code = "path/to/para.wasm"      #   its PVF (and genesis_head = "0x…", then a collator needs a builder)
+    [[parachains.collators]]
+    name = "collator-1000"
+
+In one process every node joins an in-process network hub and all validators share one PVF executor; with
+`processes = true` the launcher writes the chain's genesis parameters to `<base>/chain.json`, and starts
+`relaychain run --validator --chain …` and `relaychain collator --chain …` per node, each with its own
+database, network port (ZeroMQ on loopback, every node a bootnode of the others) and RPC port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+log = logging.getLogger("relaychain")
+
+DEV_VALIDATORS = ("alice", "bob", "charlie", "dave")
+DEV_PARAS = (1000, 1001)
+
+
+class NetworkConfigError(ValueError):
+    """A network file that does not describe a runnable network (with what to fix)."""
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    name: str
+    validator: bool = True
+    rpc_port: Optional[int] = None
+    p2p_port: Optional[int] = None
+    prometheus_port: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class ParaSpec:
+    id: int
+    runtime: str = "adder"
+    code: bytes = b""
+    genesis_head: bytes = b""
+    collators: tuple = ()  # names
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    nodes: tuple
+    paras: tuple = ()
+    block_time_ms: int = 1000
+    processes: bool = False
+
+    @property
+    def validators(self) -> tuple:
+        return tuple(n.name for n in self.nodes if n.validator)
+
+
+def builtin_para(para_id: int, runtime: str, collators=()) -> ParaSpec:
+    """A para running one of the example runtimes of `parachain/runtimes`."""
+    if runtime != "adder":
+        raise NetworkConfigError(f"unknown para runtime {runtime!r}: the built-in example is 'adder'")
+    from parachain.block import genesis_head
+    from parachain.runtimes.adder import validation_code
+
+    return ParaSpec(para_id, runtime, validation_code(), genesis_head().encode(), tuple(collators))
+
+
+def dev_network(block_time_ms: int = 1000, validators=DEV_VALIDATORS, paras=DEV_PARAS,
+                prometheus_port: Optional[int] = None) -> NetworkSpec:
+    """`relaychain run --dev`: four validators and two adder paras with a collator each."""
+    nodes = tuple(NodeSpec(name, True, rpc_port=9944 if i == 0 else None,
+                           prometheus_port=prometheus_port if i == 0 else None) for i, name in enumerate(validators))
+    return NetworkSpec(nodes, tuple(builtin_para(p, "adder", (f"collator-{p}",)) for p in paras), block_time_ms)
+
+
+def load_network(path: Path) -> NetworkSpec:
+    """Read a network file (module docstring); NetworkConfigError says what is wrong."""
+    try:
+        raw = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise NetworkConfigError(f"cannot read {path}: {exc}") from None
+    relay = raw.get("relaychain", {})
+    nodes = []
+    for n in relay.get("nodes", []):
+        if "name" not in n:
+            raise NetworkConfigError("every [[relaychain.nodes]] needs a name (a dev account: alice, bob, …)")
+        nodes.append(NodeSpec(n["name"].lower(), bool(n.get("validator", True)), n.get("rpc_port"),
+                              n.get("p2p_port"), n.get("prometheus_port")))
+    if not any(n.validator for n in nodes):
+        raise NetworkConfigError("the relay chain needs at least one validator node")
+    paras = []
+    for p in raw.get("parachains", []):
+        if "id" not in p:
+            raise NetworkConfigError("every [[parachains]] needs an id")
+        collators = tuple(c.get("name", f"collator-{p['id']}") for c in p.get("collators", []))
+        if "code" in p:
+            code = (Path(path).parent / p["code"]).read_bytes()
+            head = bytes.fromhex(str(p.get("genesis_head", "")).removeprefix("0x"))
+            paras.append(ParaSpec(int(p["id"]), p.get("runtime", "custom"), code, head, collators))
+        else:
+            paras.append(builtin_para(int(p["id"]), p.get("runtime", "adder"), collators))
+    if len({p.id for p in paras}) != len(paras):
+        raise NetworkConfigError("para ids must be unique")
+    return NetworkSpec(tuple(nodes), tuple(paras), int(relay.get("block_time", 1000)),
+                       bool(relay.get("processes", False)))
+
+
+# -- genesis ------------------------------------------------------------------------------------------------
+
+def chain_spec(spec: NetworkSpec):
+    """The genesis of this network: the dev preset with its validators and paras (the same in every process)."""
+    from relaychain.runtime import genesis
+
+    return genesis.dev_chain_spec(tuple(v.capitalize() for v in spec.validators), slot_duration_ms=spec.block_time_ms,
+                                  paras=tuple((p.id, p.genesis_head, p.code) for p in spec.paras))
+
+
+def write_chain_file(spec: NetworkSpec, path: Path) -> None:
+    """The genesis parameters as JSON, for `--chain` (processes build the same genesis from it)."""
+    path.write_text(json.dumps({
+        "validators": list(spec.validators), "block_time": spec.block_time_ms,
+        "paras": [{"id": p.id, "runtime": p.runtime, "code": "0x" + p.code.hex(),
+                   "genesis_head": "0x" + p.genesis_head.hex()} for p in spec.paras]}))
+
+
+def read_chain_file(path: Path) -> NetworkSpec:
+    data = json.loads(Path(path).read_text())
+    return NetworkSpec(tuple(NodeSpec(v) for v in data["validators"]),
+                       tuple(ParaSpec(p["id"], p["runtime"], bytes.fromhex(p["code"][2:]),
+                                      bytes.fromhex(p["genesis_head"][2:])) for p in data["paras"]),
+                       int(data["block_time"]))
+
+
+def block_builder_for(para: ParaSpec, base_path: Path):
+    """The collator-side block builder of a para's runtime."""
+    if para.runtime != "adder":
+        raise NetworkConfigError(f"para {para.id}: no collator block builder for runtime {para.runtime!r}")
+    from collator.adder import AdderBlockBuilder
+
+    base_path.mkdir(parents=True, exist_ok=True)
+    return AdderBlockBuilder(base_path / "adder-states.json")
+
+
+# -- one process ---------------------------------------------------------------------------------------------
+
+@dataclass
+class RunningNetwork:
+    nodes: list
+    collators: list = field(default_factory=list)
+    executor: object = None
+
+    async def stop(self) -> None:
+        for c in self.collators:
+            await c.stop()
+        for n in self.nodes:
+            await n.stop()
+        if self.executor is not None:
+            await self.executor.stop()
+
+
+async def start_in_process(spec: NetworkSpec, base_path: Path, *, clock=None, hub=None,
+                           log_candidates_on: Optional[str] = None) -> RunningNetwork:
+    """Every relay node and collator of `spec` in this process, on one in-process hub."""
+    from parachain.executor import PvfExecutor
+    from relaychain.node.command import load_node_key
+    from relaychain.node.consensus.slots import SystemClock
+    from relaychain.node.keystore import collator_key
+    from relaychain.node.network import InProcessHub
+    from relaychain.node.service import Node, NodeConfig
+    from collator import Collator
+
+    clock = clock or SystemClock()
+    hub = hub or InProcessHub()
+    executor = PvfExecutor(base_path / "pvf-artifacts", workers=2)
+    await executor.start()
+    chain = chain_spec(spec)
+    first = log_candidates_on or spec.nodes[0].name
+    net = RunningNetwork([], [], executor)
+    for n in spec.nodes:
+        cfg = NodeConfig(name=n.name, base_path=base_path / n.name, validator=n.name if n.validator else None,
+                         slot_duration_ms=spec.block_time_ms, is_dev=True, clock=clock, chain_spec=chain,
+                         prometheus_port=n.prometheus_port, pvf_executor=executor,
+                         log_candidates=(n.name == first))
+        node = Node(cfg, hub.join(load_node_key(base_path / n.name, None)))
+        net.nodes.append(node)
+    for para in spec.paras:
+        for name in para.collators:
+            cfg = NodeConfig(name=name, base_path=base_path / name, slot_duration_ms=spec.block_time_ms, is_dev=True,
+                             clock=clock, chain_spec=chain, parachains=False)
+            relay = Node(cfg, hub.join(load_node_key(base_path / name, None)))
+            net.nodes.append(relay)
+            net.collators.append(Collator(para.id, relay, block_builder_for(para, base_path / name),
+                                          collator_key(para.id), executor, name=name))
+    for node in net.nodes:  # each in its own task, so its log context (node name) stays its own
+        await asyncio.create_task(node.start())
+    for c in net.collators:
+        await c.start()
+    return net
+
+
+# -- one OS process per node -----------------------------------------------------------------------------
+
+def process_commands(spec: NetworkSpec, base_path: Path, chain_file: Path) -> list[tuple[str, list[str]]]:
+    """(name, argv) of every process of the network: validators first, then collators."""
+    from relaychain.node.command import load_node_key
+
+    port = 30333
+    plan = []
+    for n in spec.nodes:
+        plan.append((n.name, n.p2p_port or port, n.rpc_port, n.prometheus_port, None))
+        port += 1
+    for para in spec.paras:
+        for name in para.collators:
+            plan.append((name, port, None, None, para.id))
+            port += 1
+    keys = {name: load_node_key(base_path / name, None).public.hex() for name, *_ in plan}
+    addresses = {name: f"/ip4/127.0.0.1/tcp/{p2p}/p2p/{keys[name]}" for name, p2p, *_ in plan}
+    commands = []
+    for name, p2p, rpc, prometheus, para_id in plan:
+        boot = [a for other, a in addresses.items() if other != name]
+        common = ["--chain", str(chain_file), "--base-path", str(base_path / name), "--port", str(p2p),
+                  "--bootnodes", *boot]
+        if para_id is None:
+            argv = [sys.executable, "-m", "relaychain.cli", "run", "--validator", f"--{name}", *common]
+            argv += ["--rpc-port", str(rpc)] if rpc else ["--no-rpc"]
+            if prometheus:
+                argv += ["--prometheus-port", str(prometheus)]
+        else:
+            argv = [sys.executable, "-m", "relaychain.cli", "collator", "--para-id", str(para_id), "--name", name,
+                    *common]
+        commands.append((name, argv))
+    return commands
+
+
+def run_processes(spec: NetworkSpec, base_path: Path) -> int:
+    """Start every node and collator as its own process; stop them all on Ctrl-C/SIGTERM or if one exits."""
+    base_path.mkdir(parents=True, exist_ok=True)
+    chain_file = base_path / "chain.json"
+    write_chain_file(spec, chain_file)
+    procs = []
+    for name, argv in process_commands(spec, base_path, chain_file):
+        log_path = base_path / f"{name}.log"
+        out = open(log_path, "ab")
+        procs.append((name, subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                             env=dict(os.environ, PYTHONUNBUFFERED="1"))))
+        log.info("🚀 started %s (pid %d), log %s", name, procs[-1][1].pid, log_path)
+    stopping = {"now": False}
+
+    def stop(*_):
+        stopping["now"] = True
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping["now"]:
+            for name, p in procs:
+                if p.poll() is not None:
+                    log.error("%s exited with status %s; stopping the network", name, p.returncode)
+                    stopping["now"] = True
+            if not stopping["now"]:
+                time.sleep(0.5)
+    finally:
+        for _, p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for _, p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
