@@ -46,6 +46,10 @@ __all__ = ["PvfExecutor", "execute_in_process"]
 WORKER_STARTUP_TIMEOUT_S = 60.0
 # Result bytes come from at most the whole linear memory.
 _REPLY_SLACK = 1024 * 1024
+# Results larger than this are decoded off the event loop's thread.
+_DECODE_INLINE_MAX = 64 * 1024
+# Put in a pool's idle queue when it stops, so jobs waiting for a worker give up instead of hanging.
+_STOPPED = object()
 
 
 class _WorkerGone(Exception):
@@ -146,6 +150,7 @@ class _Pool:
 
     async def start(self) -> None:
         self._stopped = False
+        self._idle = asyncio.Queue()
         workers = await asyncio.gather(*(self._spawn() for _ in range(self.size)), return_exceptions=True)
         failed = [w for w in workers if isinstance(w, BaseException)]
         for w in workers:
@@ -158,11 +163,14 @@ class _Pool:
 
     async def stop(self) -> None:
         self._stopped = True
+        self._idle.put_nowait(_STOPPED)
         for task in list(self._respawns):
             task.cancel()
         await asyncio.gather(*self._respawns, return_exceptions=True)
         workers, self._workers = list(self._workers), set()
-        await asyncio.gather(*(w.close() for w in workers), return_exceptions=True)
+        # A busy worker would not read its closed input until its job ends: kill it at once.
+        await asyncio.gather(*(w.kill() if w in self._busy else w.close() for w in workers),
+                             return_exceptions=True)
 
     def pids(self) -> list[int]:
         return sorted(w.pid for w in self._workers if w.alive)
@@ -171,7 +179,10 @@ class _Pool:
         return sorted(w.pid for w in self._busy if w.alive)
 
     async def run(self, header: dict, payload: bytes, timeout: float) -> tuple[dict, bytes]:
-        worker: Optional[_WorkerProcess] = await self._idle.get()
+        worker = await self._idle.get()
+        if worker is _STOPPED or self._stopped:
+            self._idle.put_nowait(_STOPPED)  # wake the next waiter too
+            raise PvfExecutorError(f"the PVF {self.name} pool has stopped")
         lost = False
         try:
             if worker is None or not worker.alive:
@@ -278,25 +289,37 @@ class PvfExecutor:
         Raises `PreparationFailed` (or `PreparationTimeout`)."""
         self._check_running()
         h = code_hash(code)
-        if h in self._failed:
-            raise _copy(self._failed[h])
-        if h in self._ready:
-            return h
-        pending = self._in_flight.get(h)
-        if pending is None:
-            pending = asyncio.get_running_loop().create_future()
-            self._in_flight[h] = pending
-            try:
-                await self._prepare_now(code, h)
-                pending.set_result(h)
-            except BaseException as e:
-                pending.set_exception(e)
-                pending.exception()  # retrieved here, so an unawaited future does not warn
-                raise
-            finally:
-                del self._in_flight[h]
-            return h
-        await asyncio.shield(pending)
+        while True:
+            if h in self._failed:
+                raise _copy(self._failed[h])
+            if h in self._ready:
+                return h
+            pending = self._in_flight.get(h)
+            if pending is None:
+                break
+            try:  # another call is preparing this code: share its outcome
+                await asyncio.shield(pending)
+                return h
+            except asyncio.CancelledError:
+                if not pending.cancelled():
+                    raise
+                # that call was cancelled, not us: go round and prepare it ourselves
+
+        pending = asyncio.get_running_loop().create_future()
+        self._in_flight[h] = pending
+        try:
+            await self._prepare_now(code, h)
+        except asyncio.CancelledError:
+            pending.cancel()
+            raise
+        except BaseException as e:
+            pending.set_exception(e)
+            pending.exception()  # marked retrieved, so a future nobody awaited does not warn
+            raise
+        else:
+            pending.set_result(h)
+        finally:
+            del self._in_flight[h]
         return h
 
     async def _prepare_now(self, code: bytes, h: bytes) -> None:
@@ -338,6 +361,8 @@ class PvfExecutor:
                 raise WorkerDied(f"the execution worker died (exit code {e.returncode})",
                                  returncode=e.returncode) from None
             if reply.get("ok"):
+                if len(body) > _DECODE_INLINE_MAX:
+                    return await asyncio.to_thread(decode_result, body)
                 return decode_result(body)
             if "artifact" in reply:  # deleted or corrupt on disk: compile again and retry once
                 self._ready.discard(h)

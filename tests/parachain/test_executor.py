@@ -338,6 +338,23 @@ def test_workers_run_with_a_capped_address_space(running):
         assert line.split()[3:5] == [str(limit), str(limit)]
 
 
+def test_stopping_ends_running_and_waiting_jobs_instead_of_hanging(tmp_path):
+    async def scenario():
+        ex = PvfExecutor(tmp_path, workers=1, limits=ExecutionLimits(fuel=None))
+        await ex.start()
+        await ex.prepare(adder.validation_code())
+        running = asyncio.ensure_future(ex.validate(pvf("loop"), EMPTY, kind="approval"))
+        while not ex.busy_worker_pids():
+            await asyncio.sleep(0.01)
+        waiting = asyncio.ensure_future(ex.validate(adder.validation_code(), adder_block()[0]))
+        await ex.stop()
+        return await asyncio.gather(running, waiting, return_exceptions=True)
+
+    running, waiting = asyncio.run(scenario())
+    assert isinstance(running, WorkerDied)
+    assert isinstance(waiting, PvfExecutorError)
+
+
 def test_stop_ends_every_worker_process(tmp_path):
     async def scenario():
         ex = PvfExecutor(tmp_path, workers=2)
