@@ -148,9 +148,13 @@ class _Pool:
         self._respawns: set[asyncio.Task] = set()
         self._stopped = False
 
-    async def start(self) -> None:
+    async def start(self, lazy: bool = False) -> None:
         self._stopped = False
         self._idle = asyncio.Queue()
+        if lazy:  # empty slots: each worker is spawned by the first job that needs it
+            for _ in range(self.size):
+                self._idle.put_nowait(None)
+            return
         workers = await asyncio.gather(*(self._spawn() for _ in range(self.size)), return_exceptions=True)
         failed = [w for w in workers if isinstance(w, BaseException)]
         for w in workers:
@@ -234,7 +238,7 @@ class PvfExecutor:
     `start()` / `stop()`."""
 
     def __init__(self, cache_dir: os.PathLike | str, *, workers: int = 2, prepare_workers: int = 1,
-                 limits: ExecutionLimits = ExecutionLimits()):
+                 limits: ExecutionLimits = ExecutionLimits(), lazy: bool = False):
         if workers < 1 or prepare_workers < 1:
             raise ValueError("an executor needs at least one execution and one preparation worker")
         self.cache_dir = Path(cache_dir)
@@ -249,6 +253,7 @@ class PvfExecutor:
         self._failed: dict[bytes, PreparationFailed] = {}
         self._in_flight: dict[bytes, asyncio.Future] = {}
         self._running = False
+        self._lazy = lazy  # spawn workers on first use (a node that never validates pays nothing at start)
         self.compilations = 0  # preparations that actually compiled (not served from the disk cache)
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -256,9 +261,9 @@ class PvfExecutor:
         if self._running:
             return
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        await self._prepare.start()
+        await self._prepare.start(self._lazy)
         try:
-            await self._execute.start()
+            await self._execute.start(self._lazy)
         except BaseException:
             await self._prepare.stop()
             raise

@@ -366,3 +366,14 @@ def test_stop_ends_every_worker_process(tmp_path):
     for pid in asyncio.run(scenario()):
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_a_lazy_executor_spawns_its_workers_on_first_use(tmp_path):
+    async def scenario():
+        async with PvfExecutor(tmp_path / "cache", workers=2, lazy=True) as executor:
+            assert executor.worker_pids() == []  # nothing running until a job needs it
+            params, head = adder_block(add=3)
+            result = await executor.validate(adder.validation_code(), params)
+            assert result.head_data == head.encode()
+            assert len(executor.worker_pids()) == 1  # one job, one worker
+    asyncio.run(scenario())
