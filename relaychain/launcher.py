@@ -196,7 +196,7 @@ async def start_in_process(spec: NetworkSpec, base_path: Path, *, clock=None, hu
 
     clock = clock or SystemClock()
     hub = hub or InProcessHub()
-    executor = PvfExecutor(base_path / "pvf-artifacts", workers=2)
+    executor = PvfExecutor(base_path / "pvf-artifacts", workers=2, lazy=True)
     await executor.start()
     chain = chain_spec(spec)
     first = log_candidates_on or spec.nodes[0].name

@@ -183,7 +183,7 @@ class Node:
             from parachain.executor import PvfExecutor
 
             self.pvf_executor = PvfExecutor(Path(self.config.base_path) / "pvf-artifacts",
-                                            workers=self.config.pvf_workers)
+                                            workers=self.config.pvf_workers, lazy=True)
             await self.pvf_executor.start()
             self._own_executor = True
         context = NodeContext(client=self.client, network=self.network, runtime_api=self.runtime_api,
