@@ -196,13 +196,25 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 3), st.integers(0, 5), st.integers(1, 9), st.integers(0, 1)), max_size=25))
 def test_incremental_admission_equals_full_recomputation(ops):
-    """Ready/future after each incremental admission equals a from-scratch recomputation, and counters agree."""
+    """Ready/future after each incremental admission equals a from-scratch recomputation, and counters agree.
+
+    Only the pool's typed rejections are expected, each exactly when a plain model of the pool says so: the
+    same bytes again (AlreadyImported), or the same (who, nonce) slot held at a priority at least as high
+    (TooLowPriority). Anything else propagates and fails the test."""
     pool, _, _ = make_pool()
+    slots = {}  # (who, nonce) -> (prio, salt) of the pooled transaction: the plain model
     for who, nonce, prio, salt in ops:
+        held = slots.get((who, nonce))
         try:
             pool.submit(tx(who, nonce, prio, salt))
-        except Exception:
-            pass
+        except AlreadyImported:
+            assert held == (prio, salt)
+        except TooLowPriority:
+            assert held is not None and held != (prio, salt) and held[0] >= prio
+        else:
+            assert held is None or held[0] < prio
+            slots[(who, nonce)] = (prio, salt)
+        assert sorted((t.data[-3], t.data[-2]) for t in pool._txs.values()) == sorted(slots)
         incremental = {h for h, t in pool._txs.items() if t.ready}
         pool._repartition()
         full = {h for h, t in pool._txs.items() if t.ready}
