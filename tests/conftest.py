@@ -16,3 +16,11 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 @pytest.fixture(scope="session")
 def vectors_dir() -> Path:
     return VECTORS
+
+
+@pytest.fixture(scope="session")
+def js_clients() -> Path:
+    """tests/js with @polkadot/api installed from its lockfile (see tests/js_clients.py)."""
+    from .js_clients import ensure_installed
+
+    return ensure_installed()

@@ -1,36 +1,23 @@
 """End-to-end: @polkadot/api 16 (Node.js) against a REAL dev node over a REAL socket: connect, read
-system.account, a transfer signed and watched to finalization, new-head subscription (rpc.md §1–§6)."""
+system.account, a transfer signed and watched to finalization, new-head subscription (rpc.md §1–§6).
+The `js_clients` fixture installs the client (tests/js_clients.py)."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 
 pytestmark = pytest.mark.slow
 
-JS_DIR = Path(__file__).parent / "js"
 TRANSFER = 10**12
 
 
-def _skip_reason() -> str | None:
-    if shutil.which("node") is None:
-        return "node (Node.js) is not installed"
-    if not (JS_DIR / "node_modules" / "@polkadot" / "api").is_dir():
-        return "@polkadot/api is not installed: run `npm install` in tests/rpc/js (.ci/run does)"
-    return None
-
-
 @pytest.mark.timeout(180)
-def test_polkadot_js_connects_transfers_and_subscribes(dev_node):
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
-    proc = subprocess.run(["node", "check_node.mjs", dev_node.url], cwd=JS_DIR, capture_output=True, text=True,
+def test_polkadot_js_connects_transfers_and_subscribes(js_clients, dev_node):
+    proc = subprocess.run(["node", "check_node.mjs", dev_node.url], cwd=js_clients, capture_output=True, text=True,
                           timeout=150)
     assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     out = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -1,34 +1,28 @@
 """@polkadot/types (the @polkadot/api 16 codec, an independent implementation) decodes our metadata,
-events, extrinsics and accounts. Skipped when Node.js or the npm packages of tests/rpc/js are absent."""
+events, extrinsics and accounts. The `js_clients` fixture installs the clients (tests/js_clients.py)."""
 
 import hashlib
 import json
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from relaychain.runtime import apis
 from relaychain.runtime.pallets import balances, system
 
-JS_DIR = Path(__file__).parents[1] / "rpc" / "js"
-SCRIPT = Path(__file__).parent / "polkadot_js_decode.mjs"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (JS_DIR / "node_modules" / "@polkadot" / "types").is_dir(),
-    reason="Node.js and @polkadot/types (npm install in tests/rpc/js) are needed")
-
-
-def decode(**inputs) -> dict:
-    """Run the decoder with its cwd in tests/rpc/js so `@polkadot/types` resolves there."""
-    proc = subprocess.run(["node", "--input-type=module", "-e", SCRIPT.read_text()], cwd=JS_DIR,
-                          input=json.dumps(inputs), capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+@pytest.fixture
+def decode(js_clients):
+    """Run tests/js/polkadot_js_decode.mjs on the JSON of the given inputs; return its JSON output."""
+    def run(**inputs) -> dict:
+        proc = subprocess.run(["node", "polkadot_js_decode.mjs"], cwd=js_clients, input=json.dumps(inputs),
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+    return run
 
 
-def test_polkadot_js_decodes_metadata_events_extrinsic_account(chain, keys):
+def test_polkadot_js_decodes_metadata_events_extrinsic_account(chain, keys, decode):
     alice, bob = keys["Alice"], keys["Bob"]
     xt = chain.sign(alice, balances.transfer_keep_alive.encode(dest=("Id", bob.public), value=7 * 10**12), 0)
     chain.build([xt])
@@ -50,7 +44,7 @@ def test_polkadot_js_decodes_metadata_events_extrinsic_account(chain, keys):
     assert int(out["account"]["data"]["free"], 0) == (1 << 60) + 7 * 10**12
 
 
-def test_polkadot_js_decodes_metadata_v15():
+def test_polkadot_js_decodes_metadata_v15(decode):
     out = decode(metadata="0x" + apis.metadata_v15().hex())
     assert out["version"] == 15
     assert dict(out["pallets"])["Balances"] == 5
