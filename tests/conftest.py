@@ -24,3 +24,11 @@ def js_clients() -> Path:
     from .js_clients import ensure_installed
 
     return ensure_installed()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Print the test-order seed even under -q, so a failure that depends on order can be replayed."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(f"random order seed {seed}: replay with "
+                                    f"`python -m pytest -p randomly --randomly-seed={seed}`")

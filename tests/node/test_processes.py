@@ -79,8 +79,10 @@ def test_killed_validator_restarts_and_catches_up(network):
     from tests.node.harness import rpc as call
 
     victim = "dave"
+    # Its own precondition, whatever ran before: the victim has finalized something it could lose.
+    assert _wait(lambda: heights(rpc[victim])[1] >= 1, timeout=60), \
+        f"{heights(rpc[victim])}\n{_log_tail(network, victim)}"
     _, fin_before = heights(rpc[victim])
-    assert fin_before >= 1
     fin_hash_before = call(rpc[victim], "chain_getBlockHash", [fin_before])
     procs[victim].send_signal(signal.SIGKILL)
     procs[victim].wait(timeout=10)

@@ -159,8 +159,12 @@ def test_unpayable_fee_is_1010(si, bob):
 
 @pytest.mark.timeout(60)
 def test_stale_nonce_is_1010_outdated(si, alice, bob):
-    assert si.get_account_nonce(alice.ss58_address) > 0  # earlier tests used nonce 0
-    xt = transfer(si, alice, bob.ss58_address, TRANSFER, nonce=0)
+    used = si.get_account_nonce(alice.ss58_address)
+    receipt = si.submit_extrinsic(transfer(si, alice, bob.ss58_address, TRANSFER, nonce=used),
+                                  wait_for_inclusion=True)
+    assert receipt.is_success, receipt.error_message
+    assert si.get_account_nonce(alice.ss58_address) == used + 1
+    xt = transfer(si, alice, bob.ss58_address, TRANSFER, nonce=used)  # the nonce just used on chain
     with pytest.raises(SubstrateRequestException) as excinfo:
         si.submit_extrinsic(xt)
     assert rpc_error(excinfo) == {"code": 1010, "message": "Invalid Transaction", "data": "Transaction is outdated"}
