@@ -93,20 +93,24 @@ def finalized(nodes):
     return [view.fin[1] for _net, view, _voter in nodes]
 
 
-async def run_voters(online, until=None, seconds=8.0):
+async def run_voters(online, until, seconds=8.0):
     hub = InProcessHub(latency=0.002)
     tree = BlockTree()
     nodes = [await start_voter(hub, tree, KEYS[i]) for i in online]
     producer = asyncio.ensure_future(produce(tree))
-    if until is None:
-        await asyncio.sleep(seconds)
-    else:
-        await wait_for(lambda: until(nodes), seconds)
+    await wait_for(lambda: until(nodes), seconds)
     producer.cancel()
     for net, _view, voter in nodes:
         await voter.stop()
         await net.stop()
     return tree, nodes
+
+
+def heard_every_online_prevote(nodes):
+    """Each voter has prevoted in its current round and holds the prevote of every online voter: with no
+    one else online, no further vote can arrive, so whatever the round can decide is decided."""
+    return all(voter.current.prevoted and len(voter.current.votes.votes[PREVOTE]) == len(nodes)
+               for _net, _view, voter in nodes)
 
 
 def check_justifications(tree, view):
@@ -132,8 +136,20 @@ def test_one_of_four_offline_still_finalizes():
 
 
 def test_two_of_four_offline_do_not_finalize():
-    tree, nodes = asyncio.run(run_voters([1, 2], seconds=1.5))
-    assert len(tree.chain) > 20
+    async def main():
+        hub = InProcessHub(latency=0.002)
+        tree = BlockTree()
+        nodes = [await start_voter(hub, tree, KEYS[i]) for i in (1, 2)]
+        producer = asyncio.ensure_future(produce(tree))
+        settled = await wait_for(lambda: len(tree.chain) > 20 and heard_every_online_prevote(nodes))
+        producer.cancel()
+        for net, _view, voter in nodes:
+            await voter.stop()
+            await net.stop()
+        return tree, nodes, settled
+
+    tree, nodes, settled = asyncio.run(main())
+    assert settled, [(v.current.prevoted, len(v.current.votes.votes[PREVOTE])) for _n, _w, v in nodes]
     for _net, view, voter in nodes:
         assert view.fin[1] == 0 and not view.justifications
         assert voter.round_number == 1  # the first round never completes without a supermajority
@@ -149,7 +165,9 @@ def test_approval_gate_holds_finality_below_unapproved_block():
         nodes = [await start_voter(hub, tree, k, gate) for k in KEYS]
         producer = asyncio.ensure_future(produce(tree))
         await wait_for(lambda: min(finalized(nodes)) >= 5 and len(tree.chain) > 20)
-        await asyncio.sleep(4 * ROUND)  # several more rounds: finality must stay put
+        # Several more rounds complete (each voting on blocks past #6 if it could): finality must stay put.
+        later = max(v.round_number for _n, _w, v in nodes) + 4
+        rounds_passed = await wait_for(lambda: min(v.round_number for _n, _w, v in nodes) >= later)
         held = finalized(nodes)
         approved_up_to["n"] = 10 ** 9  # approval-voting catches up
         await wait_for(lambda: min(finalized(nodes)) > 10)
@@ -157,10 +175,11 @@ def test_approval_gate_holds_finality_below_unapproved_block():
         for net, _view, voter in nodes:
             await voter.stop()
             await net.stop()
-        return tree, held, nodes
+        return tree, held, rounds_passed, nodes
 
-    tree, held, nodes = asyncio.run(main())
+    tree, held, rounds_passed, nodes = asyncio.run(main())
     assert len(tree.chain) > 20
+    assert rounds_passed, "the voters stopped completing rounds while the gate held"
     assert all(n == 5 for n in held), held  # highest approved block, never beyond
     for _net, view, _voter in nodes:
         assert view.fin[1] > 10
@@ -247,7 +266,7 @@ def test_finality_resumes_when_offline_voters_return():
         tree = BlockTree()
         nodes = [await start_voter(hub, tree, k) for k in KEYS[:2]]
         producer = asyncio.ensure_future(produce(tree))
-        await asyncio.sleep(1.0)
+        assert await wait_for(lambda: len(tree.chain) > 5 and heard_every_online_prevote(nodes))
         stalled = finalized(nodes)
         nodes += [await start_voter(hub, tree, k) for k in KEYS[2:]]
         await wait_for(lambda: min(finalized(nodes)) >= 15)

@@ -108,28 +108,25 @@ def test_transfer_wait_for_finalization_and_decoded_block(si, alice, bob):
     assert block["extrinsics"][0].value["call"]["call_module"] == "Timestamp"
 
 
-def _produce_blocks(dev_node, n):
-    def run():
-        for _ in range(n):
-            dev_node.new_block()
-    t = threading.Timer(0.3, run)
-    t.start()
-    return t
-
-
 @pytest.mark.timeout(120)
 def test_new_head_and_finalized_head_subscriptions(si, dev_node):
     for finalized_only in (False, True):
         seen = []
+        # Blocks are produced only once the subscription is live (its first notification, the current head).
+        producer = threading.Thread(target=lambda: [dev_node.new_block() for _ in range(3)])
 
         def handler(obj, update_nr, subscription_id):
             seen.append(obj["header"]["number"])
+            if len(seen) == 1:
+                producer.start()
             if len(seen) >= 3:  # SI may hand over already-queued notifications after the first return
                 return list(seen[:3])
 
-        producer = _produce_blocks(dev_node, 3)
-        numbers = si.subscribe_block_headers(handler, finalized_only=finalized_only)
-        producer.join()
+        try:
+            numbers = si.subscribe_block_headers(handler, finalized_only=finalized_only)
+        finally:
+            if producer.ident is not None:
+                producer.join(60)
         assert numbers == sorted(numbers) and len(set(numbers)) == 3, numbers
 
 

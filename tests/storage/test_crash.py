@@ -2,6 +2,7 @@
 finalized chain must be intact (headers, bodies, canonical index, justification, the full state trie),
 and its best block must be readable and descend from the finalized one."""
 
+import os
 import random
 import signal
 import subprocess
@@ -89,7 +90,11 @@ def _check_intact(path: Path, committed_at_least: int) -> None:
 
 @pytest.mark.slow
 def test_kill9_during_imports_leaves_a_consistent_database(tmp_path):
-    rng = random.Random()
+    # The kill instants are drawn from a printed seed (shown with a failure); replay one with
+    # RELAYCHAIN_CRASH_SEED=<seed>.
+    seed = int(os.environ.get("RELAYCHAIN_CRASH_SEED") or random.SystemRandom().randrange(2**32))
+    print(f"kill-instant seed: RELAYCHAIN_CRASH_SEED={seed}")
+    rng = random.Random(seed)
     path = tmp_path / "db"
     committed = 0
     for round_ in range(3):  # the same database is killed, reopened and extended three times

@@ -25,10 +25,19 @@ def collect(net, topic="t"):
     return got
 
 
-async def settle(seconds=0.0):
-    await asyncio.sleep(seconds)
-    for _ in range(5):
+async def settle():
+    """Let the loop run everything that is ready, hop by hop (a relayed delivery takes several; no wall
+    clock involved, so this is deterministic however busy the machine is)."""
+    for _ in range(20):
         await asyncio.sleep(0)
+
+
+async def until(predicate, timeout=10.0):
+    """Wait for `predicate()` to hold; asyncio.TimeoutError if it does not within `timeout`."""
+    async def poll():
+        while not predicate():
+            await asyncio.sleep(0.001)
+    await asyncio.wait_for(poll(), timeout)
 
 
 def test_gossip_reaches_every_peer_once():
@@ -70,17 +79,42 @@ def test_loss_is_seeded_and_deterministic():
     assert first == sorted(first)  # order on a link is preserved
 
 
+class ManualClockLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock moves only when the test sets `now`: a timer (the hub's latency) fires
+    exactly when due, however slow or busy the machine is."""
+
+    def __init__(self):
+        super().__init__()
+        self.now = 0.0
+
+    def time(self) -> float:
+        return self.now
+
+
 def test_latency_delays_delivery():
+    loop = ManualClockLoop()
+
     async def main():
         hub = InProcessHub(latency=0.05)
         a, b = await started(hub, 2)
         got = collect(b)
+        sent = loop.now
         a.gossip("t", b"x")
-        await settle(0.02)
+        await settle()
         assert got == []
-        await settle(0.05)
-        assert len(got) == 1
-    asyncio.run(main())
+        loop.now = sent + 0.049
+        await settle()
+        assert got == []  # still in flight just before the latency has passed
+        loop.now = sent + 0.05
+        await settle()
+        assert got == [(a.peer_id, b"x")]
+        await a.stop()
+        await b.stop()
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
 
 
 def test_partition_and_heal():
@@ -169,14 +203,17 @@ def test_concurrent_requests_per_peer_are_capped():
         hub = InProcessHub()
         a, b = await started(hub, 2)
         release = asyncio.Event()
+        entered = []
 
         async def slow(peer, data):
+            entered.append(data)
             await release.wait()
             return data
 
         b.on_request("slow", slow)
         calls = [asyncio.ensure_future(a.request(b.peer_id, "slow", bytes([i]), timeout=2)) for i in range(CAP + 5)]
-        await settle(0.05)
+        # Every request has arrived: CAP are being served, the rest were refused (before any is released).
+        await until(lambda: len(entered) == CAP and sum(c.done() for c in calls) == 5)
         release.set()
         results = await asyncio.gather(*calls, return_exceptions=True)
         busy = [r for r in results if isinstance(r, RequestFailed)]
