@@ -21,22 +21,32 @@ def _apply_or_refuse(b, xt):
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(data=st.data())
 def test_mutated_extrinsics(chain, keys, data):
+    """A signed transfer with 1-3 bytes overwritten, perhaps truncated: the signature covers every byte that
+    matters and the encoding is canonical, so exactly the unchanged original is accepted, both when applied
+    in a block and by the pool's validation; every other variant is refused with a typed error."""
     if not hasattr(chain, "_fuzz"):
         chain._fuzz = chain.sign(keys["Alice"], balances.transfer_allow_death.encode(
             dest=("Id", keys["Bob"].public), value=10**12), 0)
-    good = bytearray(chain._fuzz)
+        assert _apply_or_refuse(chain.builder(slot=1001), chain._fuzz), "the unmutated transfer is refused"
+    original = chain._fuzz
+    good = bytearray(original)
     for _ in range(data.draw(st.integers(1, 3))):
         i = data.draw(st.integers(0, len(good) - 1))
         good[i] = data.draw(st.integers(0, 255))
     if data.draw(st.booleans()):
         good = good[:data.draw(st.integers(0, len(good)))]
+    mutated = bytes(good)
+    unchanged = mutated == original
     b = chain.builder(slot=1001)
-    _apply_or_refuse(b, bytes(good))
+    applied = _apply_or_refuse(b, mutated)
+    assert applied == unchanged, f"{'accepted a mutation' if applied else 'refused the original'}: 0x{mutated.hex()}"
     st_ = chain.state()
     try:
-        validate_transaction(st_, bytes(good), block_number=0, block_hash_of=lambda n: chain.genesis_hash)
+        validate_transaction(st_, mutated, block_number=0, block_hash_of=lambda n: chain.genesis_hash)
+        valid = True
     except TransactionValidityError:
-        pass
+        valid = False
+    assert valid == unchanged, f"{'validated a mutation' if valid else 'refused the original'}: 0x{mutated.hex()}"
     chain.slot = 1000
 
 
