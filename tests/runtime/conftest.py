@@ -27,11 +27,13 @@ GENESIS_SLOT = 1000
 class DevChain:
     """Genesis of the dev spec in a memory node store; `build` appends blocks (best chain only)."""
 
-    def __init__(self, slot_duration_ms: int = SLOT_MS, runtime=RUNTIME):
+    def __init__(self, slot_duration_ms: int = SLOT_MS, runtime=RUNTIME,
+                 storage_overrides: dict[bytes, bytes] | None = None):
         self.spec = dev_chain_spec(slot_duration_ms=slot_duration_ms)
         self.slot_ms = slot_duration_ms
         self.runtime = runtime
         storage = genesis_storage(self.spec, runtime)
+        storage.update(storage_overrides or {})
         root, nodes = build_trie(storage.items(), C.STATE_VERSION)
         self.store = MemoryNodeStore(dict(nodes))
         self.genesis = Header(bytes(32), 0, root, EMPTY_ROOT, Digest(()))
