@@ -111,9 +111,11 @@ def check_extrinsic(state, xt: bytes, current: int, runtime: Runtime = RUNTIME) 
     sig = uxt.signature
     if sig is None:
         return CheckedExtrinsic(None, call, 0, 0, None, len(xt))
-    who = sig.address.account_id
-    if who is None:
+    # Polkadot's Lookup is AccountIdLookup: only MultiAddress::Id names an account. The address is not
+    # signed, so accepting another variant would let anyone rewrite an included transaction's bytes.
+    if sig.address.kind != "Id":
         raise UnknownTransaction("CannotLookup", "only MultiAddress::Id signers are supported")
+    who = bytes(sig.address.value)
     birth = sig.era.birth(current)
     birth_hash = state.get(system.BlockHash.key(birth))
     if birth_hash is None:

@@ -1,8 +1,10 @@
 """Mutated or random extrinsic bytes: the runtime answers with a typed error and changes nothing."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from relaychain.runtime.errors import TransactionValidityError
+from relaychain.primitives.scale import decode_compact
+from relaychain.runtime.errors import TransactionValidityError, UnknownTransaction
 from relaychain.runtime.executive import validate_transaction
 from relaychain.runtime.pallets import balances
 
@@ -56,3 +58,17 @@ def test_random_bytes(chain, blob):
     b = chain.builder(slot=1001)
     assert not _apply_or_refuse(b, blob)  # nothing random is a valid signed transfer or a second inherent
     chain.slot = 1000
+
+
+def test_signer_address_variant_cannot_be_rewritten(chain, keys):
+    """The signer's MultiAddress is not signed: rewriting Id (0) to Address32 (3) keeps a valid signature,
+    so it must be refused by lookup, as Polkadot's AccountIdLookup does (found by the test above)."""
+    xt = chain.sign(keys["Alice"], balances.transfer_allow_death.encode(dest=("Id", keys["Bob"].public), value=1), 0)
+    _, offset = decode_compact(xt, 0)
+    assert xt[offset] == 0x84 and xt[offset + 1] == 0  # signed v4, MultiAddress::Id
+    rewritten = xt[:offset + 1] + b"\x03" + xt[offset + 2:]
+    b = chain.builder(slot=1001)
+    with pytest.raises(UnknownTransaction) as refused:
+        b.push(rewritten)
+    assert refused.value.message == "Could not lookup information required to validate the transaction"
+    assert _apply_or_refuse(b, xt)

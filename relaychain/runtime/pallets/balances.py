@@ -116,8 +116,6 @@ def lookup(address) -> bytes:
     """StaticLookup for MultiAddress: only `Id(AccountId32)` names an account here (no indices pallet)."""
     if isinstance(address, tuple) and address[0] == "Id":
         return address[1]
-    if isinstance(address, tuple) and address[0] == "Address32":
-        return address[1]
     raise DispatchError("CannotLookup")
 
 
