@@ -34,8 +34,9 @@ def _genesis_storage():
     return genesis.genesis_storage(genesis.dev_chain_spec(slot_duration_ms=SLOT_MS))
 
 
-def _new_client(storage):
-    return Client(Database(tempfile.mkdtemp(prefix="bench-import-")), genesis_storage=storage)
+def _new_client(storage, workdir):
+    """A client over a fresh database inside `workdir` (removed with it when the module's benchmarks end)."""
+    return Client(Database(tempfile.mkdtemp(prefix="db-", dir=workdir)), genesis_storage=storage)
 
 
 def _transfers(genesis_hash, n):
@@ -80,16 +81,20 @@ def _build(client, xts):
 
 @pytest.fixture(scope="module")
 def blocks():
-    storage = _genesis_storage()
-    author = _new_client(storage)
-    xts = _transfers(author.genesis_hash, N_TRANSFERS)
-    return {"storage": storage, "full": _build(author, xts).encode(), "empty": _build(author, []).encode(),
-            "xts": xts, "author": author}
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as workdir:
+        storage = _genesis_storage()
+        author = _new_client(storage, workdir)
+        try:
+            xts = _transfers(author.genesis_hash, N_TRANSFERS)
+            yield {"storage": storage, "full": _build(author, xts).encode(), "empty": _build(author, []).encode(),
+                   "xts": xts, "author": author, "workdir": workdir}
+        finally:
+            author.db.close()
 
 
 def _import_rounds(benchmark, blocks, which):
     def setup():
-        return (_new_client(blocks["storage"]),), {}
+        return (_new_client(blocks["storage"], blocks["workdir"]),), {}
 
     def target(client):
         imported = client.import_block(blocks[which])

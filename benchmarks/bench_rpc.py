@@ -2,8 +2,8 @@
 `chain_getHeader`, each sequential (one request in flight, a client's round trip) and pipelined (100 in
 flight). Baseline in the same run: `system_name` (no backend work: pure framing/dispatch cost).
 
-The server runs a REAL dev node (relaychain.node.service) when the runtime is available; otherwise the
-unit tests' in-memory chain (then only the server overhead is measured, and the report says so).
+The server runs a REAL dev node (relaychain.node.service, manual sealing); if it does not start, the
+benchmark fails with the node's error rather than measuring something else.
 Goal (issue #5): >= 2,000 requests/s. Run:
     python3 -m pytest benchmarks/bench_rpc.py --benchmark-only
     python3 benchmarks/bench_rpc.py            # prints requests/s directly
@@ -20,8 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.rpc.harness import RunningServer  # noqa: E402
-from tests.rpc.toychain import ToyChain  # noqa: E402
+from tests.rpc.node_harness import DevNode  # noqa: E402
 
 ALICE_ACCOUNT_KEY = (  # System.Account ‖ blake2_128(alice) ‖ alice  (rpc.md §9)
     "0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9"
@@ -33,26 +32,21 @@ PIPELINE = 100
 class Target:
     """A server to hit and a WebSocket client connected to it."""
 
-    def __init__(self) -> None:
-        self.kind = "toy"
-        self._dev = None
-        try:
-            from tests.rpc.node_harness import DevNode
+    kind = "real dev node"
 
-            self._dev = DevNode(sealing="manual")
-            self.url = self._dev.url
-            self.kind = "real dev node"
-        except Exception as exc:  # runtime not there yet: measure the server on the in-memory chain
-            print(f"[bench_rpc] real node unavailable ({type(exc).__name__}: {exc}); using the in-memory chain")
-            self._toy = RunningServer(ToyChain())
-            self.url = self._toy.url
+    def __init__(self) -> None:
         import websocket
 
-        self.ws = websocket.create_connection(self.url, timeout=30)
-        self.next_id = 0
-        self.best = self.call("chain_getBlockHash", [])
-        if self._dev is not None:  # make sure the storage read is a real trie lookup of an existing value
+        self._dev = DevNode(sealing="manual")  # a failure to start propagates: no stand-in backend
+        try:
+            self.ws = websocket.create_connection(self._dev.url, timeout=30)
+            self.next_id = 0
+            self.best = self.call("chain_getBlockHash", [])
+            # the storage read is a real trie lookup of an existing value
             assert self.call("state_getStorage", [ALICE_ACCOUNT_KEY, self.best]) is not None
+        except BaseException:
+            self._dev.close()
+            raise
 
     def _send(self, method, params):
         self.next_id += 1
@@ -75,11 +69,10 @@ class Target:
             assert "result" in json.loads(self.ws.recv())
 
     def close(self):
-        self.ws.close()
-        if self._dev is not None:
+        try:
+            self.ws.close()
+        finally:
             self._dev.close()
-        else:
-            self._toy.close()
 
 
 CASES = {
