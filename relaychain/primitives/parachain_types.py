@@ -462,6 +462,20 @@ class GroupRotationInfo:
             return 0
         return (group + n_cores - self.rotations() % n_cores) % n_cores
 
+    def last_rotation_at(self) -> int:
+        """The block at which the current group arrangement began: now - (now - start) % frequency."""
+        if self.group_rotation_frequency == 0:
+            return self.now
+        return self.now - max(self.now - self.session_start_block, 0) % self.group_rotation_frequency
+
+    def next_rotation_at(self) -> int:
+        """The block of the next rotation: (now + f) - ((now + f - start) % f)."""
+        f = self.group_rotation_frequency
+        if f == 0:
+            return self.now
+        cycle_once = self.now + f
+        return cycle_once - max(cycle_once - self.session_start_block, 0) % f
+
 
 @scale_struct(f"{V6}::ScrapedOnChainVotes", params=[("H", H256)])
 class ScrapedOnChainVotes:
