@@ -96,7 +96,7 @@ def test_baseline_signature_checks(benchmark, setup):
 def test_build_block(benchmark, setup):
     shape, backend, genesis, xts = setup
     block = benchmark.pedantic(_build, args=(backend, genesis, xts), rounds=3, iterations=1)
-    assert len(block.extrinsics) == N + 1
+    assert len(block.extrinsics) == N + 2  # + Timestamp.set and ParaInherent.enter
     _report(benchmark, "build (BlockBuilder.push x1000 + finalize)", shape)
 
 
