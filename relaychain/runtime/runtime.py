@@ -4,7 +4,7 @@
 Runtime` blocks): BABE ends sessions and checks the timestamp's slot; Staking decides the validator sets
 (its era elections); session changes are told to BABE, GRANDPA, then the parachains Initializer (the
 `para_validator` key) and ParaSessionInfo (the `para_assignment` key); backers of included candidates earn
-era points. Hooks run in pallet-index order (on_initialize) and the same order for on_finalize, as
+era points; the Registrar locks a para at its first head. Hooks run in pallet-index order (on_initialize) and the same order for on_finalize, as
 frame-executive's `AllPalletsWithSystem` does.
 """
 
@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from relaychain.runtime.framework import Runtime
 from relaychain.runtime.pallets import (
-    babe, balances, grandpa, session, staking, system, timestamp, transaction_payment,
+    babe, balances, grandpa, paras_sudo_wrapper, registrar, session, staking, sudo, system, timestamp,
+    transaction_payment,
 )
 from relaychain.runtime.pallets.parachains import (
     configuration, inclusion, initializer, paras, paras_inherent, reward_points, scheduler, session_info, shared,
@@ -25,7 +26,8 @@ RUNTIME_CRATE = "relaychain_runtime"
 PALLETS = (system.pallet, babe.pallet, timestamp.pallet, balances.pallet, staking.pallet, session.pallet,
            grandpa.pallet, transaction_payment.pallet,
            configuration.pallet, shared.pallet, inclusion.pallet, paras_inherent.pallet, scheduler.pallet,
-           paras.pallet, initializer.pallet, session_info.pallet)
+           paras.pallet, initializer.pallet, session_info.pallet, registrar.pallet, paras_sudo_wrapper.pallet,
+           sudo.pallet)
 
 CONFIGS = {
     timestamp.pallet.name: timestamp.Config(on_timestamp_set=(babe.on_timestamp_set,)),
@@ -38,6 +40,7 @@ CONFIGS = {
         genesis_handlers=(babe.genesis, grandpa.genesis, session_info.on_genesis_session,
                           initializer.on_genesis_session),
     ),
+    paras.pallet.name: paras.Config(on_new_head=(registrar.on_new_head,)),
     inclusion.pallet.name: inclusion.Config(reward_backing=reward_points.reward_backing,
                                             reward_bitfields=reward_points.reward_bitfields),
 }
