@@ -436,8 +436,9 @@ class Runtime:
         RUNTIME_EVENT.bind(self.event_type)
 
     def config(self, pallet: Pallet):
-        """The configuration this runtime gives `pallet` (FRAME: `impl pallet::Config for Runtime`)."""
-        return self._configs[pallet.name]
+        """The configuration this runtime gives `pallet` (FRAME: `impl pallet::Config for Runtime`); None for a
+        pallet that declares no configuration type."""
+        return self._configs.get(pallet.name)
 
     def decode_call(self, r: Reader) -> Call:
         pallet_index = r.u8()
