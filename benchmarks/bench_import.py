@@ -2,7 +2,7 @@
 
 Import = decode, BABE claim + seal checks, re-execution by the runtime over the parent's trie, state-root
 check, and one lmdb transaction with the new trie nodes. Baseline in the same run: importing an empty block
-(timestamp inherent only), so `ratio` shows the cost of the 1,000 transfers. Also measured: re-execution
+(the timestamp and parachains inherents only), so `ratio` shows the cost of the 1,000 transfers. Also measured: re-execution
 alone (no seal/claim checks, no database write) and pool admission of 1,000 transfers (runtime validation).
 Run:
     python3 -m pytest benchmarks/bench_import.py --benchmark-only
@@ -74,7 +74,7 @@ def _build(client, xts):
         proposal = author.propose(SlotInfo(slot, SLOT_MS))
         if proposal is not None:
             block = proposal[0]
-            assert len(block.extrinsics) == len(xts) + 1
+            assert len(block.extrinsics) == len(xts) + 2  # + the Timestamp and ParaInherent inherents
             return block
     raise AssertionError("no slot claimed")
 

@@ -96,7 +96,7 @@ def test_baseline_signature_checks(benchmark, setup):
 def test_build_block(benchmark, setup):
     shape, backend, genesis, xts = setup
     block = benchmark.pedantic(_build, args=(backend, genesis, xts), rounds=3, iterations=1)
-    assert len(block.extrinsics) == N + 1
+    assert len(block.extrinsics) == N + 2  # + Timestamp.set and ParaInherent.enter
     _report(benchmark, "build (BlockBuilder.push x1000 + finalize)", shape)
 
 
@@ -110,3 +110,58 @@ def test_import_block(benchmark, setup):
     changes = benchmark.pedantic(run, rounds=3, iterations=1)
     assert backend.apply(changes)[0] == block.header.state_root
     _report(benchmark, "import (execute_block incl. state root)", shape)
+
+
+# -- a relay block carrying parachain work: what every validator re-executes each block -------------------------
+
+def _paras_block():
+    """Block 2 of a 6-validator chain with two paras: both block-1 candidates made available by six bitfields
+    and two new candidates backed by three votes each (sr25519 verifications: 6 + 2 x (3 + 1))."""
+    from tests.runtime.paras_fixture import (
+        CODE_A, CODE_B, HEAD_A0, HEAD_B0, PARA_A, PARA_B, ParasChain, make_bitfield, make_candidate,
+    )
+    from relaychain.runtime.pallets.parachains import scheduler
+
+    chain = ParasChain()
+    g = scheduler.ValidatorGroups.get(chain.state())
+    chain.block_with(candidates=[make_candidate(chain, PARA_A, HEAD_A0, b"A1", 0, CODE_A, group=g[0]).backed,
+                                 make_candidate(chain, PARA_B, HEAD_B0, b"B1", 0, CODE_B, group=g[1]).backed])
+    bitfields = [make_bitfield(chain, i, (True, True)) for i in range(6)]
+    candidates = [make_candidate(chain, PARA_A, b"A1", b"A2", 1, CODE_A, group=g[0]),
+                  make_candidate(chain, PARA_B, b"B1", b"B2", 1, CODE_B, group=g[1])]
+    chain.block_with(bitfields=bitfields, candidates=[c.backed for c in candidates])
+    return chain, bitfields, candidates
+
+
+@pytest.fixture(scope="module")
+def paras_block():
+    return _paras_block()
+
+
+def test_baseline_paras_signatures(benchmark, paras_block):
+    from relaychain.primitives.parachain_types import attestation_payload, bitfield_signing_payload
+    chain, bitfields, candidates = paras_block
+    keys, parent = chain.active_keys(1), chain.headers[1].hash()
+    checks = [(b.signature, bitfield_signing_payload(b.payload, 0, parent), keys[b.validator_index])
+              for b in bitfields]
+    for c in candidates:
+        d = c.backed.candidate.descriptor
+        checks.append((d.signature, d.signature_payload(), d.collator))
+        checks += [(v[1], attestation_payload(v, c.hash, 0, d.relay_parent), keys[i])
+                   for i, v in zip(range(3) if d.para_id == 2000 else range(3, 6), c.backed.validity_votes)]
+
+    def run():
+        assert all(verify_sr25519(s, m, p) for s, m, p in checks)
+
+    benchmark.pedantic(run, rounds=5, iterations=3)
+
+
+def test_import_paras_block(benchmark, paras_block):
+    """Re-executing the block: compare its mean with the baseline's (the signatures no runtime can skip)."""
+    chain, _, _ = paras_block
+    parent = chain.state(1)
+
+    def run():
+        return execute_block(parent, chain.blocks[2], storage_root=chain.storage_root(parent))
+
+    benchmark.pedantic(run, rounds=5, iterations=3)

@@ -462,6 +462,20 @@ class GroupRotationInfo:
             return 0
         return (group + n_cores - self.rotations() % n_cores) % n_cores
 
+    def last_rotation_at(self) -> int:
+        """The block at which the current group arrangement began: now - (now - start) % frequency."""
+        if self.group_rotation_frequency == 0:
+            return self.now
+        return self.now - max(self.now - self.session_start_block, 0) % self.group_rotation_frequency
+
+    def next_rotation_at(self) -> int:
+        """The block of the next rotation: (now + f) - ((now + f - start) % f)."""
+        f = self.group_rotation_frequency
+        if f == 0:
+            return self.now
+        cycle_once = self.now + f
+        return cycle_once - max(cycle_once - self.session_start_block, 0) % f
+
 
 @scale_struct(f"{V6}::ScrapedOnChainVotes", params=[("H", H256)])
 class ScrapedOnChainVotes:
@@ -473,3 +487,21 @@ class ScrapedOnChainVotes:
         "Vec<(CandidateReceipt<H>, Vec<(ValidatorIndex, ValidityAttestation)>)\n>")  # sic: rustc's line break
     disputes: tuple = sfield(Vec(DisputeStatementSet.SCALE), "MultiDisputeStatementSet")
 
+
+# -- the parachains consensus log (engine b"POL1") ---------------------------------------------------------
+
+PARACHAINS_ENGINE_ID = b"POL1"  # polkadot_primitives::POLKADOT_ENGINE_ID
+CONSENSUS_LOG = Enum(f"{V6}::ConsensusLog", [
+    Variant("ParaUpgradeCode", 1, ((None, PARA_ID, "Id"), (None, VALIDATION_CODE_HASH, "ValidationCodeHash"))),
+    Variant("ParaScheduleUpgradeCode", 2, ((None, PARA_ID, "Id"), (None, VALIDATION_CODE_HASH, "ValidationCodeHash"),
+                                           (None, BLOCK_NUMBER, "BlockNumber"))),
+    Variant("ForceApprove", 3, ((None, BLOCK_NUMBER, "BlockNumber"),)),
+    Variant("Revert", 4, ((None, BLOCK_NUMBER, "BlockNumber"),)),
+])
+"""`ConsensusLog` digest payloads the parachain runtime deposits as `Consensus(b"POL1", log)`: a code upgrade
+applied or scheduled, governance's force-approval up to a block, a revert after a concluded-invalid dispute."""
+
+
+def head_data_hash(head: bytes) -> bytes:
+    """`HeadData::hash` = blake2_256(head bytes): what a descriptor's `para_head` commits to."""
+    return blake2_256(bytes(head))

@@ -3,7 +3,8 @@
 Names and type paths follow Substrate's `sp_api` declarations (sp_api::Core, sp_api::Metadata,
 sp_transaction_pool::runtime_api::TaggedTransactionQueue, sp_consensus_babe::BabeApi,
 sp_consensus_grandpa::GrandpaApi, frame_system_rpc_runtime_api::AccountNonceApi,
-pallet_transaction_payment_rpc_runtime_api::TransactionPaymentApi). Only methods `apis.call` serves are listed;
+pallet_transaction_payment_rpc_runtime_api::TransactionPaymentApi, polkadot_primitives' ParachainHost in
+`parachain_host.py`). Only methods `apis.call` serves are listed;
 `test_apis` decodes every served output with the type declared here.
 """
 
@@ -14,6 +15,7 @@ from relaychain.runtime.frame_types import (
 )
 from relaychain.runtime.metadata import RuntimeApi, RuntimeApiMethod, unchecked_extrinsic_type
 from relaychain.runtime.pallets.babe import ALLOWED_SLOTS, EPOCH_CONFIGURATION
+from relaychain.runtime.parachain_host import RUNTIME_API as PARACHAIN_HOST
 from relaychain.runtime.runtime import RUNTIME
 from relaychain.primitives.scale_types import (
     ACCOUNT_ID, BOOL, BYTES, BYTES32, H256, U8, U32, U64, U128, Enum, Option, Struct, Tuple, Variant, Vec,
@@ -98,4 +100,5 @@ RUNTIME_APIS = (
         RuntimeApiMethod("query_info", _XT_LEN, RUNTIME_DISPATCH_INFO),
         RuntimeApiMethod("query_fee_details", _XT_LEN, FEE_DETAILS),
     )),
+    PARACHAIN_HOST,
 )

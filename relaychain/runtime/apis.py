@@ -17,6 +17,7 @@ from relaychain.primitives.scale import (
 from relaychain.runtime import constants as C
 from relaychain.runtime.errors import InvalidTransaction, RuntimeApiError, TransactionValidityError
 from relaychain.runtime.executive import decode_extrinsic, validate_transaction
+from relaychain.runtime import parachain_host
 from relaychain.runtime.frame_types import RUNTIME_VERSION, WEIGHT
 from relaychain.runtime.pallets import babe, grandpa, system
 from relaychain.runtime.pallets import transaction_payment as tp
@@ -279,6 +280,7 @@ _CALLS = {
     "BabeApi_next_epoch": lambda host, r: next_epoch(host).encode(),
     "GrandpaApi_grandpa_authorities": lambda host, r: _encode_authorities(grandpa_authorities(host)),
     "GrandpaApi_current_set_id": lambda host, r: encode_u64(grandpa_set_id(host)),
+    **parachain_host.call_table(),
 }
 
 

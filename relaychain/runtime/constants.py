@@ -63,4 +63,5 @@ RUNTIME_APIS = (
     ("GrandpaApi", 3),
     ("AccountNonceApi", 1),
     ("TransactionPaymentApi", 4),
+    ("ParachainHost", 11),
 )

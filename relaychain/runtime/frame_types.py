@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from relaychain.primitives.types import DIGEST, DIGEST_ITEM, ENGINE_ID  # noqa: F401 - declared with Header
+from relaychain.primitives.scale import ScaleDecodeError
 from relaychain.primitives.scale_types import (  # noqa: F401 - re-exported: the runtime's FRAME vocabulary
-    ED25519_PUBLIC, ED25519_SIGNATURE, SIG64, SR25519_PUBLIC, SR25519_SIGNATURE, bounded_vec,
+    BOOL, ED25519_PUBLIC, ED25519_SIGNATURE, SIG64, SR25519_PUBLIC, SR25519_SIGNATURE, bounded_vec,
     ACCOUNT_ID, BYTES, BYTES32, H256, STR, U8, U32, U64, U128, Array, Compact, Enum, Option, Struct,
     Tuple, Variant, Vec,
 )
@@ -107,3 +108,28 @@ def weak_bounded_vec(t) -> Struct:
                   params=[("T", t), ("S", None)])
 
 
+
+
+class _OptionBool(Enum):
+    """`Option<bool>`: parity-scale-codec's one-byte form (0 None, 1 Some(true), 2 Some(false)); metadata
+    describes it as the generic `Option<bool>` variant type."""
+
+    _BYTES = {None: b"\x00", True: b"\x01", False: b"\x02"}
+
+    def __init__(self):
+        super().__init__("Option", [Variant("None", 0), Variant("Some", 1, ((None, BOOL),))], params=[("T", BOOL)])
+
+    def encode(self, value) -> bytes:
+        try:
+            return self._BYTES[value]
+        except KeyError:
+            raise ValueError(f"{value!r} is not an Option<bool>") from None
+
+    def decode_from(self, r):
+        tag = r.u8()
+        if tag > 2:
+            raise ScaleDecodeError(f"Option<bool>: invalid byte {tag}")
+        return (None, True, False)[tag]
+
+
+OPTION_BOOL = _OptionBool()

@@ -239,8 +239,11 @@ class Pallet:
     """A pallet: name and index (Polkadot's, rpc.md §11), crate path for its Call/Event/Error types."""
 
     def __init__(self, name: str, index: int, crate: str, *, call_docs: Sequence[str] = (),
-                 event_docs: Sequence[str] = (), error_docs: Sequence[str] = (), config_type: Any = None):
+                 event_docs: Sequence[str] = (), error_docs: Sequence[str] = (), config_type: Any = None,
+                 declares_calls: bool = False):
         self.name = name
+        # A pallet with an empty `#[pallet::call]` block still has a (variant-less) Call type in metadata.
+        self.declares_calls = declares_calls
         self.index = index
         self.crate = crate
         self.storage: list[StorageItem] = []
@@ -333,7 +336,7 @@ class Pallet:
                 vs = [Variant(n, i, (), d) for i, (n, d) in enumerate(self.errors)]
                 docs = self._error_docs or ("The `Error` enum of this pallet.",)
             self._types[kind] = Enum(f"{self.crate}::pallet::{kind}", vs, params=[("T", None)], docs=docs) \
-                if vs else None
+                if vs or (kind == "Call" and self.declares_calls) else None
         return self._types[kind]
 
     @property
@@ -433,8 +436,9 @@ class Runtime:
         RUNTIME_EVENT.bind(self.event_type)
 
     def config(self, pallet: Pallet):
-        """The configuration this runtime gives `pallet` (FRAME: `impl pallet::Config for Runtime`)."""
-        return self._configs[pallet.name]
+        """The configuration this runtime gives `pallet` (FRAME: `impl pallet::Config for Runtime`); None for a
+        pallet that declares no configuration type."""
+        return self._configs.get(pallet.name)
 
     def decode_call(self, r: Reader) -> Call:
         pallet_index = r.u8()
@@ -480,15 +484,25 @@ class BlockContext:
         self.number = number
         self.parent_hash = parent_hash
         self.phase = PHASE_INITIALIZATION
-        self.logs: list = []  # digest items deposited by the runtime (Consensus logs)
         self.pre_runtime: list = []  # PreRuntime digest items the block was initialized with
         self.extrinsic_index = 0
 
-    def deposit_event(self, ev: EventDef, **fields) -> None:
-        """Append `EventRecord{phase, event, topics: []}` (frame_system::deposit_event)."""
-        self.state.deposit_event_record(self.phase + bytes((ev.pallet.index, ev.index))
-                                        + b"".join(f.type.encode(fields[f.name]) for f in ev.fields) + b"\x00")
+    def deposit_event(self, ev: EventDef, *values, **fields) -> None:
+        """Append `EventRecord{phase, event, topics: []}` (frame_system::deposit_event). Tuple-like events
+        take their field values positionally, struct-like ones by name."""
+        if values:
+            if len(values) != len(ev.fields) or fields:
+                raise TypeError(f"{ev.pallet.name}.{ev.name} takes {len(ev.fields)} positional values")
+            body = b"".join(f.type.encode(v) for f, v in zip(ev.fields, values))
+        else:
+            body = b"".join(f.type.encode(fields[f.name]) for f in ev.fields)
+        self.state.deposit_event_record(self.phase + bytes((ev.pallet.index, ev.index)) + body + b"\x00")
+
+    @property
+    def logs(self) -> list:
+        """Digest items (Consensus logs) deposited so far; kept by the overlay, so rolled back with it."""
+        return self.state.logs
 
     def deposit_log(self, item) -> None:
         """A digest item (e.g. a Consensus log) that goes into this block's header."""
-        self.logs.append(item)
+        self.state.logs.append(item)

@@ -1,7 +1,10 @@
 """Chain specs and the genesis state they produce (contracts C4).
 
 Staking's genesis (bonds and the era-0 election) runs after balances and before session, whose first
-validator set it decides. The dev preset mirrors Substrate's `--dev`/local-testnet presets: validators Alice, Bob, Charlie and Dave
+validator set it decides. The parachain host's configuration and genesis paras are set before session's
+genesis, whose handlers enact parachain session 0 at once (shuffled active set, groups, one core per genesis
+parachain): the paras are live, with their heads and code, from block 1. (Polkadot builds Session's genesis
+first, so its genesis paras only get cores at session 1: a departure made so dev chains need no wait.) The dev preset mirrors Substrate's `--dev`/local-testnet presets: validators Alice, Bob, Charlie and Dave
 (their stash accounts //X//stash are the session validators, with sr25519 BABE/parachain/discovery keys and
 ed25519 GRANDPA keys derived from //X), and //Alice…//Ferdie plus their stashes endowed with 2^60 each.
 Genesis storage is built by running each pallet's genesis rules over an empty overlay.
@@ -16,7 +19,9 @@ from relaychain.primitives.crypto import Ed25519Keypair, Sr25519Keypair
 from relaychain.runtime import constants as C
 from relaychain.runtime.framework import BlockContext, Runtime
 from relaychain.runtime.overlay import EmptyHost, Overlay
-from relaychain.runtime.pallets import babe, balances, session, staking, system, transaction_payment
+from relaychain.runtime.pallets import babe, balances, registrar, session, staking, sudo, system, transaction_payment
+from relaychain.runtime.pallets.parachains import configuration, paras
+from relaychain.runtime.pallets.parachains.configuration import HostConfiguration
 from relaychain.runtime.runtime import RUNTIME
 
 DEV_NAMES = ("Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie")
@@ -41,6 +46,19 @@ class ValidatorKeys:
 
 
 @dataclass(frozen=True)
+class GenesisPara:
+    """A para live from genesis: its id, genesis head and validation code; `parachain` False = parathread."""
+
+    para_id: int
+    genesis_head: bytes
+    validation_code: bytes
+    parachain: bool = True
+
+    def genesis_args(self) -> paras.ParaGenesisArgs:
+        return paras.ParaGenesisArgs(bytes(self.genesis_head), bytes(self.validation_code), self.parachain)
+
+
+@dataclass(frozen=True)
 class ChainSpec:
     name: str
     id: str
@@ -49,6 +67,9 @@ class ChainSpec:
     validators: tuple  # (ValidatorKeys, ...)
     slot_duration_ms: Optional[int] = None  # None: the runtime does not tie timestamps to slots
     staking: Optional[staking.StakingGenesisConfig] = None  # None: session validators = `validators`
+    paras: tuple = ()  # (GenesisPara, ...)
+    host_configuration: Optional[HostConfiguration] = None  # None: the dev preset with one core per genesis para
+    sudo_key: Optional[bytes] = None  # None: no Sudo key (Sudo and ParasSudoWrapper are unusable)
     properties: dict = field(default_factory=lambda: {"ss58Format": C.SS58_PREFIX,
                                                       "tokenDecimals": C.TOKEN_DECIMALS, "tokenSymbol": "UNIT"})
 
@@ -60,8 +81,10 @@ def dev_validator(name: str) -> ValidatorKeys:
                          babe=sr, para_validator=sr, para_assignment=sr, authority_discovery=sr)
 
 
-def dev_chain_spec(validators: tuple = DEV_VALIDATORS, *, slot_duration_ms: Optional[int] = None) -> ChainSpec:
-    """The dev preset; pass the node's slot duration so the runtime checks each block's timestamp is in its slot."""
+def dev_chain_spec(validators: tuple = DEV_VALIDATORS, *, slot_duration_ms: Optional[int] = None, paras: tuple = (),
+                   host_configuration: Optional[HostConfiguration] = None) -> ChainSpec:
+    """The dev preset; pass the node's slot duration so the runtime checks each block's timestamp is in its slot.
+    `paras` (GenesisPara, ...) are live from genesis; //Alice is the Sudo key."""
     endowed = []
     for name in DEV_NAMES:
         endowed.append((Sr25519Keypair.from_uri(f"//{name}").public, C.DEV_ENDOWMENT))
@@ -69,7 +92,16 @@ def dev_chain_spec(validators: tuple = DEV_VALIDATORS, *, slot_duration_ms: Opti
     vals = tuple(dev_validator(n) for n in validators)
     stakers = staking.dev_genesis_config([v.account for v in vals], endowed={a for a, _ in endowed})
     return ChainSpec(name="Relaychain Development", id="relaychain_dev", chain_type="Development",
-                     balances=tuple(endowed), validators=vals, slot_duration_ms=slot_duration_ms, staking=stakers)
+                     balances=tuple(endowed), validators=vals, slot_duration_ms=slot_duration_ms, staking=stakers,
+                     paras=tuple(paras), host_configuration=host_configuration,
+                     sudo_key=Sr25519Keypair.from_uri("//Alice").public)
+
+
+def host_configuration_of(spec: ChainSpec) -> HostConfiguration:
+    """The spec's configuration, else the dev preset with one coretime core per genesis parachain."""
+    if spec.host_configuration is not None:
+        return spec.host_configuration
+    return configuration.dev_config(sum(1 for p in spec.paras if p.parachain))
 
 
 def genesis_storage(spec: ChainSpec, runtime: Runtime = RUNTIME) -> dict[bytes, bytes]:
@@ -82,6 +114,8 @@ def genesis_storage(spec: ChainSpec, runtime: Runtime = RUNTIME) -> dict[bytes, 
     system.UpgradedToU32RefCount.set(state, True)
     system.UpgradedToTripleRefCount.set(state, True)
     balances.genesis(state, list(spec.balances))
+    configuration.genesis(state, host_configuration_of(spec))
+    paras.genesis(state, [(p.para_id, p.genesis_args()) for p in spec.paras])
     keys = [(v.account, v.session_keys()) for v in spec.validators]
     if spec.staking is None:
         session.genesis(ctx, keys)
@@ -89,6 +123,8 @@ def genesis_storage(spec: ChainSpec, runtime: Runtime = RUNTIME) -> dict[bytes, 
         v0, v1 = staking.genesis(state, spec.staking)
         session.genesis(ctx, keys, validators=v0, queued=v1)
     babe.genesis_slot_duration(state, spec.slot_duration_ms)
+    registrar.genesis(state, [p.para_id for p in spec.paras])
+    sudo.genesis(state, spec.sudo_key)
     transaction_payment.NextFeeMultiplier.set(state, C.FIXED_U128_ONE)
     transaction_payment.StorageVersion.set(state, "V2")
     return {k: v for k, v in state.changes.items() if v is not None}

@@ -6,7 +6,8 @@ before it, so only the fee and nonce changes of the extrinsic survive (rpc.md §
 
 Events are kept as an append-only list beside the key/value changes (rolled back with the same
 layers) and written to `System.Events` once at the end of the block: appending to a SCALE Vec in
-storage after every event would re-encode the whole list each time.
+storage after every event would re-encode the whole list each time. Digest items the runtime deposits
+(Substrate keeps them in `System.Digest`) are kept the same way, so a rolled-back call leaves none.
 """
 
 from __future__ import annotations
@@ -41,14 +42,16 @@ class TransactionError(RuntimeError):
 class Overlay:
     """Block-local changes over a Host, with nested transactional layers."""
 
-    __slots__ = ("host", "changes", "events", "_journal")
+    __slots__ = ("host", "changes", "events", "logs", "_journal")
 
     def __init__(self, host: Host, changes: Optional[Mapping[bytes, Optional[bytes]]] = None):
         self.host = host
         self.changes: dict[bytes, Optional[bytes]] = dict(changes or {})
         self.events: list[bytes] = []
-        # one entry per open transaction: (original values of keys first touched in it, events length)
-        self._journal: list[tuple[dict, int]] = []
+        self.logs: list = []  # digest items deposited by the runtime
+        # one entry per open transaction: (original values of keys first touched in it, events length,
+        # logs length)
+        self._journal: list[tuple[dict, int, int]] = []
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, key: bytes) -> Optional[bytes]:
@@ -96,23 +99,24 @@ class Overlay:
 
     # -- transactions --------------------------------------------------------------------------
     def start_transaction(self) -> None:
-        self._journal.append(({}, len(self.events)))
+        self._journal.append(({}, len(self.events), len(self.logs)))
 
     def rollback_transaction(self) -> None:
         if not self._journal:
             raise TransactionError("rollback without an open transaction")
-        saved, n_events = self._journal.pop()
+        saved, n_events, n_logs = self._journal.pop()
         for k, old in saved.items():
             if old is _MISSING:
                 self.changes.pop(k, None)
             else:
                 self.changes[k] = old
         del self.events[n_events:]
+        del self.logs[n_logs:]
 
     def commit_transaction(self) -> None:
         if not self._journal:
             raise TransactionError("commit without an open transaction")
-        saved, _ = self._journal.pop()
+        saved, _, _ = self._journal.pop()
         if self._journal:
             outer = self._journal[-1][0]
             for k, old in saved.items():

@@ -2,8 +2,10 @@
 
 `construct_runtime!` equivalent, with each pallet's `Config` declared here (Polkadot's `impl X::Config for
 Runtime` blocks): BABE ends sessions and checks the timestamp's slot; Staking decides the validator sets
-(its era elections); session changes are told to BABE then GRANDPA. Hooks run in pallet-index order
-(on_initialize) and the same order for on_finalize, as frame-executive's `AllPalletsWithSystem` does.
+(its era elections); session changes are told to BABE, GRANDPA, then the parachains Initializer (the
+`para_validator` key) and ParaSessionInfo (the `para_assignment` key); backers of included candidates earn
+era points; the Registrar locks a para at its first head. Hooks run in pallet-index order (on_initialize) and the same order for on_finalize, as
+frame-executive's `AllPalletsWithSystem` does.
 """
 
 from __future__ import annotations
@@ -12,22 +14,35 @@ from functools import lru_cache
 
 from relaychain.runtime.framework import Runtime
 from relaychain.runtime.pallets import (
-    babe, balances, grandpa, session, staking, system, timestamp, transaction_payment,
+    babe, balances, grandpa, paras_sudo_wrapper, registrar, session, staking, sudo, system, timestamp,
+    transaction_payment,
+)
+from relaychain.runtime.pallets.parachains import (
+    configuration, inclusion, initializer, paras, paras_inherent, reward_points, scheduler, session_info, shared,
 )
 
 RUNTIME_CRATE = "relaychain_runtime"
 
 PALLETS = (system.pallet, babe.pallet, timestamp.pallet, balances.pallet, staking.pallet, session.pallet,
-           grandpa.pallet, transaction_payment.pallet)
+           grandpa.pallet, transaction_payment.pallet,
+           configuration.pallet, shared.pallet, inclusion.pallet, paras_inherent.pallet, scheduler.pallet,
+           paras.pallet, initializer.pallet, session_info.pallet, registrar.pallet, paras_sudo_wrapper.pallet,
+           sudo.pallet)
 
 CONFIGS = {
     timestamp.pallet.name: timestamp.Config(on_timestamp_set=(babe.on_timestamp_set,)),
     session.pallet.name: session.Config(
         should_end_session=babe.should_epoch_change,
         session_manager=staking.SESSION_MANAGER,
-        session_handlers=(babe.on_new_session, grandpa.on_new_session),
-        genesis_handlers=(babe.genesis, grandpa.genesis),
+        session_handlers=(babe.on_new_session, grandpa.on_new_session, initializer.on_new_session,
+                          session_info.on_new_session),
+        # session_info first: the genesis session, applied at once by the initializer, reads its assignment keys
+        genesis_handlers=(babe.genesis, grandpa.genesis, session_info.on_genesis_session,
+                          initializer.on_genesis_session),
     ),
+    paras.pallet.name: paras.Config(on_new_head=(registrar.on_new_head,)),
+    inclusion.pallet.name: inclusion.Config(reward_backing=reward_points.reward_backing,
+                                            reward_bitfields=reward_points.reward_bitfields),
 }
 
 RUNTIME = Runtime(RUNTIME_CRATE, PALLETS, CONFIGS)

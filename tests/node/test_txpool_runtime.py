@@ -55,7 +55,7 @@ def test_valid_transfers_queue_by_nonce(node):
         node.submit_extrinsic(signed_transfer(alice, bob.public, 10 ** 12, 0, g))
     imported = _author_block(node)
     block = node.block(imported.hash)
-    assert len(block.extrinsics) == 3  # timestamp inherent + both transfers, in nonce order
+    assert len(block.extrinsics) == 4  # timestamp and parachains inherents + both transfers, in nonce order
     assert len(node.pool) == 0  # included transactions leave the pool
     assert account_info(node.storage(imported.hash, account_key(alice.public)))["nonce"] == 2
     assert node.account_next_index(alice.public) == 2

@@ -15,7 +15,7 @@ from relaychain.primitives.scale import encode_u64
 from relaychain.primitives.types import Block, Digest, Header, PreDigest, SecondaryPlainPreDigest
 from relaychain.runtime import constants as C
 from relaychain.runtime import executive
-from relaychain.runtime.genesis import dev_chain_spec, genesis_storage
+from relaychain.runtime.genesis import DEV_VALIDATORS, dev_chain_spec, genesis_storage
 from relaychain.runtime.runtime import RUNTIME
 from relaychain.trie import EMPTY_ROOT, MemoryNodeStore, TrieBackend, build_trie
 
@@ -27,9 +27,10 @@ GENESIS_SLOT = 1000
 class DevChain:
     """Genesis of the dev spec in a memory node store; `build` appends blocks (best chain only)."""
 
-    def __init__(self, slot_duration_ms: int = SLOT_MS, runtime=RUNTIME,
-                 storage_overrides: dict[bytes, bytes] | None = None):
-        self.spec = dev_chain_spec(slot_duration_ms=slot_duration_ms)
+    def __init__(self, slot_duration_ms: int = SLOT_MS, runtime=RUNTIME, validators=DEV_VALIDATORS, paras=(),
+                 host_configuration=None, storage_overrides: dict[bytes, bytes] | None = None):
+        self.spec = dev_chain_spec(validators, slot_duration_ms=slot_duration_ms, paras=paras,
+                                   host_configuration=host_configuration)
         self.slot_ms = slot_duration_ms
         self.runtime = runtime
         storage = genesis_storage(self.spec, runtime)

@@ -4,6 +4,7 @@ import pytest
 from scalecodec.base import RuntimeConfiguration, ScaleBytes
 from scalecodec.type_registry import load_type_registry_preset
 
+from relaychain.primitives.parachain_types import CandidateCommitments
 from relaychain.primitives.scale import Reader
 from relaychain.runtime import apis
 from relaychain.runtime.errors import RuntimeApiError
@@ -15,7 +16,7 @@ RC.update_type_registry(load_type_registry_preset("core"))
 # rpc.md §5 ids (blake2_64 of the trait names), written out
 API_IDS = {"Core": "df6acb689907609b", "Metadata": "37e397fc7c91f5e4", "TaggedTransactionQueue": "d2bc9897eed08f15",
            "BabeApi": "cbca25e39f142387", "GrandpaApi": "ed99c5acb25eedf5", "AccountNonceApi": "bc9d89904f5b923f",
-           "TransactionPaymentApi": "37c8bb1350a9a2a8"}
+           "TransactionPaymentApi": "37c8bb1350a9a2a8", "ParachainHost": "af2c0297a23e6d3d"}
 
 
 def test_core_version_decodes_and_lists_api_ids(chain, scale_metadata):
@@ -107,6 +108,15 @@ def test_every_served_output_decodes_with_its_v15_type(chain, keys):
               "TransactionPaymentApi_query_info": xt + len(xt).to_bytes(4, "little"),
               "TransactionPaymentApi_query_fee_details": xt + len(xt).to_bytes(4, "little"),
               "TaggedTransactionQueue_validate_transaction": b"\x02" + xt + chain.head.hash()}
+    para, included = (2000).to_bytes(4, "little"), b"\x00"  # ParaId, OccupiedCoreAssumption::Included
+    commitments = CandidateCommitments((), (), None, b"head", 0, 1).encode()
+    for method, data in {"persisted_validation_data": para + included, "validation_code": para + included,
+                         "validation_code_hash": para + included, "assumed_validation_data": para + bytes(32),
+                         "check_validation_outputs": para + commitments, "candidate_pending_availability": para,
+                         "candidates_pending_availability": para, "dmq_contents": para,
+                         "inbound_hrmp_channels_contents": para, "validation_code_by_hash": bytes(32),
+                         "session_info": bytes(4), "session_executor_params": bytes(4)}.items():
+        inputs[f"ParachainHost_{method}"] = data
     described = set()
     for api in RUNTIME_APIS:
         for m in api.methods:

@@ -46,7 +46,7 @@ def test_transfer_block_balances_fee_events(chain, keys, scale_metadata):
     issuance = balances.TotalIssuance.get(chain.state())
     xt = chain.sign(keys["Alice"], transfer(bob, 5 * UNIT), 0)
     header, body, _, results = chain.build([xt])
-    assert header.number == 1 and len(body) == 2 and results[0].success
+    assert header.number == 1 and len(body) == 3 and results[0].success  # Timestamp.set, ParaInherent.enter, xt
     fee = expected_fee(len(xt), 51_000_000)
     st = chain.state()
     assert results[0].fee == fee
@@ -56,13 +56,14 @@ def test_transfer_block_balances_fee_events(chain, keys, scale_metadata):
     assert balances.TotalIssuance.get(st) == issuance - fee  # fees are burnt
     evs = events(chain, scale_metadata)
     assert names(evs, 0) == [("System", "ExtrinsicSuccess")]
-    assert names(evs, 1) == [("Balances", "Withdraw"), ("Balances", "Transfer"),
+    assert names(evs, 1) == [("System", "ExtrinsicSuccess")]
+    assert names(evs, 2) == [("Balances", "Withdraw"), ("Balances", "Transfer"),
                              ("TransactionPayment", "TransactionFeePaid"), ("System", "ExtrinsicSuccess")]
     paid = next(e for e in evs if e["event_id"] == "TransactionFeePaid")["attributes"]
     assert paid["actual_fee"] == fee and paid["tip"] == 0
     moved = next(e for e in evs if e["event_id"] == "Transfer")["attributes"]
     assert moved["amount"] == 5 * UNIT and moved["from"] == "0x" + alice.hex()
-    ok = next(e for e in evs if e["extrinsic_idx"] == 1 and e["event_id"] == "ExtrinsicSuccess")["attributes"]
+    ok = next(e for e in evs if e["extrinsic_idx"] == 2 and e["event_id"] == "ExtrinsicSuccess")["attributes"]
     assert ok["dispatch_info"]["weight"] == {"ref_time": 51_000_000, "proof_size": 3593}
     assert ok["dispatch_info"]["class"] == "Normal" and ok["dispatch_info"]["pays_fee"] == "Yes"
     # System bookkeeping
@@ -75,7 +76,7 @@ def test_new_account_and_reaping(chain, keys, scale_metadata):
     fresh = Sr25519Keypair.from_uri("//Fresh")
     xt = chain.sign(keys["Alice"], transfer(fresh.public, 2 * C.EXISTENTIAL_DEPOSIT), 0)
     chain.build([xt])
-    assert names(events(chain, scale_metadata), 1) == [
+    assert names(events(chain, scale_metadata), 2) == [
         ("Balances", "Withdraw"), ("System", "NewAccount"), ("Balances", "Endowed"), ("Balances", "Transfer"),
         ("TransactionPayment", "TransactionFeePaid"), ("System", "ExtrinsicSuccess")]
     assert account(chain.state(), fresh.public).providers == 1
@@ -96,7 +97,7 @@ def test_failed_dispatch_keeps_fee_and_nonce_only(chain, keys, scale_metadata):
     assert account(st, alice).nonce == 1 and account(st, alice).data.free == ENDOWMENT - fee
     assert account(st, bob).data.free == ENDOWMENT
     evs = events(chain, scale_metadata)
-    assert names(evs, 1) == [("Balances", "Withdraw"), ("TransactionPayment", "TransactionFeePaid"),
+    assert names(evs, 2) == [("Balances", "Withdraw"), ("TransactionPayment", "TransactionFeePaid"),
                              ("System", "ExtrinsicFailed")]
     failed = next(e for e in evs if e["event_id"] == "ExtrinsicFailed")["attributes"]
     assert failed["dispatch_error"] == {"Token": "FundsUnavailable"}

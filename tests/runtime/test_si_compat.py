@@ -135,9 +135,11 @@ def test_si_decodes_our_blocks(si):
     xt = chain.sign(alice_kp, system.pallet.call_named("remark").encode(remark=b"abc"), 0)
     si.node.handle("author_submitExtrinsic", [_hex(xt)])
     block = si.get_block(block_number=chain.head.number)
-    assert len(block["extrinsics"]) == 2
-    inherent, signed = block["extrinsics"]
+    assert len(block["extrinsics"]) == 3
+    inherent, paras_inherent, signed = block["extrinsics"]
     assert inherent.value["call"]["call_module"] == "Timestamp"
+    assert (paras_inherent.value["call"]["call_module"], paras_inherent.value["call"]["call_function"]) == \
+        ("ParaInherent", "enter")
     assert signed.value["address"] in ("0x" + alice.public_key.hex(), alice.ss58_address)
     assert signed.value["call"]["call_function"] == "remark" and signed.value["nonce"] == 0
     assert signed.value["extrinsic_hash"] == _hex(blake2_256(xt))

@@ -192,6 +192,33 @@ def do_transfer(ctx, source: bytes, dest: bytes, value: int, keep_alive: bool) -
     ctx.deposit_event(Transfer, **{"from": source, "to": dest, "amount": value})
 
 
+def reserve(ctx, who: bytes, amount: int) -> None:
+    """ReservableCurrency::reserve: move `amount` from free to reserved (InsufficientBalance if the free
+    balance is short, LiquidityRestrictions if what remains free would be below what is frozen)."""
+    if amount == 0:
+        return
+    info = system.account(ctx.state, who)
+    d = info.data
+    if amount > d.free:
+        raise pallet.fail("InsufficientBalance")
+    if d.free - amount < max(0, d.frozen - d.reserved - amount):
+        raise pallet.fail("LiquidityRestrictions")
+    system.put_account(ctx.state, who, replace(info, data=replace(d, free=d.free - amount, reserved=d.reserved + amount)))
+    ctx.deposit_event(Reserved, who=who, amount=amount)
+
+
+def unreserve(ctx, who: bytes, amount: int) -> int:
+    """ReservableCurrency::unreserve: move up to `amount` back to free; returns what could not be moved."""
+    info = system.account(ctx.state, who)
+    d = info.data
+    moved = min(amount, d.reserved)
+    if moved:
+        system.put_account(ctx.state, who, replace(info, data=replace(d, free=d.free + moved,
+                                                                      reserved=d.reserved - moved)))
+        ctx.deposit_event(Unreserved, who=who, amount=moved)
+    return amount - moved
+
+
 def _reduce_issuance(state, amount: int) -> None:
     TotalIssuance.set(state, max(0, TotalIssuance.get(state) - amount))
 

@@ -330,12 +330,13 @@ DEV_NOMINATOR_BOND = 5_000 * C.UNITS
 def dev_genesis_config(validator_stashes: list[bytes], endowed=None) -> StakingGenesisConfig:
     """Dev stakers: each validator stash bonds DEV_VALIDATOR_BOND and validates; //Eve//stash and
     //Ferdie//stash (if `endowed` is None or holds them) nominate the first and second half of the
-    validators with DEV_NOMINATOR_BOND. No invulnerables, so disputes can slash on the dev chain."""
+    validators with DEV_NOMINATOR_BOND, unless they validate themselves (a six-validator dev chain has no
+    nominators). No invulnerables, so disputes can slash on the dev chain."""
     stakers = [Staker(v, DEV_VALIDATOR_BOND, "validator") for v in validator_stashes]
     half = (len(validator_stashes) + 1) // 2
     for name, targets in (("Eve", validator_stashes[:half]), ("Ferdie", validator_stashes[half:])):
         stash = Sr25519Keypair.from_uri(f"//{name}//stash").public
-        if targets and (endowed is None or stash in endowed):
+        if targets and stash not in validator_stashes and (endowed is None or stash in endowed):
             stakers.append(Staker(stash, DEV_NOMINATOR_BOND, "nominator", tuple(targets)))
     return StakingGenesisConfig(stakers=tuple(stakers), validator_count=len(validator_stashes),
                                 minimum_validator_count=1)
