@@ -137,7 +137,7 @@ def chain_spec(spec: NetworkSpec):
     from relaychain.runtime import genesis
 
     return genesis.dev_chain_spec(tuple(v.capitalize() for v in spec.validators), slot_duration_ms=spec.block_time_ms,
-                                  paras=tuple((p.id, p.genesis_head, p.code) for p in spec.paras))
+                                  paras=tuple(genesis.GenesisPara(p.id, p.genesis_head, p.code) for p in spec.paras))
 
 
 def write_chain_file(spec: NetworkSpec, path: Path) -> None:

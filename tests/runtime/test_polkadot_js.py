@@ -30,12 +30,17 @@ def test_polkadot_js_decodes_metadata_events_extrinsic_account(chain, keys, deco
     out = decode(metadata="0x" + apis.metadata().hex(), events="0x" + st.get(system.Events.key()).hex(),
                  extrinsic="0x" + xt.hex(), account="0x" + st.get(system.Account.key(bob.public)).hex())
     assert out["version"] == 14
+    # Polkadot's indices (spec 1002005 metadata), Rococo's for the dev-chain Sudo and ParasSudoWrapper
     assert dict(out["pallets"]) == {"System": 0, "Babe": 2, "Timestamp": 3, "Balances": 5, "Staking": 7,
-                                    "Session": 9, "Grandpa": 11, "TransactionPayment": 32}
+                                    "Session": 9, "Grandpa": 11, "TransactionPayment": 32, "Configuration": 51,
+                                    "ParasShared": 52, "ParaInclusion": 53, "ParaInherent": 54, "ParaScheduler": 55,
+                                    "Paras": 56, "Initializer": 57, "ParaSessionInfo": 61, "Registrar": 70,
+                                    "ParasSudoWrapper": 250, "Sudo": 255}
     assert out["signedExtensions"][-1] == "ChargeTransactionPayment"
     sections = [(phase, ev) for phase, ev, _ in out["events"]]
-    assert sections[0] == ('{"applyExtrinsic":0}', "system.ExtrinsicSuccess")
-    assert ('{"applyExtrinsic":1}', "balances.Transfer") in sections
+    assert sections[0] == ('{"applyExtrinsic":0}', "system.ExtrinsicSuccess")  # Timestamp.set
+    assert ('{"applyExtrinsic":1}', "system.ExtrinsicSuccess") in sections  # ParaInherent.enter
+    assert ('{"applyExtrinsic":2}', "balances.Transfer") in sections
     transfer = next(data for _, ev, data in out["events"] if ev == "balances.Transfer")
     assert int(transfer[2]) == 7 * 10**12
     x = out["extrinsic"]
