@@ -111,8 +111,12 @@ class Collator:
         self._task: Optional[asyncio.Task] = None
 
     async def start(self) -> None:
+        from relaychain.node.service import NODE_NAME
+
         self.node.client.import_listeners.append(self._on_import)
+        token = NODE_NAME.set(self.name)  # the collator's task logs as [collator-<para>]
         self._task = asyncio.create_task(self._run(), name=self.name)
+        NODE_NAME.reset(token)
         best = self.node.client.best_hash()
         if self.node.client.number(best):
             self._queue.put_nowait(best)

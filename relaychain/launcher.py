@@ -211,7 +211,7 @@ async def start_in_process(spec: NetworkSpec, base_path: Path, *, clock=None, hu
     for para in spec.paras:
         for name in para.collators:
             cfg = NodeConfig(name=name, base_path=base_path / name, slot_duration_ms=spec.block_time_ms, is_dev=True,
-                             clock=clock, chain_spec=chain, parachains=False)
+                             clock=clock, chain_spec=chain, parachains=False, quiet=True)
             relay = Node(cfg, hub.join(load_node_key(base_path / name, None)))
             net.nodes.append(relay)
             net.collators.append(Collator(para.id, relay, block_builder_for(para, base_path / name),

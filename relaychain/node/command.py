@@ -72,8 +72,10 @@ class _NodeNameFilter(logging.Filter):
         self.prefix_names = prefix_names
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from relaychain.node.service import NODE_NAME
+        from relaychain.node.service import NODE_NAME, NODE_QUIET
 
+        if NODE_QUIET.get() and record.levelno < logging.WARNING and not record.name.startswith("relaychain.collator"):
+            return False
         name = NODE_NAME.get()
         record.node = f"[{name}] " if self.prefix_names and name else ""
         return True

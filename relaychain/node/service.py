@@ -28,6 +28,8 @@ log = logging.getLogger("relaychain.service")
 
 NODE_VERSION = "0.1.0"
 NODE_NAME: contextvars.ContextVar[str] = contextvars.ContextVar("relaychain_node_name", default="")
+# A quiet node logs only warnings and errors (a collator's embedded relay node: its user follows the para).
+NODE_QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("relaychain_node_quiet", default=False)
 TRANSACTIONS_TOPIC = "transactions"
 
 
@@ -69,6 +71,7 @@ class NodeConfig:
     log_candidates: bool = True  # log each candidate's stages (one node per process is enough with --dev)
     pvf_executor: Any = None  # a shared parachain.executor.PvfExecutor (in-process networks); None: our own
     pvf_workers: int = 2
+    quiet: bool = False  # log only warnings and errors of this node (see NODE_QUIET)
 
 
 class Node:
@@ -157,6 +160,7 @@ class Node:
     # ---- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
         NODE_NAME.set(self.node_name)  # log records of this node's tasks carry its name (--dev runs several)
+        NODE_QUIET.set(self.config.quiet)
         await self.network.start()
         await self.authority_discovery.start()
         await self._start_parachains()
