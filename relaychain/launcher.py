@@ -184,8 +184,9 @@ class RunningNetwork:
 
 
 async def start_in_process(spec: NetworkSpec, base_path: Path, *, clock=None, hub=None,
-                           log_candidates_on: Optional[str] = None) -> RunningNetwork:
-    """Every relay node and collator of `spec` in this process, on one in-process hub."""
+                           log_candidates_on: Optional[str] = None, overrides=None) -> RunningNetwork:
+    """Every relay node and collator of `spec` in this process, on one in-process hub. `overrides` maps a
+    validator's name to subsystem replacements (`validator_overseer`), for tests of misbehaviour."""
     from parachain.executor import PvfExecutor
     from relaychain.node.command import load_node_key
     from relaychain.node.consensus.slots import SystemClock
@@ -205,7 +206,7 @@ async def start_in_process(spec: NetworkSpec, base_path: Path, *, clock=None, hu
         cfg = NodeConfig(name=n.name, base_path=base_path / n.name, validator=n.name if n.validator else None,
                          slot_duration_ms=spec.block_time_ms, is_dev=True, clock=clock, chain_spec=chain,
                          prometheus_port=n.prometheus_port, pvf_executor=executor,
-                         log_candidates=(n.name == first))
+                         log_candidates=(n.name == first), subsystem_overrides=(overrides or {}).get(n.name))
         node = Node(cfg, hub.join(load_node_key(base_path / n.name, None)))
         net.nodes.append(node)
     for para in spec.paras:

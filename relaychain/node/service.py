@@ -72,6 +72,7 @@ class NodeConfig:
     pvf_executor: Any = None  # a shared parachain.executor.PvfExecutor (in-process networks); None: our own
     pvf_workers: int = 2
     quiet: bool = False  # log only warnings and errors of this node (see NODE_QUIET)
+    subsystem_overrides: Any = None  # tests of misbehaviour (malus): subsystem name -> replacement factory
 
 
 class Node:
@@ -194,8 +195,11 @@ class Node:
                               keys=self.session_keys, authority_discovery=self.authority_discovery,
                               pvf_executor=self.pvf_executor, metrics=self.metrics, db=self.db,
                               name=self.node_name, slot_duration_ms=self.slot_duration_ms)
-        make = validator_overseer if validating else observer_overseer
-        self.overseer = make(context, log_candidates=self.config.log_candidates)
+        if validating:
+            self.overseer = validator_overseer(context, log_candidates=self.config.log_candidates,
+                                               overrides=self.config.subsystem_overrides)
+        else:
+            self.overseer = observer_overseer(context, log_candidates=self.config.log_candidates)
         await self.overseer.start()
         if validating and self.author is not None:
             self.author.inherent_providers.append(self.overseer.subsystem("provisioner").provide)

@@ -104,3 +104,38 @@ class DevNetwork:
         finally:
             self.loop.close()
             shutil.rmtree(self.base, ignore_errors=True)
+
+
+class ParaNetwork:
+    """`relaychain run --dev` with its paras: four validators, adder paras 1000 and 1001 and their collators
+    (the launcher's in-process network); the RPC server is Alice's."""
+
+    def __init__(self) -> None:
+        from relaychain.launcher import dev_network, start_in_process
+
+        self.base = Path(tempfile.mkdtemp(prefix="relaychain-rpc-paras-"))
+        self.loop = LoopThread()
+
+        async def boot():
+            net = await start_in_process(dev_network(1000), self.base)
+            return net, await start_rpc_server(net.nodes[0], "127.0.0.1", 0)
+
+        try:
+            self.net, self.server = self.loop.run(boot(), timeout=120)
+        except BaseException:
+            self.loop.close()
+            shutil.rmtree(self.base, ignore_errors=True)
+            raise
+        self.node = self.net.nodes[0]
+        self.url = f"ws://127.0.0.1:{self.server.port}"
+
+    def close(self) -> None:
+        async def shutdown():
+            await self.server.stop()
+            await self.net.stop()
+
+        try:
+            self.loop.run(shutdown(), timeout=60)
+        finally:
+            self.loop.close()
+            shutil.rmtree(self.base, ignore_errors=True)

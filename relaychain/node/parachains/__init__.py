@@ -31,13 +31,22 @@ from .runtime_api import RuntimeApi, RuntimeApiError
 from .statement_distribution import StatementDistribution
 
 
-def validator_overseer(node: NodeContext, *, log_candidates: bool = True) -> Overseer:
-    """The overseer of a parachain validator with every subsystem of stages 1-4."""
-    return Overseer(node, [
+def validator_overseer(node: NodeContext, *, log_candidates: bool = True, overrides=None) -> Overseer:
+    """The overseer of a parachain validator with every subsystem of stages 1-4.
+
+    `overrides` maps a subsystem's name to a replacement factory — Polkadot's *malus*: a validator that
+    misbehaves in one subsystem (withholds chunks, signs nothing), to test that the network copes."""
+    overrides = overrides or {}
+    subsystems = [
         AvailabilityStore, CandidateValidation, CandidateBacking, StatementDistribution, CollatorProtocol,
         AvailabilityDistribution, BitfieldSigning, BitfieldDistribution, Provisioner,
         partial(CandidateInformant, log_candidates=log_candidates),
-    ])
+    ]
+    names = {getattr(s, "name", None) or s.func.name for s in subsystems}
+    unknown = set(overrides) - names
+    if unknown:
+        raise ValueError(f"no subsystem named {sorted(unknown)}; subsystems: {sorted(names)}")
+    return Overseer(node, [overrides.get(getattr(s, "name", None) or s.func.name, s) for s in subsystems])
 
 
 def observer_overseer(node: NodeContext, *, log_candidates: bool = True) -> Overseer:

@@ -39,10 +39,14 @@ class AdderHead:
 
     @classmethod
     def decode(cls, raw: bytes) -> "AdderHead":
-        # Paras.Heads holds HeadData = Vec<u8>; the adder's head is u64 ‖ [u8;32] ‖ [u8;32].
+        """From the value stored in `Paras.Heads` (HeadData = Vec<u8>: a compact length, then the head)."""
         prefix = int.from_bytes(raw[:2], "little")
         assert prefix & 0b11 == 0b01 and prefix >> 2 == 72  # Compact(72) in its two-byte mode
-        body = raw[2:]
+        return cls.from_bytes(raw[2:])
+
+    @classmethod
+    def from_bytes(cls, body: bytes) -> "AdderHead":
+        """The adder's head: u64 number ‖ [u8; 32] parent hash ‖ [u8; 32] post-state hash."""
         assert len(body) == 72
         return cls(int.from_bytes(body[:8], "little"), body[8:40], body[40:])
 
