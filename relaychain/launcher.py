@@ -247,7 +247,9 @@ def process_commands(spec: NetworkSpec, base_path: Path, chain_file: Path) -> li
         common = ["--chain", str(chain_file), "--base-path", str(base_path / name), "--port", str(p2p),
                   "--bootnodes", *boot]
         if para_id is None:
-            argv = [sys.executable, "-m", "relaychain.cli", "run", "--validator", f"--{name}", *common]
+            # one PVF worker each: a machine running every validator of a network has few cores per validator
+            argv = [sys.executable, "-m", "relaychain.cli", "run", "--validator", f"--{name}", "--pvf-workers", "1",
+                    *common]
             argv += ["--rpc-port", str(rpc)] if rpc else ["--no-rpc"]
             if prometheus:
                 argv += ["--prometheus-port", str(prometheus)]

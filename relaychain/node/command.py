@@ -59,6 +59,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "zombienet-style TOML file (see relaychain/launcher.py)")
     parser.add_argument("--chain", type=Path, metavar="CHAIN.json",
                         help="genesis parameters written by the launcher (validators, block time, paras)")
+    parser.add_argument("--pvf-workers", type=int, default=2, metavar="N",
+                        help="processes that execute parachain validation functions (default 2)")
     parser.add_argument("--no-paras", action="store_true",
                         help="with --dev: the relay chain alone, without the two example adder paras")
     parser.add_argument("-l", "--log", default="info", help="log level (error, warn, info, debug)")
@@ -114,6 +116,8 @@ def _validate_args(args) -> Optional[str]:
         return "--sealing is only available with --dev"
     if args.sealing not in ("slots", "instant", "manual") and not args.sealing.isdigit():
         return f"--sealing must be instant, manual or a number of milliseconds, not {args.sealing!r}"
+    if args.pvf_workers < 1:
+        return "--pvf-workers must be at least 1"
     if args.block_time is not None and args.block_time <= 0:
         return "--block-time must be a positive number of milliseconds"
     if not args.dev and args.validator and not args.key_name:
@@ -172,7 +176,8 @@ def build_nodes(args, base_path: Path):
         chain, block_time = chain_spec(spec), spec.block_time_ms
     cfg = NodeConfig(name=args.name or args.key_name or "relaychain-node", base_path=base_path,
                      validator=args.key_name if args.validator else None, chain_spec=chain,
-                     slot_duration_ms=block_time, clock=clock, prometheus_port=args.prometheus_port)
+                     slot_duration_ms=block_time, clock=clock, prometheus_port=args.prometheus_port,
+                     pvf_workers=args.pvf_workers)
     return [Node(cfg, network)]
 
 
