@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
@@ -39,6 +40,7 @@ from relaychain.primitives.scale import ScaleDecodeError
 log = logging.getLogger("relaychain.collator")
 
 SUBMIT_TIMEOUT = 5.0
+MAX_RECORDS = 1024
 
 
 class BlockBuilder(Protocol):
@@ -95,6 +97,17 @@ async def build_collation(api: RuntimeApi, client, executor, builder: BlockBuild
     return BuiltCollation(Collation(leaf, para_id, receipt, pov, pvd), core, info.group_of_core(core))
 
 
+@dataclass(frozen=True)
+class CollationRecord:
+    """What became of one collation: its candidate, when it was built and answered (monotonic seconds)."""
+
+    relay_parent: bytes
+    candidate_hash: bytes
+    built_at: float
+    answered_at: float
+    outcome: str
+
+
 class Collator:
     """The collator of one para, on top of a (non-authority) relay node it embeds."""
 
@@ -107,6 +120,7 @@ class Collator:
         self.name = name or f"collator-{para_id}"
         self.api = RuntimeApi(node.runtime_call)
         self.collated: dict[bytes, str] = {}  # relay parent -> outcome
+        self.records: list[CollationRecord] = []  # the newest MAX_RECORDS collations handed to validators
         self._queue: asyncio.Queue = asyncio.Queue()
         self._task: Optional[asyncio.Task] = None
 
@@ -154,8 +168,15 @@ class Collator:
 
     async def collate_on(self, leaf: bytes) -> str:
         """Build a collation on relay block `leaf` and hand it to the backing group; the outcome in words."""
+        started = time.monotonic()
         built = await build_collation(self.api, self.node.client, self.executor, self.builder, self.para_id,
                                       self.key, leaf)
+        outcome = await self._hand_over(built, leaf)
+        self.records.append(CollationRecord(leaf, built.candidate_hash, started, time.monotonic(), outcome))
+        del self.records[:-MAX_RECORDS]
+        return outcome
+
+    async def _hand_over(self, built: BuiltCollation, leaf: bytes) -> str:
         number = self.node.client.number(leaf)
         h = built.candidate_hash
         groups, _ = self.api.validator_groups(leaf)
