@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from relaychain.node.consensus.slots import SystemClock
+from relaychain.storage import StorageError
 
 DEV_VALIDATORS = ("alice", "bob", "charlie", "dave")
 DEV_PARAS = (1000, 1001)
@@ -270,6 +271,9 @@ def main(args) -> int:
         return asyncio.run(run(args))
     except KeyboardInterrupt:
         return 0
+    except StorageError as exc:  # a database in use by another node, unreadable or damaged
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:  # e.g. a port already in use: say which, without a traceback
         print(f"error: {exc}", file=sys.stderr)
         return 1

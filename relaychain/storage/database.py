@@ -16,6 +16,9 @@ One lmdb environment with named sub-databases:
 Crash safety: every public write is one lmdb write transaction, committed with fsync (lmdb's
 default `sync=True`); lmdb's copy-on-write B-trees make a commit all-or-nothing, so after a kill -9 at
 any instant the database reopens at the last committed transaction.
+
+One process per database: `<db>/LOCK` is held (flock) while the database is open, and a second opener,
+in any process, gets `DatabaseInUse` naming the holder's pid (see `lock.py`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import ScaleDecodeError, decode_compact
 
 from .errors import StorageError, UnknownBlockError
+from .lock import DirectoryLock
 
 SCHEMA_VERSION = b"1"
 _MAX_GROWTHS = 6
@@ -73,14 +77,22 @@ class Database:
             if self.path in _open_paths:
                 raise StorageError(f"database {self.path} is already open in this process; close it first")
             _open_paths.add(self.path)
+        self._env = None
+        self._lock = DirectoryLock(self.path)
         try:
             os.makedirs(self.path, exist_ok=True)
+            self._lock.acquire()  # before lmdb sees the files: nobody else may be writing them
             self._env = lmdb.open(self.path, map_size=map_size, max_dbs=len(_SUBDBS), subdir=True,
                                   sync=True, metasync=True, readahead=False, lock=True)
-        except lmdb.Error as e:
+        except BaseException as e:
+            self._lock.release()
             with _open_paths_lock:
                 _open_paths.discard(self.path)
-            raise StorageError(f"cannot open database at {self.path}: {e}") from e
+            if isinstance(e, lmdb.Error):
+                raise StorageError(f"cannot open database at {self.path}: {e}") from e
+            if isinstance(e, OSError):
+                raise StorageError(f"cannot open database at {self.path}: {e.strerror or e}") from e
+            raise
         self._dbs = {name: self._env.open_db(name) for name in _SUBDBS}
         self.node_store = LmdbNodeStore(self)
         with self._env.begin(write=True) as txn:
@@ -130,6 +142,7 @@ class Database:
         if self._env is not None:
             self._env.close()
             self._env = None
+            self._lock.release()
             with _open_paths_lock:
                 _open_paths.discard(self.path)
 
