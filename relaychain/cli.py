@@ -7,11 +7,13 @@ they are imported only when used, so `relaychain erasure …` never pays for the
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import importlib
 import sys
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "run": ("relaychain.node.command", "run a relay-chain node (or a whole --dev network)"),
+    "purge-chain": ("relaychain.node.purge", "remove a base path's chain database (keeps keys and identity)"),
     "collator": ("collator.command", "run a collator: a relay node that builds a para's candidates"),
     "key": ("relaychain.primitives.key_command", "inspect and generate keys (sr25519/ed25519, SS58)"),
     "election": ("relaychain.election.command", "run or generate NPoS elections (seq-Phragmén, PhragMMS)"),
@@ -32,6 +34,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    faulthandler.enable()  # a fatal signal (SIGSEGV, SIGBUS…) prints where it struck instead of nothing
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from relaychain.node.consensus.slots import SystemClock
-from relaychain.storage import StorageError
+from relaychain.storage import DatabaseCorrupt, StorageError
 
 DEV_VALIDATORS = ("alice", "bob", "charlie", "dave")
 DEV_PARAS = (1000, 1001)
@@ -271,7 +271,12 @@ def main(args) -> int:
         return asyncio.run(run(args))
     except KeyboardInterrupt:
         return 0
-    except StorageError as exc:  # a database in use by another node, unreadable or damaged
+    except DatabaseCorrupt as exc:  # refused before anything was written: say how to start over
+        where = f" --base-path {args.base_path}" if args.base_path is not None else ""
+        print(f"error: {exc}; to start this node from genesis instead: relaychain purge-chain{where}",
+              file=sys.stderr)
+        return 1
+    except StorageError as exc:  # a database in use by another node, or unreadable
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # e.g. a port already in use: say which, without a traceback

@@ -18,7 +18,9 @@ default `sync=True`); lmdb's copy-on-write B-trees make a commit all-or-nothing,
 any instant the database reopens at the last committed transaction.
 
 One process per database: `<db>/LOCK` is held (flock) while the database is open, and a second opener,
-in any process, gets `DatabaseInUse` naming the holder's pid (see `lock.py`).
+in any process, gets `DatabaseInUse` naming the holder's pid (see `lock.py`). A damaged data file (truncated,
+overwritten, not lmdb) is refused with `DatabaseCorrupt` before lmdb maps it, and left as it is
+(`integrity.py`); lmdb errors met later are raised as `StorageError`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import ScaleDecodeError, decode_compact
 
 from .errors import StorageError, UnknownBlockError
+from .integrity import check_data_file
 from .lock import DirectoryLock
 
 SCHEMA_VERSION = b"1"
@@ -82,6 +85,7 @@ class Database:
         try:
             os.makedirs(self.path, exist_ok=True)
             self._lock.acquire()  # before lmdb sees the files: nobody else may be writing them
+            check_data_file(self.path)  # a damaged file is refused before lmdb maps (or rewrites) it
             self._env = lmdb.open(self.path, map_size=map_size, max_dbs=len(_SUBDBS), subdir=True,
                                   sync=True, metasync=True, readahead=False, lock=True)
         except BaseException as e:
@@ -93,12 +97,16 @@ class Database:
             if isinstance(e, OSError):
                 raise StorageError(f"cannot open database at {self.path}: {e.strerror or e}") from e
             raise
-        self._dbs = {name: self._env.open_db(name) for name in _SUBDBS}
         self.node_store = LmdbNodeStore(self)
-        with self._env.begin(write=True) as txn:
-            schema = txn.get(_SCHEMA, db=self._dbs[b"meta"])
-            if schema is None:
-                txn.put(_SCHEMA, SCHEMA_VERSION, db=self._dbs[b"meta"])
+        try:
+            self._dbs = {name: self._env.open_db(name) for name in _SUBDBS}
+            with self._env.begin(write=True) as txn:
+                schema = txn.get(_SCHEMA, db=self._dbs[b"meta"])
+                if schema is None:
+                    txn.put(_SCHEMA, SCHEMA_VERSION, db=self._dbs[b"meta"])
+        except lmdb.Error as e:
+            self.close()
+            raise StorageError(f"cannot open database at {self.path}: {e}") from e
         if schema not in (None, SCHEMA_VERSION):
             self.close()
             raise StorageError(f"database {self.path} has schema {schema!r}, this code reads {SCHEMA_VERSION!r}")
@@ -111,8 +119,11 @@ class Database:
         return self._env
 
     def _get(self, name: bytes, key: bytes) -> Optional[bytes]:
-        with self._live_env().begin(db=self._dbs[name]) as txn:
-            return txn.get(key)
+        try:
+            with self._live_env().begin(db=self._dbs[name]) as txn:
+                return txn.get(key)
+        except lmdb.Error as e:
+            raise StorageError(f"read from {self.path} failed: {e}") from e
 
     def _write(self, body):
         """Run `body(txn)` in one write transaction; if the map is full, the aborted transaction is
@@ -358,11 +369,14 @@ class Database:
 
     def _keys_with_prefix(self, name: bytes, prefix: bytes) -> list[bytes]:
         out = []
-        with self._live_env().begin(db=self._dbs[name]) as txn:
-            cursor = txn.cursor()
-            if cursor.set_range(prefix):
-                for key in cursor.iternext(values=False):
-                    if not key.startswith(prefix):
-                        break
-                    out.append(key)
+        try:
+            with self._live_env().begin(db=self._dbs[name]) as txn:
+                cursor = txn.cursor()
+                if cursor.set_range(prefix):
+                    for key in cursor.iternext(values=False):
+                        if not key.startswith(prefix):
+                            break
+                        out.append(key)
+        except lmdb.Error as e:
+            raise StorageError(f"read from {self.path} failed: {e}") from e
         return out

@@ -18,3 +18,11 @@ class DatabaseInUse(StorageError):
     def __init__(self, message: str, holder_pid: int | None = None):
         super().__init__(message)
         self.holder_pid = holder_pid
+
+
+class DatabaseCorrupt(StorageError):
+    """The database files are damaged (truncated, overwritten, not lmdb): they are refused, never rewritten."""
+
+    def __init__(self, message: str, directory: str | None = None):
+        super().__init__(message)
+        self.directory = directory

@@ -1,6 +1,7 @@
 """`relaychain run` refuses what it cannot do safely with one line and a non-zero exit, before it writes
 anything (#11): a base path already held by another node, a damaged database, ports in use."""
 
+import os
 import signal
 import socket
 import subprocess
@@ -72,3 +73,59 @@ def test_a_second_node_on_a_held_base_path_is_refused(tmp_path):
     finally:
         out = _stop(first)
     assert first.returncode == 0, out
+
+
+def _digest(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_damaged_database_is_refused_then_purged(tmp_path):
+    port = _free_port()
+    node = _start_dev_node(tmp_path, port)
+    rpc(port, "dev_newBlock", [3])
+    _stop(node)
+    data = tmp_path / "alice" / "db" / "data.mdb"
+    node_key = (tmp_path / "alice" / "network" / "secret_ed25519").read_text()
+    os.truncate(data, data.stat().st_size // 2)
+    before = _digest(data)
+
+    refused = _run("run", "--dev", "--sealing", "manual", "--rpc-port", str(port), "--base-path", str(tmp_path))
+    line = _one_line_refusal(refused)
+    assert "truncated" in line and str(tmp_path / "alice" / "db") in line
+    assert f"relaychain purge-chain --base-path {tmp_path}" in line
+    assert _digest(data) == before  # refused before anything was written
+
+    declined = subprocess.run([sys.executable, "-m", "relaychain.cli", "purge-chain", "--base-path", str(tmp_path)],
+                              input="n\n", capture_output=True, text=True, timeout=60)
+    assert declined.returncode == 0 and "Aborted" in declined.stdout and _digest(data) == before
+    purged = _run("purge-chain", "--base-path", str(tmp_path), "-y")
+    assert purged.returncode == 0, purged.stderr
+    assert not (tmp_path / "alice" / "db").exists()
+    assert (tmp_path / "alice" / "network" / "secret_ed25519").read_text() == node_key  # identity kept
+
+    fresh = _start_dev_node(tmp_path, port)  # from genesis again
+    try:
+        assert rpc(port, "chain_getHeader")["number"] == "0x0"
+    finally:
+        _stop(fresh)
+
+
+def test_purge_chain_refuses_a_running_node(tmp_path):
+    port = _free_port()
+    node = _start_dev_node(tmp_path, port)
+    try:
+        best = rpc(port, "dev_newBlock", [1])
+        refused = _run("purge-chain", "--base-path", str(tmp_path), "-y")
+        line = _one_line_refusal(refused)
+        assert f"process {node.pid}" in line
+        assert (tmp_path / "alice" / "db" / "data.mdb").exists()
+        assert rpc(port, "chain_getBlockHash", [1]) == best
+    finally:
+        _stop(node)
+
+
+def test_purge_chain_without_a_database_says_so(tmp_path):
+    result = _run("purge-chain", "--base-path", str(tmp_path / "nothing-here"), "-y")
+    assert result.returncode == 0 and "nothing to remove" in result.stdout
