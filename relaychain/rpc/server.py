@@ -134,6 +134,20 @@ class HttpSession(Session):
         self.output.append(text)
 
 
+async def read_body(request: web.Request, limit: int) -> Optional[bytes]:
+    """The whole request body, or None as soon as it exceeds `limit` bytes. (`content.read(n)` returns only
+    what has arrived so far: a large body read that way is cut short and fails to parse.)"""
+    chunks, size = [], 0
+    while True:
+        chunk = await request.content.readany()
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
 class RpcServer:
     """A running server. `port` is the bound port (useful with port=0)."""
 
@@ -206,8 +220,8 @@ class RpcServer:
             return self._busy()
         self._connections += 1
         try:
-            body = await request.content.read(self.limits.max_request_bytes + 1)
-            if len(body) > self.limits.max_request_bytes:
+            body = await read_body(request, self.limits.max_request_bytes)
+            if body is None:
                 return web.Response(status=413, text=too_big, content_type="application/json", headers=headers)
             session = HttpSession()
             await self.dispatcher.process(body, session)
