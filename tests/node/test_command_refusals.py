@@ -129,3 +129,67 @@ def test_purge_chain_refuses_a_running_node(tmp_path):
 def test_purge_chain_without_a_database_says_so(tmp_path):
     result = _run("purge-chain", "--base-path", str(tmp_path / "nothing-here"), "-y")
     assert result.returncode == 0 and "nothing to remove" in result.stdout
+
+
+# -- ports are bound before anything is written (#11, item 6) ----------------------------------------
+
+
+@pytest.fixture
+def taken_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    yield s.getsockname()[1]
+    s.close()
+
+
+def test_rpc_port_in_use_with_dev_slots_is_refused_before_any_block(tmp_path, taken_port):
+    # Before: the four --dev validators started, authored and stored blocks #1-#2, then the RPC bind failed.
+    result = _run("run", "--dev", "--rpc-port", str(taken_port), "--base-path", str(tmp_path))
+    line = _one_line_refusal(result)
+    assert f"127.0.0.1:{taken_port}" in line and "address already in use" in line and "--rpc-port" in line
+    assert list(tmp_path.iterdir()) == []  # no database, no key: nothing was written
+
+
+def test_p2p_port_in_use_is_one_line_before_the_database(tmp_path, taken_port):
+    # Before: the database and genesis were written, then a 25-line traceback ending in NetworkError.
+    result = _run("run", "--validator", "--alice", "--base-path", str(tmp_path / "alice"), "--port", str(taken_port),
+                  "--rpc-port", str(_free_port()))
+    line = _one_line_refusal(result)
+    assert f"127.0.0.1:{taken_port}" in line and "--port" in line
+    assert not (tmp_path / "alice" / "db").exists()
+
+
+def test_prometheus_port_in_use_is_one_line(tmp_path, taken_port):
+    result = _run("run", "--dev", "--sealing", "manual", "--prometheus-port", str(taken_port),
+                  "--rpc-port", str(_free_port()), "--base-path", str(tmp_path))
+    line = _one_line_refusal(result)
+    assert "--prometheus-port" in line and not (tmp_path / "alice").exists()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--bootnodes", "/ip4/127.0.0.1/tcp/30333/p2p/nonsense"], "peer id"),
+    (["--bootnodes", "/ip4/999.0.0.1/tcp/30333"], "bad IPv4 address"),
+    (["--node-key", "0x1234"], "--node-key"),
+    (["--node-key", "zz" * 32], "--node-key"),
+])
+def test_malformed_network_arguments_are_one_line_before_anything(tmp_path, argv, words):
+    result = _run("run", "--validator", "--alice", "--base-path", str(tmp_path / "alice"), "--port", "0",
+                  "--rpc-port", str(_free_port()), *argv)
+    assert words in _one_line_refusal(result)
+    assert not (tmp_path / "alice").exists()
+
+
+def test_a_damaged_node_key_file_is_one_line(tmp_path):
+    (tmp_path / "alice" / "network").mkdir(parents=True)
+    (tmp_path / "alice" / "network" / "secret_ed25519").write_text("not hex at all")
+    result = _run("run", "--validator", "--alice", "--base-path", str(tmp_path / "alice"), "--port", "0",
+                  "--rpc-port", str(_free_port()))
+    assert "node key" in _one_line_refusal(result)
+
+
+def test_an_unreadable_chain_file_is_one_line(tmp_path):
+    (tmp_path / "chain.json").write_text('{"validators": ')
+    result = _run("run", "--validator", "--alice", "--chain", str(tmp_path / "chain.json"), "--port", "0",
+                  "--base-path", str(tmp_path / "alice"), "--rpc-port", str(_free_port()))
+    assert "--chain" in _one_line_refusal(result)

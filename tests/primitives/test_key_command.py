@@ -65,3 +65,22 @@ def test_generate_gives_an_inspectable_phrase(capsys):
 def test_errors_are_reported_not_raised(capsys, argv):
     rc, out, err = run(capsys, *argv)
     assert rc == 1 and out == "" and err.startswith("Error: ")
+
+
+def test_a_closed_output_pipe_ends_quietly():
+    """`relaychain key inspect //Alice | head -1`: the reader is gone before we write (#11, item 6). Before, a
+    BrokenPipeError traceback; now the quiet exit of a Unix tool whose reader went away (128 + SIGPIPE)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # deterministic: every write to the pipe fails with EPIPE
+    try:
+        result = subprocess.run([sys.executable, "-m", "relaychain.cli", "key", "inspect", "//Alice"],
+                                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 128 + signal.SIGPIPE
+    assert result.stderr == ""
