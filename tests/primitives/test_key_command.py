@@ -84,3 +84,20 @@ def test_a_closed_output_pipe_ends_quietly():
         os.close(write_end)
     assert result.returncode == 128 + signal.SIGPIPE
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("address, reason", [
+    (ALICE_ADDR[:-1] + "X", "checksum mismatch"),  # one mistyped character
+    (ALICE_ADDR[:-1] + "0", "invalid base58 character '0'"),  # a character base58 does not have
+    (ALICE_ADDR[:-3], "key bytes"),  # cut short
+])
+def test_a_mistyped_address_is_reported_as_an_address(capsys, address, reason):
+    """Before: "invalid BIP39 mnemonic phrase" (#11, item 7)."""
+    rc, out, err = run(capsys, "inspect", address)
+    assert rc == 1 and out == ""
+    assert f"invalid SS58 address '{address}'" in err and reason in err and "BIP39" not in err
+
+
+def test_a_bad_phrase_is_still_reported_as_a_phrase(capsys):
+    rc, _, err = run(capsys, "inspect", "caution juice atom organ advance problem want pledge someone senior holiday")
+    assert rc == 1 and "BIP39" in err
