@@ -216,8 +216,10 @@ def build_nodes(args, base_path: Path):
     log.info("🏷  Local node identity is: %s", node_key.public.hex())
 
     def network(genesis_hash: bytes):
+        # peers learn each other's addresses (peer exchange) and keep them across restarts (the peer store)
         return ZmqNetwork(node_key, listen=f"tcp://{args.listen_addr}:{args.port}", bootnodes=list(args.bootnodes),
-                          genesis_hash=genesis_hash)
+                          genesis_hash=genesis_hash, peer_exchange=True,
+                          peer_store=base_path / "network" / "peers.json")
     cfg = NodeConfig(name=args.name or args.key_name or "relaychain-node", base_path=base_path,
                      validator=args.key_name if args.validator else None, chain_spec=chain,
                      slot_duration_ms=block_time, clock=clock, prometheus_port=args.prometheus_port)
