@@ -100,9 +100,9 @@ class Snapshot:
 
     def validate(self) -> None:
         """Reject input the election cannot sensibly run on, before any work is done."""
-        if self.algorithm not in ALGORITHMS:
+        if not isinstance(self.algorithm, str) or self.algorithm not in ALGORITHMS:
             raise InvalidSnapshot(f"unknown algorithm {self.algorithm!r}; use one of {', '.join(ALGORITHMS)}")
-        if self.accuracy not in ACCURACIES:
+        if not isinstance(self.accuracy, str) or self.accuracy not in ACCURACIES:
             raise InvalidSnapshot(f"unknown accuracy {self.accuracy!r}; use one of {', '.join(ACCURACIES)}")
         _check_int(self.balance_iterations, "balance_iterations", (1 << 63) - 1)
         _check_int(self.tolerance, "tolerance", U128_MAX)

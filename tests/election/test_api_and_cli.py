@@ -165,3 +165,12 @@ def test_a_deeply_nested_snapshot_is_one_line(tmp_path, capsys):
     deep.write_text("[" * 100_000 + "]" * 100_000)
     assert cli.main(["election", str(deep), "--quiet"]) == 2
     assert "nested too deeply" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("setting", [{"accuracy": []}, {"accuracy": {}}, {"algorithm": ["seq_phragmen"]}])
+def test_a_setting_of_the_wrong_type_is_an_invalid_snapshot(setting):
+    """Found by the fuzz test of snapshot JSON (tests/fuzz): an unhashable accuracy raised TypeError."""
+    from relaychain.election import InvalidSnapshot
+
+    with pytest.raises(InvalidSnapshot):
+        Snapshot.from_json({**POC, **setting})
