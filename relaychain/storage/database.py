@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 from typing import Mapping, Optional
 
 import lmdb
@@ -71,6 +72,21 @@ class LmdbNodeStore:
         return self._db._get(b"nodes", bytes(node_hash))
 
 
+def _creating_marker(directory: str) -> Path:
+    """`<db>/CREATING`, written (durably) before lmdb creates a new data file and removed after the first
+    commit: an empty data file next to it is a creation cut short, not a truncated database."""
+    marker = Path(directory) / "CREATING"
+    if not (Path(directory) / "data.mdb").exists() and not marker.exists():
+        with open(marker, "wb") as f:
+            os.fsync(f.fileno())
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return marker
+
+
 class Database:
     """Blocks, canonical index, finality, trie nodes, metadata and availability chunks in one lmdb file."""
 
@@ -85,7 +101,8 @@ class Database:
         try:
             os.makedirs(self.path, exist_ok=True)
             self._lock.acquire()  # before lmdb sees the files: nobody else may be writing them
-            check_data_file(self.path)  # a damaged file is refused before lmdb maps (or rewrites) it
+            creating = _creating_marker(self.path)
+            check_data_file(self.path, creation_interrupted=creating.exists())  # refused before lmdb maps it
             self._env = lmdb.open(self.path, map_size=map_size, max_dbs=len(_SUBDBS), subdir=True,
                                   sync=True, metasync=True, readahead=False, lock=True)
         except BaseException as e:
@@ -107,6 +124,7 @@ class Database:
         except lmdb.Error as e:
             self.close()
             raise StorageError(f"cannot open database at {self.path}: {e}") from e
+        creating.unlink(missing_ok=True)  # created: from now on an empty data file is a truncated one
         if schema not in (None, SCHEMA_VERSION):
             self.close()
             raise StorageError(f"database {self.path} has schema {schema!r}, this code reads {SCHEMA_VERSION!r}")

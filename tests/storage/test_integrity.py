@@ -138,3 +138,32 @@ def test_the_child_would_show_a_signal_death():
     result = subprocess.run([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGBUS)"],
                             capture_output=True, timeout=30)
     assert result.returncode == -signal.SIGBUS
+
+
+def test_a_creation_cut_short_is_created_again(tmp_path):
+    """Killed between creating data.mdb and its first commit: the CREATING marker says the empty file was
+    never a database, so it is created afresh instead of refused (a truncated one has no marker)."""
+    path = tmp_path / "db"
+    path.mkdir()
+    (path / "CREATING").write_bytes(b"")
+    (path / "data.mdb").write_bytes(b"")
+    with Database(path, map_size=1 << 22) as db:
+        assert db.best() is None
+    assert not (path / "CREATING").exists() and (path / "data.mdb").stat().st_size > 0
+
+
+def test_a_new_database_leaves_no_creation_marker(tmp_path):
+    with Database(tmp_path / "db", map_size=1 << 22):
+        pass
+    assert sorted(p.name for p in (tmp_path / "db").iterdir()) == ["LOCK", "data.mdb", "lock.mdb"]
+
+
+def test_a_large_file_still_gets_the_size_and_meta_checks(chain_db, monkeypatch):
+    from relaychain.storage import integrity
+
+    monkeypatch.setattr(integrity, "FULL_CHECK_LIMIT", 0)  # every file counts as large: no page walk
+    integrity.check_data_file(str(chain_db))  # whole: accepted without the walk
+    size = (chain_db / "data.mdb").stat().st_size
+    os.truncate(chain_db / "data.mdb", size // 2)
+    with pytest.raises(DatabaseCorrupt, match="truncated"):
+        integrity.check_data_file(str(chain_db))
