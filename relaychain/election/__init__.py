@@ -8,12 +8,13 @@ from .api import elect
 from .arithmetic import ACCURACIES, PerThing, PerU16, Perbill, Percent, Permill, Perquintill, Rounding
 from .score import ElectionScore, evaluate_support
 from .snapshot import (
-    DuplicateId, ElectionArithmeticError, ElectionError, ElectionResult, InvalidSnapshot, NoCandidates,
-    Snapshot, Support, TooManyToElect,
+    DuplicateId, ElectionArithmeticError, ElectionError, ElectionResult, IgnoredVotes, InvalidSnapshot, NoCandidates,
+    Snapshot, Support, TooManyToElect, UnknownTargets,
 )
 
 __all__ = [
     "ACCURACIES", "DuplicateId", "ElectionArithmeticError", "ElectionError", "ElectionResult", "ElectionScore",
     "InvalidSnapshot", "NoCandidates", "PerThing", "PerU16", "Perbill", "Percent", "Permill", "Perquintill",
-    "Rounding", "Snapshot", "Support", "TooManyToElect", "elect", "evaluate_support",
+    "Rounding", "Snapshot", "Support", "TooManyToElect", "elect", "evaluate_support", "IgnoredVotes",
+    "UnknownTargets",
 ]

@@ -2,11 +2,13 @@
 
     relaychain election SNAPSHOT.json [--to-elect N] [--algorithm seq-phragmen|phragmms]
         [--balance-iterations K] [--tolerance T] [--accuracy perbill|peru16|...] [--out RESULT.json]
-        [--reference] [--quiet]
+        [--reference] [--strict] [--quiet]
     relaychain election generate --voters V --candidates C --to-elect K --seed S [--edges 16]
         [--self-votes] [--out SNAPSHOT.json]
 
-The result (npos.md §10) goes to --out or stdout as JSON; progress and a summary go to stderr.
+The result (npos.md §10) goes to --out or stdout as JSON; progress and a summary go to stderr. Votes for
+targets that are not candidates are ignored, as sp-npos-elections ignores them, and counted on stderr;
+--strict refuses such a snapshot instead.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 import time
 
 from .arithmetic import ACCURACIES
-from .snapshot import ElectionError, result_json_text
+from .snapshot import ElectionError, UnknownTargets, result_json_text
 
 GENERATE = "generate"
 
@@ -39,6 +41,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--tolerance", type=int, help="balancing stops once no voter moves more than this")
     run.add_argument("--accuracy", choices=sorted(ACCURACIES), help="PerThing of the ratio assignments")
     run.add_argument("--reference", action="store_true", help="run the plain exact-integer reference (slow)")
+    run.add_argument("--strict", action="store_true",
+                     help="refuse votes for targets that are not candidates (default: ignore them, as "
+                          "sp-npos-elections does, and say how many)")
     gen = parser.add_argument_group("generate options")
     gen.add_argument("--voters", type=int, help="number of nominators")
     gen.add_argument("--candidates", type=int, help="number of validator candidates")
@@ -59,6 +64,9 @@ def main(args: argparse.Namespace) -> int:
         return 2
     except (OSError, json.JSONDecodeError) as exc:
         print(f"relaychain election: cannot read or write: {exc}", file=sys.stderr)
+        return 2
+    except RecursionError:  # json recurses once per nesting level; no snapshot nests more than 3
+        print("relaychain election: the snapshot JSON is nested too deeply to be a snapshot", file=sys.stderr)
         return 2
     finally:
         if gc_was_enabled:
@@ -111,6 +119,11 @@ def _elect(args: argparse.Namespace) -> int:
         algorithm = args.algorithm.replace("-", "_") if args.algorithm else None
         snapshot = Snapshot.from_json(obj, to_elect=args.to_elect, algorithm=algorithm, accuracy=args.accuracy,
                                       balance_iterations=args.balance_iterations, tolerance=args.tolerance)
+        ignored = snapshot.ignored_votes()
+        if ignored.votes and getattr(args, "strict", False):
+            raise UnknownTargets(f"{ignored.describe()}; fix the snapshot, or drop --strict to ignore them")
+        if ignored.votes:  # said even with --quiet: it changes what the stake votes for
+            ui.warn(f"ignoring {ignored.describe()}, as sp-npos-elections does (--strict refuses them)")
         ui.stage("electing", total=snapshot.to_elect)
         native = None
         elected_at = time.perf_counter()
@@ -163,6 +176,12 @@ class _Ui:
     def __exit__(self, *exc):
         if self.progress is not None:
             self.progress.__exit__(*exc)
+
+    def warn(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress.console.print(f"relaychain election: {text}", highlight=False, markup=False)
+        else:
+            print(f"relaychain election: {text}", file=sys.stderr, flush=True)
 
     def stage(self, name: str, total: int | None = None) -> None:
         if self.progress is not None:

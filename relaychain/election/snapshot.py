@@ -34,6 +34,24 @@ class DuplicateId(ElectionError):
     """A candidate or a voter appears twice."""
 
 
+class UnknownTargets(ElectionError):
+    """Votes name targets that are not candidates (refused only when asked: `--strict`)."""
+
+
+class IgnoredVotes(NamedTuple):
+    """Votes an election ignores because their target is not a candidate (as `sp-npos-elections` does)."""
+
+    votes: int  # (voter, target) edges dropped
+    voters: int  # voters with at least one such vote
+    targets: tuple  # the distinct unknown targets, in support order
+
+    def describe(self) -> str:
+        shown = ", ".join(repr(t) for t in self.targets[:3]) + (", …" if len(self.targets) > 3 else "")
+        return (f"{self.votes} vote{'s' * (self.votes != 1)} by {self.voters} voter{'s' * (self.voters != 1)} "
+                f"name{'s' * (self.votes == 1)} {len(self.targets)} target{'s' * (len(self.targets) != 1)} "
+                f"that {'is not a candidate' if len(self.targets) == 1 else 'are not candidates'} ({shown})")
+
+
 class ElectionArithmeticError(ElectionError):
     """`sp-npos-elections` would fail with `Error::ArithmeticError` (a normalisation overflowed)."""
 
@@ -82,9 +100,9 @@ class Snapshot:
 
     def validate(self) -> None:
         """Reject input the election cannot sensibly run on, before any work is done."""
-        if self.algorithm not in ALGORITHMS:
+        if not isinstance(self.algorithm, str) or self.algorithm not in ALGORITHMS:
             raise InvalidSnapshot(f"unknown algorithm {self.algorithm!r}; use one of {', '.join(ALGORITHMS)}")
-        if self.accuracy not in ACCURACIES:
+        if not isinstance(self.accuracy, str) or self.accuracy not in ACCURACIES:
             raise InvalidSnapshot(f"unknown accuracy {self.accuracy!r}; use one of {', '.join(ACCURACIES)}")
         _check_int(self.balance_iterations, "balance_iterations", (1 << 63) - 1)
         _check_int(self.tolerance, "tolerance", U128_MAX)
@@ -127,6 +145,20 @@ class Snapshot:
         for t in set(flat).difference(self.candidates):
             _check_id(t, "target")
         object.__setattr__(self, "_flat_targets", flat)
+
+    def ignored_votes(self) -> IgnoredVotes:
+        """The votes whose target is not a candidate: the election ignores them (`sp-npos-elections` builds
+        its edges only to known candidates), so a typo in a target silently loses that stake's vote."""
+        candidates = set(self.candidates)
+        votes = voters = 0
+        unknown: set = set()
+        for _, _, targets in self.voters:
+            missing = [t for t in targets if t not in candidates]
+            if missing:
+                votes += len(missing)
+                voters += 1
+                unknown.update(missing)
+        return IgnoredVotes(votes, voters, tuple(sorted(unknown, key=id_sort_key)))
 
     def flat_targets(self) -> list:
         """Every voter's targets, concatenated in voter order (as validated)."""

@@ -20,12 +20,18 @@ from pathlib import Path
 from typing import Optional
 
 from relaychain.node.consensus.slots import SystemClock
+from relaychain.node.network.errors import NetworkError
+from relaychain.storage import DatabaseCorrupt, StorageError
 
 DEV_VALIDATORS = ("alice", "bob", "charlie", "dave")
 DEV_PARAS = (1000, 1001)
 DEV_NAMES = ("alice", "bob", "charlie", "dave", "eve", "ferdie")
 
 log = logging.getLogger("relaychain")
+
+
+class CommandError(Exception):
+    """A failure of `relaychain run` the user can act on, printed as one line."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -97,13 +103,18 @@ def load_node_key(base_path: Path, hex_seed: Optional[str]):
     from relaychain.primitives.crypto import Ed25519Keypair
 
     if hex_seed:
-        seed = bytes.fromhex(hex_seed.removeprefix("0x"))
-        if len(seed) != 32:
-            raise SystemExit("--node-key must be 32 bytes of hex")
+        seed = bytes.fromhex(hex_seed.removeprefix("0x"))  # checked by _validate_args
         return Ed25519Keypair.from_seed(seed)
     path = base_path / "network" / "secret_ed25519"
     if path.exists():
-        return Ed25519Keypair.from_seed(bytes.fromhex(path.read_text().strip()))
+        try:
+            seed = bytes.fromhex(path.read_text().strip())
+            if len(seed) != 32:
+                raise ValueError(f"{len(seed)} bytes, expected 32")
+        except ValueError as exc:
+            raise CommandError(f"the node key {path} is damaged ({exc}); restore it, or remove it to get a "
+                               f"new network identity") from None
+        return Ed25519Keypair.from_seed(seed)
     key = Ed25519Keypair.generate()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(key.seed.hex())
@@ -126,18 +137,54 @@ def _validate_args(args) -> Optional[str]:
         return "--base-path is required (except with --dev or --config)"
     if args.config is not None and args.dev:
         return "--config describes its own network; use it without --dev"
+    return _address_error(args)
+
+
+def _address_error(args) -> Optional[str]:
+    """A malformed --bootnodes address, --listen-addr or --node-key, found before anything starts."""
+    from relaychain.node.network.addresses import parse_address
+    from relaychain.node.network.errors import InvalidAddress
+
+    try:
+        parse_address(f"tcp://{args.listen_addr}:{args.port}")
+        for address in args.bootnodes:
+            parse_address(address)
+    except InvalidAddress as exc:
+        return str(exc)
+    if args.node_key is not None:
+        digits = args.node_key.removeprefix("0x")
+        if len(digits) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            return "--node-key must be an ed25519 seed of 32 bytes in hex (64 hex digits)"
     return None
 
 
-async def _start_rpc(node, args):
+def _rpc_host(args) -> str:
+    return "0.0.0.0" if args.rpc_external else "127.0.0.1"
+
+
+def reserve_ports(args):
+    """Bind the RPC listener (returned, for the server to adopt) and check the p2p and Prometheus ports,
+    before any database is opened: a port in use is refused before anything is written (ports.py)."""
+    from relaychain.node.ports import ensure_free, reserve_listener
+
+    if not args.dev:  # --dev nodes share an in-process network: no p2p port
+        ensure_free(args.listen_addr, args.port, "p2p connections", "--port")
+    if args.prometheus_port is not None:
+        ensure_free("127.0.0.1", args.prometheus_port, "Prometheus metrics", "--prometheus-port")
+    if args.no_rpc:
+        return None
+    return reserve_listener(_rpc_host(args), args.rpc_port, "JSON-RPC", "--rpc-port")
+
+
+async def _start_rpc(node, args, sock):
     if args.no_rpc:
         return None
     from relaychain.rpc.server import start_rpc_server
 
-    host = "0.0.0.0" if args.rpc_external else "127.0.0.1"
+    host = _rpc_host(args)
     # Substrate allows every origin on --dev chains and loopback/polkadot.js origins otherwise.
     cors = args.rpc_cors if args.rpc_cors is not None else ("all" if args.dev else None)
-    srv = await start_rpc_server(node, host, args.rpc_port, cors=cors)
+    srv = await start_rpc_server(node, host, args.rpc_port, cors=cors, sock=sock)
     log.info("Running JSON-RPC server: addr=%s:%d", host, srv.port)
     return srv
 
@@ -162,18 +209,23 @@ def build_nodes(args, base_path: Path):
         return [Node(cfg, InProcessHub().join(load_node_key(base_path / "alice", None)))]
     from relaychain.node.network import ZmqNetwork
 
-    node_key = load_node_key(base_path, args.node_key)
-    log.info("🏷  Local node identity is: %s", node_key.public.hex())
-
-    def network(genesis_hash: bytes):
-        return ZmqNetwork(node_key, listen=f"tcp://{args.listen_addr}:{args.port}", bootnodes=list(args.bootnodes),
-                          genesis_hash=genesis_hash)
     chain, block_time = None, args.block_time or 6000
     if args.chain is not None:
         from relaychain.launcher import chain_spec, read_chain_file
 
-        spec = read_chain_file(args.chain)
+        try:
+            spec = read_chain_file(args.chain)
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+            raise CommandError(f"cannot read --chain {args.chain}: {type(exc).__name__}: {exc}") from None
         chain, block_time = chain_spec(spec), spec.block_time_ms
+    node_key = load_node_key(base_path, args.node_key)
+    log.info("🏷  Local node identity is: %s", node_key.public.hex())
+
+    def network(genesis_hash: bytes):
+        # peers learn each other's addresses (peer exchange) and keep them across restarts (the peer store)
+        return ZmqNetwork(node_key, listen=f"tcp://{args.listen_addr}:{args.port}", bootnodes=list(args.bootnodes),
+                          genesis_hash=genesis_hash, peer_exchange=True,
+                          peer_store=base_path / "network" / "peers.json")
     cfg = NodeConfig(name=args.name or args.key_name or "relaychain-node", base_path=base_path,
                      validator=args.key_name if args.validator else None, chain_spec=chain,
                      slot_duration_ms=block_time, clock=clock, prometheus_port=args.prometheus_port,
@@ -182,6 +234,7 @@ def build_nodes(args, base_path: Path):
 
 
 async def run(args) -> int:
+    rpc_sock = reserve_ports(args)
     temp_dir = None
     base_path = args.base_path
     if base_path is None:
@@ -209,11 +262,13 @@ async def run(args) -> int:
             nodes = build_nodes(args, Path(base_path))
             for node in nodes:  # each in its own task, so its log context (node name) stays its own
                 await asyncio.create_task(node.start())
-        rpc = await _start_rpc(nodes[0], args)
+        rpc = await _start_rpc(nodes[0], args, rpc_sock)
         await stop.wait()
         log.info("Shutting down…")
     finally:
         await _stop_rpc(rpc)
+        if rpc is None and rpc_sock is not None:
+            rpc_sock.close()
         if network is not None:
             await network.stop()
         else:
@@ -227,8 +282,11 @@ async def run(args) -> int:
 async def run_network_file(args) -> int:
     """`--config NETWORK.toml` in one process (processes = false)."""
     from relaychain.launcher import load_network, start_in_process
+    from relaychain.node.ports import reserve_listener
 
     spec = load_network(args.config)
+    socks = {n.name: reserve_listener("127.0.0.1", n.rpc_port, f"{n.name}'s JSON-RPC", "rpc_port in the network file")
+             for n in spec.nodes if n.rpc_port is not None}  # before any database is opened
     base_path = args.base_path or Path(tempfile.mkdtemp(prefix="relaychain-network-"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -237,14 +295,20 @@ async def run_network_file(args) -> int:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    network = await start_in_process(spec, Path(base_path))
+    try:
+        network = await start_in_process(spec, Path(base_path))
+    except BaseException:
+        for sock in socks.values():
+            sock.close()
+        raise
     servers = []
     try:
         from relaychain.rpc.server import start_rpc_server
 
         for node_spec, node in zip(spec.nodes, network.nodes):
             if node_spec.rpc_port is not None:
-                servers.append(await start_rpc_server(node, "127.0.0.1", node_spec.rpc_port, cors="all"))
+                servers.append(await start_rpc_server(node, "127.0.0.1", node_spec.rpc_port, cors="all",
+                                                      sock=socks.pop(node_spec.name)))
                 log.info("Running JSON-RPC server for %s: addr=127.0.0.1:%d", node_spec.name, servers[-1].port)
         await stop.wait()
     finally:
@@ -277,6 +341,14 @@ def main(args) -> int:
         return asyncio.run(run(args))
     except KeyboardInterrupt:
         return 0
+    except DatabaseCorrupt as exc:  # refused before anything was written: say how to start over
+        where = f" --base-path {args.base_path}" if args.base_path is not None else ""
+        print(f"error: {exc}; to start this node from genesis instead: relaychain purge-chain{where}",
+              file=sys.stderr)
+        return 1
+    except (StorageError, NetworkError, CommandError) as exc:  # a database in use, a p2p port taken…
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:  # e.g. a port already in use: say which, without a traceback
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -80,10 +80,23 @@ def inspect(uri: str, scheme: str = "sr25519", prefix: int | None = None, public
     return _text(f"Secret Key URI `{uri}` is account:", fields), fields
 
 
+_SHORTEST_ADDRESS = 32  # an SS58 address of a 32-byte key has 47 to 49 characters; no BIP39 word has 9
+
+
+def _meant_as_address(text: str) -> bool:
+    """One long alphanumeric token: not a phrase (12+ words), a derivation (`/`) or a hex seed (`0x`)."""
+    return len(text) >= _SHORTEST_ADDRESS and text.isascii() and text.isalnum() and not text.startswith("0x")
+
+
 def _as_address(text: str) -> tuple[bytes, int] | None:
+    """The (public key, prefix) of an SS58 address; None for a secret URI. Text that can only be meant as
+    an address and does not decode raises its SS58Error, so a mistyped address (bad checksum, a 0 or an l
+    that base58 does not have) is reported as one, not as "invalid BIP39 mnemonic phrase"."""
     try:
         return ss58_decode(text)
-    except SS58Error:
+    except SS58Error as e:
+        if _meant_as_address(text):
+            raise SS58Error(f"invalid SS58 address {text!r}: {e}") from None
         return None
 
 

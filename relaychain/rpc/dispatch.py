@@ -3,11 +3,12 @@
 Rules: a single request object or a batch array; requests without `id` are notifications (no answer);
 errors carry the request id, or null when it could not be read; an empty batch is one -32600 error;
 a batch over the limit is one -32010 error; nothing a client sends raises out of `Dispatcher.process`.
+A message is parsed as serde_json does (`json_text.py`): nested deeper than 128, or carrying NaN/Infinity,
+it is a -32700 Parse error.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -23,6 +24,7 @@ from .errors import (
     method_not_found,
     parse_error,
 )
+from .json_text import JsonParseError, parse_message
 from .params import Params
 from .registry import MethodRegistry
 from .session import CallContext, Session, Subscription, encode_message
@@ -75,9 +77,9 @@ class Dispatcher:
                 OVERSIZED_REQUEST, "Request is too big",
                 f"Exceeded max limit of {self.limits.max_request_bytes}")))
         try:
-            message = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return encode_message(error_response(None, parse_error(str(exc)[:200])))
+            message = parse_message(text)
+        except JsonParseError as exc:
+            return encode_message(error_response(None, parse_error(str(exc))))
         if isinstance(message, list):
             return await self._respond_batch(message, session, pending)
         answer = await self._call(message, session, pending)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Sequence
 
-from relaychain.primitives.ss58 import ss58_decode
+from relaychain.primitives.ss58 import SS58Error, ss58_decode
 
 from .errors import invalid_params
 
@@ -130,7 +130,7 @@ def account_id(value: Any, name: str) -> bytes:
         raise invalid_params(f"{name}: expected an SS58 address, got {_short(value)}")
     try:
         public, _prefix = ss58_decode(value)
-    except Exception as exc:  # SS58Error and friends: any undecodable address is a params error
+    except SS58Error as exc:
         raise invalid_params(f"{name}: invalid SS58 address: {exc}") from None
     if len(public) != 32:
         raise invalid_params(f"{name}: expected a 32-byte account id, got {len(public)} bytes")

@@ -11,6 +11,7 @@ import asyncio
 import collections
 import fnmatch
 import logging
+import socket
 from typing import Any, Iterable, Optional, Union
 
 from aiohttp import WSMsgType, web
@@ -134,13 +135,29 @@ class HttpSession(Session):
         self.output.append(text)
 
 
+async def read_body(request: web.Request, limit: int) -> Optional[bytes]:
+    """The whole request body, or None as soon as it exceeds `limit` bytes. (`content.read(n)` returns only
+    what has arrived so far: a large body read that way is cut short and fails to parse.)"""
+    chunks, size = [], 0
+    while True:
+        chunk = await request.content.readany()
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
 class RpcServer:
     """A running server. `port` is the bound port (useful with port=0)."""
 
-    def __init__(self, backend: Any, host: str, port: int, cors: CorsPolicy, limits: Limits):
+    def __init__(self, backend: Any, host: str, port: int, cors: CorsPolicy, limits: Limits,
+                 sock: Optional[socket.socket] = None):
         self.backend = backend
         self.host = host
         self.port = port
+        self._sock = sock
         self.cors = cors
         self.limits = limits
         self.registry = build_registry(backend)
@@ -162,9 +179,12 @@ class RpcServer:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        if self._sock is not None:  # a listening socket the caller bound early (see `sock` below)
+            site = web.SockSite(self._runner, self._sock)
+        else:
+            site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()
-        if self.port == 0:  # report the port the OS picked
+        if self.port == 0 or self._sock is not None:  # report the port the OS picked
             self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
@@ -206,8 +226,8 @@ class RpcServer:
             return self._busy()
         self._connections += 1
         try:
-            body = await request.content.read(self.limits.max_request_bytes + 1)
-            if len(body) > self.limits.max_request_bytes:
+            body = await read_body(request, self.limits.max_request_bytes)
+            if body is None:
                 return web.Response(status=413, text=too_big, content_type="application/json", headers=headers)
             session = HttpSession()
             await self.dispatcher.process(body, session)
@@ -263,8 +283,11 @@ async def start_rpc_server(
     max_subscriptions_per_connection: int = 1024,
     max_batch_len: int = 1000,
     max_buffered_messages: int = 4096,
+    sock: Optional[socket.socket] = None,
 ) -> RpcServer:
-    """Start serving `backend` (contract C6) on host:port; port=0 picks a free port (see `.port`)."""
+    """Start serving `backend` (contract C6) on host:port; port=0 picks a free port (see `.port`). With
+    `sock`, serve on that already bound and listening socket instead (a node binds its ports before it
+    opens its database, so a port in use is refused before anything is written)."""
     limits = Limits(
         max_request_bytes=max_request_bytes,
         max_response_bytes=max_response_bytes,
@@ -273,6 +296,6 @@ async def start_rpc_server(
         max_subscriptions_per_connection=max_subscriptions_per_connection,
         max_buffered_messages=max_buffered_messages,
     )
-    server = RpcServer(backend, host, port, CorsPolicy(cors), limits)
+    server = RpcServer(backend, host, port, CorsPolicy(cors), limits, sock)
     await server._start()
     return server

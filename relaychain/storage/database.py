@@ -16,12 +16,18 @@ One lmdb environment with named sub-databases:
 Crash safety: every public write is one lmdb write transaction, committed with fsync (lmdb's
 default `sync=True`); lmdb's copy-on-write B-trees make a commit all-or-nothing, so after a kill -9 at
 any instant the database reopens at the last committed transaction.
+
+One process per database: `<db>/LOCK` is held (flock) while the database is open, and a second opener,
+in any process, gets `DatabaseInUse` naming the holder's pid (see `lock.py`). A damaged data file (truncated,
+overwritten, not lmdb) is refused with `DatabaseCorrupt` before lmdb maps it, and left as it is
+(`integrity.py`); lmdb errors met later are raised as `StorageError`.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 from typing import Mapping, Optional
 
 import lmdb
@@ -30,6 +36,8 @@ from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import ScaleDecodeError, decode_compact
 
 from .errors import StorageError, UnknownBlockError
+from .integrity import check_data_file
+from .lock import DirectoryLock
 
 SCHEMA_VERSION = b"1"
 _MAX_GROWTHS = 6
@@ -64,6 +72,21 @@ class LmdbNodeStore:
         return self._db._get(b"nodes", bytes(node_hash))
 
 
+def _creating_marker(directory: str) -> Path:
+    """`<db>/CREATING`, written (durably) before lmdb creates a new data file and removed after the first
+    commit: an empty data file next to it is a creation cut short, not a truncated database."""
+    marker = Path(directory) / "CREATING"
+    if not (Path(directory) / "data.mdb").exists() and not marker.exists():
+        with open(marker, "wb") as f:
+            os.fsync(f.fileno())
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return marker
+
+
 class Database:
     """Blocks, canonical index, finality, trie nodes, metadata and availability chunks in one lmdb file."""
 
@@ -73,20 +96,35 @@ class Database:
             if self.path in _open_paths:
                 raise StorageError(f"database {self.path} is already open in this process; close it first")
             _open_paths.add(self.path)
+        self._env = None
+        self._lock = DirectoryLock(self.path)
         try:
             os.makedirs(self.path, exist_ok=True)
+            self._lock.acquire()  # before lmdb sees the files: nobody else may be writing them
+            creating = _creating_marker(self.path)
+            check_data_file(self.path, creation_interrupted=creating.exists())  # refused before lmdb maps it
             self._env = lmdb.open(self.path, map_size=map_size, max_dbs=len(_SUBDBS), subdir=True,
                                   sync=True, metasync=True, readahead=False, lock=True)
-        except lmdb.Error as e:
+        except BaseException as e:
+            self._lock.release()
             with _open_paths_lock:
                 _open_paths.discard(self.path)
-            raise StorageError(f"cannot open database at {self.path}: {e}") from e
-        self._dbs = {name: self._env.open_db(name) for name in _SUBDBS}
+            if isinstance(e, lmdb.Error):
+                raise StorageError(f"cannot open database at {self.path}: {e}") from e
+            if isinstance(e, OSError):
+                raise StorageError(f"cannot open database at {self.path}: {e.strerror or e}") from e
+            raise
         self.node_store = LmdbNodeStore(self)
-        with self._env.begin(write=True) as txn:
-            schema = txn.get(_SCHEMA, db=self._dbs[b"meta"])
-            if schema is None:
-                txn.put(_SCHEMA, SCHEMA_VERSION, db=self._dbs[b"meta"])
+        try:
+            self._dbs = {name: self._env.open_db(name) for name in _SUBDBS}
+            with self._env.begin(write=True) as txn:
+                schema = txn.get(_SCHEMA, db=self._dbs[b"meta"])
+                if schema is None:
+                    txn.put(_SCHEMA, SCHEMA_VERSION, db=self._dbs[b"meta"])
+        except lmdb.Error as e:
+            self.close()
+            raise StorageError(f"cannot open database at {self.path}: {e}") from e
+        creating.unlink(missing_ok=True)  # created: from now on an empty data file is a truncated one
         if schema not in (None, SCHEMA_VERSION):
             self.close()
             raise StorageError(f"database {self.path} has schema {schema!r}, this code reads {SCHEMA_VERSION!r}")
@@ -99,8 +137,11 @@ class Database:
         return self._env
 
     def _get(self, name: bytes, key: bytes) -> Optional[bytes]:
-        with self._live_env().begin(db=self._dbs[name]) as txn:
-            return txn.get(key)
+        try:
+            with self._live_env().begin(db=self._dbs[name]) as txn:
+                return txn.get(key)
+        except lmdb.Error as e:
+            raise StorageError(f"read from {self.path} failed: {e}") from e
 
     def _write(self, body):
         """Run `body(txn)` in one write transaction; if the map is full, the aborted transaction is
@@ -130,6 +171,7 @@ class Database:
         if self._env is not None:
             self._env.close()
             self._env = None
+            self._lock.release()
             with _open_paths_lock:
                 _open_paths.discard(self.path)
 
@@ -345,11 +387,14 @@ class Database:
 
     def _keys_with_prefix(self, name: bytes, prefix: bytes) -> list[bytes]:
         out = []
-        with self._live_env().begin(db=self._dbs[name]) as txn:
-            cursor = txn.cursor()
-            if cursor.set_range(prefix):
-                for key in cursor.iternext(values=False):
-                    if not key.startswith(prefix):
-                        break
-                    out.append(key)
+        try:
+            with self._live_env().begin(db=self._dbs[name]) as txn:
+                cursor = txn.cursor()
+                if cursor.set_range(prefix):
+                    for key in cursor.iternext(values=False):
+                        if not key.startswith(prefix):
+                            break
+                        out.append(key)
+        except lmdb.Error as e:
+            raise StorageError(f"read from {self.path} failed: {e}") from e
         return out

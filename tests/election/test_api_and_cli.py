@@ -119,3 +119,58 @@ def test_kernel_rendered_json_equals_the_result_json():
         assert winners == expected.winners and score == expected.score
     strings = Snapshot.from_json({"to_elect": 1, "candidates": ["a", 2**70], "voters": [["v", 5, ["a"]]]})
     assert json.loads(elect_json(strings)[0]) == json.loads(json.dumps(elect(strings).to_json()))
+
+
+# -- votes for targets that are not candidates (#11, item 7) -------------------------------------------
+
+GHOST = {"to_elect": 2, "candidates": [10, 20, 30],
+         "voters": [[1, 100, [10, 99]], [2, 50, [20, 30]], [3, 70, [98, 99]], [4, 40, [30]]]}
+WITHOUT_GHOSTS = {**GHOST, "voters": [[1, 100, [10]], [2, 50, [20, 30]], [3, 70, []], [4, 40, [30]]]}
+
+
+def test_votes_for_non_candidates_are_ignored_and_counted(tmp_path, capsys):
+    """Before: exit 0 without a word. The result stays sp-npos-elections' (the same as without those votes),
+    and stderr says how many votes were dropped."""
+    ghost, clean = tmp_path / "ghost.json", tmp_path / "clean.json"
+    ghost.write_text(json.dumps(GHOST))
+    clean.write_text(json.dumps(WITHOUT_GHOSTS))
+    assert cli.main(["election", str(ghost), "--quiet"]) == 0
+    with_ghosts = capsys.readouterr()
+    assert cli.main(["election", str(clean), "--quiet"]) == 0
+    without = capsys.readouterr()
+    assert json.loads(with_ghosts.out) == json.loads(without.out)
+    assert "3 votes by 2 voters name 2 targets that are not candidates (98, 99)" in with_ghosts.err
+    assert without.err == ""
+
+
+def test_strict_refuses_votes_for_non_candidates(tmp_path, capsys):
+    ghost = tmp_path / "ghost.json"
+    ghost.write_text(json.dumps(GHOST))
+    assert cli.main(["election", str(ghost), "--quiet", "--strict"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "not candidates (98, 99)" in captured.err and "--strict" in captured.err
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps(WITHOUT_GHOSTS))
+    assert cli.main(["election", str(clean), "--quiet", "--strict"]) == 0
+
+
+def test_ignored_votes_are_counted_per_edge():
+    ignored = Snapshot.from_json(GHOST).ignored_votes()
+    assert (ignored.votes, ignored.voters, ignored.targets) == (3, 2, (98, 99))
+    assert Snapshot.from_json(WITHOUT_GHOSTS).ignored_votes().votes == 0
+
+
+def test_a_deeply_nested_snapshot_is_one_line(tmp_path, capsys):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert cli.main(["election", str(deep), "--quiet"]) == 2
+    assert "nested too deeply" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("setting", [{"accuracy": []}, {"accuracy": {}}, {"algorithm": ["seq_phragmen"]}])
+def test_a_setting_of_the_wrong_type_is_an_invalid_snapshot(setting):
+    """Found by the fuzz test of snapshot JSON (tests/fuzz): an unhashable accuracy raised TypeError."""
+    from relaychain.election import InvalidSnapshot
+
+    with pytest.raises(InvalidSnapshot):
+        Snapshot.from_json({**POC, **setting})

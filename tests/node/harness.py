@@ -52,12 +52,16 @@ async def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
 
 # ---- OS processes --------------------------------------------------------------------------------
 
-def validator_command(name: str, base: Path, port: int, rpc_port: int, peers: dict, slot_ms: int) -> list[str]:
-    """`relaychain run --validator --<name>` with every other validator as a bootnode."""
+def bootnode_address(name: str, port: int) -> str:
     from relaychain.primitives.crypto import Ed25519Keypair
 
-    bootnodes = [f"/ip4/127.0.0.1/tcp/{p}/p2p/{Ed25519Keypair.from_seed(node_key_seed(n)).public.hex()}"
-                 for n, p in peers.items() if n != name]
+    return f"/ip4/127.0.0.1/tcp/{port}/p2p/{Ed25519Keypair.from_seed(node_key_seed(name)).public.hex()}"
+
+
+def validator_command(name: str, base: Path, port: int, rpc_port: int, peers: dict, slot_ms: int) -> list[str]:
+    """`relaychain run --validator --<name>` with every validator in `peers` (name -> p2p port) but itself as
+    a bootnode."""
+    bootnodes = [bootnode_address(n, p) for n, p in peers.items() if n != name]
     return [sys.executable, "-m", "relaychain.cli", "run", "--validator", f"--{name}", "--base-path", str(base),
             "--port", str(port), "--rpc-port", str(rpc_port), "--block-time", str(slot_ms),
             "--node-key", node_key_seed(name).hex(), "--bootnodes", *bootnodes]

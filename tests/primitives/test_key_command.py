@@ -65,3 +65,39 @@ def test_generate_gives_an_inspectable_phrase(capsys):
 def test_errors_are_reported_not_raised(capsys, argv):
     rc, out, err = run(capsys, *argv)
     assert rc == 1 and out == "" and err.startswith("Error: ")
+
+
+def test_a_closed_output_pipe_ends_quietly():
+    """`relaychain key inspect //Alice | head -1`: the reader is gone before we write (#11, item 6). Before, a
+    BrokenPipeError traceback; now the quiet exit of a Unix tool whose reader went away (128 + SIGPIPE)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # deterministic: every write to the pipe fails with EPIPE
+    try:
+        result = subprocess.run([sys.executable, "-m", "relaychain.cli", "key", "inspect", "//Alice"],
+                                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 128 + signal.SIGPIPE
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("address, reason", [
+    (ALICE_ADDR[:-1] + "X", "checksum mismatch"),  # one mistyped character
+    (ALICE_ADDR[:-1] + "0", "invalid base58 character '0'"),  # a character base58 does not have
+    (ALICE_ADDR[:-3], "key bytes"),  # cut short
+])
+def test_a_mistyped_address_is_reported_as_an_address(capsys, address, reason):
+    """Before: "invalid BIP39 mnemonic phrase" (#11, item 7)."""
+    rc, out, err = run(capsys, "inspect", address)
+    assert rc == 1 and out == ""
+    assert f"invalid SS58 address '{address}'" in err and reason in err and "BIP39" not in err
+
+
+def test_a_bad_phrase_is_still_reported_as_a_phrase(capsys):
+    rc, _, err = run(capsys, "inspect", "caution juice atom organ advance problem want pledge someone senior holiday")
+    assert rc == 1 and "BIP39" in err

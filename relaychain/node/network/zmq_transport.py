@@ -4,8 +4,17 @@ Each node binds one ROUTER socket (inbound connections, addressed by ZeroMQ rout
 one DEALER socket per dialed peer (bootnodes and `add_peer`). Every ZeroMQ message carries exactly
 one SCALE wire frame (`wire.py`). A connection is usable only after the signed handshake of
 `handshake.py`. Liveness: both sides send `Ping` every `keepalive` seconds; a connection silent for
-`4 × keepalive` is dropped, and a dialer then re-dials (with a fresh socket and handshake) every
-`reconnect_interval` seconds, so a restarted bootnode is found again.
+`4 × keepalive` is dropped, and a dialer then re-dials with a fresh socket and handshake, so a restarted
+bootnode is found again. Re-dial delays back off (`reconnect_delay`): `reconnect_interval` after a lost
+connection, doubling with every failed attempt up to `max_reconnect_interval`, with jitter so that nodes
+that lost the same peer do not all dial it at once. Bootnodes are dialed for as long as the node runs; a
+peer learned from others (`add_peer(…, persistent=False)`) is given up after `max_dial_failures` failed
+attempts in a row.
+
+With `peer_exchange=True` the node also runs the peer-exchange protocol (`peer_exchange.py`) with a peer
+store at `peer_store` (`peer_store.py`): it learns where its peers' peers listen, dials them, and at the
+next start dials the stored peers even if every bootnode is gone. A dialer's listen address is the one it
+declares in its `Hello`.
 
 Misbehaviour — a malformed or oversized frame, a bad handshake signature, a protocol frame out
 of order — is reported (`misbehaviours`, `on_misbehaviour`), the connection is dropped and the
@@ -18,6 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import random
 import time
 from dataclasses import dataclass, field
 
@@ -27,7 +38,7 @@ import zmq.asyncio
 from relaychain.node.network import wire
 from relaychain.node.network.addresses import PeerAddress, parse_address
 from relaychain.node.network.engine import DEFAULT_MAX_MESSAGE_SIZE, PeerToPeerNetwork
-from relaychain.node.network.errors import HandshakeRefused, MalformedFrame, NetworkError, NotConnected
+from relaychain.node.network.errors import HandshakeRefused, InvalidAddress, MalformedFrame, NetworkError, NotConnected
 from relaychain.node.network.handshake import (
     ROLE_DIALER,
     ROLE_LISTENER,
@@ -39,6 +50,17 @@ from relaychain.node.network.handshake import (
 log = logging.getLogger("relaychain.network.zmq")
 
 
+_jitter = random.Random()
+
+
+def reconnect_delay(failures: int, base: float, cap: float, rng: random.Random = _jitter) -> float:
+    """Seconds to wait before the next dial: `base` after a lost connection (`failures == 0`), else
+    `min(cap, base × 2^failures)` scaled by a random factor in [0.5, 1] (jitter), never below `base / 2`."""
+    if failures <= 0:
+        return base
+    return max(base / 2, min(cap, base * 2 ** min(failures, 32)) * rng.uniform(0.5, 1.0))
+
+
 @dataclass
 class _Inbound:
     """A connection some peer dialed to our ROUTER."""
@@ -47,6 +69,7 @@ class _Inbound:
     peer_id: bytes
     dialer_nonce: bytes
     listener_nonce: bytes
+    listen: PeerAddress | None = None  # where the dialer says it listens (from its Hello)
     ready: bool = False
     last_seen: float = field(default_factory=time.monotonic)
 
@@ -69,7 +92,9 @@ class ZmqNetwork(PeerToPeerNetwork):
     def __init__(self, node_key, listen: str = "tcp://127.0.0.1:30333", bootnodes=(), *,
                  genesis_hash: bytes = bytes(32), max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
                  handshake_timeout: float = 3.0, keepalive: float = 1.0, ban_seconds: float = 60.0,
-                 reconnect_interval: float = 0.5):
+                 reconnect_interval: float = 0.5, max_reconnect_interval: float = 30.0, max_dial_failures: int = 8,
+                 peer_exchange: bool = False, peer_store: str | os.PathLike | None = None,
+                 exchange_interval: float = 30.0):
         super().__init__(node_key, max_message_size=max_message_size)
         if len(genesis_hash) != 32:
             raise ValueError("genesis_hash must be 32 bytes")
@@ -80,6 +105,14 @@ class ZmqNetwork(PeerToPeerNetwork):
         self.keepalive = keepalive
         self.ban_seconds = ban_seconds
         self.reconnect_interval = reconnect_interval
+        self.max_reconnect_interval = max(max_reconnect_interval, reconnect_interval)
+        self.max_dial_failures = max_dial_failures
+        self.exchange = None
+        if peer_exchange:
+            from relaychain.node.network.peer_exchange import PeerExchange
+            from relaychain.node.network.peer_store import PeerStore
+
+            self.exchange = PeerExchange(self, PeerStore(peer_store), interval=exchange_interval)
         self.listen_address: str | None = None
         self._ctx: zmq.asyncio.Context | None = None
         self._router: zmq.asyncio.Socket | None = None
@@ -128,11 +161,15 @@ class ZmqNetwork(PeerToPeerNetwork):
         self._spawn(self._keepalive_loop())
         for addr in self._bootnodes:
             self.add_peer(addr)
+        if self.exchange is not None:
+            await self.exchange.start()
 
     async def stop(self) -> None:
         if not self._running:
             return
         self._running = False
+        if self.exchange is not None:
+            await self.exchange.stop()
         await self._cancel_tasks()
         for peer in list(self._routes):
             self._notify_disconnected(peer)
@@ -145,12 +182,22 @@ class ZmqNetwork(PeerToPeerNetwork):
             self._ctx = None
             self._router = None
 
-    def add_peer(self, address: str | PeerAddress) -> None:
-        """Dial a peer (and keep re-dialing it while the network runs)."""
+    def add_peer(self, address: str | PeerAddress, persistent: bool = True) -> None:
+        """Dial a peer and keep re-dialing it (with backoff) while the network runs; a non-persistent one
+        (learned from others) only until `max_dial_failures` attempts in a row have failed."""
         addr = parse_address(address) if isinstance(address, str) else address
-        if addr.endpoint in self._dialing or addr.peer_id == self.peer_id:
-            return  # already dialing, or our own address in a shared bootnode list
-        self._dialing[addr.endpoint] = self._spawn(self._dial_loop(addr))
+        if addr.endpoint in self._dialing or addr.peer_id == self.peer_id or not self._running:
+            return  # already dialing, our own address in a shared bootnode list, or stopped
+        self._dialing[addr.endpoint] = self._spawn(self._dial_loop(addr, persistent))
+
+    def peer_addresses(self) -> dict[bytes, PeerAddress]:
+        """Where each connected peer listens: the address we dialed, or the one it declared when it dialed us."""
+        out = {}
+        for peer_id, conn in self._routes.items():
+            addr = conn.address if isinstance(conn, _Link) else conn.listen
+            if addr is not None:
+                out[peer_id] = PeerAddress(addr.host, addr.port, peer_id)
+        return out
 
     async def connect(self, address: str | PeerAddress, timeout: float = 5.0) -> bytes:
         """Dial `address` and wait until it is authenticated; returns its peer id.
@@ -316,7 +363,7 @@ class ZmqNetwork(PeerToPeerNetwork):
                     self._misbehaving_inbound(routing_id, f"handshake refused: {refusal}")
                 return
             nonce = new_nonce()
-            sess = _Inbound(routing_id, frame.peer_id, frame.nonce, nonce)
+            sess = _Inbound(routing_id, frame.peer_id, frame.nonce, nonce, _declared_listen(frame.listen))
             self._inbound[routing_id] = sess
             sig = sign_handshake(self.node_key, ROLE_LISTENER, self.genesis_hash, frame.peer_id, frame.nonce,
                                  self.peer_id, nonce)
@@ -339,32 +386,39 @@ class ZmqNetwork(PeerToPeerNetwork):
     def _ban_remaining(self, peer_id: bytes | None) -> float:
         return self._banned_peers[peer_id] - time.monotonic() if self._is_banned(peer_id) else 0.0
 
-    async def _dial_loop(self, addr: PeerAddress) -> None:
+    async def _dial_loop(self, addr: PeerAddress, persistent: bool = True) -> None:
         known_id = addr.peer_id
-        backoff = self.reconnect_interval
-        while self._running:
-            banned_for = self._ban_remaining(known_id)
-            if banned_for > 0:  # it misbehaved: do not dial it again before the ban ends
-                await asyncio.sleep(banned_for)
-                continue
-            link = _Link(addr, self._socket(zmq.DEALER), new_nonce())
-            self._links[addr.endpoint] = link
-            try:
-                link.socket.connect(addr.endpoint)
-                if await self._dial_handshake(link):
-                    known_id = link.peer_id
-                    backoff = self.reconnect_interval
-                    await self._link_loop(link)
-                else:  # refused or silent: back off exponentially (a refusal rarely fixes itself fast)
-                    backoff = min(2 * backoff, 10 * self.reconnect_interval)
-            finally:
-                if self._links.get(addr.endpoint) is link:
-                    del self._links[addr.endpoint]
-                if link.ready:
-                    link.ready = False
-                    self._unroute(link)
-                link.socket.close(linger=0)
-            await asyncio.sleep(backoff)
+        failures = 0  # failed attempts since the last connection
+        try:
+            while self._running:
+                banned_for = self._ban_remaining(known_id)
+                if banned_for > 0:  # it misbehaved: do not dial it again before the ban ends
+                    await asyncio.sleep(banned_for)
+                    continue
+                link = _Link(addr, self._socket(zmq.DEALER), new_nonce())
+                self._links[addr.endpoint] = link
+                try:
+                    link.socket.connect(addr.endpoint)
+                    if await self._dial_handshake(link):
+                        known_id = link.peer_id
+                        failures = 0
+                        await self._link_loop(link)
+                    else:  # refused or silent: back off (a refusal rarely fixes itself fast)
+                        failures += 1
+                finally:
+                    if self._links.get(addr.endpoint) is link:
+                        del self._links[addr.endpoint]
+                    if link.ready:
+                        link.ready = False
+                        self._unroute(link)
+                    link.socket.close(linger=0)
+                if not persistent and failures >= self.max_dial_failures:
+                    log.debug("giving up on %s after %d failed dials", addr.endpoint, failures)
+                    return
+                await asyncio.sleep(reconnect_delay(failures, self.reconnect_interval, self.max_reconnect_interval))
+        finally:
+            if self._dialing.get(addr.endpoint) is asyncio.current_task():
+                del self._dialing[addr.endpoint]  # learned again later, it is dialed again
 
     async def _recv_link(self, link: _Link, timeout: float) -> wire.Frame | None:
         """Next frame on a link; None on timeout or misbehaviour (already reported)."""
@@ -461,3 +515,11 @@ class ZmqNetwork(PeerToPeerNetwork):
             for link in list(self._links.values()):
                 if link.ready:
                     self._send_on(link, ping)
+
+
+def _declared_listen(text: str) -> PeerAddress | None:
+    """The listen address a dialer declared in its Hello, if it is one (`tcp://host:port`)."""
+    try:
+        return parse_address(text) if text else None
+    except InvalidAddress:
+        return None
