@@ -30,6 +30,7 @@ from parachain.abi import ValidationParams
 from parachain.errors import InvalidCandidate
 from relaychain.erasure import erasure_root, obtain_chunks_v1
 from relaychain.node.network.errors import NetworkError
+from relaychain.node.parachains.candidate_validation import commitments_of
 from relaychain.node.parachains.protocol import COLLATION_PROTOCOL, COLLATION_RESPONSE, Collation
 from relaychain.node.parachains.relay_parent import read_relay_parent, validator_peer
 from relaychain.node.parachains.runtime_api import RuntimeApi
@@ -83,10 +84,7 @@ async def build_collation(api: RuntimeApi, client, executor, builder: BlockBuild
     pov = P.PoV(block_data)
     result = await executor.validate(code, ValidationParams(pvd.parent_head, block_data, pvd.relay_parent_number,
                                                             pvd.relay_parent_storage_root), kind="backing")
-    commitments = P.CandidateCommitments(
-        tuple(result.upward_messages),
-        tuple(P.OutboundHrmpMessage(m.recipient, m.data) for m in result.horizontal_messages),
-        result.new_validation_code, result.head_data, result.processed_downward_messages, result.hrmp_watermark)
+    commitments = commitments_of(result)
     root = erasure_root(obtain_chunks_v1(len(info.validators), P.AvailableData(pov, pvd)))
     pov_hash, pvd_hash = pov.hash(), pvd.hash()
     signature = key.sign(P.collator_signature_payload(leaf, para_id, pvd_hash, pov_hash, code_hash))

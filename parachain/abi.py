@@ -14,10 +14,11 @@ Newtypes (`HeadData`, `BlockData`, `ValidationCode`, `Id`) have Python values of
 
 from __future__ import annotations
 
-from relaychain.primitives.scale import Reader, ScaleDecodeError
-from relaychain.primitives.scale_types import (
-    BYTES, H256, U32, Option, Struct, Vec, scale_struct, sfield,
+from relaychain.primitives.parachain_types import (  # noqa: F401 - the ABI's vocabulary, declared once there
+    BLOCK_DATA, HEAD_DATA, HORIZONTAL_MESSAGES, MAX_HORIZONTAL_MESSAGE_NUM, MAX_UPWARD_MESSAGE_NUM, PARA_ID,
+    UPWARD_MESSAGES, VALIDATION_CODE, OutboundHrmpMessage,
 )
+from relaychain.primitives.scale_types import H256, U32, BoundedVec, Option, scale_struct, sfield  # noqa: F401
 
 __all__ = [
     "HEAD_DATA", "BLOCK_DATA", "VALIDATION_CODE", "PARA_ID", "BoundedVec",
@@ -26,50 +27,6 @@ __all__ = [
 ]
 
 _PRIMITIVES = "polkadot_parachain_primitives::primitives"
-
-HEAD_DATA = Struct(f"{_PRIMITIVES}::HeadData", [(None, BYTES, "Vec<u8>")])
-BLOCK_DATA = Struct(f"{_PRIMITIVES}::BlockData", [(None, BYTES, "Vec<u8>")])
-VALIDATION_CODE = Struct(f"{_PRIMITIVES}::ValidationCode", [(None, BYTES, "Vec<u8>")])
-PARA_ID = Struct(f"{_PRIMITIVES}::Id", [(None, U32, "u32")])
-
-# Per-candidate message count bounds (primitives.rs); a longer list does not decode.
-MAX_UPWARD_MESSAGE_NUM = 16 * 1024
-MAX_HORIZONTAL_MESSAGE_NUM = 16 * 1024
-
-
-class BoundedVec(Struct):
-    """`bounded_collections::bounded_vec::BoundedVec<T, ConstU32<bound>>`: a `Vec<T>` whose decode (and
-    encode) fails beyond `bound` items. Values are tuples."""
-
-    def __init__(self, inner, bound: int):
-        super().__init__("bounded_collections::bounded_vec::BoundedVec", [(None, Vec(inner), "Vec<T>")],
-                         params=[("T", inner), ("S", None)])
-        self.bound = bound
-
-    def encode(self, value):
-        if len(value) > self.bound:
-            raise ValueError(f"{len(value)} items exceed the bound of {self.bound}")
-        return super().encode(value)
-
-    def decode_from(self, r: Reader):
-        start = r.pos
-        n = r.compact()  # checked before any item is decoded, so an oversized list costs nothing
-        if n > self.bound:
-            raise ScaleDecodeError(f"BoundedVec of {n} items exceeds its bound of {self.bound}")
-        r.pos = start
-        return tuple(super().decode_from(r))
-
-
-@scale_struct("polkadot_core_primitives::OutboundHrmpMessage", params=[("Id", PARA_ID)])
-class OutboundHrmpMessage:
-    """A message a parachain sends to `recipient` over its HRMP channel (parachains.md §4)."""
-
-    recipient: int = sfield(PARA_ID, "Id")
-    data: bytes = sfield(BYTES, "sp_std::vec::Vec<u8>")
-
-
-UPWARD_MESSAGES = BoundedVec(BYTES, MAX_UPWARD_MESSAGE_NUM)
-HORIZONTAL_MESSAGES = BoundedVec(OutboundHrmpMessage.SCALE, MAX_HORIZONTAL_MESSAGE_NUM)
 
 
 @scale_struct(f"{_PRIMITIVES}::ValidationParams")

@@ -17,8 +17,8 @@ from relaychain.primitives.crypto import verify_sr25519
 from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import encode_bool, encode_u32
 from relaychain.primitives.scale_types import (
-    BOOL, BYTES, BYTES32, H256, SR25519_PUBLIC, SR25519_SIGNATURE, U32, U64, BitVec, Enum, Option,
-    Struct, Tuple, Variant, Vec, bounded_vec, scale_struct, sfield,
+    BOOL, BYTES, BYTES32, H256, SR25519_PUBLIC, SR25519_SIGNATURE, U32, U64, BitVec, BoundedVec, Enum, Option,
+    Struct, Tuple, Variant, Vec, scale_struct, sfield,
 )
 from relaychain.primitives.types import HEADER, Header
 
@@ -42,6 +42,7 @@ CANDIDATE_HASH = _newtype("polkadot_core_primitives::CandidateHash", H256, "Hash
 HEAD_DATA = _newtype(f"{PRIMITIVES}::HeadData", BYTES, "Vec<u8>")
 VALIDATION_CODE = _newtype(f"{PRIMITIVES}::ValidationCode", BYTES, "Vec<u8>")
 VALIDATION_CODE_HASH = _newtype(f"{PRIMITIVES}::ValidationCodeHash", H256, "Hash")
+BLOCK_DATA = _newtype(f"{PRIMITIVES}::BlockData", BYTES, "Vec<u8>")
 UPWARD_MESSAGE = BYTES
 COLLATOR_ID = _newtype(f"{V6}::collator_app::Public", SR25519_PUBLIC, "sr25519::Public")
 COLLATOR_SIGNATURE = _newtype(f"{V6}::collator_app::Signature", SR25519_SIGNATURE, "sr25519::Signature")
@@ -119,12 +120,16 @@ class OutboundHrmpMessage:
     data: bytes = sfield(BYTES, "sp_std::vec::Vec<u8>")
 
 
+UPWARD_MESSAGES = BoundedVec(UPWARD_MESSAGE, MAX_UPWARD_MESSAGE_NUM)
+HORIZONTAL_MESSAGES = BoundedVec(OutboundHrmpMessage.SCALE, MAX_HORIZONTAL_MESSAGE_NUM)
+
+
 @scale_struct(f"{V6}::CandidateCommitments", params=[("N", U32)])
 class CandidateCommitments:
     """The outputs of a candidate's validation, committed to by the receipt's `commitments_hash`."""
 
-    upward_messages: tuple = sfield(bounded_vec(UPWARD_MESSAGE), "UpwardMessages")
-    horizontal_messages: tuple = sfield(bounded_vec(OutboundHrmpMessage.SCALE), "HorizontalMessages")
+    upward_messages: tuple = sfield(UPWARD_MESSAGES, "UpwardMessages")
+    horizontal_messages: tuple = sfield(HORIZONTAL_MESSAGES, "HorizontalMessages")
     new_validation_code: Optional[bytes] = sfield(Option(VALIDATION_CODE), "Option<ValidationCode>")
     head_data: bytes = sfield(HEAD_DATA, "HeadData")
     processed_downward_messages: int = sfield(U32, "u32")
@@ -181,7 +186,7 @@ class PersistedValidationData:
 class PoV:
     """Proof of validity: the para block data validators re-execute."""
 
-    block_data: bytes = sfield(_newtype(f"{PRIMITIVES}::BlockData", BYTES, "Vec<u8>"), "BlockData")
+    block_data: bytes = sfield(BLOCK_DATA, "BlockData")
 
     def hash(self) -> bytes:
         return blake2_256(self.encode())

@@ -40,7 +40,7 @@ from relaychain.primitives.scale import (
 
 __all__ = [
     "ScaleType", "Primitive", "Compact", "Vec", "Option", "Array", "Tuple", "Struct", "Enum", "Variant", "Field",
-    "BitVec", "Described", "LateBound", "scale_struct", "sfield",
+    "BitVec", "BoundedVec", "Described", "LateBound", "scale_struct", "sfield",
     "PortableRegistry", "U8", "U16", "U32", "U64", "U128", "I8", "I16", "I32", "I64", "I128", "BOOL", "STR",
     "BYTES", "UNIT", "H256", "ACCOUNT_ID", "BALANCE", "BLOCK_NUMBER",
 ]
@@ -680,6 +680,29 @@ SR25519_PUBLIC = Struct("sp_core::sr25519::Public", [(None, BYTES32, "[u8; 32]")
 ED25519_PUBLIC = Struct("sp_core::ed25519::Public", [(None, BYTES32, "[u8; 32]")])
 SR25519_SIGNATURE = Struct("sp_core::sr25519::Signature", [(None, SIG64, "[u8; 64]")])
 ED25519_SIGNATURE = Struct("sp_core::ed25519::Signature", [(None, SIG64, "[u8; 64]")])
+
+
+class BoundedVec(Struct):
+    """`bounded_collections::bounded_vec::BoundedVec<T, ConstU32<bound>>`: a `Vec<T>` whose decode (and
+    encode) fails beyond `bound` items, checked before any item is decoded. Values are tuples."""
+
+    def __init__(self, inner: ScaleType, bound: int):
+        super().__init__("bounded_collections::bounded_vec::BoundedVec", [(None, Vec(inner), "Vec<T>")],
+                         params=[("T", inner), ("S", None)])
+        self.bound = bound
+
+    def encode(self, value):
+        if len(value) > self.bound:
+            raise ValueError(f"{len(value)} items exceed the bound of {self.bound}")
+        return super().encode(value)
+
+    def decode_from(self, r: Reader):
+        start = r.pos
+        n = r.compact()
+        if n > self.bound:
+            raise ScaleDecodeError(f"BoundedVec of {n} items exceeds its bound of {self.bound}")
+        r.pos = start
+        return tuple(super().decode_from(r))
 
 
 def bounded_vec(t: ScaleType) -> Struct:

@@ -78,7 +78,7 @@ def commitments_of(result) -> P.CandidateCommitments:
     """The candidate commitments a ValidationResult implies."""
     return P.CandidateCommitments(
         upward_messages=tuple(result.upward_messages),
-        horizontal_messages=tuple(P.OutboundHrmpMessage(m.recipient, m.data) for m in result.horizontal_messages),
+        horizontal_messages=tuple(result.horizontal_messages),
         new_validation_code=result.new_validation_code,
         head_data=result.head_data,
         processed_downward_messages=result.processed_downward_messages,
