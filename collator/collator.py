@@ -30,6 +30,7 @@ from parachain.abi import ValidationParams
 from parachain.errors import InvalidCandidate
 from relaychain.erasure import erasure_root, obtain_chunks_v1
 from relaychain.node.network.errors import NetworkError
+from relaychain.node.tasks import cancel_and_wait
 from relaychain.node.parachains.candidate_validation import commitments_of
 from relaychain.node.parachains.protocol import COLLATION_PROTOCOL, COLLATION_RESPONSE, Collation
 from relaychain.node.parachains.relay_parent import read_relay_parent, validator_peer
@@ -137,11 +138,7 @@ class Collator:
         if self._on_import in self.node.client.import_listeners:
             self.node.client.import_listeners.remove(self._on_import)
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await cancel_and_wait([self._task], f"{self.name} tasks")
 
     def _on_import(self, imported) -> None:
         if imported.is_new_best and not imported.already_known:

@@ -17,6 +17,7 @@ import logging
 import time
 from typing import Callable, Optional
 
+from relaychain.node.tasks import cancel_and_wait
 from relaychain.primitives.crypto import verify_sr25519
 from relaychain.primitives.scale import ScaleDecodeError
 from relaychain.primitives.scale_types import BYTES32, STR, U64, Vec, scale_struct, sfield
@@ -70,11 +71,7 @@ class AuthorityDiscovery:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await cancel_and_wait([self._task], "authority discovery")
 
     def publish(self) -> None:
         if self.key is None:

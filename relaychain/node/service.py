@@ -21,6 +21,7 @@ from relaychain.node.consensus.slots import Clock, SlotInfo, SystemClock, slot_a
 from relaychain.node.keystore import SessionKeys
 from relaychain.node.metrics import MetricsServer, NodeMetrics
 from relaychain.node.parachains import NodeContext, Overseer, RuntimeApi, observer_overseer, validator_overseer
+from relaychain.node.tasks import cancel_and_wait
 from relaychain.node.sync import ROLE_AUTHORITY, ROLE_FULL, BlockSync, role_name
 from relaychain.node.txpool import PoolLimits, TransactionPool
 
@@ -210,13 +211,7 @@ class Node:
         if self._own_executor:
             await self.pvf_executor.stop()
         await self.authority_discovery.stop()
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_and_wait(self._tasks, f"{self.node_name} tasks")
         self._tasks.clear()
         if self.voter is not None:
             stop = getattr(self.voter, "stop", None)

@@ -28,6 +28,7 @@ from relaychain.node.network.errors import (
     RequestTimeout,
 )
 from relaychain.node.network.interface import GossipHandler, Network, PeerHandler, RequestHandler
+from relaychain.node.tasks import cancel_and_wait
 from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import encode_str
 
@@ -247,13 +248,7 @@ class PeerToPeerNetwork(Network):
             log.error("network task failed", exc_info=task.exception())
 
     async def _cancel_tasks(self) -> None:
-        for t in list(self._tasks):
-            t.cancel()
-        for t in list(self._tasks):
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_and_wait(list(self._tasks), "network tasks")
         for rid, (_peer, fut) in list(self._pending.items()):
             if not fut.done():
                 fut.set_exception(NotConnected("network stopped"))

@@ -17,6 +17,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
+from relaychain.node.tasks import cancel_and_wait
+
 log = logging.getLogger("relaychain.parachains")
 
 MAX_ACTIVE_LEAVES = 8  # leaves older than the newest ones stop being worked on (forks that lost)
@@ -165,13 +167,7 @@ class Overseer:
                               (client.finality_listeners, self._on_finality)):
             if cb in listeners:
                 listeners.remove(cb)
-        for t in self._tasks + list(self._spawned):
-            t.cancel()
-        for t in self._tasks + list(self._spawned):
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_and_wait(self._tasks + list(self._spawned), f"{self.node.name} subsystem tasks")
         for s in self.subsystems:
             try:
                 await s.stop()
