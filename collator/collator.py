@@ -86,7 +86,8 @@ async def build_collation(api: RuntimeApi, client, executor, builder: BlockBuild
     result = await executor.validate(code, ValidationParams(pvd.parent_head, block_data, pvd.relay_parent_number,
                                                             pvd.relay_parent_storage_root), kind="backing")
     commitments = commitments_of(result)
-    root = erasure_root(obtain_chunks_v1(len(info.validators), P.AvailableData(pov, pvd)))
+    available = P.AvailableData(pov, pvd)
+    root = await asyncio.to_thread(lambda: erasure_root(obtain_chunks_v1(len(info.validators), available)))
     pov_hash, pvd_hash = pov.hash(), pvd.hash()
     signature = key.sign(P.collator_signature_payload(leaf, para_id, pvd_hash, pov_hash, code_hash))
     descriptor = P.CandidateDescriptor(para_id, leaf, key.public, pvd_hash, pov_hash, root, signature,

@@ -355,8 +355,23 @@ class Database:
     # -- availability chunks -----------------------------------------------------------------------
 
     def put_chunk(self, candidate_hash: bytes, index: int, chunk: bytes) -> None:
-        key = _check_hash(candidate_hash, "candidate hash") + self._chunk_index(index)
-        self._write(lambda txn: txn.put(key, bytes(chunk), db=self._dbs[b"chunks"]))
+        self.put_chunks(candidate_hash, {index: chunk})
+
+    def put_chunks(self, candidate_hash: bytes, chunks: Mapping[int, bytes], meta: Mapping[bytes, bytes] = {}) -> None:
+        """Store several chunks of one candidate (and metadata entries about it) in one transaction: one
+        synced commit instead of one per chunk, and never half of a backer's chunks."""
+        prefix = _check_hash(candidate_hash, "candidate hash")
+        rows = [(prefix + self._chunk_index(i), bytes(c)) for i, c in chunks.items()]
+        for key in meta:
+            if bytes(key).startswith(b":"):
+                raise StorageError(f"meta keys starting with ':' are reserved for the database itself: {key!r}")
+
+        def body(txn):
+            for key, value in rows:
+                txn.put(key, value, db=self._dbs[b"chunks"])
+            for key, value in meta.items():
+                txn.put(bytes(key), bytes(value), db=self._dbs[b"meta"])
+        self._write(body)
 
     def get_chunk(self, candidate_hash: bytes, index: int) -> Optional[bytes]:
         return self._get(b"chunks", _check_hash(candidate_hash, "candidate hash") + self._chunk_index(index))

@@ -13,6 +13,7 @@ it is finalized, or `KEEP_UNINCLUDED` blocks after they were stored if it is nev
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Optional
@@ -85,7 +86,16 @@ class AvailabilityStore(Subsystem):
     # -- messages -------------------------------------------------------------------------------
     async def handle_message(self, m) -> None:
         if isinstance(m, StoreAvailableData):
-            self._answer(m, self._store_available_data, m)
+            # Erasure coding, hashing the chunks and the synced write release the GIL: off the event loop,
+            # a multi-megabyte PoV does not stall the node's other work.
+            try:
+                result = await asyncio.to_thread(self._store_available_data, m)
+            except ErasureError as exc:
+                if not m.reply.done():
+                    m.reply.set_exception(exc)
+                return
+            if not m.reply.done():
+                m.reply.set_result(result)
         elif isinstance(m, StoreChunk):
             self._answer(m, self._store_chunks, m.candidate_hash, [m.chunk])
         elif isinstance(m, QueryChunk):
@@ -116,10 +126,13 @@ class AvailabilityStore(Subsystem):
         return True
 
     def _store_chunks(self, candidate_hash: bytes, chunks) -> bool:
-        for chunk in chunks:
-            self.db.put_chunk(candidate_hash, chunk.index, encode_stored_chunk(chunk))
+        """The chunks and (for a new candidate) its record, in one database transaction."""
+        meta = {}
         if candidate_hash not in self.records:
-            self._put_record(candidate_hash, CandidateRecord(self.best_number))
+            record = CandidateRecord(self.best_number)
+            self.records[candidate_hash] = record
+            meta[_RECORD_PREFIX + candidate_hash] = record.encode()
+        self.db.put_chunks(candidate_hash, {c.index: encode_stored_chunk(c) for c in chunks}, meta)
         return True
 
     def chunk(self, candidate_hash: bytes, index: int) -> Optional[ErasureChunk]:

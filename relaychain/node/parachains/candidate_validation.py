@@ -14,6 +14,7 @@ The PVF never runs on this event loop: the executor's workers do, and this subsy
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -88,7 +89,7 @@ def commitments_of(result) -> P.CandidateCommitments:
 async def validate_candidate(executor, candidate: P.CandidateReceipt, pvd: P.PersistedValidationData, pov: P.PoV,
                              code: bytes, kind: str = "backing") -> P.CandidateCommitments:
     """All five steps; returns the commitments or raises an InvalidCandidate."""
-    check_candidate_inputs(candidate, pvd, pov, code)
+    await asyncio.to_thread(check_candidate_inputs, candidate, pvd, pov, code)  # hashing megabytes: off the loop
     params = ValidationParams(pvd.parent_head, pov.block_data, pvd.relay_parent_number,
                               pvd.relay_parent_storage_root)
     result = await executor.validate(code, params, kind=kind)
