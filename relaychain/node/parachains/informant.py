@@ -15,7 +15,8 @@ from .overseer import ActiveLeavesUpdate, Subsystem
 
 log = logging.getLogger("relaychain.parachains")
 
-_STAGES = {"CandidateBacked": "backed", "CandidateIncluded": "included", "CandidateTimedOut": "timed out"}
+_STAGES = {"CandidateBacked": "backed", "CandidateIncluded": "available, included", "CandidateTimedOut": "timed out"}
+_METRIC_STAGES = {"CandidateBacked": "backed", "CandidateIncluded": "included", "CandidateTimedOut": "timed_out"}
 
 
 class CandidateInformant(Subsystem):
@@ -35,7 +36,7 @@ class CandidateInformant(Subsystem):
             para = receipt.descriptor.para_id
             stage = _STAGES[kind]
             if metrics is not None:
-                metrics.candidates.labels(str(para), stage.replace(" ", "_")).inc()
+                metrics.candidates.labels(str(para), _METRIC_STAGES[kind]).inc()
             if self.log_candidates:
                 level = logging.WARNING if kind == "CandidateTimedOut" else logging.INFO
                 log.log(level, "para %d candidate 0x%s…: %s in #%d (core %d)", para, receipt.hash().hex()[:8],
