@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import partial
 
 from .availability_distribution import AvailabilityDistribution
+from .availability_recovery import AvailabilityRecovery
 from .availability_store import AvailabilityStore
 from .backing import CandidateBacking
 from .bitfield_distribution import BitfieldDistribution
@@ -39,7 +40,7 @@ def validator_overseer(node: NodeContext, *, log_candidates: bool = True, overri
     overrides = overrides or {}
     subsystems = [
         AvailabilityStore, CandidateValidation, CandidateBacking, StatementDistribution, CollatorProtocol,
-        AvailabilityDistribution, BitfieldSigning, BitfieldDistribution, Provisioner,
+        AvailabilityDistribution, AvailabilityRecovery, BitfieldSigning, BitfieldDistribution, Provisioner,
         partial(CandidateInformant, log_candidates=log_candidates),
     ]
     names = {getattr(s, "name", None) or s.func.name for s in subsystems}

@@ -85,6 +85,17 @@ class QueryChunksAvailable:
     reply: asyncio.Future = reply_field()
 
 
+@dataclass(frozen=True)
+class RecoverAvailableData:
+    """Recover the AvailableData of `candidate` from the validators' chunks (session `session_index`'s
+    validators, read at block `at`); replies with it or raises RecoveryFailed via the reply."""
+
+    candidate: P.CandidateReceipt
+    session_index: int
+    at: bytes
+    reply: asyncio.Future = reply_field()
+
+
 # -- backing and statements ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
