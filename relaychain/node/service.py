@@ -202,8 +202,11 @@ class Node:
         else:
             self.overseer = observer_overseer(context, log_candidates=self.config.log_candidates)
         await self.overseer.start()
-        if validating and self.author is not None:
-            self.author.inherent_providers.append(self.overseer.subsystem("provisioner").provide)
+        if validating:
+            # GRANDPA votes only for chains without an open dispute (parachains.md §10)
+            self.client.chain_selection.add_voting_rule(self.overseer.subsystem("dispute-coordinator").can_finalize)
+            if self.author is not None:
+                self.author.inherent_providers.append(self.overseer.subsystem("provisioner").provide)
 
     async def stop(self) -> None:
         if self.overseer is not None:

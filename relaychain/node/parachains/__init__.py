@@ -25,6 +25,7 @@ from .bitfield_distribution import BitfieldDistribution
 from .bitfield_signing import BitfieldSigning
 from .candidate_validation import CandidateValidation
 from .collator_protocol import CollatorProtocol
+from .dispute_coordinator import DisputeCoordinator
 from .informant import CandidateInformant
 from .overseer import NodeContext, Overseer
 from .provisioner import Provisioner
@@ -41,7 +42,7 @@ def validator_overseer(node: NodeContext, *, log_candidates: bool = True, overri
     subsystems = [
         AvailabilityStore, CandidateValidation, CandidateBacking, StatementDistribution, CollatorProtocol,
         AvailabilityDistribution, AvailabilityRecovery, BitfieldSigning, BitfieldDistribution, Provisioner,
-        partial(CandidateInformant, log_candidates=log_candidates),
+        DisputeCoordinator, partial(CandidateInformant, log_candidates=log_candidates),
     ]
     names = {getattr(s, "name", None) or s.func.name for s in subsystems}
     unknown = set(overrides) - names

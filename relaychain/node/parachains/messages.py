@@ -96,6 +96,26 @@ class RecoverAvailableData:
     reply: asyncio.Future = reply_field()
 
 
+# -- disputes --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IssueLocalStatement:
+    """Our own verdict on a candidate of `session` (an approval check, or a participation): sign and share it."""
+
+    session: int
+    candidate: P.CandidateReceipt
+    valid: bool
+
+
+@dataclass(frozen=True)
+class ProvisionDisputes:
+    """Every vote known about a disputed candidate, for the next block's `ParaInherent.enter`."""
+
+    candidate_hash: bytes
+    session: int
+    statements: tuple  # ((DisputeStatement, validator index, signature), ...)
+
+
 # -- backing and statements ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
