@@ -422,6 +422,13 @@ class Node:
 
         return apis.metadata()
 
+    def dry_run(self, block_hash: bytes, xt: bytes) -> bytes:
+        """system_dryRun: the SCALE ApplyExtrinsicResult of `xt` applied on top of `block_hash` (nothing kept)."""
+        from relaychain.runtime.executive import dry_run
+
+        return dry_run(self.client.state_at(block_hash), bytes(xt), block_number=self.client.number(block_hash),
+                       block_hash=block_hash)
+
     def submit_extrinsic(self, xt: bytes) -> bytes:
         h = self.pool.submit(bytes(xt))
         self._after_submit(bytes(xt), h)

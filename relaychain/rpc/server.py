@@ -39,6 +39,8 @@ def build_registry(backend: Any) -> MethodRegistry:
     registry = MethodRegistry()
     for namespace in (system, chain_spec, chain, state, author, payment, grandpa, transaction):
         namespace.register(registry)
+    if hasattr(backend, "dry_run"):
+        system.register_dry_run(registry)
     if all(hasattr(backend, member) for member in chain_head.REQUIRES):  # the new spec's block/state readers
         chain_head.register(registry)
         archive.register(registry)
