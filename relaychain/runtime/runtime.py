@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from relaychain.runtime.framework import Runtime
 from relaychain.runtime.pallets import (
-    babe, balances, grandpa, paras_sudo_wrapper, registrar, session, staking, sudo, system, timestamp,
-    transaction_payment,
+    babe, balances, grandpa, multisig, paras_sudo_wrapper, proxy, registrar, session, staking, sudo, system, timestamp,
+    transaction_payment, utility,
 )
 from relaychain.runtime.pallets.parachains import (
     configuration, inclusion, initializer, paras, paras_inherent, reward_points, scheduler, session_info, shared,
@@ -24,7 +24,7 @@ from relaychain.runtime.pallets.parachains import (
 RUNTIME_CRATE = "relaychain_runtime"
 
 PALLETS = (system.pallet, babe.pallet, timestamp.pallet, balances.pallet, staking.pallet, session.pallet,
-           grandpa.pallet, transaction_payment.pallet,
+           grandpa.pallet, transaction_payment.pallet, utility.pallet, proxy.pallet, multisig.pallet,
            configuration.pallet, shared.pallet, inclusion.pallet, paras_inherent.pallet, scheduler.pallet,
            paras.pallet, initializer.pallet, session_info.pallet, registrar.pallet, paras_sudo_wrapper.pallet,
            sudo.pallet)
