@@ -381,6 +381,10 @@ class VrfSignature(_Codec):
         return cls(r.read(32), r.read(64))
 
 
+VRF_SIGNATURE = Described(VrfSignature, Struct("sp_core::sr25519::vrf::VrfSignature", [
+    ("pre_output", Array(U8, 32), "VrfPreOutput"), ("proof", Array(U8, 64), "VrfProof")]))
+
+
 @dataclass(frozen=True)
 class PrimaryPreDigest:
     INDEX: ClassVar[int] = 1

@@ -16,7 +16,7 @@ import pytest
 
 from relaychain.primitives.crypto import Sr25519Keypair
 from relaychain.primitives.merlin import Transcript
-from relaychain.primitives.sr25519_vrf import vrf_create, vrf_sign, vrf_verify
+from relaychain.primitives.sr25519_vrf import attach_input, vrf_create, vrf_sign, vrf_verify
 
 N_CASES = 128
 CONTEXTS = [(b"substrate-babe-vrf", 16), (b"BabeVRFInOutContext", 32), (b"A&V RC-VRF", 32), (b"A&V CORE v2", 32),
@@ -61,7 +61,8 @@ def signing_cases():
     cases = []
     for _ in range(N_CASES):
         seed = rng.randbytes(32)
-        cases.append({"seed": seed, "ctx": rng.randbytes(rng.randrange(0, 24)), "msg": rng.randbytes(rng.randrange(0, 160)),
+        cases.append({"seed": seed, "ctx": rng.randbytes(rng.randrange(0, 24)),
+                      "msg": rng.randbytes(rng.randrange(0, 160)),
                       "extra": rng.randbytes(rng.randrange(0, 24)) if rng.random() < 0.5 else b"",
                       "pair": Sr25519Keypair.from_seed(seed)})
     return cases
@@ -157,3 +158,70 @@ def test_arbitrary_transcripts_give_the_same_in_out_and_derived_bytes(js_clients
             assert (r["input"], r["pre_output"], r["make_bytes"]) == (in_out.input.hex(), in_out.output.hex(), made)
         assert attached["verified"] is True, "our proof over an extra transcript must pass the JS DLEQ check"
         assert tampered["verified"] is False
+
+
+def _spec(label: bytes, messages: list) -> dict:
+    return {"label": label.hex(), "messages": [[m.hex(), v.hex()] for m, v in messages]}
+
+
+def test_babe_story_and_approval_assignments_agree_with_scure(js_clients):
+    """The BABE VRF → RelayVRFStory → assignment certs chain, with each VRF's in/out, derived bytes and proof
+    (over the cert's extra transcript) checked by the JavaScript implementation."""
+    from relaychain.primitives import approval
+    from relaychain.primitives.babe_vrf import make_vrf_transcript
+    from relaychain.primitives.types import PrimaryPreDigest, VrfSignature
+
+    rng = random.Random(4)
+    keys = [Sr25519Keypair.from_seed(rng.randbytes(32)) for _ in range(12)]
+    randomness, slot, epoch = rng.randbytes(32), rng.randrange(2**40), rng.randrange(1000)
+    babe_messages = [(b"slot number", slot.to_bytes(8, "little")), (b"current epoch", epoch.to_bytes(8, "little")),
+                     (b"chain randomness", randomness)]
+    sig = VrfSignature(*vrf_sign(keys[0], make_vrf_transcript(randomness, slot, epoch)))
+    story = approval.relay_vrf_story(PrimaryPreDigest(0, slot, sig), [k.public for k in keys], randomness, epoch)
+    js_cases = [{"op": "in_out", "public": keys[0].public.hex(), "pre_output": sig.pre_output.hex(),
+                 "transcript": _spec(b"BABE", babe_messages), "contexts": [[b"A&V RC-VRF".hex(), 32]],
+                 "extra": _spec(b"VRF", []), "proof": sig.proof.hex()}]
+    config = approval.AssignmentConfig(tuple(k.public for k in keys), tuple((i, i + 1) for i in range(0, 12, 2)),
+                                       6, 2, 2, 6)
+    leaving = [(bytes([c]) * 32, c, (c + 1) % 6) for c in range(6)]
+    expected = []
+    for v2 in (True, False):
+        for validator, key in enumerate(keys):
+            for core, a in approval.compute_assignments(key, story, config, leaving, v2).items():
+                kind, fields = a.cert.kind
+                if kind == "RelayVRFModuloCompact":
+                    transcript = _spec(b"A&V MOD v2", [(b"RC-VRF", story)])
+                    extra = _spec(b"A&V ASSIGNED v2", [(b"cores", approval.CORE_BITFIELD.encode(
+                        fields["core_bitfield"]))])
+                    context = (b"A&V CORE v2", 32)
+                elif kind == "RelayVRFModulo":
+                    transcript = _spec(b"A&V MOD", [(b"RC-VRF", story),
+                                                    (b"sample", fields["sample"].to_bytes(4, "little"))])
+                    extra = _spec(b"A&V ASSIGNED", [(b"core", core.to_bytes(4, "little"))])
+                    context = (b"A&V CORE", 4)
+                else:
+                    transcript = _spec(b"A&V DELAY", [(b"RC-VRF", story), (b"core", core.to_bytes(4, "little"))])
+                    extra, context = _spec(b"VRF", []), (b"A&V TRANCHE", 4)
+                in_out = attach_input(key.public, _build_spec(transcript), a.cert.vrf.pre_output)
+                expected.append((kind, core, a.tranche, in_out.make_bytes(*context)))
+                js_cases.append({"op": "in_out", "public": key.public.hex(),
+                                 "pre_output": a.cert.vrf.pre_output.hex(), "transcript": transcript,
+                                 "contexts": [[context[0].hex(), context[1]]], "extra": extra,
+                                 "proof": a.cert.vrf.proof.hex()})
+    results = run_js(js_clients, js_cases)
+    assert results[0]["make_bytes"] == [story.hex()] and results[0]["verified"] is True
+    kinds = set()
+    for (kind, core, tranche, made), r in zip(expected, results[1:]):
+        assert r["verified"] is True, kind
+        assert r["make_bytes"] == [made.hex()], kind
+        raw = bytes.fromhex(r["make_bytes"][0])
+        if kind == "RelayVRFDelay":  # tranche = u32 mod (n_delay + width) minus width, at least 0
+            assert tranche == max(0, int.from_bytes(raw, "little") % (6 + 2) - 2)
+        elif kind == "RelayVRFModulo":
+            assert core == int.from_bytes(raw, "little") % 6
+        kinds.add(kind)
+    assert kinds == {"RelayVRFModuloCompact", "RelayVRFModulo", "RelayVRFDelay"}
+
+
+def _build_spec(spec: dict) -> Transcript:
+    return build(bytes.fromhex(spec["label"]), [(bytes.fromhex(m), bytes.fromhex(v)) for m, v in spec["messages"]])
