@@ -309,14 +309,12 @@ class Client:
 
     def _check_claim(self, parent_state, pre) -> bytes:
         """The claimed authority's sr25519 key, if `pre` proves its right to the slot (BABE rules)."""
-        from relaychain.primitives.vrf import vrf_verify
-
         view = epoch_view(parent_state, pre.slot)
         if pre.authority_index >= len(view.authorities):
             raise UnknownAuthority(f"authority index {pre.authority_index} out of range: "
                                    f"{len(view.authorities)} authorities")
         try:
-            return babe_claims.check_claim(view, pre, vrf_verify)
+            return babe_claims.check_claim(view, pre)
         except ClaimError as exc:
             raise BadPreDigest(str(exc)) from None
 
