@@ -248,7 +248,7 @@ class ApprovalVoting(Subsystem):
         """Recover, re-validate, vote (or dispute)."""
         node = self.ctx.node
         try:
-            data = await self.ctx.request(RecoverAvailableData(c.receipt, block.session, block.hash))
+            data = await self.ctx.request(RecoverAvailableData(c.receipt, block.session, block.hash, c.group))
         except RecoveryFailed as exc:
             log.warning("approval of para %d candidate 0x%s…: unavailable (%s)", c.receipt.descriptor.para_id,
                         c.hash.hex()[:8], exc)
