@@ -74,6 +74,8 @@ class NetworkSpec:
     paras: tuple = ()
     block_time_ms: int = 1000
     processes: bool = False
+    host_overrides: tuple = ()  # (HostConfiguration field, value) pairs over the dev preset
+    malus: tuple = ()  # (validator name, malus mode) pairs: misbehaving validators (relaychain.node.parachains.malus)
 
     @property
     def validators(self) -> tuple:
@@ -91,11 +93,18 @@ def builtin_para(para_id: int, runtime: str, collators=()) -> ParaSpec:
 
 
 def dev_network(block_time_ms: int = 1000, validators=DEV_VALIDATORS, paras=DEV_PARAS,
-                prometheus_port: Optional[int] = None) -> NetworkSpec:
-    """`relaychain run --dev`: four validators and two adder paras with a collator each."""
+                prometheus_port: Optional[int] = None, malus_mode: Optional[str] = None,
+                malus_validators: int = 0) -> NetworkSpec:
+    """`relaychain run --dev`: four validators and two adder paras with a collator each. With a malus mode the last
+    `malus_validators` validators misbehave, and a single backing vote backs a candidate (the spec's dev value of
+    `minimum_backing_votes`), so one malicious backer is enough to get a garbage candidate included."""
     nodes = tuple(NodeSpec(name, True, rpc_port=9944 if i == 0 else None,
                            prometheus_port=prometheus_port if i == 0 else None) for i, name in enumerate(validators))
-    return NetworkSpec(nodes, tuple(builtin_para(p, "adder", (f"collator-{p}",)) for p in paras), block_time_ms)
+    malus = tuple((name, malus_mode) for name in validators[len(validators) - malus_validators:]) \
+        if malus_mode and malus_validators else ()
+    host = (("minimum_backing_votes", 1),) if malus else ()
+    return NetworkSpec(nodes, tuple(builtin_para(p, "adder", (f"collator-{p}",)) for p in paras), block_time_ms,
+                       host_overrides=host, malus=malus)
 
 
 def load_network(path: Path) -> NetworkSpec:
@@ -134,16 +143,22 @@ def load_network(path: Path) -> NetworkSpec:
 
 def chain_spec(spec: NetworkSpec):
     """The genesis of this network: the dev preset with its validators and paras (the same in every process)."""
-    from relaychain.runtime import genesis
+    from dataclasses import replace
 
+    from relaychain.runtime import genesis
+    from relaychain.runtime.pallets.parachains.configuration import dev_config
+
+    host = replace(dev_config(len(spec.paras)), **dict(spec.host_overrides)) if spec.host_overrides else None
     return genesis.dev_chain_spec(tuple(v.capitalize() for v in spec.validators), slot_duration_ms=spec.block_time_ms,
-                                  paras=tuple(genesis.GenesisPara(p.id, p.genesis_head, p.code) for p in spec.paras))
+                                  paras=tuple(genesis.GenesisPara(p.id, p.genesis_head, p.code) for p in spec.paras),
+                                  host_configuration=host)
 
 
 def write_chain_file(spec: NetworkSpec, path: Path) -> None:
     """The genesis parameters as JSON, for `--chain` (processes build the same genesis from it)."""
     path.write_text(json.dumps({
         "validators": list(spec.validators), "block_time": spec.block_time_ms,
+        "host_overrides": dict(spec.host_overrides),
         "paras": [{"id": p.id, "runtime": p.runtime, "code": "0x" + p.code.hex(),
                    "genesis_head": "0x" + p.genesis_head.hex()} for p in spec.paras]}))
 
@@ -153,7 +168,7 @@ def read_chain_file(path: Path) -> NetworkSpec:
     return NetworkSpec(tuple(NodeSpec(v) for v in data["validators"]),
                        tuple(ParaSpec(p["id"], p["runtime"], bytes.fromhex(p["code"][2:]),
                                       bytes.fromhex(p["genesis_head"][2:])) for p in data["paras"]),
-                       int(data["block_time"]))
+                       int(data["block_time"]), host_overrides=tuple(sorted(data.get("host_overrides", {}).items())))
 
 
 def block_builder_for(para: ParaSpec, base_path: Path):
@@ -202,11 +217,18 @@ async def start_in_process(spec: NetworkSpec, base_path: Path, *, clock=None, hu
     chain = chain_spec(spec)
     first = log_candidates_on or spec.nodes[0].name
     net = RunningNetwork([], [], executor)
+    overrides = dict(overrides or {})
+    if spec.malus:
+        from relaychain.node.parachains import malus
+
+        for name, mode in spec.malus:
+            overrides[name] = {**overrides.get(name, {}), **malus.overrides(mode)}
+            log.warning("😈 %s runs malus mode %s", name, mode)
     for n in spec.nodes:
         cfg = NodeConfig(name=n.name, base_path=base_path / n.name, validator=n.name if n.validator else None,
                          slot_duration_ms=spec.block_time_ms, is_dev=True, clock=clock, chain_spec=chain,
                          prometheus_port=n.prometheus_port, pvf_executor=executor,
-                         log_candidates=(n.name == first), subsystem_overrides=(overrides or {}).get(n.name))
+                         log_candidates=(n.name == first), subsystem_overrides=overrides.get(n.name))
         node = Node(cfg, hub.join(load_node_key(base_path / n.name, None)))
         net.nodes.append(node)
     for para in spec.paras:

@@ -67,6 +67,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="genesis parameters written by the launcher (validators, block time, paras)")
     parser.add_argument("--pvf-workers", type=int, default=2, metavar="N",
                         help="processes that execute parachain validation functions (default 2)")
+    parser.add_argument("--malus", metavar="MODE",
+                        help="with --dev: validators that misbehave, to watch shared security work: "
+                             "back-garbage-candidate, dispute-valid, withhold-chunks or no-show")
+    parser.add_argument("--malus-validators", type=int, default=1, metavar="N",
+                        help="with --malus: how many validators misbehave (the last N; default 1)")
     parser.add_argument("--no-paras", action="store_true",
                         help="with --dev: the relay chain alone, without the two example adder paras")
     parser.add_argument("-l", "--log", default="info", help="log level (error, warn, info, debug)")
@@ -127,6 +132,15 @@ def _validate_args(args) -> Optional[str]:
         return "--sealing is only available with --dev"
     if args.sealing not in ("slots", "instant", "manual") and not args.sealing.isdigit():
         return f"--sealing must be instant, manual or a number of milliseconds, not {args.sealing!r}"
+    if args.malus is not None:
+        from relaychain.node.parachains.malus import MODES
+
+        if not args.dev:
+            return "--malus is only available with --dev"
+        if args.malus not in MODES:
+            return f"unknown --malus mode {args.malus!r}; modes: {', '.join(sorted(MODES))}"
+        if not 1 <= args.malus_validators < len(DEV_VALIDATORS):
+            return f"--malus-validators must be between 1 and {len(DEV_VALIDATORS) - 1}"
     if args.pvf_workers < 1:
         return "--pvf-workers must be at least 1"
     if args.block_time is not None and args.block_time <= 0:
@@ -255,7 +269,8 @@ async def run(args) -> int:
             from relaychain.launcher import dev_network, start_in_process
 
             spec = dev_network(args.block_time or 1000, paras=() if args.no_paras else DEV_PARAS,
-                               prometheus_port=args.prometheus_port)
+                               prometheus_port=args.prometheus_port, malus_mode=args.malus,
+                               malus_validators=args.malus_validators)
             network = await start_in_process(spec, Path(base_path))
             nodes = network.nodes
         else:

@@ -40,6 +40,7 @@ from relaychain.primitives.types import BABE_ENGINE_ID
 
 from .approval_checking import ApprovalEntry, Exact, Pending, check_approval, tranches_to_approve
 from .availability_recovery import RecoveryFailed
+from .candidate_validation import is_deterministic
 from .messages import IssueLocalStatement, RecoverAvailableData, ValidateCandidate
 from .overseer import ActiveLeavesUpdate, BlockFinalized, Subsystem
 
@@ -259,6 +260,10 @@ class ApprovalVoting(Subsystem):
         outcome = await self.ctx.request(ValidateCandidate(c.receipt, data.validation_data, data.pov, code,
                                                            "approval"))
         if not outcome.valid:
+            if not is_deterministic(outcome.error):  # our machine's trouble, not the candidate's: abstain
+                log.warning("approval check of para %d candidate 0x%s… inconclusive (%s)",
+                            c.receipt.descriptor.para_id, c.hash.hex()[:8], outcome.error)
+                return
             log.warning("⚠️  approval check: para %d candidate 0x%s… included in #%d is INVALID (%s): disputing",
                         c.receipt.descriptor.para_id, c.hash.hex()[:8], block.number, outcome.error)
             self.ctx.send(IssueLocalStatement(block.session, c.receipt, False))

@@ -31,8 +31,9 @@ from relaychain.node.network.errors import NetworkError
 from relaychain.primitives import parachain_types as P
 from relaychain.primitives.scale import ScaleDecodeError
 
+from .candidate_validation import is_deterministic
 from .messages import (
-    ProvisionBackedCandidate, SecondCollation, ShareStatement, StatementReceived, StoreAvailableData,
+    IssueLocalStatement, ProvisionBackedCandidate, SecondCollation, ShareStatement, StatementReceived, StoreAvailableData,
     ValidateCandidate,
 )
 from .overseer import ActiveLeavesUpdate, Subsystem
@@ -277,6 +278,8 @@ class CandidateBacking(Subsystem):
             log.warning("para %d candidate 0x%s…: seconded by validator %d but invalid (%s); not vouching",
                         entry.para_id, h.hex()[:8], seconder, exc)
             self._count("invalid")
+            if is_deterministic(exc):  # a group member vouched for an invalid candidate: dispute it (§9)
+                self.ctx.send(IssueLocalStatement(info.session_index, entry.receipt.to_plain(), False))
             return
         self._sign_and_share(info, entry, P.VALID, ("Valid", h))
         self._count("valid")

@@ -57,6 +57,17 @@ class CommitmentsHashMismatch(InvalidCandidate):
     reason = "commitments-hash-mismatch"
 
 
+def is_deterministic(error: InvalidCandidate) -> bool:
+    """Would every honest validator reach this verdict? Wall-clock timeouts and dead workers depend on the
+    machine (Polkadot calls them ambiguous): they make a validator abstain, never vote invalid in a dispute.
+    The instruction budget (fuel) is deterministic even though it subclasses the timeout."""
+    from parachain.errors import ExecutionTimeout, InstructionBudgetExhausted, PreparationTimeout, WorkerDied
+
+    if isinstance(error, InstructionBudgetExhausted):
+        return True
+    return not isinstance(error, (ExecutionTimeout, WorkerDied, PreparationTimeout))
+
+
 def check_candidate_inputs(candidate: P.CandidateReceipt, pvd: P.PersistedValidationData, pov: P.PoV,
                            code: bytes) -> None:
     """Steps 1-3: everything checkable without running the PVF; raises an InvalidCandidate."""

@@ -27,6 +27,7 @@ from relaychain.primitives.scale import ScaleDecodeError
 from relaychain.primitives.scale_types import Vec, Tuple, scale_struct, sfield
 
 from .availability_recovery import RecoveryFailed
+from .candidate_validation import is_deterministic
 from .messages import IssueLocalStatement, ProvisionDisputes, RecoverAvailableData, ValidateCandidate
 from .overseer import ActiveLeavesUpdate, BlockFinalized, Subsystem
 
@@ -207,6 +208,9 @@ class DisputeCoordinator(Subsystem):
             log.warning("dispute 0x%s…: validation code unknown; not voting", receipt.hash().hex()[:8])
             return
         outcome = await self.ctx.request(ValidateCandidate(receipt, data.validation_data, data.pov, code, "approval"))
+        if not outcome.valid and not is_deterministic(outcome.error):
+            log.warning("dispute 0x%s…: inconclusive check (%s); not voting", receipt.hash().hex()[:8], outcome.error)
+            return
         self._vote(entry.session, receipt, outcome.valid)
 
     # -- gossip ------------------------------------------------------------------------------------
