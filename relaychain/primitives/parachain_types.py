@@ -313,6 +313,17 @@ def dispute_statement_payload(statement, candidate_hash: bytes, session: int) ->
     return b"APPR" + Vec(CANDIDATE_HASH).encode(hashes) + encode_u32(session)
 
 
+@scale_struct(f"{V6}::DisputeState", params=[("N", BLOCK_NUMBER)])
+class DisputeState:
+    """A dispute's votes so far (`ParasDisputes.Disputes[session][candidate]`, ParachainHost `disputes()`): one bit
+    per validator of the session on each side, the block it started in and the block it concluded in."""
+
+    validators_for: tuple = sfield(BITVEC, "BitVec<u8, bitvec::order::Lsb0>")
+    validators_against: tuple = sfield(BITVEC, "BitVec<u8, bitvec::order::Lsb0>")
+    start: int = sfield(BLOCK_NUMBER, "N")
+    concluded_at: Optional[int] = sfield(Option(BLOCK_NUMBER), "Option<N>")
+
+
 # -- the parachains inherent (§4, §11) ---------------------------------------------------------------------
 
 @scale_struct(f"{V6}::InherentData", params=[("HDR", HEADER)])

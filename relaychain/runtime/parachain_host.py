@@ -18,10 +18,11 @@ from relaychain.primitives.parachain_types import (
     AsyncBackingParams, ApprovalVotingParams, BITVEC, BLOCK_NUMBER, CANDIDATE_EVENT, CANDIDATE_HASH, CORE_INDEX,
     CORE_STATE, EXECUTOR_PARAMS, OCCUPIED_CORE_ASSUMPTION, PARA_ID, SESSION_INDEX, VALIDATION_CODE,
     VALIDATION_CODE_HASH, VALIDATOR_ID, VALIDATOR_INDEX, CandidateCommitments, CommittedCandidateReceipt,
-    GroupRotationInfo, OccupiedCore, PersistedValidationData, ScheduledCore, ScrapedOnChainVotes, SessionInfo,
+    DisputeState, GroupRotationInfo, OccupiedCore, PersistedValidationData, ScheduledCore, ScrapedOnChainVotes,
+    SessionInfo,
 )
 from relaychain.primitives.scale import Reader, encode_bool, encode_compact, encode_u32
-from relaychain.primitives.scale_types import BOOL, BYTES, H256, Option, Struct, Tuple, Vec, scale_struct, sfield
+from relaychain.primitives.scale_types import BOOL, BYTES, H256, Option, Struct, Tuple, Vec
 from relaychain.runtime.errors import RuntimeApiError
 from relaychain.runtime.frame_types import event_record
 from relaychain.runtime.framework import BlockContext
@@ -29,7 +30,7 @@ from relaychain.runtime.metadata import RuntimeApi, RuntimeApiMethod
 from relaychain.runtime.overlay import Overlay
 from relaychain.runtime.pallets import system
 from relaychain.runtime.pallets.parachains import (
-    configuration, inclusion, paras, paras_inherent, scheduler, session_info, shared,
+    configuration, disputes, inclusion, paras, paras_inherent, scheduler, session_info, shared,
 )
 from relaychain.runtime.runtime import RUNTIME
 
@@ -37,14 +38,6 @@ API_NAME = "ParachainHost"
 API_VERSION = 11
 
 V6 = "polkadot_primitives::v6"
-
-
-@scale_struct(f"{V6}::DisputeState", params=[("N", BLOCK_NUMBER)])
-class DisputeState:
-    validators_for: tuple = sfield(BITVEC, "BitVec<u8, BitOrderLsb0>")
-    validators_against: tuple = sfield(BITVEC, "BitVec<u8, BitOrderLsb0>")
-    start: int = sfield(BLOCK_NUMBER, "N")
-    concluded_at: Optional[int] = sfield(Option(BLOCK_NUMBER), "Option<N>")
 
 
 INBOUND_DOWNWARD_MESSAGE = Struct("polkadot_core_primitives::InboundDownwardMessage", [
@@ -190,6 +183,11 @@ def candidate_events(host) -> list:
     return out
 
 
+def on_chain_disputes(host) -> list[tuple[int, bytes, DisputeState]]:
+    """`disputes()`: every dispute ParasDisputes keeps (the last `dispute_period` sessions)."""
+    return disputes.all_disputes(host)
+
+
 def claim_queue(host) -> dict[int, list[int]]:
     ctx = _ctx(host)
     scheduler.free_cores_and_fill_claimqueue(ctx, {}, ctx.number + 1)
@@ -240,7 +238,7 @@ def call_table() -> dict[str, Callable]:
         "session_info": lambda h, r: Option(SessionInfo.SCALE).encode(session_info.Sessions.get(h, r.u32())),
         "pvfs_require_precheck": lambda h, r: Vec(VALIDATION_CODE_HASH).encode(paras.PvfActiveVoteList.get(h)),
         "validation_code_hash": lambda h, r: _O_CODE_HASH.encode(validation_code_hash(h, _para(r), _assumption(r))),
-        "disputes": lambda h, r: DISPUTES.encode([]),
+        "disputes": lambda h, r: DISPUTES.encode(on_chain_disputes(h)),
         "session_executor_params": lambda h, r: Option(EXECUTOR_PARAMS).encode(
             session_info.SessionExecutorParams.get(h, r.u32())),
         "minimum_backing_votes": lambda h, r: encode_u32(cfg(h).minimum_backing_votes),

@@ -18,7 +18,8 @@ from relaychain.runtime.pallets import (
     transaction_payment,
 )
 from relaychain.runtime.pallets.parachains import (
-    configuration, inclusion, initializer, paras, paras_inherent, reward_points, scheduler, session_info, shared,
+    configuration, disputes, inclusion, initializer, paras, paras_inherent, reward_points, scheduler, session_info,
+    shared,
 )
 
 RUNTIME_CRATE = "relaychain_runtime"
@@ -26,7 +27,8 @@ RUNTIME_CRATE = "relaychain_runtime"
 PALLETS = (system.pallet, babe.pallet, timestamp.pallet, balances.pallet, staking.pallet, session.pallet,
            grandpa.pallet, transaction_payment.pallet,
            configuration.pallet, shared.pallet, inclusion.pallet, paras_inherent.pallet, scheduler.pallet,
-           paras.pallet, initializer.pallet, session_info.pallet, registrar.pallet, paras_sudo_wrapper.pallet,
+           paras.pallet, initializer.pallet, session_info.pallet, disputes.pallet, registrar.pallet,
+           paras_sudo_wrapper.pallet,
            sudo.pallet)
 
 CONFIGS = {

@@ -22,7 +22,7 @@ from tests.runtime.metadata_shapes import decode_metadata, pallet_shapes
 
 POLKADOT = json.loads((Path(__file__).parent / "vectors" / "polkadot_v14_parachain_pallets.json").read_text())
 PALLETS = ["Configuration", "ParasShared", "ParaInclusion", "ParaInherent", "ParaScheduler", "Paras", "Initializer",
-           "ParaSessionInfo", "Registrar"]
+           "ParaSessionInfo", "ParasDisputes", "Registrar"]
 CONSTANT_VALUES_DIFFER = {("Registrar", "ParaDeposit"), ("Registrar", "DataDepositPerByte")}
 
 
