@@ -1,7 +1,8 @@
 """Builders for parachain inherent data in runtime tests: real sr25519 signatures, receipts and PVDs built here
 from the declared types (parachains.md §4-§5), expected values computed independently of the runtime.
 
-`ParasChain` is a 6-validator DevChain with two genesis parachains (2000 and 2001, one core each).
+`ParasChain` is a 6-validator DevChain (or the given dev validators) with two genesis parachains (2000 and 2001,
+one core each).
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ COLLATOR = Sr25519Keypair.from_uri("//Collator")
 
 
 class ParasChain(DevChain):
-    def __init__(self, host_configuration=None, **kw):
-        super().__init__(validators=DEV_NAMES, paras=(GenesisPara(PARA_A, HEAD_A0, CODE_A),
-                                                      GenesisPara(PARA_B, HEAD_B0, CODE_B)),
+    def __init__(self, host_configuration=None, validators=DEV_NAMES, **kw):
+        super().__init__(validators=validators, paras=(GenesisPara(PARA_A, HEAD_A0, CODE_A),
+                                                       GenesisPara(PARA_B, HEAD_B0, CODE_B)),
                          host_configuration=host_configuration, **kw)
 
     def config(self):
