@@ -16,9 +16,13 @@ from relaychain.primitives import parachain_types as P
 from relaychain.primitives.types import Consensus
 from relaychain.runtime import executive
 from relaychain.runtime.framework import ROOT, Call
+from relaychain.primitives.scale_types import Vec
+from relaychain.runtime.pallets import system
 from relaychain.runtime.pallets.parachains import configuration, disputes, inclusion, paras, paras_inherent
 from relaychain.runtime.runtime import RUNTIME
-from tests.runtime.paras_fixture import KEYS, PARA_A, ParasChain, dispute_set, dispute_vote, make_bitfield
+from tests.runtime.paras_fixture import (
+    CODE_B, HEAD_B0, KEYS, PARA_A, PARA_B, ParasChain, dispute_set, dispute_vote, make_bitfield, make_candidate,
+)
 from tests.runtime.test_paras_inclusion import cand_a, enter_error, events, groups, sanitized
 
 N, SUPERMAJORITY = 6, 5
@@ -297,3 +301,46 @@ def test_thresholds_of_the_importer():
         disputes.CONFIRMED, disputes.AGAINST_BYZANTINE, disputes.AGAINST_SUPERMAJORITY}
     assert disputes.dispute_flags(state(7, [], [0, 1, 2, 3])) == {disputes.CONFIRMED, disputes.AGAINST_BYZANTINE}
     assert disputes.AGAINST_SUPERMAJORITY in disputes.dispute_flags(state(7, [], range(5)))  # 7 - 2 = 5
+
+
+def test_disputes_go_first_in_the_weight(chain, monkeypatch):
+    """With statements made expensive (each a fifth of the block's ref time), two three-statement sets do not
+    both fit: the author keeps the first in canonical order (the local one) and fills the rest with the
+    candidate; enter refuses the whole as overweight."""
+    a1, g0 = include_a1(chain)
+    o = others(g0)
+    monkeypatch.setattr(paras_inherent, "DISPUTE_STATEMENT_REF_TIME", system.MAX_BLOCK.ref_time // 5)
+    local = dispute_set(a1.hash, backing_votes(chain, a1, g0)[:1] + [dispute_vote(chain, v, "invalid", a1.hash)
+                                                                     for v in o[:2]])
+    remote = b"\xfe" * 32
+    remote_set = dispute_set(remote, [dispute_vote(chain, o[0], "seconded", remote, relay_parent=bytes(32)),
+                                      dispute_vote(chain, o[1], "invalid", remote),
+                                      dispute_vote(chain, o[2], "invalid", remote)])
+    b1 = make_candidate(chain, PARA_B, HEAD_B0, b"B1", chain.head.number, CODE_B, group=groups(chain)[1])
+    given = data(chain, disputes=[local, remote_set], candidates=[b1.backed])
+    assert enter_error(chain, given) == ("ParaInherent", "InherentOverweight")
+    kept = sanitized(chain, given)
+    assert kept.disputes == (local,) and kept.backed_candidates == (b1.backed,)
+
+
+def test_coalesced_approvals_must_name_the_candidate_within_the_coalesce_limit(chain):
+    """`ApprovalCheckingMultipleCandidates`: signed over b"APPR" ‖ SCALE(Vec<hash>) ‖ session (a one-element list
+    signs like a single approval); more candidates than `max_approval_coalesce_count` (1 on the dev chain) or a
+    list without the disputed candidate is refused even with a good signature."""
+    a1, g0 = include_a1(chain)
+    o = others(g0)
+    signer = KEYS[chain.active_keys()[o[1]]]
+    other = b"\x09" * 32
+
+    def coalesced(hashes):
+        payload = (b"APPR" + Vec(P.CANDIDATE_HASH).encode(hashes) if len(hashes) > 1
+                   else b"APPR" + hashes[0]) + (0).to_bytes(4, "little")
+        return ("Valid", ("ApprovalCheckingMultipleCandidates", tuple(hashes))), o[1], signer.sign(payload)
+
+    base = backing_votes(chain, a1, g0) + [dispute_vote(chain, o[0], "invalid", a1.hash)]
+    for hashes in ([a1.hash, other], [other]):
+        s = dispute_set(a1.hash, base + [coalesced(hashes)])
+        assert enter_error(chain, data(chain, disputes=[s])) == ("ParasDisputes", "InvalidSignature")
+    single = coalesced([a1.hash])
+    chain.block_with(disputes=[dispute_set(a1.hash, base + [single])])
+    assert disputes.Disputes.get(chain.state(), 0, a1.hash).validators_for[o[1]]
