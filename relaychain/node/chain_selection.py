@@ -86,6 +86,38 @@ class ChainSelection:
         self._db.meta_put(_REVERTED_KEY, b"".join(sorted(self._reverted)))
         log.warning("⏪ Reverted #%d (0x%s) and its descendants", header.number, block_hash.hex())
 
+    def apply_revert_logs(self, header) -> Optional[bytes]:
+        """Follow the parachain runtime's `ConsensusLog::Revert(n)` in an imported block's digest (a dispute
+        concluded invalid): revert the block numbered `n` on that block's chain, with its descendants (the block
+        carrying the log among them). Returns the reverted hash, or None. A revert target at or below finality
+        is ignored with a warning (finality is never reverted)."""
+        from relaychain.primitives.parachain_types import CONSENSUS_LOG, PARACHAINS_ENGINE_ID
+        from relaychain.primitives.scale import ScaleDecodeError
+
+        targets = []
+        for data in header.digest.consensus(PARACHAINS_ENGINE_ID):
+            try:
+                log_item = CONSENSUS_LOG.decode(data)
+            except (ScaleDecodeError, ValueError):
+                continue
+            if isinstance(log_item, tuple) and log_item[0] == "Revert" and log_item[1] <= header.number:
+                targets.append(log_item[1])
+        if not targets:
+            return None
+        number = min(targets)
+        h, current = header.hash(), header
+        while current is not None and current.number > number:
+            h = current.parent_hash
+            current = self._header_of(h)
+        if current is None:
+            return None
+        try:
+            self.revert(h)
+        except RevertError as exc:
+            log.warning("cannot follow a Revert(#%d) log: %s", number, exc)
+            return None
+        return h
+
     def prune_finalized(self) -> None:
         """Forget reverts at or below the finalized block (they can no longer be built on)."""
         fin_number = self._number(self._finalized())

@@ -309,14 +309,12 @@ class Client:
 
     def _check_claim(self, parent_state, pre) -> bytes:
         """The claimed authority's sr25519 key, if `pre` proves its right to the slot (BABE rules)."""
-        from relaychain.primitives.vrf import vrf_verify
-
         view = epoch_view(parent_state, pre.slot)
         if pre.authority_index >= len(view.authorities):
             raise UnknownAuthority(f"authority index {pre.authority_index} out of range: "
                                    f"{len(view.authorities)} authorities")
         try:
-            return babe_claims.check_claim(view, pre, vrf_verify)
+            return babe_claims.check_claim(view, pre)
         except ClaimError as exc:
             raise BadPreDigest(str(exc)) from None
 
@@ -348,12 +346,18 @@ class Client:
     def _store(self, h: bytes, header, extrinsics: tuple, nodes: dict) -> ImportedBlock:
         best = self.best_hash()
         self._headers[h] = header  # known before the fork choice looks it up
+        reverted = self.chain_selection.apply_revert_logs(header)  # a dispute concluded invalid in this block
         is_best = self.chain_selection.is_better(h, best)
         self.db.import_block(h, header.number, header.encode(), encode_body(extrinsics), nodes, set_best=is_best)
         self.leaves.discard(header.parent_hash)
         self.leaves.add(h)
         retracted, enacted = self.route(best, h) if is_best else ([], [])
         imported = ImportedBlock(h, header.number, header, is_best, retracted=tuple(retracted), enacted=tuple(enacted))
+        if reverted is not None and not self.chain_selection.is_viable(self.best_hash()):
+            new_best = self.chain_selection.best_viable_leaf(self.leaves)
+            self.db.set_best(new_best)
+            log.warning("⏪ Reverted #%d (%s): the best block is now #%d", self.number(reverted),
+                        "0x" + reverted.hex()[:8], self.number(new_best))
         self._notify_import(imported)
         return imported
 

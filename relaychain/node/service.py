@@ -202,8 +202,11 @@ class Node:
         else:
             self.overseer = observer_overseer(context, log_candidates=self.config.log_candidates)
         await self.overseer.start()
-        if validating and self.author is not None:
-            self.author.inherent_providers.append(self.overseer.subsystem("provisioner").provide)
+        if validating:
+            # GRANDPA votes only for chains without an open dispute (parachains.md §10)
+            self.client.chain_selection.add_voting_rule(self.overseer.subsystem("dispute-coordinator").can_finalize)
+            if self.author is not None:
+                self.author.inherent_providers.append(self.overseer.subsystem("provisioner").provide)
 
     async def stop(self) -> None:
         if self.overseer is not None:
@@ -388,6 +391,19 @@ class Node:
     def storage(self, block_hash: bytes, key: bytes) -> Optional[bytes]:
         return self.client.state_at(block_hash).get(key)
 
+    def leaves(self) -> list[bytes]:
+        """The heads of every fork the node keeps (descendants of the finalized block)."""
+        return list(self.client.leaves)
+
+    def storage_reader(self, block_hash: bytes, child_trie: Optional[bytes] = None):
+        """The state after `block_hash` (get, items, iter_from, closest_descendant_merkle_value), or that of the
+        default child trie `child_trie` (its root at `:child_storage:default:` ‖ key); None if no such child."""
+        state = self.client.state_at(block_hash)
+        if child_trie is None:
+            return state
+        root = state.get(b":child_storage:default:" + bytes(child_trie))
+        return None if root is None else state.with_root(root)
+
     def storage_keys(self, block_hash: bytes, prefix: bytes, start_after: Optional[bytes], count: int) -> list[bytes]:
         return self.client.state_at(block_hash).keys(prefix, start_after=start_after, limit=count)
 
@@ -408,6 +424,13 @@ class Node:
         from relaychain.runtime import apis
 
         return apis.metadata()
+
+    def dry_run(self, block_hash: bytes, xt: bytes) -> bytes:
+        """system_dryRun: the SCALE ApplyExtrinsicResult of `xt` applied on top of `block_hash` (nothing kept)."""
+        from relaychain.runtime.executive import dry_run
+
+        return dry_run(self.client.state_at(block_hash), bytes(xt), block_number=self.client.number(block_hash),
+                       block_hash=block_hash)
 
     def submit_extrinsic(self, xt: bytes) -> bytes:
         h = self.pool.submit(bytes(xt))

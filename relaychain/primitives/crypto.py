@@ -30,6 +30,7 @@ import nacl.signing
 import sr25519 as _sr
 
 from .hashing import blake2_256
+from .merlin import Transcript
 from .scale import encode_str, encode_u64
 
 DEV_PHRASE = "bottom drive obey lake curtain smoke basket hold race lonely fit walk"
@@ -143,135 +144,7 @@ def _root_seed(uri: SecretUri) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------
-# Merlin transcripts (STROBE-128 over Keccak-f[1600]) for schnorrkel's hard derivation.
-# Only key derivation uses this (a few permutations per junction), so plain Python is fast enough.
-
-
-def _keccak_round_constants() -> tuple[int, ...]:
-    """The 24 iota constants, from the LFSR x^8 + x^6 + x^5 + x^4 + 1 (FIPS 202 §3.2.5)."""
-    state, out = 1, []
-    for _ in range(24):
-        rc = 0
-        for j in range(7):
-            if state & 1:
-                rc |= 1 << ((1 << j) - 1)
-            state = ((state << 1) ^ 0x171) if state & 0x80 else (state << 1)
-        out.append(rc)
-    return tuple(out)
-
-
-def _keccak_rotations() -> tuple[tuple[int, int, int], ...]:
-    """(source lane, destination lane, rotation) of the combined rho and pi steps (FIPS 202 §3.2.2-3.2.3)."""
-    moves, x, y = [], 1, 0
-    for t in range(24):
-        nx, ny = y, (2 * x + 3 * y) % 5
-        moves.append((x + 5 * y, nx + 5 * ny, ((t + 1) * (t + 2) // 2) % 64))
-        x, y = nx, ny
-    return tuple(moves)
-
-
-_KECCAK_RC = _keccak_round_constants()
-_KECCAK_MOVES = _keccak_rotations()
-_M64 = (1 << 64) - 1
-
-
-def _keccak_f1600(state: bytearray) -> None:
-    lanes = [int.from_bytes(state[8 * i:8 * i + 8], "little") for i in range(25)]
-    for rc in _KECCAK_RC:
-        c = [lanes[x] ^ lanes[x + 5] ^ lanes[x + 10] ^ lanes[x + 15] ^ lanes[x + 20] for x in range(5)]
-        for x in range(5):
-            d = c[(x - 1) % 5] ^ (((c[(x + 1) % 5] << 1) | (c[(x + 1) % 5] >> 63)) & _M64)
-            for y in range(0, 25, 5):
-                lanes[x + y] ^= d
-        moved = lanes[:]
-        for src, dst, r in _KECCAK_MOVES:
-            v = lanes[src]
-            moved[dst] = ((v << r) | (v >> (64 - r))) & _M64 if r else v
-        for y in range(0, 25, 5):
-            row = moved[y:y + 5]
-            for x in range(5):
-                lanes[x + y] = row[x] ^ ((~row[(x + 1) % 5]) & row[(x + 2) % 5])
-        lanes[0] ^= rc
-    for i, v in enumerate(lanes):
-        state[8 * i:8 * i + 8] = v.to_bytes(8, "little")
-
-
-class _Strobe128:
-    """The subset of STROBE-128 (v1.0.2) that Merlin uses: meta-AD, AD and PRF operations."""
-
-    _R = 166
-    _FLAG_I, _FLAG_A, _FLAG_C, _FLAG_M = 1, 2, 4, 16
-
-    def __init__(self, protocol_label: bytes):
-        self.st = bytearray(200)
-        self.st[0:6] = bytes((1, self._R + 2, 1, 0, 1, 96))
-        self.st[6:18] = b"STROBEv1.0.2"
-        _keccak_f1600(self.st)
-        self.pos = self.pos_begin = self.cur_flags = 0
-        self.meta_ad(protocol_label, False)
-
-    def _run_f(self) -> None:
-        self.st[self.pos] ^= self.pos_begin
-        self.st[self.pos + 1] ^= 0x04
-        self.st[self._R + 1] ^= 0x80
-        _keccak_f1600(self.st)
-        self.pos = self.pos_begin = 0
-
-    def _absorb(self, data: bytes) -> None:
-        for b in data:
-            self.st[self.pos] ^= b
-            self.pos += 1
-            if self.pos == self._R:
-                self._run_f()
-
-    def _squeeze(self, n: int) -> bytes:
-        out = bytearray(n)
-        for i in range(n):
-            out[i] = self.st[self.pos]
-            self.st[self.pos] = 0
-            self.pos += 1
-            if self.pos == self._R:
-                self._run_f()
-        return bytes(out)
-
-    def _begin_op(self, flags: int, more: bool) -> None:
-        if more:
-            assert flags == self.cur_flags, "continued STROBE operation must keep its flags"
-            return
-        old_begin, self.pos_begin, self.cur_flags = self.pos_begin, self.pos + 1, flags
-        self._absorb(bytes((old_begin, flags)))
-        if flags & self._FLAG_C and self.pos != 0:
-            self._run_f()
-
-    def meta_ad(self, data: bytes, more: bool) -> None:
-        self._begin_op(self._FLAG_M | self._FLAG_A, more)
-        self._absorb(data)
-
-    def ad(self, data: bytes, more: bool) -> None:
-        self._begin_op(self._FLAG_A, more)
-        self._absorb(data)
-
-    def prf(self, n: int) -> bytes:
-        self._begin_op(self._FLAG_I | self._FLAG_A | self._FLAG_C, False)
-        return self._squeeze(n)
-
-
-class MerlinTranscript:
-    """Merlin v1.0 transcript: labelled messages in, labelled challenge bytes out."""
-
-    def __init__(self, label: bytes):
-        self._strobe = _Strobe128(b"Merlin v1.0")
-        self.append_message(b"dom-sep", label)
-
-    def append_message(self, label: bytes, message: bytes) -> None:
-        self._strobe.meta_ad(label, False)
-        self._strobe.meta_ad(len(message).to_bytes(4, "little"), True)
-        self._strobe.ad(bytes(message), False)
-
-    def challenge_bytes(self, label: bytes, n: int) -> bytes:
-        self._strobe.meta_ad(label, False)
-        self._strobe.meta_ad(n.to_bytes(4, "little"), True)
-        return self._strobe.prf(n)
+# schnorrkel hard derivation (Merlin transcripts: relaychain.primitives.merlin)
 
 
 def sr25519_hard_derive_seed(secret: bytes, chain_code: bytes) -> bytes:
@@ -280,7 +153,7 @@ def sr25519_hard_derive_seed(secret: bytes, chain_code: bytes) -> bytes:
     Transcript "SchnorrRistrettoHDKD": sign-bytes = b"", chain-code, secret-key = the canonical secret
     scalar (first half of the 64-byte secret); challenge "HDKD-hard" (32 bytes).
     """
-    t = MerlinTranscript(b"SchnorrRistrettoHDKD")
+    t = Transcript(b"SchnorrRistrettoHDKD")
     t.append_message(b"sign-bytes", b"")
     t.append_message(b"chain-code", chain_code)
     t.append_message(b"secret-key", secret[:32])

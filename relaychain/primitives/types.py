@@ -12,7 +12,6 @@ Substrate `sp_runtime::generic::{header, digest, block}`; `sp_consensus_babe::di
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -21,7 +20,7 @@ from typing import ClassVar, Union
 from .hashing import blake2_256
 from .scale_types import BYTES, H256, U8, U32, Array, Compact, Described, Enum, Struct, Variant, Vec
 from .scale import (
-    Reader, ScaleDecodeError, decode_all, encode_bytes, encode_compact, encode_str, encode_u32, encode_u64, encode_vec,
+    Reader, ScaleDecodeError, decode_all, encode_bytes, encode_compact, encode_u32, encode_u64, encode_vec,
 )
 
 BABE_ENGINE_ID = b"BABE"
@@ -364,12 +363,8 @@ HEADER = Described(Header, Struct("sp_runtime::generic::header::Header", [
 
 @dataclass(frozen=True)
 class VrfSignature(_Codec):
-    """`sp_core::sr25519::vrf::VrfSignature { pre_output: [u8;32], proof: [u8;64] }` layout.
-
-    Our slot claims use ECVRF (RFC 9381, relaychain.primitives.vrf): pre_output = Gamma and
-    proof = c as a 32-byte little-endian scalar (16 bytes ‖ 16 zero bytes) ‖ s, so the header digest keeps
-    Substrate's 96-byte shape (a project choice, see ../shared/specs/parachains.md on ECVRF).
-    """
+    """`sp_core::sr25519::vrf::VrfSignature { pre_output: [u8;32], proof: [u8;64] }`: an sr25519 (schnorrkel)
+    VRF signature — the pre-output point and the DLEQ proof c ‖ s (`relaychain.primitives.sr25519_vrf`)."""
 
     pre_output: bytes
     proof: bytes
@@ -385,17 +380,9 @@ class VrfSignature(_Codec):
     def decode_from(cls, r: Reader) -> "VrfSignature":
         return cls(r.read(32), r.read(64))
 
-    @classmethod
-    def from_ecvrf_proof(cls, pi: bytes) -> "VrfSignature":
-        """From an 80-byte RFC 9381 proof Gamma(32) ‖ c(16) ‖ s(32)."""
-        _check_len(pi, 80, "ECVRF proof")
-        return cls(pi[:32], pi[32:48] + bytes(16) + pi[48:])
 
-    def to_ecvrf_proof(self) -> bytes:
-        """The 80-byte RFC 9381 proof; raises ValueError if c is not a 16-byte value."""
-        if any(self.proof[16:32]):
-            raise ValueError("VRF proof challenge c must fit 16 bytes (bytes 16..32 must be zero)")
-        return self.pre_output + self.proof[:16] + self.proof[32:]
+VRF_SIGNATURE = Described(VrfSignature, Struct("sp_core::sr25519::vrf::VrfSignature", [
+    ("pre_output", Array(U8, 32), "VrfPreOutput"), ("proof", Array(U8, 64), "VrfProof")]))
 
 
 @dataclass(frozen=True)
@@ -537,23 +524,6 @@ def decode_grandpa_log(data: bytes):
     return decode_all(data, read)
 
 
-def babe_vrf_input(randomness: bytes, slot: int, epoch_index: int) -> bytes:
-    """VRF input (alpha) of a BABE slot claim: the epoch randomness, slot and epoch bound under a domain tag.
-
-    Mirrors the fields of BABE's `make_vrf_transcript` ("BABE": "slot number" u64, "current epoch" u64,
-    "chain randomness" [u8;32]) as labelled SCALE bytes, since ECVRF takes a byte string, not a transcript.
-    """
-    _check_len(randomness, 32, "epoch randomness")
-    return (encode_str("BABE") + encode_str("slot number") + encode_u64(slot)
-            + encode_str("current epoch") + encode_u64(epoch_index)
-            + encode_str("chain randomness") + bytes(randomness))
-
-
-def babe_vrf_value(beta: bytes) -> int:
-    """The VRF output compared to the primary-slot threshold: u128 LE of blake2b-128("substrate-babe-vrf" ‖ beta)."""
-    return int.from_bytes(hashlib.blake2b(b"substrate-babe-vrf" + bytes(beta), digest_size=16).digest(), "little")
-
-
 def _iroot_ceil(x: int, n: int) -> int:
     """Smallest r with r^n >= x (x >= 0, n >= 1)."""
     if x < 2 or n == 1:
@@ -573,8 +543,8 @@ def _iroot_ceil(x: int, n: int) -> int:
 def babe_primary_threshold(c: tuple[int, int], weight: int, total_weight: int) -> int:
     """Primary-slot threshold: floor(2^128 · (1 − (1 − c)^(weight / total_weight))), exactly, in integers.
 
-    The slot is claimed (primary) iff `babe_vrf_value(beta) < threshold`. Substrate computes this with f64;
-    we compute the exact floor instead, so every platform agrees: with c = n/d,
+    The slot is claimed (primary) iff the authoring score (`babe_vrf.authoring_score`) is below it. Substrate
+    computes this with f64; we compute the exact floor instead, so every platform agrees: with c = n/d,
     (1 − c)^(w/W) · 2^128 = (2^(128 W) · (d − n)^w / d^w)^(1/W), whose integer ceiling root we take.
     Weights are reduced by their gcd first (typically all 1).
     """

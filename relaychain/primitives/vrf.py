@@ -1,8 +1,9 @@
-"""ECVRF-EDWARDS25519-SHA512-TAI (RFC 9381): verifiable random outputs for slot claims and assignments.
+"""ECVRF-EDWARDS25519-SHA512-TAI (RFC 9381): a standard VRF over Edwards25519, kept as a tested primitive.
 
 Spec: RFC 9381 §5 (prove, proof_to_hash, verify), §5.4.1.1 (try-and-increment encode_to_curve),
 §5.4.2.2 (RFC 8032-style nonce), §5.4.3 (challenge), §5.4.5 (key validation); suite string 0x03.
-Polkadot uses schnorrkel's VRF; using ECVRF here is a project choice (../shared/specs/parachains.md).
+BABE slot claims and approval assignments use schnorrkel's sr25519 VRF, as Polkadot does
+(`relaychain.primitives.sr25519_vrf`); nothing in the node uses this one any more.
 
 Curve arithmetic runs in libsodium (PyNaCl bindings). Points received from outside are first decoded
 as RFC 8032 §5.1.3 requires (canonical y < p, x recoverable, no "negative zero"), because libsodium's

@@ -43,6 +43,12 @@ class ChainBackend(Protocol):
     def runtime_version(self, block_hash: bytes) -> Any: ...  # RuntimeVersion with .to_json()
     def metadata(self, block_hash: bytes) -> bytes: ...  # "meta" ‖ 0x0e ‖ V14
 
+    # -- the new JSON-RPC spec (chainHead_v1, archive_v1): served only by a backend that has both --------
+    def leaves(self) -> list[bytes]: ...  # heads of every fork above the finalized block
+    # the state after a block (or its default child trie `child_trie`; None if absent), a reader with
+    # get(key), items(prefix), iter_from(key, inclusive) and closest_descendant_merkle_value(key)
+    def storage_reader(self, block_hash: bytes, child_trie: Optional[bytes] = None) -> Any: ...
+
     # -- transactions ---------------------------------------------------------------------------
     def submit_extrinsic(self, xt: bytes) -> bytes: ...  # tx hash; raises InvalidTransaction (.message)
     def watch_extrinsic(self, xt: bytes, callback: Callable[[Any], None]) -> bytes: ...  # status JSON (rpc.md §3)
@@ -68,7 +74,7 @@ class ChainBackend(Protocol):
 BACKEND_MEMBERS = (
     "genesis_hash", "chain_name", "chain_type", "properties", "node_name", "node_version", "is_dev",
     "best_hash", "finalized_hash", "header", "block", "justifications", "hash_by_number",
-    "storage", "storage_keys", "read_proof", "runtime_call", "runtime_version", "metadata",
+    "storage", "storage_keys", "read_proof", "runtime_call", "runtime_version", "metadata", "leaves", "storage_reader",
     "submit_extrinsic", "watch_extrinsic", "pending_extrinsics", "account_next_index",
     "peer_count", "is_syncing", "local_peer_id", "node_roles", "peer_infos", "listen_addresses",
     "subscribe", "seal_block",

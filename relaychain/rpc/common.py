@@ -33,3 +33,23 @@ def block_json(block: Any, justifications: Optional[list]) -> dict:
             [list(engine), to_hex(data)] for engine, data in justifications
         ],
     }
+
+
+def unfinalized_blocks(backend: Any, finalized: bytes, finalized_number: int) -> list[tuple[int, bytes, Any]]:
+    """(number, hash, header) of every known block descending from `finalized` — every fork, from the
+    backend's leaves down — sorted so that each parent comes before its children."""
+    found: dict[bytes, tuple[int, bytes, Any]] = {}
+    for leaf in backend.leaves():
+        branch, header = [], backend.header(leaf)
+        while header is not None and header.number > finalized_number:
+            h = header.hash()
+            if h in found:
+                break
+            branch.append((header.number, h, header))
+            header = backend.header(header.parent_hash)
+        else:
+            if header is None or header.hash() != finalized:
+                continue  # a fork the finalized chain has left behind
+        for entry in branch:
+            found[entry[1]] = entry
+    return sorted(found.values(), key=lambda e: e[0])

@@ -10,8 +10,8 @@ it is a -32700 Parse error.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
 
 from .errors import (
     OVERSIZED_REQUEST,
@@ -26,6 +26,7 @@ from .errors import (
 )
 from .json_text import JsonParseError, parse_message
 from .params import Params
+from .chain_head import ChainHeadLimits
 from .registry import MethodRegistry
 from .session import CallContext, Session, Subscription, encode_message
 
@@ -44,6 +45,7 @@ class Limits:
     max_connections: int = 100
     max_subscriptions_per_connection: int = 1024
     max_buffered_messages: int = 4096  # per connection; a client that stops reading is disconnected
+    chain_head: ChainHeadLimits = field(default_factory=ChainHeadLimits)  # chainHead_v1 follows and operations
 
 
 def error_response(request_id: Any, error: RpcError) -> dict:
@@ -63,12 +65,12 @@ class Dispatcher:
 
     async def process(self, text: str | bytes, session: Session) -> Optional[str]:
         """Answer one message; new subscriptions are activated only after the answer was queued."""
-        pending: list[Subscription] = []
+        pending: list[Callable[[], None]] = []
         response = await self._respond(text, session, pending)
         if response is not None:
             session.enqueue(response)
-        for sub in pending:
-            sub.activate()
+        for after_response in pending:  # subscriptions activated, operations started (CallContext.after_response)
+            after_response()
         return response
 
     async def _respond(self, text: str | bytes, session: Session, pending: list) -> Optional[str]:
@@ -138,20 +140,27 @@ class Dispatcher:
         if spec is None:
             raise method_not_found(method)
         params = Params(raw_params, spec.params)
-        ctx = CallContext(self.backend, session, self.registry, self.limits, self.cache)
+        ctx = CallContext(self.backend, session, self.registry, self.limits, self.cache, pending)
         if spec.kind == "call":
             return await spec.handler(ctx, params)
         if spec.kind == "unsubscribe":
             sub_id = params.required(0, _subscription_id)
-            return session.close_subscription(sub_id, spec.notification)
+            closed = session.close_subscription(sub_id, spec.notification)
+            if spec.unsubscribe_result == "bool":
+                return closed
+            if not closed and spec.unsubscribe_result == "null-or-error":
+                raise invalid_params(f"{sub_id!r} is not an active subscription")
+            return None
         ctx.require_subscriptions()
         sub = session.open_subscription(spec.notification)
+        first_action = len(pending)
         try:
             await spec.handler(ctx, params, sub)
         except BaseException:
             sub.close()
+            del pending[first_action:]
             raise
-        pending.append(sub)
+        pending.insert(first_action, sub.activate)  # before what the handler asked to run after the response
         return sub.id
 
 

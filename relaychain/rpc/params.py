@@ -69,6 +69,14 @@ def hex_bytes(value: Any, name: str) -> bytes:
         raise invalid_params(f"{name}: invalid hex digits") from None
 
 
+def call_parameters(value: Any, name: str) -> bytes:
+    """`callParameters` of the new spec's calls: hex with or without "0x" ("" is empty), as Substrate's
+    serde `Bytes` reads it (polkadot-api sends "" for a call without arguments)."""
+    if isinstance(value, str) and not value.startswith(("0x", "0X")):
+        value = "0x" + value
+    return hex_bytes(value, name)
+
+
 def hash256(value: Any, name: str) -> bytes:
     """A 32-byte block hash as `"0x" + 64 hex digits`."""
     raw = hex_bytes(value, name)

@@ -26,6 +26,10 @@ class MethodSpec:
     params: tuple[str, ...]
     handler: Optional[Callable[..., Awaitable[Any]]] = None
     notification: Optional[str] = None  # the `method` of notifications (subscribe / unsubscribe)
+    # unsubscribe only: "bool" answers true/false (legacy namespaces); "null" answers null whatever the id
+    # (chainHead_v1_unfollow, archive_v1_stopStorage); "null-or-error" answers null, or -32602 for an id
+    # that names no active subscription (transactionWatch_v1_unwatch)
+    unsubscribe_result: str = "bool"
 
 
 class DuplicateMethod(ValueError):
@@ -55,14 +59,18 @@ class MethodRegistry:
         unsubscribe: tuple[str, ...],
         notification: str,
         params: tuple[str, ...] = (),
+        unsubscribe_result: str = "bool",
     ) -> Callable[[SubscribeHandler], SubscribeHandler]:
         """Register subscribe names (first is canonical) and their unsubscribe names for one notification."""
+        if unsubscribe_result not in ("bool", "null", "null-or-error"):
+            raise ValueError(f"unknown unsubscribe result {unsubscribe_result!r}")
 
         def register(handler: SubscribeHandler) -> SubscribeHandler:
             for n in subscribe:
                 self._add(MethodSpec(n, "subscribe", tuple(params), handler, notification))
             for n in unsubscribe:
-                self._add(MethodSpec(n, "unsubscribe", ("subscription",), None, notification))
+                self._add(MethodSpec(n, "unsubscribe", ("subscription",), None, notification,
+                                      unsubscribe_result))
             return handler
 
         return register

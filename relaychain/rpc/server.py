@@ -16,7 +16,7 @@ from typing import Any, Iterable, Optional, Union
 
 from aiohttp import WSMsgType, web
 
-from . import author, chain, chain_spec, dev, grandpa, payment, state, system
+from . import archive, author, chain, chain_head, chain_spec, dev, grandpa, payment, state, system, transaction
 from .dispatch import Dispatcher, Limits, MiB
 from .errors import OVERSIZED_REQUEST, SERVER_IS_BUSY, RpcError
 from .registry import MethodRegistry
@@ -37,8 +37,13 @@ DEFAULT_CORS = (
 def build_registry(backend: Any) -> MethodRegistry:
     """Every namespace's methods; `dev_*` only on a dev node. `rpc_methods` lists exactly these."""
     registry = MethodRegistry()
-    for namespace in (system, chain_spec, chain, state, author, payment, grandpa):
+    for namespace in (system, chain_spec, chain, state, author, payment, grandpa, transaction):
         namespace.register(registry)
+    if hasattr(backend, "dry_run"):
+        system.register_dry_run(registry)
+    if all(hasattr(backend, member) for member in chain_head.REQUIRES):  # the new spec's block/state readers
+        chain_head.register(registry)
+        archive.register(registry)
     if getattr(backend, "is_dev", False):
         dev.register(registry)
 
@@ -93,6 +98,9 @@ class WsSession(Session):
         self.queue: collections.deque[str] = collections.deque()
         self.wakeup = asyncio.Event()
         self.writer = asyncio.get_running_loop().create_task(self._write_loop())
+
+    def backlog(self) -> int:
+        return len(self.queue)
 
     def enqueue(self, text: str) -> None:
         if self.closed:
@@ -283,6 +291,7 @@ async def start_rpc_server(
     max_subscriptions_per_connection: int = 1024,
     max_batch_len: int = 1000,
     max_buffered_messages: int = 4096,
+    chain_head_limits: Optional[chain_head.ChainHeadLimits] = None,
     sock: Optional[socket.socket] = None,
 ) -> RpcServer:
     """Start serving `backend` (contract C6) on host:port; port=0 picks a free port (see `.port`). With
@@ -295,6 +304,7 @@ async def start_rpc_server(
         max_connections=max_connections,
         max_subscriptions_per_connection=max_subscriptions_per_connection,
         max_buffered_messages=max_buffered_messages,
+        chain_head=chain_head_limits or chain_head.ChainHeadLimits(),
     )
     server = RpcServer(backend, host, port, CorsPolicy(cors), limits, sock)
     await server._start()

@@ -11,7 +11,7 @@ import json
 import logging
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .errors import TOO_MANY_SUBSCRIPTIONS, RpcError
@@ -33,7 +33,8 @@ def encode_message(message: dict) -> str:
 class Subscription:
     """A server → client stream of `{"method": notification, "params": {"subscription": id, "result": …}}`."""
 
-    __slots__ = ("id", "notification", "_session", "_active", "_buffer", "_closed", "_cleanups", "_finishing")
+    __slots__ = ("id", "notification", "_session", "_active", "_buffer", "_closed", "_cleanups", "_finishing",
+                 "state")
 
     def __init__(self, session: "Session", notification: str):
         self.id = new_subscription_id()
@@ -44,6 +45,7 @@ class Subscription:
         self._closed = False
         self._cleanups: list[Callable[[], None]] = []
         self._finishing = False
+        self.state: Any = None  # what the namespace keeps per subscription (e.g. a chainHead follow)
 
     @property
     def closed(self) -> bool:
@@ -113,6 +115,10 @@ class Session:
     def enqueue(self, text: str) -> None:
         raise NotImplementedError
 
+    def backlog(self) -> int:
+        """Messages queued for this client and not yet written (a follower that lags is stopped on it)."""
+        return 0
+
     def open_subscription(self, notification: str) -> Subscription:
         if len(self.subscriptions) >= self.max_subscriptions:
             raise RpcError(
@@ -148,6 +154,11 @@ class CallContext:
     registry: Any
     limits: Any
     cache: dict
+    pending: list = field(default_factory=list)
+
+    def after_response(self, action: Callable[[], None]) -> None:
+        """Run `action` once this call's response has been queued (so its notifications follow it)."""
+        self.pending.append(action)
 
     def require_subscriptions(self) -> None:
         if not self.session.supports_subscriptions:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from . import params as P
+from .common import resolve_at
 from .registry import MethodRegistry
+from .state import execution_failed
 
 
 def register(rpc: MethodRegistry) -> None:
@@ -67,3 +69,17 @@ def register(rpc: MethodRegistry) -> None:
     async def account_next_index(ctx, p):
         """Next nonce: the account's state nonce plus its transactions ready in the pool."""
         return int(ctx.backend.account_next_index(p.required(0, P.account_id)))
+
+
+def register_dry_run(rpc: MethodRegistry) -> None:
+    """`system_dryRun`, for a backend that can dry-run (`dry_run(at, xt)`)."""
+
+    @rpc.method("system_dryRun", "system_dryRunAt", params=("extrinsic", "at"))
+    async def dry_run(ctx, p):
+        """SCALE `ApplyExtrinsicResult` of the extrinsic applied on the state of `at` (best by default)."""
+        xt = p.required(0, P.hex_bytes)
+        at = resolve_at(ctx.backend, p.optional(1, P.hash256))
+        try:
+            return P.to_hex(ctx.backend.dry_run(at, xt))
+        except Exception as exc:  # undecodable bytes or a runtime failure: a client error, the node goes on
+            raise execution_failed(exc) from None

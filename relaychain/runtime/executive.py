@@ -409,3 +409,32 @@ def validate_transaction(host: Host, xt: bytes, *, block_number: int,
         longevity = max(0, checked.era.death(ctx.number) - ctx.number)
     priority = tp.priority(checked.length, checked.weight, d.dispatch_class, checked.tip, fee.final_fee)
     return ValidTransaction(priority, requires, provides, longevity)
+
+
+# -- dry run (system_dryRun) -------------------------------------------------------------------------
+
+def dry_run(host: Host, xt: bytes, *, block_number: int, block_hash: bytes) -> bytes:
+    """`ApplyExtrinsicResult` of applying `xt` on top of block `block_number` (hash `block_hash`), nothing kept.
+
+    SCALE `Result<Result<(), DispatchError>, TransactionValidityError>`: 0x00 0x00 applied and succeeded,
+    0x00 0x01 ‖ DispatchError applied and failed (fees paid), 0x01 ‖ TransactionValidityError not
+    applicable. As the pool's validation, only System is set up for the next block (no hooks run).
+    """
+    from relaychain.runtime.apis import encode_validity_error
+
+    ctx = BlockContext(Overlay(host), RUNTIME, block_number + 1, block_hash)
+    state = ctx.state
+    system.Number.set(state, ctx.number)
+    system.ParentHash.set(state, block_hash)
+    system.BlockHash.set(state, block_hash, block_number)
+    system.note_finished_initialize(ctx)
+    try:
+        checked = check_extrinsic(state, xt, ctx.number)
+        if checked.signer is None:
+            raise UnknownTransaction("NoUnsignedValidator", "only inherents may be unsigned")
+        result = apply_extrinsic(ctx, xt)
+    except (InvalidTransaction, UnknownTransaction) as e:
+        return b"\x01" + encode_validity_error(e)
+    if result.dispatch_error is None:
+        return b"\x00\x00"
+    return b"\x00\x01" + result.dispatch_error.encode()

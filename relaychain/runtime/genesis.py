@@ -17,6 +17,7 @@ from typing import Optional
 
 from relaychain.primitives.crypto import Ed25519Keypair, Sr25519Keypair
 from relaychain.runtime import constants as C
+from relaychain.runtime.code import CODE_KEY, runtime_code
 from relaychain.runtime.framework import BlockContext, Runtime
 from relaychain.runtime.overlay import EmptyHost, Overlay
 from relaychain.runtime.pallets import babe, balances, registrar, session, staking, sudo, system, transaction_payment
@@ -108,6 +109,7 @@ def genesis_storage(spec: ChainSpec, runtime: Runtime = RUNTIME) -> dict[bytes, 
     """The genesis key/value state (build with the runtime's state version; trie.md §4)."""
     state = Overlay(EmptyHost())
     ctx = BlockContext(state, runtime, 0, HASH69)  # genesis handlers see block 0; its events are dropped
+    state.set(CODE_KEY, runtime_code())  # the runtime's identity (code.py), as a Wasm chain's genesis holds its blob
     system.BlockHash.set(state, HASH69, 0)
     system.ParentHash.set(state, HASH69)
     system.LastRuntimeUpgrade.set(state, {"spec_version": C.SPEC_VERSION, "spec_name": C.SPEC_NAME})

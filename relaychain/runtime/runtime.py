@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from relaychain.runtime.framework import Runtime
 from relaychain.runtime.pallets import (
-    babe, balances, grandpa, paras_sudo_wrapper, registrar, session, staking, sudo, system, timestamp,
-    transaction_payment,
+    babe, balances, grandpa, multisig, paras_sudo_wrapper, proxy, registrar, session, staking, sudo, system, timestamp,
+    transaction_payment, utility,
 )
 from relaychain.runtime.pallets.parachains import (
     configuration, disputes, disputes_slashing, inclusion, initializer, paras, paras_inherent, reward_points,
@@ -33,11 +33,10 @@ def report_dispute_offence(ctx, offenders: list[bytes], fraction: int, session_i
 
 
 PALLETS = (system.pallet, babe.pallet, timestamp.pallet, balances.pallet, staking.pallet, session.pallet,
-           grandpa.pallet, transaction_payment.pallet,
+           grandpa.pallet, transaction_payment.pallet, utility.pallet, proxy.pallet, multisig.pallet,
            configuration.pallet, shared.pallet, inclusion.pallet, paras_inherent.pallet, scheduler.pallet,
            paras.pallet, initializer.pallet, session_info.pallet, disputes.pallet, disputes_slashing.pallet,
-           registrar.pallet, paras_sudo_wrapper.pallet,
-           sudo.pallet)
+           registrar.pallet, paras_sudo_wrapper.pallet, sudo.pallet)
 
 CONFIGS = {
     timestamp.pallet.name: timestamp.Config(on_timestamp_set=(babe.on_timestamp_set,)),

@@ -194,6 +194,32 @@ class TrieBackend:
                 return
             yield key, value
 
+    def closest_descendant_merkle_value(self, key: bytes) -> Optional[bytes]:
+        """The Merkle value of the node at `key`, or else of the closest node below it (branch nodes
+        included), or None when no key starts with `key`. A node's Merkle value is how its parent refers to
+        it: its hash, or its encoding when that is under 32 bytes; the root's is the state root (Polkadot
+        spec, "Merkle value"; chainHead_v1_storage `closestDescendantMerkleValue`)."""
+        path = bytes(key).hex()
+        node = self.root_node()
+        if node is None:
+            return None
+        merkle_value, pos = self.root, 0
+        while True:
+            partial = node.partial
+            # the node's full path is path[:pos] + partial: it lies under `key` once it covers the rest of it
+            if partial.startswith(path[pos:]):
+                return merkle_value
+            if not path.startswith(partial, pos):
+                return None
+            pos += len(partial)
+            if node.children is None:
+                return None
+            ref = node.children[int(path[pos], 16)]
+            if ref is None:
+                return None
+            pos += 1
+            merkle_value, node = ref, self.resolve(ref)
+
     # -- updates and proofs ------------------------------------------------------------------------
 
     def apply(self, changes: Mapping[bytes, Optional[bytes]]) -> tuple[bytes, dict[bytes, bytes]]:

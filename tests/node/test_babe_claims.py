@@ -1,4 +1,4 @@
-"""BABE slot-claim arithmetic: the primary threshold, the secondary slot owner, pre-digest codec."""
+"""BABE slot claims: the primary threshold, the secondary slot owner, pre-digest codec, sr25519 VRF claims."""
 
 import hashlib
 from fractions import Fraction
@@ -9,8 +9,12 @@ from hypothesis import given, strategies as st
 from relaychain.node.consensus import babe_claims
 from relaychain.node.consensus.babe_claims import (ClaimError, EpochView, SecondaryPlainPreDigest, check_claim,
                                                    primary_threshold, secondary_slot_author)
+from relaychain.primitives import babe_vrf
+from relaychain.primitives.crypto import dev_keypair
+from relaychain.primitives.merlin import Transcript
 from relaychain.primitives.scale import ScaleDecodeError
-from relaychain.primitives.types import babe_vrf_input
+from relaychain.primitives.sr25519_vrf import vrf_create, vrf_sign, vrf_verify_in_out
+from relaychain.primitives.types import PrimaryPreDigest, SecondaryVRFPreDigest, VrfSignature
 
 
 def test_threshold_known_values():
@@ -53,19 +57,22 @@ def test_secondary_owner_spreads_over_authorities():
     assert owners == {0, 1, 2, 3}
 
 
-def _view(n=4):
-    return EpochView(tuple((bytes([i]) * 32, 1) for i in range(n)), (), bytes(32), 0)
+def _view(n=4, allowed_slots=babe_claims.SECONDARY_PLAIN_SLOTS):
+    return EpochView(tuple((bytes([i]) * 32, 1) for i in range(n)), bytes(32), 0, allowed_slots)
 
 
-def test_check_secondary_claim():
+def test_check_secondary_plain_claim():
     view = _view()
     slot = 1234
     owner = secondary_slot_author(slot, 4, view.randomness)
-    assert check_claim(view, SecondaryPlainPreDigest(owner, slot), None) == bytes([owner]) * 32
+    assert check_claim(view, SecondaryPlainPreDigest(owner, slot)) == bytes([owner]) * 32
     with pytest.raises(ClaimError, match="not the secondary owner"):
-        check_claim(view, SecondaryPlainPreDigest((owner + 1) % 4, slot), None)
+        check_claim(view, SecondaryPlainPreDigest((owner + 1) % 4, slot))
     with pytest.raises(ClaimError, match="out of range"):
-        check_claim(view, SecondaryPlainPreDigest(7, slot), None)
+        check_claim(view, SecondaryPlainPreDigest(7, slot))
+    # Polkadot's epochs allow secondary VRF claims only: a plain one is refused there.
+    with pytest.raises(ClaimError, match="not allowed"):
+        check_claim(_view(allowed_slots=babe_claims.SECONDARY_VRF_SLOTS), SecondaryPlainPreDigest(owner, slot))
 
 
 def test_pre_digest_round_trip_and_rejects_garbage():
@@ -76,61 +83,97 @@ def test_pre_digest_round_trip_and_rejects_garbage():
     for bad in (b"", b"\x09", bytes([2, 3, 0, 0]), babe_claims.encode_pre_digest(pre) + b"\x00"):
         with pytest.raises(ScaleDecodeError):
             babe_claims.decode_pre_digest(bad)
+    # A VRF proof scalar at or above the group order does not decode (schnorrkel `VRFProof::from_bytes`).
+    sig = VrfSignature(bytes(32), b"\xff" * 32 + bytes(32))
+    with pytest.raises(ScaleDecodeError, match="canonical"):
+        babe_claims.decode_pre_digest(babe_claims.encode_pre_digest(PrimaryPreDigest(0, 1, sig)))
+
+
+NAMES = ("alice", "bob", "charlie", "dave")
 
 
 def _dev_view():
-    from relaychain.primitives.crypto import dev_keypair
-
-    names = ("alice", "bob", "charlie", "dave")
-    return names, EpochView(tuple((dev_keypair(n).public, 1) for n in names),
-                            tuple(dev_keypair(n, "ed25519").public for n in names), bytes(range(32)), 3)
+    return EpochView(tuple((dev_keypair(n).public, 1) for n in NAMES), bytes(range(32)), 3)
 
 
-def test_primary_claims_with_real_vrf():
-    from relaychain.primitives.crypto import dev_keypair
-    from relaychain.primitives.types import PrimaryPreDigest, VrfSignature
-    from relaychain.primitives.vrf import vrf_proof_to_hash, vrf_prove, vrf_verify
+def test_babe_transcript_is_substrates():
+    """make_vrf_transcript = Merlin("BABE") + slot number, current epoch (u64 LE), chain randomness."""
+    t = Transcript(b"BABE")
+    t.append_message(b"slot number", (77).to_bytes(8, "little"))
+    t.append_message(b"current epoch", (3).to_bytes(8, "little"))
+    t.append_message(b"chain randomness", bytes(range(32)))
+    assert babe_vrf.make_vrf_transcript(bytes(range(32)), 77, 3).challenge_bytes(b"x", 32) == \
+        t.challenge_bytes(b"x", 32)
+    with pytest.raises(ValueError):
+        babe_vrf.make_vrf_transcript(b"\x00", 5, 1)
 
-    names, view = _dev_view()
-    seed = dev_keypair("alice", "ed25519").seed
+
+def test_primary_claims_with_the_sr25519_vrf():
+    view = _dev_view()
+    alice = dev_keypair("alice")
     claims = {}
     for slot in range(200):
-        pre = babe_claims.claim_primary(view, slot, 0, lambda a: vrf_prove(seed, a), vrf_proof_to_hash)
+        pre = babe_claims.claim_primary(view, slot, 0, alice)
         if pre is not None:
             claims[slot] = pre
     # p = 1 - (3/4)^(1/4) ~ 6.9%: 200 slots give a handful of primary claims, never most of them.
     assert 3 <= len(claims) <= 30
     slot, pre = next(iter(claims.items()))
-    assert check_claim(view, pre, vrf_verify) == dev_keypair("alice").public
-    # The same proof claimed for Bob, for another slot, or tampered with, is refused.
-    with pytest.raises(ClaimError):
-        check_claim(view, PrimaryPreDigest(1, slot, pre.vrf_signature), vrf_verify)
+    # The claim is an ordinary VRF signature by Alice's BABE key over Substrate's transcript, and wins.
+    in_out = vrf_verify_in_out(alice.public, babe_vrf.make_vrf_transcript(view.randomness, slot, 3),
+                               pre.vrf_signature.pre_output, pre.vrf_signature.proof)
+    assert babe_vrf.authoring_score(in_out) < primary_threshold(1, 4)
+    assert check_claim(view, pre) == alice.public
+    # The same signature claimed for Bob, for another slot, or tampered with, is refused.
+    with pytest.raises(ClaimError, match="bad VRF"):
+        check_claim(view, PrimaryPreDigest(1, slot, pre.vrf_signature))
     other = next(s for s in range(200) if s not in claims)
-    with pytest.raises(ClaimError):
-        check_claim(view, PrimaryPreDigest(0, other, pre.vrf_signature), vrf_verify)
+    with pytest.raises(ClaimError, match="bad VRF"):
+        check_claim(view, PrimaryPreDigest(0, other, pre.vrf_signature))
     sig = pre.vrf_signature
     tampered = VrfSignature(sig.pre_output, bytes([sig.proof[0] ^ 1]) + sig.proof[1:])
-    with pytest.raises(ClaimError):
-        check_claim(view, PrimaryPreDigest(0, slot, tampered), vrf_verify)
-    # A slot without a winning VRF is not claimable as primary even with a valid proof for it.
-    loser_pi = vrf_prove(seed, babe_vrf_input(view.randomness, other, view.epoch_index))
+    with pytest.raises(ClaimError, match="bad VRF"):
+        check_claim(view, PrimaryPreDigest(0, slot, tampered))
+    # A slot without a winning VRF is not claimable as primary even with a valid signature for it.
+    loser = VrfSignature(*vrf_sign(alice, view.transcript(other)))
     with pytest.raises(ClaimError, match="above the primary threshold"):
-        check_claim(view, babe_claims.primary_pre_digest(0, other, loser_pi), vrf_verify)
+        check_claim(view, PrimaryPreDigest(0, other, loser))
 
 
-def test_claim_slot_prefers_primary_and_falls_back_to_secondary_owner():
-    from relaychain.primitives.crypto import dev_keypair
-    from relaychain.primitives.vrf import vrf_proof_to_hash, vrf_prove
-
-    names, view = _dev_view()
+def test_claim_slot_prefers_primary_and_falls_back_to_secondary_vrf_owner():
+    view = _dev_view()
     for slot in range(40):
         owners = []
-        for i, n in enumerate(names):
-            seed = dev_keypair(n, "ed25519").seed
-            pre = babe_claims.claim_slot(view, slot, i, lambda a, s=seed: vrf_prove(s, a), vrf_proof_to_hash)
+        for i, n in enumerate(NAMES):
+            pre = babe_claims.claim_slot(view, slot, i, dev_keypair(n))
             if pre is not None:
-                owners.append((i, type(pre).__name__))
+                owners.append((i, pre))
+                assert check_claim(view, pre) == dev_keypair(n).public
         secondary = secondary_slot_author(slot, 4, view.randomness)
         assert owners, f"slot {slot} has no author"
-        for i, kind in owners:
-            assert kind == "PrimaryPreDigest" or i == secondary
+        for i, pre in owners:
+            assert isinstance(pre, PrimaryPreDigest) or (i == secondary and isinstance(pre, SecondaryVRFPreDigest))
+    # Not an authority, or a key that is not the one at our index: no claim.
+    assert babe_claims.claim_slot(view, 0, None, dev_keypair("alice")) is None
+    assert babe_claims.claim_slot(view, 0, 1, dev_keypair("alice")) is None
+
+
+def test_secondary_vrf_claim_is_checked_like_polkadot():
+    view = _dev_view()
+    slot = next(s for s in range(100) if secondary_slot_author(s, 4, view.randomness) == 2)
+    charlie = dev_keypair("charlie")
+    good = SecondaryVRFPreDigest(2, slot, VrfSignature(*vrf_sign(charlie, view.transcript(slot))))
+    assert check_claim(view, good) == charlie.public
+    # The owner's signature for another slot, or another key's signature, does not pass.
+    with pytest.raises(ClaimError, match="bad VRF"):
+        check_claim(view, SecondaryVRFPreDigest(2, slot, VrfSignature(*vrf_sign(charlie, view.transcript(slot + 1)))))
+    with pytest.raises(ClaimError, match="bad VRF"):
+        check_claim(view, SecondaryVRFPreDigest(2, slot, VrfSignature(*vrf_sign(dev_keypair("dave"),
+                                                                                view.transcript(slot)))))
+    # Whatever the VRF, only the slot owner may make a secondary claim; plain claims are not allowed here.
+    with pytest.raises(ClaimError, match="not the secondary owner"):
+        check_claim(view, SecondaryVRFPreDigest(3, slot, VrfSignature(*vrf_sign(dev_keypair("dave"),
+                                                                                view.transcript(slot)))))
+    with pytest.raises(ClaimError, match="not allowed"):
+        check_claim(view, SecondaryPlainPreDigest(2, slot))
+    assert vrf_create(charlie, view.transcript(slot)).output == good.vrf_signature.pre_output

@@ -10,8 +10,9 @@ from relaychain.node.client import (BadBlockEncoding, BadPreDigest, BadSeal, Bad
 from relaychain.node.consensus.babe import AuthorityKeys, BabeAuthor
 from relaychain.node.consensus.slots import ManualClock, SlotInfo
 from relaychain.node.txpool import TransactionPool
-from relaychain.primitives import types
+from relaychain.primitives import babe_vrf, types
 from relaychain.primitives.crypto import dev_keypair
+from relaychain.primitives.sr25519_vrf import vrf_create, vrf_sign
 
 SLOT_MS = 6000
 
@@ -72,9 +73,9 @@ def test_valid_block_from_another_validator_imports(chains):
     assert b.import_block(block.encode()).already_known
 
 
-def _assert_rejected(b, data, error):
+def _assert_rejected(b, data, error, match=None):
     before = _snapshot(b)
-    with pytest.raises(error):
+    with pytest.raises(error, match=match):
         b.import_block(data)
     assert _snapshot(b) == before
 
@@ -117,10 +118,30 @@ def test_bad_blocks_are_rejected_and_change_nothing(chains):
         if babe_claims.secondary_slot_author(s, 4, client_mod.epoch_view(b.state_at(b.best_hash()), slot).randomness) != idx:
             wrong_slot = s
             break
-    forged = babe_claims.encode_pre_digest(babe_claims.SecondaryPlainPreDigest(idx, wrong_slot))
-    logs = tuple(types.PreRuntime(b"BABE", forged) if isinstance(d, types.PreRuntime) else d for d in pre.digest.logs)
-    _assert_rejected(b, types.Block(_reseal(dataclasses.replace(pre, digest=types.Digest(logs)).with_log(
-        types.Seal(b"BABE", b"")), key), block.extrinsics).encode(), BadPreDigest)
+    # (a genuine secondary VRF signature by the author for that slot, and a plain claim the epoch does not allow)
+    view = client_mod.epoch_view(b.state_at(b.best_hash()), wrong_slot)
+    vrf = types.VrfSignature(*vrf_sign(key, view.transcript(wrong_slot)))
+    for forged_pre, reason in ((types.SecondaryVRFPreDigest(idx, wrong_slot, vrf), "not the secondary owner"),
+                               (types.SecondaryPlainPreDigest(idx, wrong_slot), "not allowed")):
+        forged = babe_claims.encode_pre_digest(forged_pre)
+        logs = tuple(types.PreRuntime(b"BABE", forged) if isinstance(d, types.PreRuntime) else d
+                     for d in pre.digest.logs)
+        _assert_rejected(b, types.Block(_reseal(dataclasses.replace(pre, digest=types.Digest(logs)).with_log(
+            types.Seal(b"BABE", b"")), key), block.extrinsics).encode(), BadPreDigest, match=reason)
+
+    # A primary claim whose VRF output loses (or whose proof is another slot's) is refused.
+    for s in range(slot + 1, slot + 200):
+        transcript = client_mod.epoch_view(b.state_at(b.best_hash()), s).transcript(s)
+        if babe_vrf.authoring_score(vrf_create(key, transcript)) >= babe_claims.primary_threshold(1, 4):
+            losing = types.VrfSignature(*vrf_sign(key, transcript))
+            break
+    for forged_pre, reason in ((types.PrimaryPreDigest(idx, s, losing), "above the primary threshold"),
+                               (types.PrimaryPreDigest(idx, s + 1, losing), "bad VRF signature")):
+        forged = babe_claims.encode_pre_digest(forged_pre)
+        logs = tuple(types.PreRuntime(b"BABE", forged) if isinstance(d, types.PreRuntime) else d
+                     for d in pre.digest.logs)
+        _assert_rejected(b, types.Block(_reseal(dataclasses.replace(pre, digest=types.Digest(logs)).with_log(
+            types.Seal(b"BABE", b"")), key), block.extrinsics).encode(), BadPreDigest, match=reason)
 
     # Unknown parent, malformed bytes.
     orphan = _reseal(dataclasses.replace(pre, parent_hash=b"\x01" * 32).with_log(types.Seal(b"BABE", b"")), key)

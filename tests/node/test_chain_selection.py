@@ -166,3 +166,25 @@ def test_grandpa_votes_only_for_blocks_the_voting_rule_accepts(tmp_path):
         finally:
             await stop_all(nodes)
     asyncio.run(scenario())
+
+
+def test_a_revert_log_reverts_the_block_it_names_on_its_own_chain(db):
+    from relaychain.primitives.types import Consensus, Digest
+
+    t = Tree()
+    for parent, name in [("G", "A"), ("A", "B"), ("B", "C"), ("A", "X")]:
+        t.add(parent, name)
+    cs = t.selection(db)
+    # D on C carries Revert(2): block #2 of D's chain is B (not X's sibling chain)
+    revert_log = Consensus(b"POL1", bytes([4]) + (2).to_bytes(4, "little"))
+    c = t.headers[t.by_name["C"]]
+    d = Header(c.hash(), 4, b"D".ljust(32, b"\0"), bytes(32), Digest((revert_log,)))
+    t.headers[d.hash()] = d
+    assert cs.apply_revert_logs(d) == t.by_name["B"]
+    assert not cs.is_viable(d.hash()) and not cs.is_viable(t.by_name["C"])
+    assert cs.is_viable(t.by_name["A"]) and cs.is_viable(t.by_name["X"])
+    # a block without the log, or with a malformed one, reverts nothing
+    plain = Header(t.by_name["X"], 3, b"Y".ljust(32, b"\0"), bytes(32),
+                   Digest((Consensus(b"POL1", b"\x04\x01"),)))
+    t.headers[plain.hash()] = plain
+    assert cs.apply_revert_logs(plain) is None and cs.is_viable(plain.hash())

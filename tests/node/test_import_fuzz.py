@@ -62,5 +62,10 @@ def test_a_mutated_block_is_refused_and_changes_nothing(chain, data):
     except BlockImportError:
         assert (client.best_hash(), client.finalized_hash()) == (best, finalized)
         return
+    if imported.already_known:
+        # A mutation inside the body of the block the importer already holds keeps its header, hence its hash:
+        # import answers "already known" without storing anything (Substrate: AlreadyInChain, body unread).
+        assert client.db.header(imported.hash) is not None and client.best_hash() == best
+        return
     assert raw in seeds, "a mutated block was imported"  # only the real blocks themselves import
     assert imported.hash in (client.best_hash(), best)

@@ -151,7 +151,9 @@ def test_a_worker_killed_mid_execution_is_worker_died_and_replaced(running_unmet
         return victim, e.value
 
     victim, e = running_unmetered.run(kill_while_running())
-    assert e.reason == "worker-died" and e.returncode == -signal.SIGKILL
+    # -SIGKILL, or 255 when CPython's subprocess bookkeeping reaped the pid before asyncio's child watcher
+    # could (its ThreadedChildWatcher then reports 255 for an "unknown child process")
+    assert e.reason == "worker-died" and e.returncode in (-signal.SIGKILL, 255)
     assert victim not in running_unmetered.run(asyncio.wait_for(replaced(executor, {victim}), 60))
     assert_adder_validates(running_unmetered)
 

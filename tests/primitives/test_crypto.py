@@ -158,28 +158,7 @@ def test_verify_never_raises(msg, sig, pub):
     assert verify_ed25519(sig, msg, pub) in (True, False)
 
 
-# ---- Merlin / hard-derived seeds
-
-
-def test_keccak_permutation_gives_sha3():
-    """Our Keccak-f[1600] padded as SHA3-256 must agree with hashlib's SHA3 (an independent implementation)."""
-    import hashlib
-    from relaychain.primitives.crypto import _keccak_f1600
-    for msg in (b"", b"abc"):
-        st = bytearray(200)
-        st[:len(msg)] = msg
-        st[len(msg)] ^= 0x06
-        st[135] ^= 0x80
-        _keccak_f1600(st)
-        assert bytes(st[:32]) == hashlib.sha3_256(msg).digest()
-
-
-def test_merlin_transcript_vector(keys):
-    from relaychain.primitives.crypto import MerlinTranscript
-    v = keys["merlin"]
-    t = MerlinTranscript(v["label"].encode())
-    t.append_message(v["message_label"].encode(), v["message"].encode())
-    assert t.challenge_bytes(v["challenge_label"].encode(), 32).hex() == v["challenge32"]
+# ---- hard-derived seeds (Merlin itself: test_merlin.py)
 
 
 @pytest.mark.parametrize("scheme", ["sr25519", "ed25519"])

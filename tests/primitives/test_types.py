@@ -12,7 +12,7 @@ from relaychain.primitives.scale import ScaleDecodeError
 from relaychain.primitives.types import (
     BABE_ENGINE_ID, GRANDPA_ENGINE_ID, Block, Consensus, Digest, DigestItem, Header, NextEpochDescriptor, Other,
     PreDigest, PreRuntime, PrimaryPreDigest, RuntimeEnvironmentUpdated, Seal, SecondaryPlainPreDigest,
-    SecondaryVRFPreDigest, TypeJsonError, VrfSignature, babe_pre_digest, babe_vrf_input,
+    SecondaryVRFPreDigest, TypeJsonError, VrfSignature, babe_pre_digest,
 )
 
 SAMPLES = ["Header.001.json", "Header.002.json", "Header.003.json", "Header.004.json"]
@@ -89,15 +89,6 @@ def test_pre_digest_variants_encodings():
             PreDigest.decode(bad)
 
 
-def test_vrf_signature_ecvrf_layout():
-    pi = bytes(range(80))
-    sig = VrfSignature.from_ecvrf_proof(pi)
-    assert sig.pre_output == pi[:32] and sig.proof == pi[32:48] + bytes(16) + pi[48:]
-    assert sig.to_ecvrf_proof() == pi
-    with pytest.raises(ValueError):
-        VrfSignature(pi[:32], pi[32:48] + b"\x01" * 16 + pi[48:]).to_ecvrf_proof()
-
-
 def test_digest_item_encodings_match_spec():
     assert PreRuntime(b"BABE", b"\x01\x02").encode() == b"\x06BABE\x08\x01\x02"
     assert Consensus(GRANDPA_ENGINE_ID, b"").encode() == b"\x04FRNK\x00"
@@ -116,14 +107,6 @@ def test_next_epoch_descriptor():
     enc = d.encode()
     assert enc[:2] == b"\x01\x08" and len(enc) == 2 + 2 * 40 + 32
     assert NextEpochDescriptor.decode(enc) == d
-
-
-def test_babe_vrf_input_binds_all_fields():
-    r = b"\x07" * 32
-    base = babe_vrf_input(r, 5, 1)
-    assert len({base, babe_vrf_input(r, 6, 1), babe_vrf_input(r, 5, 2), babe_vrf_input(b"\x08" * 32, 5, 1)}) == 4
-    with pytest.raises(ValueError):
-        babe_vrf_input(b"\x00", 5, 1)
 
 
 def test_block_body_and_json(samples):

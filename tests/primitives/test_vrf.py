@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from relaychain.primitives.crypto import Ed25519Keypair
-from relaychain.primitives.types import VrfSignature, babe_vrf_input
 from relaychain.primitives.vrf import VrfError, vrf_proof_to_hash, vrf_prove, vrf_public_key, vrf_verify
 
 Q = 2**252 + 27742317777372353535851937790883648493
@@ -80,15 +79,3 @@ def test_prove_verify_round_trip(seed, alpha):
 def test_random_proofs_rejected_with_vrf_error_only(pi):
     with pytest.raises(VrfError):
         vrf_verify(vrf_public_key(b"\x07" * 32), pi, b"alpha")
-
-
-def test_babe_slot_claim_through_header_vrf_signature():
-    """The node's path: prove over the BABE input, carry it in the 96-byte digest layout, verify it back."""
-    seed = b"\x11" * 32
-    alpha = babe_vrf_input(b"\x22" * 32, slot=1234, epoch_index=5)
-    pi = vrf_prove(seed, alpha)
-    sig = VrfSignature.from_ecvrf_proof(pi)
-    assert VrfSignature.decode(sig.encode()).to_ecvrf_proof() == pi
-    assert vrf_verify(vrf_public_key(seed), sig.to_ecvrf_proof(), alpha) == vrf_proof_to_hash(pi)
-    with pytest.raises(VrfError):
-        vrf_verify(vrf_public_key(seed), pi, babe_vrf_input(b"\x22" * 32, slot=1235, epoch_index=5))

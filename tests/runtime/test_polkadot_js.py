@@ -32,7 +32,8 @@ def test_polkadot_js_decodes_metadata_events_extrinsic_account(chain, keys, deco
     assert out["version"] == 14
     # Polkadot's indices (spec 1002005 metadata), Rococo's for the dev-chain Sudo and ParasSudoWrapper
     assert dict(out["pallets"]) == {"System": 0, "Babe": 2, "Timestamp": 3, "Balances": 5, "Staking": 7,
-                                    "Session": 9, "Grandpa": 11, "TransactionPayment": 32, "Configuration": 51,
+                                    "Session": 9, "Grandpa": 11, "TransactionPayment": 32, "Utility": 26, "Proxy": 29, "Multisig": 30,
+                                    "Configuration": 51,
                                     "ParasShared": 52, "ParaInclusion": 53, "ParaInherent": 54, "ParaScheduler": 55,
                                     "Paras": 56, "Initializer": 57, "ParaSessionInfo": 61, "ParasDisputes": 62,
                                     "ParasSlashing": 63, "Registrar": 70, "ParasSudoWrapper": 250, "Sudo": 255}

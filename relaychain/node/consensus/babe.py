@@ -40,10 +40,10 @@ class ProposerLimits:
 
 @dataclass(frozen=True)
 class AuthorityKeys:
-    """The keys an authoring node holds: BABE (sr25519) and the ed25519 key its VRF uses (its GRANDPA key)."""
+    """The keys an authoring node holds: BABE (sr25519: slot-claim VRFs and seals) and GRANDPA (ed25519)."""
 
     babe: object  # Sr25519Keypair
-    grandpa: object  # Ed25519Keypair: GRANDPA votes, and its seed keys our ECVRF slot claims
+    grandpa: object  # Ed25519Keypair: GRANDPA votes
 
 
 class BabeAuthor:
@@ -67,15 +67,9 @@ class BabeAuthor:
 
     # ---- claims ----------------------------------------------------------------------------------
     def claim(self, view: babe_claims.EpochView, slot: int) -> Optional[babe_claims.PreDigest]:
-        from relaychain.primitives.vrf import vrf_proof_to_hash, vrf_prove
-
+        """Our claim on `slot`, with the VRF signed by our BABE key (None if we are not an authority)."""
         index = babe_claims.authorities_index_of(view.authorities, self.keys.babe.public)
-        if self.keys.grandpa is not None and index is not None and index < len(view.vrf_keys) \
-                and view.vrf_keys[index] != self.keys.grandpa.public:
-            log.warning("our VRF key is not the one registered for authority %d: only secondary claims", index)
-            view = babe_claims.EpochView(view.authorities, (), view.randomness, view.epoch_index)
-        seed = self.keys.grandpa.seed if self.keys.grandpa is not None else None
-        return babe_claims.claim_slot(view, slot, index, lambda alpha: vrf_prove(seed, alpha), vrf_proof_to_hash)
+        return babe_claims.claim_slot(view, slot, index, self.keys.babe)
 
     # ---- proposing -------------------------------------------------------------------------------
     def propose(self, slot: SlotInfo, parent_hash: Optional[bytes] = None):

@@ -1,63 +1,64 @@
 """BABE slot claims: who may author in a slot, the pre-runtime digest that proves it, and the seal.
 
-Rules (polkadot-sdk `sc-consensus-babe/src/authorship.rs`, `sp-consensus-babe/src/digests.rs`):
-- Primary claim: authority i evaluates a VRF over the slot transcript (randomness, slot, epoch); it may author
-  if the VRF output, read as a little-endian u128, is below threshold_i = 2^128 * (1 - (1 - c)^(w_i / W))
-  with c = 1/4 (Polkadot's `BABE_GENESIS_EPOCH_CONFIG.c = (1, 4)`), w_i its weight, W the total weight.
-- Secondary (plain) claim: the slot owner is blake2_256(SCALE(randomness, slot)) read as a big-endian U256,
-  mod the number of authorities — so every slot has an author even when no primary claim wins.
+Rules (polkadot-sdk `sc-consensus-babe/src/{authorship,verification}.rs`, `sp-consensus-babe/src/digests.rs`):
+- Primary claim: authority i signs the slot transcript (`babe_vrf.make_vrf_transcript`: randomness, slot,
+  epoch) with the sr25519 VRF under its BABE key; it may author if the authoring score
+  (u128 LE of make_bytes("substrate-babe-vrf", 16)) is below threshold_i = 2^128 * (1 - (1 - c)^(w_i / W)),
+  c = 1/4 (Polkadot's `BABE_GENESIS_EPOCH_CONFIG.c = (1, 4)`), w_i its weight, W the total weight.
+- Secondary claim: the slot owner is blake2_256(SCALE(randomness, slot)) read as a big-endian U256, mod the
+  number of authorities, so every slot has an author even when no primary claim wins. With the epoch's
+  `allowed_slots = PrimaryAndSecondaryVRFSlots` (Polkadot's) the owner also signs the slot transcript
+  (SecondaryVRF), so every block carries a VRF output (BABE randomness, the approval-checking story);
+  `PrimaryAndSecondaryPlainSlots` allows plain secondary claims instead, `PrimarySlots` none.
 - Pre-digest `PreRuntime(b"BABE", PreDigest)`: 1 Primary{authority_index u32, slot u64, vrf_signature
-  {pre_output [u8;32], proof [u8;64]}} | 2 SecondaryPlain{authority_index u32, slot u64}.
+  {pre_output [u8;32], proof [u8;64]}} | 2 SecondaryPlain{authority_index u32, slot u64} | 3 SecondaryVRF{as 1}.
 - Seal `Seal(b"BABE", sr25519 signature)` over blake2_256 of the header *without* the seal, by the authority.
-
-Project choice (not Polkadot-compatible): the VRF is ECVRF-EDWARDS25519-SHA512-TAI (RFC 9381, H4's `vrf`),
-keyed by the authority's GRANDPA ed25519 key at the same index (an ECVRF key must be an Edwards point; the BABE
-key is sr25519/ristretto). Its 80-byte proof travels in Substrate's 96-byte `VrfSignature` shape (H4's
-`types.VrfSignature.from_ecvrf_proof`), so clients still decode the author index from the digest.
 Integer arithmetic only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
+from relaychain.primitives import ristretto255
+from relaychain.primitives.babe_vrf import authoring_score, make_vrf_transcript
 from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import ScaleDecodeError, encode_u64
-from relaychain.primitives.types import PrimaryPreDigest
+from relaychain.primitives.sr25519_vrf import VrfError, vrf_create, vrf_prove, vrf_verify_in_out
 from relaychain.primitives.types import PreDigest as BabePreDigestCodec
-from relaychain.primitives.types import SecondaryPlainPreDigest, VrfSignature, babe_primary_threshold, babe_vrf_input, babe_vrf_value
+from relaychain.primitives.types import (PrimaryPreDigest, SecondaryPlainPreDigest, SecondaryVRFPreDigest,
+                                        VrfSignature, babe_primary_threshold)
 
 # Probability that a given slot has at least one primary claim, as a fraction (Polkadot: 1/4).
 PRIMARY_PROBABILITY = (1, 4)
+
+# `sp_consensus_babe::AllowedSlots` variant names.
+PRIMARY_SLOTS = "PrimarySlots"
+SECONDARY_PLAIN_SLOTS = "PrimaryAndSecondaryPlainSlots"
+SECONDARY_VRF_SLOTS = "PrimaryAndSecondaryVRFSlots"
 
 
 class ClaimError(Exception):
     """A BABE pre-digest that does not prove a right to author (the message says which rule failed)."""
 
 
-PreDigest = Union[PrimaryPreDigest, SecondaryPlainPreDigest]
+PreDigest = Union[PrimaryPreDigest, SecondaryPlainPreDigest, SecondaryVRFPreDigest]
 
 
 def decode_pre_digest(data: bytes) -> PreDigest:
-    """Decode a BABE `PreDigest` (whole input); raises ScaleDecodeError on anything else (SecondaryVRF unused)."""
+    """Decode a BABE `PreDigest` (whole input); raises ScaleDecodeError on anything else, including VRF proofs
+    whose scalars are not canonical (schnorrkel's `VRFProof::from_bytes` refuses them)."""
     pre = BabePreDigestCodec.decode(data)
-    if not isinstance(pre, (PrimaryPreDigest, SecondaryPlainPreDigest)):
-        raise ScaleDecodeError("SecondaryVRF pre-digests are not used by this chain")
-    if isinstance(pre, PrimaryPreDigest):
-        try:
-            pre.vrf_signature.to_ecvrf_proof()
-        except ValueError as exc:
-            raise ScaleDecodeError(str(exc)) from None
+    sig = getattr(pre, "vrf_signature", None)
+    if sig is not None and not (ristretto255.is_canonical_scalar(sig.proof[:32])
+                                and ristretto255.is_canonical_scalar(sig.proof[32:])):
+        raise ScaleDecodeError("BABE VRF proof scalars must be canonical (below the group order)")
     return pre
 
 
 def encode_pre_digest(pre: PreDigest) -> bytes:
     return BabePreDigestCodec.encode(pre)
-
-
-def primary_pre_digest(authority_index: int, slot: int, pi: bytes) -> PrimaryPreDigest:
-    return PrimaryPreDigest(authority_index, slot, VrfSignature.from_ecvrf_proof(pi))
 
 
 def primary_threshold(weight: int, total_weight: int) -> int:
@@ -76,72 +77,87 @@ def secondary_slot_author(slot: int, n_authorities: int, randomness: bytes) -> i
 class EpochView:
     """What slot claims at a block depend on, read from the parent's state (`BabeApi`)."""
 
-    authorities: tuple  # ((sr25519 public, weight), ...)
-    vrf_keys: tuple  # ed25519 VRF public per authority index (same order) — may be empty: secondary only
+    authorities: tuple  # ((sr25519 BABE public, weight), ...): also the VRF keys
     randomness: bytes
     epoch_index: int
+    allowed_slots: str = SECONDARY_VRF_SLOTS
 
     @property
     def total_weight(self) -> int:
         return sum(w for _, w in self.authorities)
 
+    def transcript(self, slot: int):
+        return make_vrf_transcript(self.randomness, slot, self.epoch_index)
 
-def claim_primary(view: EpochView, slot: int, index: int, vrf_prove: Callable[[bytes], bytes],
-                  vrf_proof_to_hash: Callable[[bytes], bytes]) -> Optional[PrimaryPreDigest]:
-    """Evaluate our VRF for `slot`; a PrimaryPreDigest if the output is below our threshold, else None."""
-    if index >= len(view.vrf_keys):
+
+def claim_primary(view: EpochView, slot: int, index: int, keypair) -> Optional[PrimaryPreDigest]:
+    """Evaluate our VRF for `slot`; a PrimaryPreDigest if the score is below our threshold, else None.
+    The proof is only computed for a winning output (`vrf_sign_after_check`)."""
+    in_out = vrf_create(keypair, view.transcript(slot))
+    if authoring_score(in_out) >= primary_threshold(view.authorities[index][1], view.total_weight):
         return None
-    pi = vrf_prove(babe_vrf_input(view.randomness, slot, view.epoch_index))
-    threshold = primary_threshold(view.authorities[index][1], view.total_weight)
-    if babe_vrf_value(vrf_proof_to_hash(pi)) < threshold:
-        return primary_pre_digest(index, slot, pi)
-    return None
+    return PrimaryPreDigest(index, slot, VrfSignature(in_out.output, vrf_prove(keypair, in_out)))
 
 
-def claim_slot(view: EpochView, slot: int, our_index: Optional[int], vrf_prove: Callable[[bytes], bytes],
-               vrf_proof_to_hash: Callable[[bytes], bytes]) -> Optional[PreDigest]:
-    """Our claim on `slot`: primary if the VRF wins, else secondary if we own the slot, else None."""
-    if our_index is None or not view.authorities:
+def claim_slot(view: EpochView, slot: int, our_index: Optional[int], keypair) -> Optional[PreDigest]:
+    """Our claim on `slot` with our BABE `keypair`: primary if the VRF wins, else secondary (VRF or plain, as
+    the epoch allows) if we own the slot, else None."""
+    if our_index is None or not view.authorities or our_index >= len(view.authorities):
         return None
-    primary = claim_primary(view, slot, our_index, vrf_prove, vrf_proof_to_hash)
+    if view.authorities[our_index][0] != keypair.public:
+        return None
+    primary = claim_primary(view, slot, our_index, keypair)
     if primary is not None:
         return primary
-    if secondary_slot_author(slot, len(view.authorities), view.randomness) == our_index:
-        return SecondaryPlainPreDigest(our_index, slot)
-    return None
+    if view.allowed_slots == PRIMARY_SLOTS or secondary_slot_author(slot, len(view.authorities),
+                                                                     view.randomness) != our_index:
+        return None
+    if view.allowed_slots == SECONDARY_VRF_SLOTS:
+        in_out = vrf_create(keypair, view.transcript(slot))
+        return SecondaryVRFPreDigest(our_index, slot, VrfSignature(in_out.output, vrf_prove(keypair, in_out)))
+    return SecondaryPlainPreDigest(our_index, slot)
 
 
-def check_claim(view: EpochView, pre: PreDigest, vrf_verify: Callable[[bytes, bytes, bytes], bytes]) -> bytes:
+def check_claim(view: EpochView, pre: PreDigest) -> bytes:
     """Check that `pre` proves a right to author its slot; return the claimed authority's sr25519 key.
 
-    Raises ClaimError naming the broken rule (unknown authority, bad VRF proof, VRF above threshold,
-    not the secondary slot owner).
+    Raises ClaimError naming the broken rule (unknown authority, secondary kind not allowed by the epoch, bad
+    VRF proof, VRF above threshold, not the secondary slot owner).
     """
     n = len(view.authorities)
     if pre.authority_index >= n:
         raise ClaimError(f"authority index {pre.authority_index} out of range: {n} authorities")
     author = view.authorities[pre.authority_index][0]
     if isinstance(pre, PrimaryPreDigest):
-        if pre.authority_index >= len(view.vrf_keys):
-            raise ClaimError("primary claim by an authority without a VRF key")
-        alpha = babe_vrf_input(view.randomness, pre.slot, view.epoch_index)
-        try:
-            beta = vrf_verify(view.vrf_keys[pre.authority_index], pre.vrf_signature.to_ecvrf_proof(), alpha)
-        except Exception as exc:  # VrfError: the proof does not verify under the authority's key
-            raise ClaimError(f"bad VRF proof for slot {pre.slot}: {exc}") from None
+        in_out = _verified_vrf(view, pre, author)
         threshold = primary_threshold(view.authorities[pre.authority_index][1], view.total_weight)
-        if babe_vrf_value(beta) >= threshold:
+        if authoring_score(in_out) >= threshold:
             raise ClaimError(f"VRF output above the primary threshold for slot {pre.slot}")
         return author
+    allowed = SECONDARY_VRF_SLOTS if isinstance(pre, SecondaryVRFPreDigest) else SECONDARY_PLAIN_SLOTS
+    if view.allowed_slots != allowed:
+        raise ClaimError(f"{claim_kind(pre)} claims are not allowed in this epoch ({view.allowed_slots})")
     owner = secondary_slot_author(pre.slot, n, view.randomness)
     if owner != pre.authority_index:
         raise ClaimError(f"authority {pre.authority_index} is not the secondary owner of slot {pre.slot} "
                          f"(owner: {owner})")
+    if isinstance(pre, SecondaryVRFPreDigest):
+        _verified_vrf(view, pre, author)
     return author
 
 
+def _verified_vrf(view: EpochView, pre, author: bytes):
+    try:
+        return vrf_verify_in_out(author, view.transcript(pre.slot), pre.vrf_signature.pre_output,
+                                 pre.vrf_signature.proof)
+    except VrfError as exc:
+        raise ClaimError(f"bad VRF signature for slot {pre.slot}: {exc}") from None
+
+
 def claim_kind(pre: PreDigest) -> str:
-    return "primary" if isinstance(pre, PrimaryPreDigest) else "secondary"
+    if isinstance(pre, PrimaryPreDigest):
+        return "primary"
+    return "secondary VRF" if isinstance(pre, SecondaryVRFPreDigest) else "secondary"
 
 
 def authorities_index_of(authorities: Sequence, public: bytes) -> Optional[int]:

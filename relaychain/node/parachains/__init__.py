@@ -18,12 +18,14 @@ from __future__ import annotations
 from functools import partial
 
 from .availability_distribution import AvailabilityDistribution
+from .availability_recovery import AvailabilityRecovery
 from .availability_store import AvailabilityStore
 from .backing import CandidateBacking
 from .bitfield_distribution import BitfieldDistribution
 from .bitfield_signing import BitfieldSigning
 from .candidate_validation import CandidateValidation
 from .collator_protocol import CollatorProtocol
+from .dispute_coordinator import DisputeCoordinator
 from .informant import CandidateInformant
 from .overseer import NodeContext, Overseer
 from .provisioner import Provisioner
@@ -39,8 +41,8 @@ def validator_overseer(node: NodeContext, *, log_candidates: bool = True, overri
     overrides = overrides or {}
     subsystems = [
         AvailabilityStore, CandidateValidation, CandidateBacking, StatementDistribution, CollatorProtocol,
-        AvailabilityDistribution, BitfieldSigning, BitfieldDistribution, Provisioner,
-        partial(CandidateInformant, log_candidates=log_candidates),
+        AvailabilityDistribution, AvailabilityRecovery, BitfieldSigning, BitfieldDistribution, Provisioner,
+        DisputeCoordinator, partial(CandidateInformant, log_candidates=log_candidates),
     ]
     names = {getattr(s, "name", None) or s.func.name for s in subsystems}
     unknown = set(overrides) - names

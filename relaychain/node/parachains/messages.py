@@ -85,6 +85,37 @@ class QueryChunksAvailable:
     reply: asyncio.Future = reply_field()
 
 
+@dataclass(frozen=True)
+class RecoverAvailableData:
+    """Recover the AvailableData of `candidate` from the validators' chunks (session `session_index`'s
+    validators, read at block `at`); replies with it or raises RecoveryFailed via the reply."""
+
+    candidate: P.CandidateReceipt
+    session_index: int
+    at: bytes
+    reply: asyncio.Future = reply_field()
+
+
+# -- disputes --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IssueLocalStatement:
+    """Our own verdict on a candidate of `session` (an approval check, or a participation): sign and share it."""
+
+    session: int
+    candidate: P.CandidateReceipt
+    valid: bool
+
+
+@dataclass(frozen=True)
+class ProvisionDisputes:
+    """Every vote known about a disputed candidate, for the next block's `ParaInherent.enter`."""
+
+    candidate_hash: bytes
+    session: int
+    statements: tuple  # ((DisputeStatement, validator index, signature), ...)
+
+
 # -- backing and statements ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

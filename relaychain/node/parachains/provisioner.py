@@ -23,7 +23,7 @@ from relaychain.primitives import parachain_types as P
 from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.inherents import PARACHAINS_INHERENT
 
-from .messages import ProvisionBackedCandidate, ProvisionBitfield
+from .messages import ProvisionBackedCandidate, ProvisionBitfield, ProvisionDisputes
 from .overseer import ActiveLeavesUpdate, Subsystem
 
 log = logging.getLogger("relaychain.parachains.provisioner")
@@ -34,17 +34,20 @@ KEEP_CANDIDATE_BLOCKS = 8
 
 class Provisioner(Subsystem):
     name = "provisioner"
-    handles = (ProvisionBitfield, ProvisionBackedCandidate)
+    handles = (ProvisionBitfield, ProvisionBackedCandidate, ProvisionDisputes)
 
     def __init__(self, ctx):
         super().__init__(ctx)
         self.bitfields: dict[bytes, dict[int, P.SignedAvailabilityBitfield]] = {}
         self.candidates: dict[bytes, ProvisionBackedCandidate] = {}
         self.on_chain: set[bytes] = set()
+        self.disputes: dict[tuple[int, bytes], tuple] = {}  # (session, candidate) -> statements
 
     async def handle_message(self, m) -> None:
         if isinstance(m, ProvisionBitfield):
             self.bitfields.setdefault(m.relay_parent, {}).setdefault(m.signed.validator_index, m.signed)
+        elif isinstance(m, ProvisionDisputes):
+            self.disputes[(m.session, m.candidate_hash)] = m.statements
         elif isinstance(m, ProvisionBackedCandidate):
             h = m.backed.hash()
             if h in self.on_chain:
@@ -76,8 +79,25 @@ class Provisioner(Subsystem):
         """The parachains inherent for a block on `parent_header` (module docstring)."""
         parent = parent_header.hash()
         bitfields = tuple(v for _, v in sorted(self.bitfields.get(parent, {}).items()))
-        return P.ParachainsInherentData(bitfields, tuple(self._candidates_for(parent_header, bitfields)), (),
-                                        parent_header)
+        return P.ParachainsInherentData(bitfields, tuple(self._candidates_for(parent_header, bitfields)),
+                                        tuple(self._dispute_sets(parent)), parent_header)
+
+    def _dispute_sets(self, parent: bytes) -> list[P.DisputeStatementSet]:
+        """The dispute votes the chain at `parent` lacks, one set per disputed candidate, in (session,
+        candidate) order; a set with nothing new is left out."""
+        if not self.disputes:
+            return []
+        on_chain = {(session, h): state for session, h, state in self.ctx.node.runtime_api.disputes(parent)}
+        sets = []
+        for (session, h), statements in sorted(self.disputes.items()):
+            state = on_chain.get((session, h))
+            if state is not None:
+                statements = tuple(s for s in statements
+                                   if not _bit(state.validators_for if s[0][0] == "Valid" else state.validators_against,
+                                               s[1]))
+            if statements:
+                sets.append(P.DisputeStatementSet(h, session, statements))
+        return sets
 
     def provide(self, parent_header, _slot=None) -> tuple[bytes, bytes]:
         """The inherent data provider block authoring calls: (identifier, SCALE value)."""
@@ -141,3 +161,7 @@ class Provisioner(Subsystem):
             if best_key is None or key > best_key:
                 best, best_key = c, key
         return best
+
+
+def _bit(bits, index: int) -> bool:
+    return index < len(bits) and bool(bits[index])

@@ -26,6 +26,7 @@ _OPT_RECEIPT = Option(P.CommittedCandidateReceipt.SCALE)
 _EVENTS = Vec(P.CANDIDATE_EVENT)
 _OPT_SESSION_INFO = Option(P.SessionInfo.SCALE)
 _CLAIM_QUEUE = Vec(Tuple(P.CORE_INDEX, Vec(P.PARA_ID)))  # BTreeMap<CoreIndex, VecDeque<ParaId>>
+_OPT_VOTES = Option(P.ScrapedOnChainVotes.SCALE)
 _ASSUMPTION_INDEX = {"Included": 0, "TimedOut": 1, "Free": 2}
 
 
@@ -109,6 +110,17 @@ class RuntimeApi:
 
     def candidate_pending_availability(self, at: bytes, para_id: int) -> Optional[P.CommittedCandidateReceipt]:
         return self._get(at, "candidate_pending_availability", encode_u32(para_id), _OPT_RECEIPT)
+
+    def on_chain_votes(self, at: bytes) -> Optional[P.ScrapedOnChainVotes]:
+        """The backing votes and dispute sets block `at` put on chain."""
+        return self._get(at, "on_chain_votes", b"", _OPT_VOTES)
+
+    def disputes(self, at: bytes) -> list:
+        """Every dispute the chain knows at `at`: (session, candidate hash, DisputeState)."""
+        return list(self._get(at, "disputes", b"", Vec(Tuple(P.SESSION_INDEX, P.CANDIDATE_HASH, P.DisputeState.SCALE))))
+
+    def disabled_validators(self, at: bytes) -> list[int]:
+        return list(self._get(at, "disabled_validators", b"", Vec(P.VALIDATOR_INDEX)))
 
     def candidate_events(self, at: bytes) -> list:
         """("CandidateBacked"|"CandidateIncluded", (receipt, head, core, group)) | ("CandidateTimedOut",

@@ -1,18 +1,24 @@
 """pallet_babe (index 2): slots, epochs, epoch randomness and authorities.
 
 Substrate: `substrate/frame/babe/src/lib.rs`. Every block carries a BABE PreRuntime digest (the slot claim,
-`relaychain.primitives.types.PreDigest`); `on_initialize` records its slot and collects the VRF output
-into the randomness under construction. An epoch lasts `EpochDuration` slots; at its end the session
-rotates (Session asks `should_epoch_change`) and `enact_epoch_change` installs the next authorities and
-randomness and announces the epoch after next in a `NextEpochData` consensus log.
+`relaychain.primitives.types.PreDigest`); `on_initialize` records its slot. An epoch lasts `EpochDuration`
+slots; at its end the session rotates (Session asks `should_epoch_change`) and `enact_epoch_change` installs the
+next authorities and randomness and announces the epoch after next in a `NextEpochData` consensus log.
+`on_finalize` (after any epoch change, so the output lands in the right epoch) reads the author's VRF:
+make_bytes("BabeVRFInOutContext", 32) of its pre-output against `make_vrf_transcript(Randomness, CurrentSlot,
+EpochIndex)` and the author's key becomes `AuthorVrfRandomness` (primary and secondary VRF blocks); a primary
+block's also joins the randomness under construction. The client verified the proof before execution, so the
+runtime only attaches the input (as pallet_babe does).
 Randomness(epoch n+2) = blake2_256(NextRandomness ‖ u64 LE (n+2) ‖ VRF outputs of epoch n).
 """
 
 from __future__ import annotations
 
+from relaychain.primitives.babe_vrf import block_randomness, make_vrf_transcript
 from relaychain.primitives.hashing import blake2_256
+from relaychain.primitives.sr25519_vrf import VrfError, attach_input
 from relaychain.primitives.types import (
-    BABE_ENGINE_ID, Consensus, NextEpochDescriptor, PreDigest, PrimaryPreDigest, SecondaryVRFPreDigest,
+    BABE_ENGINE_ID, Consensus, NextEpochDescriptor, PreDigest, PrimaryPreDigest,
 )
 from relaychain.primitives.scale import ScaleDecodeError, encode_u64
 from relaychain.runtime import constants as C
@@ -100,7 +106,7 @@ def pre_digest_of(ctx):
 
 
 def on_initialize(ctx) -> None:
-    """Record the block's slot and VRF output (pallet_babe::initialize)."""
+    """Record the block's slot (pallet_babe::initialize)."""
     state = ctx.state
     pre = pre_digest_of(ctx)
     slot = pre.slot
@@ -112,12 +118,20 @@ def on_initialize(ctx) -> None:
     prev = CurrentSlot.get(state)
     Lateness.set(state, max(0, slot - prev - 1) if prev else 0)
     CurrentSlot.set(state, slot)
-    if isinstance(pre, (PrimaryPreDigest, SecondaryVRFPreDigest)):
-        output = blake2_256(b"substrate-babe-vrf-randomness" + pre.vrf_signature.pre_output)
-        AuthorVrfRandomness.set(state, output)
-        _deposit_randomness(state, output)
-    else:
-        AuthorVrfRandomness.set(state, None)
+
+
+def author_vrf_randomness(state, pre) -> bytes | None:
+    """The 32 bytes the block author's VRF contributes, or None (no VRF, unknown authority, bad pre-output)."""
+    sig = getattr(pre, "vrf_signature", None)
+    authorities = Authorities.get(state)
+    if sig is None or pre.authority_index >= len(authorities):
+        return None
+    transcript = make_vrf_transcript(Randomness.get(state), CurrentSlot.get(state), EpochIndex.get(state))
+    try:
+        return block_randomness(attach_input(bytes(authorities[pre.authority_index][0]), transcript,
+                                             sig.pre_output))
+    except VrfError:
+        return None
 
 
 def _deposit_randomness(state, output: bytes) -> None:
@@ -131,7 +145,16 @@ def _deposit_randomness(state, output: bytes) -> None:
 
 
 def on_finalize(ctx) -> None:
-    AuthorVrfRandomness.remove(ctx.state)
+    """Collect the author's VRF output (pallet_babe::on_finalize): `AuthorVrfRandomness` for every block with a
+    VRF (kept until the next such block), epoch randomness from primary blocks only."""
+    state = ctx.state
+    pre = pre_digest_of(ctx)
+    if getattr(pre, "vrf_signature", None) is None:
+        return
+    randomness = author_vrf_randomness(state, pre)
+    if randomness is not None and isinstance(pre, PrimaryPreDigest):
+        _deposit_randomness(state, randomness)
+    AuthorVrfRandomness.set(state, randomness)
 
 
 pallet.on_initialize = on_initialize
