@@ -203,7 +203,8 @@ class Node:
             self.overseer = observer_overseer(context, log_candidates=self.config.log_candidates)
         await self.overseer.start()
         if validating:
-            # GRANDPA votes only for chains without an open dispute (parachains.md §10)
+            # GRANDPA votes only for the approved, undisputed prefix (parachains.md §10)
+            self.client.chain_selection.add_voting_rule(self.overseer.subsystem("approval-voting").can_finalize)
             self.client.chain_selection.add_voting_rule(self.overseer.subsystem("dispute-coordinator").can_finalize)
             if self.author is not None:
                 self.author.inherent_providers.append(self.overseer.subsystem("provisioner").provide)

@@ -97,3 +97,20 @@ def test_continued_operation_with_other_flags_is_refused():
     s.meta_ad(b"label", False)
     with pytest.raises(StrobeError):
         s.ad(b"more", True)
+
+
+# -- the numba kernel against the plain permutation --------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from relaychain.primitives.merlin import keccak_f1600, keccak_f1600_reference  # noqa: E402
+
+
+@settings(max_examples=200)
+@given(st.binary(min_size=200, max_size=200), st.integers(1, 3))
+def test_the_keccak_kernel_is_the_reference_permutation(state, rounds):
+    fast, plain = bytearray(state), bytearray(state)
+    for _ in range(rounds):
+        keccak_f1600(fast)
+        keccak_f1600_reference(plain)
+    assert fast == plain

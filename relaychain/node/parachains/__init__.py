@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import partial
 
 from .availability_distribution import AvailabilityDistribution
+from .approval_voting import ApprovalVoting
 from .availability_recovery import AvailabilityRecovery
 from .availability_store import AvailabilityStore
 from .backing import CandidateBacking
@@ -42,7 +43,7 @@ def validator_overseer(node: NodeContext, *, log_candidates: bool = True, overri
     subsystems = [
         AvailabilityStore, CandidateValidation, CandidateBacking, StatementDistribution, CollatorProtocol,
         AvailabilityDistribution, AvailabilityRecovery, BitfieldSigning, BitfieldDistribution, Provisioner,
-        DisputeCoordinator, partial(CandidateInformant, log_candidates=log_candidates),
+        ApprovalVoting, DisputeCoordinator, partial(CandidateInformant, log_candidates=log_candidates),
     ]
     names = {getattr(s, "name", None) or s.func.name for s in subsystems}
     unknown = set(overrides) - names

@@ -2,6 +2,8 @@
 
 Polkadot: `polkadot/node/network/availability-recovery` (parachains.md §6, §8 "Checker work"). Approval
 checkers and dispute participants need the PoV of a candidate they did not back. In order:
+0. the whole AvailableData from a member of the backing group, if the caller knows the group
+   (`/req_available_data/1`; Polkadot's "fetch full from backers"), checked by re-encoding to the root;
 1. chunks we hold ourselves (a backer holds them all);
 2. the systematic chunks 0..k-1 from the validators holding them (chunk i is validator i's), which give the
    data by de-interleaving, no decoding;
@@ -27,9 +29,11 @@ from relaychain.node.network.errors import NetworkError
 from relaychain.primitives import parachain_types as P
 from relaychain.primitives.scale import ScaleDecodeError
 
-from .messages import QueryChunk, RecoverAvailableData
+from .messages import QueryAvailableData, QueryChunk, RecoverAvailableData
 from .overseer import Subsystem
-from .protocol import CHUNK_PROTOCOL, ChunkRequest, decode_chunk_response
+from .protocol import (
+    AVAILABLE_DATA_PROTOCOL, AVAILABLE_DATA_RESPONSE, CHUNK_PROTOCOL, ChunkRequest, decode_chunk_response,
+)
 from .relay_parent import validator_peer
 
 log = logging.getLogger("relaychain.parachains.recovery")
@@ -49,12 +53,22 @@ class AvailabilityRecovery(Subsystem):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.in_flight: dict[bytes, asyncio.Task] = {}
+        ctx.node.network.on_request(AVAILABLE_DATA_PROTOCOL, self._serve_available_data)
+
+    async def _serve_available_data(self, peer_id: bytes, data: bytes) -> bytes:
+        """`/req_available_data/1`: request = candidate hash (32 bytes) ‖ validator count u32."""
+        if len(data) != 36:
+            raise ValueError("a request is a 32-byte candidate hash and a u32 validator count")
+        n = int.from_bytes(data[32:], "little")
+        if not 2 <= n <= 65536:
+            raise ValueError(f"bad validator count {n}")
+        return AVAILABLE_DATA_RESPONSE.encode(await self.ctx.request(QueryAvailableData(data[:32], n)))
 
     async def handle_message(self, m: RecoverAvailableData) -> None:
         h = m.candidate.hash()
         task = self.in_flight.get(h)
         if task is None:  # one recovery per candidate, shared by every requester
-            task = self.ctx.spawn(self.recover(m.candidate, m.session_index, m.at), "recover")
+            task = self.ctx.spawn(self.recover(m.candidate, m.session_index, m.at, m.backing_group), "recover")
             self.in_flight[h] = task
             task.add_done_callback(lambda _t, h=h: self.in_flight.pop(h, None))
         self.ctx.spawn(self._answer(task, m), "recover-answer")
@@ -70,7 +84,8 @@ class AvailabilityRecovery(Subsystem):
         if not m.reply.done():
             m.reply.set_result(result)
 
-    async def recover(self, candidate: P.CandidateReceipt, session_index: int, at: bytes) -> P.AvailableData:
+    async def recover(self, candidate: P.CandidateReceipt, session_index: int, at: bytes,
+                      backing_group: Optional[int] = None) -> P.AvailableData:
         """Recover and check the AvailableData of `candidate` (session `session_index`, read at block `at`)."""
         node = self.ctx.node
         h = candidate.hash()
@@ -80,6 +95,10 @@ class AvailabilityRecovery(Subsystem):
             raise RecoveryFailed(f"no session info for session {session_index} at the given block")
         n = len(info.validators)
         k = code_params(n).k
+        if backing_group is not None and backing_group < len(info.validator_groups):
+            data = await self._from_backers(h, root, n, info.validator_groups[backing_group], at, session_index)
+            if data is not None:
+                return data
         chunks: dict[int, bytes] = {}
         for index in range(n):  # 1. our own store
             chunk = await self.ctx.request(QueryChunk(h, index))
@@ -104,6 +123,34 @@ class AvailabilityRecovery(Subsystem):
         else:
             data = await asyncio.to_thread(reconstruct_verified, n, chunks, root)
         return decode_available_data_prefix(data)
+
+    async def _from_backers(self, candidate_hash: bytes, root: bytes, n: int, group, at: bytes,
+                            session_index: int) -> Optional[P.AvailableData]:
+        """The whole data from one backer (ourselves first), if it re-encodes to the erasure root."""
+        node = self.ctx.node
+        local = await self.ctx.request(QueryAvailableData(candidate_hash, n))
+        candidates = [local] if local is not None else []
+        members = list(group)
+        random.shuffle(members)
+        for v in [None] + members:
+            if v is not None:
+                peer = validator_peer(node.runtime_api, node.authority_discovery, at, session_index, v)
+                if peer is None or peer == node.network.peer_id:
+                    continue
+                try:
+                    raw = await node.network.request(peer, AVAILABLE_DATA_PROTOCOL,
+                                                     candidate_hash + n.to_bytes(4, "little"), timeout=REQUEST_TIMEOUT)
+                    fetched = AVAILABLE_DATA_RESPONSE.decode(raw)
+                except (NetworkError, ScaleDecodeError, ValueError):
+                    continue
+                if fetched is None:
+                    continue
+                candidates = [fetched]
+            for data in candidates:
+                if await asyncio.to_thread(_matches_root, n, root, data.encode()):
+                    return data
+            candidates = []
+        return None
 
     async def _fetch(self, candidate_hash: bytes, root: bytes, indices: list[int], chunks: dict[int, bytes],
                      at: bytes, session_index: int, k: int, our_index: Optional[int]) -> None:

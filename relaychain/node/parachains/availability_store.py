@@ -21,7 +21,7 @@ from typing import Optional
 from relaychain.erasure import ErasureChunk, ErasureError, branches, obtain_chunks_v1
 from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_bytes, encode_u32
 
-from .messages import QueryChunk, QueryChunksAvailable, StoreAvailableData, StoreChunk
+from .messages import QueryAvailableData, QueryChunk, QueryChunksAvailable, StoreAvailableData, StoreChunk
 from .overseer import ActiveLeavesUpdate, BlockFinalized, Subsystem
 
 log = logging.getLogger("relaychain.parachains.av-store")
@@ -67,7 +67,7 @@ def decode_stored_chunk(index: int, data: bytes) -> ErasureChunk:
 
 class AvailabilityStore(Subsystem):
     name = "availability-store"
-    handles = (StoreAvailableData, StoreChunk, QueryChunk, QueryChunksAvailable)
+    handles = (StoreAvailableData, StoreChunk, QueryChunk, QueryChunksAvailable, QueryAvailableData)
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -100,6 +100,8 @@ class AvailabilityStore(Subsystem):
             self._answer(m, self._store_chunks, m.candidate_hash, [m.chunk])
         elif isinstance(m, QueryChunk):
             self._answer(m, self.chunk, m.candidate_hash, m.index)
+        elif isinstance(m, QueryAvailableData):
+            self._answer(m, self.available_data, m.candidate_hash, m.n_validators)
         elif isinstance(m, QueryChunksAvailable):
             self._answer(m, lambda: tuple(w for w in m.wanted if self.has_chunk(*w)))
 
@@ -138,6 +140,20 @@ class AvailabilityStore(Subsystem):
     def chunk(self, candidate_hash: bytes, index: int) -> Optional[ErasureChunk]:
         raw = self.db.get_chunk(candidate_hash, index)
         return None if raw is None else decode_stored_chunk(index, raw)
+
+    def available_data(self, candidate_hash: bytes, n_validators: int):
+        """The AvailableData from our systematic chunks (a backer holds them all), or None."""
+        from relaychain.erasure import code_params, reconstruct_from_systematic
+        from relaychain.erasure.available_data import decode_available_data_prefix
+
+        if candidate_hash not in self.records:
+            return None
+        k = code_params(n_validators).k
+        chunks = [self.db.get_chunk(candidate_hash, i) for i in range(k)]
+        if any(c is None for c in chunks):
+            return None
+        return decode_available_data_prefix(reconstruct_from_systematic(
+            n_validators, [decode_stored_chunk(i, c).chunk for i, c in enumerate(chunks)]))
 
     def has_chunk(self, candidate_hash: bytes, index: int) -> bool:
         return self.db.get_chunk(candidate_hash, index) is not None

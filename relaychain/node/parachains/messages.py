@@ -93,6 +93,16 @@ class RecoverAvailableData:
     candidate: P.CandidateReceipt
     session_index: int
     at: bytes
+    backing_group: Optional[int] = None  # if known, its members are asked for the whole data first
+    reply: asyncio.Future = reply_field()
+
+
+@dataclass(frozen=True)
+class QueryAvailableData:
+    """Reply with the candidate's AvailableData if we hold its systematic chunks (a backer), else None."""
+
+    candidate_hash: bytes
+    n_validators: int
     reply: asyncio.Future = reply_field()
 
 

@@ -7,6 +7,7 @@ Request/response protocols (one peer, with a timeout):
 - `/req_pov/1`: a backing-group member fetches the PoV of a candidate another member seconded.
 - `/req_chunk/1`: a validator fetches its erasure chunk (with its proof against the erasure root) from a
   validator that holds it (`ChunkFetchingRequest` v1).
+- `/req_available_data/1`: a checker asks a backer for a candidate's whole AvailableData (`AvailableDataFetching`).
 Gossip topics (flooded once to every peer):
 - `statements`: signed backing statements (Seconded carries the committed receipt and the PVD).
 - `bitfields`: signed availability bitfields, with the relay parent they are about.
@@ -23,6 +24,7 @@ from relaychain.primitives.scale_types import BYTES, H256, STR, Enum, Option, Va
 COLLATION_PROTOCOL = "/collation/1"
 POV_PROTOCOL = "/req_pov/1"
 CHUNK_PROTOCOL = "/req_chunk/1"
+AVAILABLE_DATA_PROTOCOL = "/req_available_data/1"
 STATEMENTS_TOPIC = "statements"
 BITFIELDS_TOPIC = "bitfields"
 
@@ -86,6 +88,7 @@ class PoVRequest:
 
 
 POV_RESPONSE = Option(P.PoV.SCALE)
+AVAILABLE_DATA_RESPONSE = Option(P.AvailableData.SCALE)  # the request is the candidate hash
 
 
 @scale_struct(f"{_PATH}::ChunkRequest")
@@ -124,7 +127,7 @@ def encode_chunk_response(response: Optional[ChunkResponse]) -> bytes:
 
 
 __all__ = [
-    "COLLATION_PROTOCOL", "POV_PROTOCOL", "CHUNK_PROTOCOL", "STATEMENTS_TOPIC", "BITFIELDS_TOPIC", "Collation",
+    "COLLATION_PROTOCOL", "POV_PROTOCOL", "CHUNK_PROTOCOL", "AVAILABLE_DATA_PROTOCOL", "AVAILABLE_DATA_RESPONSE", "STATEMENTS_TOPIC", "BITFIELDS_TOPIC", "Collation",
     "COLLATION_RESPONSE", "STATEMENT", "SignedStatement", "PoVRequest", "POV_RESPONSE", "ChunkRequest",
     "ChunkResponse", "CHUNK_FETCHING_RESPONSE", "BitfieldGossip", "decode_chunk_response",
     "encode_chunk_response",

@@ -214,9 +214,22 @@ BypassConsistencyCheck = pallet.storage_value("BypassConsistencyCheck", BOOL, de
 pallet.error("InvalidNewValue", ("The new value for a configuration parameter is invalid.",))
 
 
+_decoded: dict[bytes, HostConfiguration] = {}
+
+
 def active(state) -> HostConfiguration:
-    """The configuration every parachain pallet reads this block."""
-    return ActiveConfig.get(state)
+    """The configuration every parachain pallet reads this block. Every pallet asks, several times a block,
+    and the value changes once a session: decoding is memoised by the stored bytes (a HostConfiguration is
+    immutable, so sharing one is safe and the result is the same as decoding)."""
+    raw = state.get(ActiveConfig.key())
+    if raw is None:
+        return ActiveConfig.default
+    config = _decoded.get(raw)
+    if config is None:
+        if len(_decoded) > 64:
+            _decoded.clear()
+        config = _decoded[raw] = HOST_CONFIGURATION.decode(raw)
+    return config
 
 
 # -- scheduling changes ----------------------------------------------------------------------------------
