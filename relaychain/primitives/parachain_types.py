@@ -313,6 +313,53 @@ def dispute_statement_payload(statement, candidate_hash: bytes, session: int) ->
     return b"APPR" + Vec(CANDIDATE_HASH).encode(hashes) + encode_u32(session)
 
 
+@scale_struct(f"{V6}::DisputeState", params=[("N", BLOCK_NUMBER)])
+class DisputeState:
+    """A dispute's votes so far (`ParasDisputes.Disputes[session][candidate]`, ParachainHost `disputes()`): one bit
+    per validator of the session on each side, the block it started in and the block it concluded in."""
+
+    validators_for: tuple = sfield(BITVEC, "BitVec<u8, bitvec::order::Lsb0>")
+    validators_against: tuple = sfield(BITVEC, "BitVec<u8, bitvec::order::Lsb0>")
+    start: int = sfield(BLOCK_NUMBER, "N")
+    concluded_at: Optional[int] = sfield(Option(BLOCK_NUMBER), "Option<N>")
+
+
+# Dispute slashing (§9). Polkadot spec 1002005 has two kinds (0 ForInvalid, 1 AgainstValid); the newer sdk's
+# `DisputeOffenceKind` splits ForInvalid and keeps the indices compatible: 0 ForInvalidBacked, 1 AgainstValid,
+# 2 ForInvalidApproved. These are the kinds issue #9 asks for, under spec 1002005's type path.
+SLASHING_OFFENCE_KIND = Enum(f"{V6}::slashing::SlashingOffenceKind", [
+    Variant("ForInvalidBacked", 0), Variant("AgainstValid", 1), Variant("ForInvalidApproved", 2)])
+
+
+@scale_struct(f"{V6}::slashing::PendingSlashes")
+class PendingSlashes:
+    """Losers of a past-session dispute waiting to be slashed: `keys` is a BTreeMap as (index, key) pairs in
+    ascending index order."""
+
+    keys: tuple = sfield(Struct("BTreeMap", [(None, Vec(Tuple(VALIDATOR_INDEX, VALIDATOR_ID)), None)],
+                                params=[("K", VALIDATOR_INDEX), ("V", VALIDATOR_ID)]),
+                         "BTreeMap<ValidatorIndex, ValidatorId>")
+    kind: str = sfield(SLASHING_OFFENCE_KIND, "SlashingOffenceKind")
+
+
+@scale_struct(f"{V6}::slashing::DisputesTimeSlot")
+class DisputesTimeSlot:
+    """What identifies a dispute offence: the session and the candidate."""
+
+    session_index: int = sfield(SESSION_INDEX, "SessionIndex")
+    candidate_hash: bytes = sfield(CANDIDATE_HASH, "CandidateHash")
+
+
+@scale_struct(f"{V6}::slashing::DisputeProof")
+class DisputeProof:
+    """A lost dispute of one validator, as `report_dispute_lost_unsigned` carries it."""
+
+    time_slot: DisputesTimeSlot = sfield(DisputesTimeSlot.SCALE, "DisputesTimeSlot")
+    kind: str = sfield(SLASHING_OFFENCE_KIND, "SlashingOffenceKind")
+    validator_index: int = sfield(VALIDATOR_INDEX, "ValidatorIndex")
+    validator_id: bytes = sfield(VALIDATOR_ID, "ValidatorId")
+
+
 # -- the parachains inherent (§4, §11) ---------------------------------------------------------------------
 
 @scale_struct(f"{V6}::InherentData", params=[("HDR", HEADER)])

@@ -18,10 +18,11 @@ from relaychain.primitives.parachain_types import (
     AsyncBackingParams, ApprovalVotingParams, BITVEC, BLOCK_NUMBER, CANDIDATE_EVENT, CANDIDATE_HASH, CORE_INDEX,
     CORE_STATE, EXECUTOR_PARAMS, OCCUPIED_CORE_ASSUMPTION, PARA_ID, SESSION_INDEX, VALIDATION_CODE,
     VALIDATION_CODE_HASH, VALIDATOR_ID, VALIDATOR_INDEX, CandidateCommitments, CommittedCandidateReceipt,
-    GroupRotationInfo, OccupiedCore, PersistedValidationData, ScheduledCore, ScrapedOnChainVotes, SessionInfo,
+    DisputeState, GroupRotationInfo, OccupiedCore, PendingSlashes, PersistedValidationData, ScheduledCore,
+    ScrapedOnChainVotes, SessionInfo,
 )
 from relaychain.primitives.scale import Reader, encode_bool, encode_compact, encode_u32
-from relaychain.primitives.scale_types import BOOL, BYTES, H256, Option, Struct, Tuple, Vec, scale_struct, sfield
+from relaychain.primitives.scale_types import BOOL, BYTES, H256, Option, Struct, Tuple, Vec
 from relaychain.runtime.errors import RuntimeApiError
 from relaychain.runtime.frame_types import event_record
 from relaychain.runtime.framework import BlockContext
@@ -29,7 +30,7 @@ from relaychain.runtime.metadata import RuntimeApi, RuntimeApiMethod
 from relaychain.runtime.overlay import Overlay
 from relaychain.runtime.pallets import system
 from relaychain.runtime.pallets.parachains import (
-    configuration, inclusion, paras, paras_inherent, scheduler, session_info, shared,
+    configuration, disputes, disputes_slashing, inclusion, paras, paras_inherent, scheduler, session_info, shared,
 )
 from relaychain.runtime.runtime import RUNTIME
 
@@ -37,14 +38,6 @@ API_NAME = "ParachainHost"
 API_VERSION = 11
 
 V6 = "polkadot_primitives::v6"
-
-
-@scale_struct(f"{V6}::DisputeState", params=[("N", BLOCK_NUMBER)])
-class DisputeState:
-    validators_for: tuple = sfield(BITVEC, "BitVec<u8, BitOrderLsb0>")
-    validators_against: tuple = sfield(BITVEC, "BitVec<u8, BitOrderLsb0>")
-    start: int = sfield(BLOCK_NUMBER, "N")
-    concluded_at: Optional[int] = sfield(Option(BLOCK_NUMBER), "Option<N>")
 
 
 INBOUND_DOWNWARD_MESSAGE = Struct("polkadot_core_primitives::InboundDownwardMessage", [
@@ -62,6 +55,7 @@ GROUPS = Vec(Vec(VALIDATOR_INDEX))
 INBOUND_HRMP_CHANNELS = _btree_map(PARA_ID, Vec(INBOUND_HRMP_MESSAGE))
 CLAIM_QUEUE = _btree_map(CORE_INDEX, Vec(PARA_ID))
 DISPUTES = Vec(Tuple(SESSION_INDEX, CANDIDATE_HASH, DisputeState.SCALE))
+UNAPPLIED_SLASHES = Vec(Tuple(SESSION_INDEX, CANDIDATE_HASH, PendingSlashes.SCALE))
 EVENT_RECORD = event_record(RUNTIME.event_type)
 
 
@@ -190,6 +184,22 @@ def candidate_events(host) -> list:
     return out
 
 
+def on_chain_disputes(host) -> list[tuple[int, bytes, DisputeState]]:
+    """`disputes()`: every dispute ParasDisputes keeps (the last `dispute_period` sessions)."""
+    return disputes.all_disputes(host)
+
+
+def unapplied_slashes(host) -> list[tuple[int, bytes, PendingSlashes]]:
+    """`unapplied_slashes()`: ParasSlashing's pending past-session slashes (none here: they apply at
+    conclusion, see disputes_slashing)."""
+    return disputes_slashing.unapplied_slashes(host)
+
+
+def disabled_validators(host) -> list[int]:
+    """`disabled_validators()`: the disabled validators of the session, as active-set indices."""
+    return shared.disabled_validators(host)
+
+
 def claim_queue(host) -> dict[int, list[int]]:
     ctx = _ctx(host)
     scheduler.free_cores_and_fill_claimqueue(ctx, {}, ctx.number + 1)
@@ -240,12 +250,13 @@ def call_table() -> dict[str, Callable]:
         "session_info": lambda h, r: Option(SessionInfo.SCALE).encode(session_info.Sessions.get(h, r.u32())),
         "pvfs_require_precheck": lambda h, r: Vec(VALIDATION_CODE_HASH).encode(paras.PvfActiveVoteList.get(h)),
         "validation_code_hash": lambda h, r: _O_CODE_HASH.encode(validation_code_hash(h, _para(r), _assumption(r))),
-        "disputes": lambda h, r: DISPUTES.encode([]),
+        "disputes": lambda h, r: DISPUTES.encode(on_chain_disputes(h)),
         "session_executor_params": lambda h, r: Option(EXECUTOR_PARAMS).encode(
             session_info.SessionExecutorParams.get(h, r.u32())),
         "minimum_backing_votes": lambda h, r: encode_u32(cfg(h).minimum_backing_votes),
         "async_backing_params": lambda h, r: cfg(h).async_backing_params.encode(),
-        "disabled_validators": lambda h, r: Vec(VALIDATOR_INDEX).encode(shared.disabled_validators(h)),
+        "disabled_validators": lambda h, r: Vec(VALIDATOR_INDEX).encode(disabled_validators(h)),
+        "unapplied_slashes": lambda h, r: UNAPPLIED_SLASHES.encode(unapplied_slashes(h)),
         "node_features": lambda h, r: BITVEC.encode(cfg(h).node_features),
         "approval_voting_params": lambda h, r: cfg(h).approval_voting_params.encode(),
         "claim_queue": lambda h, r: CLAIM_QUEUE.encode(sorted(claim_queue(h).items())),
@@ -301,6 +312,8 @@ RUNTIME_API = RuntimeApi(API_NAME, (
     _m("disputes", (), DISPUTES, "Returns all onchain disputes."),
     _m("session_executor_params", (("session_index", SESSION_INDEX),), Option(EXECUTOR_PARAMS),
        "Returns execution parameters for the session."),
+    _m("unapplied_slashes", (), UNAPPLIED_SLASHES, "Returns a list of validators that lost a past session dispute "
+                                                   "and need to be slashed."),
     _m("minimum_backing_votes", (), BLOCK_NUMBER, "Get the minimum number of backing votes for a parachain "
                                                   "candidate."),
     _m("async_backing_params", (), AsyncBackingParams.SCALE, "Returns candidate's acceptance limitations for "
@@ -317,4 +330,5 @@ RUNTIME_API = RuntimeApi(API_NAME, (
 __all__ = ["API_NAME", "API_VERSION", "RUNTIME_API", "call_table", "DisputeState"] + [
     "validators", "validator_groups", "availability_cores", "persisted_validation_data", "assumed_validation_data",
     "check_validation_outputs", "session_index_for_child", "validation_code", "validation_code_hash",
-    "candidate_pending_availability", "candidates_pending_availability", "candidate_events", "claim_queue"]
+    "candidate_pending_availability", "candidates_pending_availability", "candidate_events", "claim_queue",
+    "on_chain_disputes", "unapplied_slashes", "disabled_validators"]

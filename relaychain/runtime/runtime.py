@@ -4,7 +4,8 @@
 Runtime` blocks): BABE ends sessions and checks the timestamp's slot; Staking decides the validator sets
 (its era elections); session changes are told to BABE, GRANDPA, then the parachains Initializer (the
 `para_validator` key) and ParaSessionInfo (the `para_assignment` key); backers of included candidates earn
-era points; the Registrar locks a para at its first head. Hooks run in pallet-index order (on_initialize) and the same order for on_finalize, as
+era points; dispute losers are slashed and disabled through Staking; the Registrar locks a para at its first
+head. Hooks run in pallet-index order (on_initialize) and the same order for on_finalize, as
 frame-executive's `AllPalletsWithSystem` does.
 """
 
@@ -18,16 +19,24 @@ from relaychain.runtime.pallets import (
     transaction_payment, utility,
 )
 from relaychain.runtime.pallets.parachains import (
-    configuration, inclusion, initializer, paras, paras_inherent, reward_points, scheduler, session_info, shared,
+    configuration, disputes, disputes_slashing, inclusion, initializer, paras, paras_inherent, reward_points,
+    scheduler, session_info, shared,
 )
 
 RUNTIME_CRATE = "relaychain_runtime"
 
+
+def report_dispute_offence(ctx, offenders: list[bytes], fraction: int, session_index: int, kind: str) -> None:
+    """Dispute losers go to Staking's `on_offence`; every one of them is disabled for the rest of the era, even
+    at 0 % (issue #9: `AgainstValid` disables instead of slashing)."""
+    staking.on_offence(ctx, offenders, fraction, session_index, disable_strategy="Always")
+
+
 PALLETS = (system.pallet, babe.pallet, timestamp.pallet, balances.pallet, staking.pallet, session.pallet,
            grandpa.pallet, transaction_payment.pallet, utility.pallet, proxy.pallet, multisig.pallet,
            configuration.pallet, shared.pallet, inclusion.pallet, paras_inherent.pallet, scheduler.pallet,
-           paras.pallet, initializer.pallet, session_info.pallet, registrar.pallet, paras_sudo_wrapper.pallet,
-           sudo.pallet)
+           paras.pallet, initializer.pallet, session_info.pallet, disputes.pallet, disputes_slashing.pallet,
+           registrar.pallet, paras_sudo_wrapper.pallet, sudo.pallet)
 
 CONFIGS = {
     timestamp.pallet.name: timestamp.Config(on_timestamp_set=(babe.on_timestamp_set,)),
@@ -43,6 +52,9 @@ CONFIGS = {
     paras.pallet.name: paras.Config(on_new_head=(registrar.on_new_head,)),
     inclusion.pallet.name: inclusion.Config(reward_backing=reward_points.reward_backing,
                                             reward_bitfields=reward_points.reward_bitfields),
+    disputes.pallet.name: disputes.Config(punish_for_invalid=disputes_slashing.punish_for_invalid,
+                                          punish_against_valid=disputes_slashing.punish_against_valid),
+    disputes_slashing.pallet.name: disputes_slashing.Config(report_offence=report_dispute_offence),
 }
 
 RUNTIME = Runtime(RUNTIME_CRATE, PALLETS, CONFIGS)

@@ -1,4 +1,5 @@
-// Decodes our metadata, events, an extrinsic and an AccountInfo with @polkadot/types (run by test_polkadot_js.py).
+// Decodes our metadata, events, an extrinsic, an AccountInfo and storage values with @polkadot/types (run by
+// test_polkadot_js.py and test_paras_slashing.py).
 import { TypeRegistry, Metadata } from '@polkadot/types';
 import { readFileSync } from 'fs';
 const input = JSON.parse(readFileSync(0, 'utf8'));
@@ -29,6 +30,9 @@ if (input.extrinsic) {
   out.extrinsic = { signer: xt.signer.toString(), method: xt.method.section + '.' + xt.method.method,
                     args: xt.method.args.map(a => a.toJSON()), nonce: xt.nonce.toNumber(), isSigned: xt.isSigned,
                     hash: xt.hash.toHex() };
+}
+if (input.values) {  // [[type name in the metadata's lookup, hex], ...]
+  out.values = input.values.map(([type, hex]) => registry.createType(type, hex).toJSON());
 }
 if (input.account) {
   out.account = registry.createType('FrameSystemAccountInfo', input.account).toJSON();

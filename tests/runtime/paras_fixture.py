@@ -1,7 +1,8 @@
 """Builders for parachain inherent data in runtime tests: real sr25519 signatures, receipts and PVDs built here
 from the declared types (parachains.md §4-§5), expected values computed independently of the runtime.
 
-`ParasChain` is a 6-validator DevChain with two genesis parachains (2000 and 2001, one core each).
+`ParasChain` is a 6-validator DevChain (or the given dev validators) with two genesis parachains (2000 and 2001,
+one core each).
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ COLLATOR = Sr25519Keypair.from_uri("//Collator")
 
 
 class ParasChain(DevChain):
-    def __init__(self, host_configuration=None, **kw):
-        super().__init__(validators=DEV_NAMES, paras=(GenesisPara(PARA_A, HEAD_A0, CODE_A),
-                                                      GenesisPara(PARA_B, HEAD_B0, CODE_B)),
+    def __init__(self, host_configuration=None, validators=DEV_NAMES, **kw):
+        super().__init__(validators=validators, paras=(GenesisPara(PARA_A, HEAD_A0, CODE_A),
+                                                       GenesisPara(PARA_B, HEAD_B0, CODE_B)),
                          host_configuration=host_configuration, **kw)
 
     def config(self):
@@ -104,3 +105,30 @@ def make_bitfield(chain: ParasChain, validator_index: int, bits, *, session: int
 def supermajority(n: int) -> int:
     """n - (n - 1) // 3, written out (§2)."""
     return n - (n - 1) // 3
+
+
+def dispute_vote(chain: ParasChain, validator_index: int, kind: str, candidate_hash: bytes, *, session: int = 0,
+                 relay_parent: bytes = None, signer=None, keys=None) -> tuple:
+    """One `(DisputeStatement, ValidatorIndex, signature)` of active validator `validator_index`, signed over the
+    §5 payload written out here: kind "invalid"/"valid" (explicit: b"DISP" ‖ valid ‖ hash ‖ session),
+    "seconded"/"backing-valid" (b"BKNG" ‖ 1|2 ‖ hash ‖ session ‖ relay_parent), "approval" (b"APPR" ‖ hash ‖
+    session). `keys` are the session's validator keys (default: the current active set)."""
+    keys = chain.active_keys() if keys is None else keys
+    signer = signer or KEYS[keys[validator_index]]
+    session_le = session.to_bytes(4, "little")
+    if kind in ("invalid", "valid"):
+        statement = ("Invalid", "Explicit") if kind == "invalid" else ("Valid", "Explicit")
+        payload = b"DISP" + bytes((kind == "valid",)) + candidate_hash + session_le
+    elif kind in ("seconded", "backing-valid"):
+        statement = ("Valid", ("BackingSeconded" if kind == "seconded" else "BackingValid", relay_parent))
+        payload = b"BKNG" + bytes((1 if kind == "seconded" else 2,)) + candidate_hash + session_le + relay_parent
+    elif kind == "approval":
+        statement = ("Valid", "ApprovalChecking")
+        payload = b"APPR" + candidate_hash + session_le
+    else:
+        raise ValueError(kind)
+    return statement, validator_index, signer.sign(payload)
+
+
+def dispute_set(candidate_hash: bytes, votes, session: int = 0) -> P.DisputeStatementSet:
+    return P.DisputeStatementSet(candidate_hash, session, tuple(votes))

@@ -172,3 +172,33 @@ def test_methods_needing_the_state_root_refuse_a_rootless_state(backed):
         apis.call(Overlay(chain.state()), "ParachainHost_persisted_validation_data", encode_u32(PARA_A) + FREE)
     with pytest.raises(RuntimeApiError):
         apis.call(chain.state(), "ParachainHost_persisted_validation_data", encode_u32(PARA_A) + b"\x07")
+
+
+def test_disputes_unapplied_slashes_and_disabled_validators():
+    """After a dispute concluded invalid against a pending candidate (test_paras_slashing's scenario): the dispute
+    with its votes (bytes written out: Vec len, session u32, hash, two BitVecs of 6 bits, start u32,
+    Some(concluded_at)), the two backers disabled (active indices), no unapplied slash; an entry written into
+    ParasSlashing.UnappliedSlashes comes out in Polkadot's layout."""
+    from relaychain.runtime.pallets.parachains import disputes_slashing
+    from tests.runtime.test_paras_slashing import conclude_pending_invalid
+
+    chain = ParasChain()
+    a1, g0 = conclude_pending_invalid(chain)
+    st = chain.state()
+    for_bits = sum(1 << i for i in g0[:2])
+    against_bits = sum(1 << i for i in range(6)) & ~(1 << g0[0])
+    assert call(chain, "disputes") == (b"\x04" + encode_u32(0) + a1.hash + b"\x18" + bytes((for_bits,)) + b"\x18"
+                                       + bytes((against_bits,)) + encode_u32(2) + b"\x01" + encode_u32(2))
+    (session, candidate, state), = Vec(Tuple(P.SESSION_INDEX, P.CANDIDATE_HASH, P.DisputeState.SCALE)).decode(
+        call(chain, "disputes"))
+    assert (session, candidate, state.concluded_at) == (0, a1.hash, 2)
+    assert sorted(Vec(P.VALIDATOR_INDEX).decode(call(chain, "disabled_validators"))) == sorted(g0[:2])
+    assert call(chain, "unapplied_slashes") == b"\x00"
+    overlay = Overlay(st)
+    keys = chain.active_keys()
+    pending = P.PendingSlashes(((1, keys[1]), (4, keys[4])), "ForInvalidApproved")
+    disputes_slashing.UnappliedSlashes.set(overlay, pending, 0, a1.hash)
+    out = apis.call(overlay, "ParachainHost_unapplied_slashes", b"")
+    # Vec len 1, session, candidate, BTreeMap as Vec<(u32, [u8; 32])> of 2, kind index 2
+    assert out == (b"\x04" + encode_u32(0) + a1.hash + b"\x08" + encode_u32(1) + keys[1] + encode_u32(4) + keys[4]
+                   + b"\x02")

@@ -278,9 +278,9 @@ def test_enter_rules(chain):
     wrong_parent = P.ParachainsInherentData((), (), (), chain.headers[0] if chain.head.number else chain.head)
     chain.block_with()
     assert enter_error(chain, wrong_parent) == ("ParaInherent", "InvalidParentHeader")
-    dispute = P.DisputeStatementSet(bytes(32), 0, ())
+    dispute = P.DisputeStatementSet(bytes(32), 0, ())  # no votes on an unknown candidate: one-sided (none)
     assert enter_error(chain, P.ParachainsInherentData((), (), (dispute,), chain.head)) == \
-        ("ParaInherent", "DisputeInvalid")
+        ("ParasDisputes", "SingleSidedDispute")
     huge = cand_a(chain, relay_parent_number=1, parent_head=HEAD_A0, head=b"h" * (6 * 1024 * 1024))
     assert enter_error(chain, {"candidates": [huge.backed]}) == ("ParaInherent", "InherentOverweight")
     assert sanitized(chain, P.ParachainsInherentData((), (huge.backed,), (), chain.head)).backed_candidates == ()

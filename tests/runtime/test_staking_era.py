@@ -348,6 +348,37 @@ def test_slash_takes_the_fraction_of_the_exposure_from_validator_and_nominators(
         (n, round_half_down(x, 2 * fraction, PERBILL) - round_half_down(x, fraction, PERBILL)) for n, x in others]
 
 
+def test_slashing_spans_end_at_each_slash_and_are_pruned_out_of_the_bonding_window(chain):
+    """Substrate's span rules, stated here: a slash in the ongoing span ends it (the next span starts at the era
+    after the active one) and only the excess over the span's largest slash is taken; spans that ended at or
+    before the window start (active era - BondingDuration) are pruned with their SpanSlash records."""
+    state = chain.state
+    v = chain.genesis_validators[0]
+    own0 = S.ErasStakersOverview.get(state, 0, v).own
+    assert staking.slash(chain, v, PERBILL // 10, 0)[0] == (v, round_half_down(own0, PERBILL // 10, PERBILL))
+    assert S.SlashingSpans.get(state, v) == S.SlashingSpansRecord(1, 1, 0, (1,))
+    assert S.SpanSlash.get(state, (v, 0)) == S.SpanRecord(round_half_down(own0, PERBILL // 10, PERBILL), 0)
+    t = 1_000
+    while S.ActiveEra.get(state).index < 1:
+        t += 60_000
+        rotate(chain, t)
+    own1 = S.ErasStakersOverview.get(state, 1, v).own
+    slash1 = round_half_down(own1, PERBILL // 5, PERBILL)
+    assert staking.slash(chain, v, PERBILL // 5, 1)[0] == (v, slash1)  # span 1 had no slash: all of it
+    assert S.SlashingSpans.get(state, v) == S.SlashingSpansRecord(2, 2, 1, (1, 1))
+    assert S.SpanSlash.get(state, (v, 1)) == S.SpanRecord(slash1, 0)
+    while S.ActiveEra.get(state).index < 3:
+        t += 60_000
+        rotate(chain, t)
+    own3 = S.ErasStakersOverview.get(state, 3, v).own
+    staking.slash(chain, v, PERBILL // 10, 3)
+    # spans (index, start, length): 3 [4, ..), 2 [2, 4), 1 [1, 2), 0 [0, 1); window start 3 - 2 = 1 ends span 0
+    assert S.SlashingSpans.get(state, v) == S.SlashingSpansRecord(3, 4, 3, (2, 1))
+    assert state.get(S.SpanSlash.key((v, 0))) is None
+    assert S.SpanSlash.get(state, (v, 1)) == S.SpanRecord(slash1, 0)
+    assert S.SpanSlash.get(state, (v, 2)) == S.SpanRecord(round_half_down(own3, PERBILL // 10, PERBILL), 0)
+
+
 def test_bad_slash_requests_change_nothing(chain):
     state = chain.state
     v = chain.genesis_validators[0]

@@ -214,6 +214,19 @@ def genesis(ctx, keys: list[tuple[bytes, dict]], validators: Optional[list[bytes
         handler(ctx, current)
 
 
+def disable_index(state, index: int) -> bool:
+    """`disable_index`: add validator `index` (into `Validators`) to `DisabledValidators`, kept sorted; False if
+    out of range or already disabled. The list is cleared when a changed validator set takes over."""
+    if index >= len(Validators.get(state)):
+        return False
+    disabled = list(DisabledValidators.get(state))
+    if index in disabled:
+        return False
+    disabled.append(index)
+    DisabledValidators.set(state, sorted(disabled))
+    return True
+
+
 def current_keys(state) -> list[tuple[bytes, dict]]:
     """The current validators with their (next) session keys."""
     return _with_keys(state, Validators.get(state))

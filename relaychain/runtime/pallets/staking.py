@@ -7,8 +7,9 @@ rewards in `staking_era.py`; slashing in `staking_slashing.py`. What the runtime
   active era's start);
 - `SESSION_MANAGER`, the runtime's `session.Config.session_manager` (validator sets from the era elections);
 - `genesis(state, config)` after balances' genesis and before session's.
-Other pallets call `slash(ctx, stash, fraction, era)` or `slash_in_session(ctx, stash, fraction, session_index)`
-(disputes) and `reward_by_ids(ctx, points)` (e.g. backing/approval points).
+Offence reporters (parachain disputes) call `on_offence(ctx, stashes, fraction, session_index, disable_strategy)`
+(or `slash(ctx, stash, fraction, era)` with the era known), and `reward_by_ids(ctx, points)` (e.g. backing
+points) rewards.
 
 Calls check their inputs before writing (the executive also rolls a failed call back); the one call that
 writes before a later check is `unbond` with a full chunk queue, which first withdraws what has unlocked,
@@ -26,11 +27,12 @@ from relaychain.runtime.framework import Origin, ensure_root, ensure_signed
 from relaychain.runtime.pallets import balances
 from relaychain.runtime.pallets import staking_era as E
 from relaychain.runtime.pallets import staking_ledger as L
+from relaychain.runtime.pallets import staking_slashing as SL
 from relaychain.runtime.pallets import staking_storage as S
-from relaychain.runtime.pallets.staking_era import (  # noqa: F401 - the pallet's public API
-    SESSION_MANAGER, note_author, reward_by_ids,
+from relaychain.runtime.pallets.staking_era import note_author, reward_by_ids  # noqa: F401 - the pallet's public API
+from relaychain.runtime.pallets.staking_slashing import (  # noqa: F401
+    InvalidSlash, on_offence, slash, slash_in_session,
 )
-from relaychain.runtime.pallets.staking_slashing import InvalidSlash, slash, slash_in_session  # noqa: F401
 from relaychain.runtime.pallets.staking_storage import (  # noqa: F401
     Nominations, StakingLedger, UnlockChunk, ValidatorPrefs, pallet,
 )
@@ -38,6 +40,27 @@ from relaychain.primitives.scale_types import ACCOUNT_ID, U32, Field, Vec
 
 pallet.on_initialize = E.on_initialize
 pallet.on_finalize = E.on_finalize
+
+
+class StakingSessionManager:
+    """pallet_session::SessionManager implemented by staking (the runtime declares it as
+    `session.Config.session_manager`): eras follow sessions; an era's start applies the slashes deferred to it,
+    and every session start keeps the era's disabled offenders disabled."""
+
+    def new_session(self, ctx, new_index: int):
+        return E.new_session(ctx, new_index)
+
+    def start_session(self, ctx, index: int) -> None:
+        started = E.start_session(ctx, index)
+        if started is not None:
+            SL.apply_unapplied_slashes(ctx, started)
+        SL.disable_offenders(ctx)
+
+    def end_session(self, ctx, index: int) -> None:
+        E.end_session(ctx, index)
+
+
+SESSION_MANAGER = StakingSessionManager()
 
 fail = pallet.fail
 
@@ -108,7 +131,7 @@ def unbond(ctx, origin: Origin, value: int) -> None:
         current = S.CurrentEra.get(state)
         if current is None or len(L.consolidate_unlocked(ledger, current).unlocking) >= S.MAX_UNLOCKING_CHUNKS:
             raise fail("NoMoreChunks")
-        _withdraw_unbonded(ctx, ledger)
+        _withdraw_unbonded(ctx, ledger, SL.span_count(state, ledger.stash))
         ledger = L.ledger_of_controller(state, ledger.stash)
         if ledger is None:  # everything was withdrawn and the stash forgotten: nothing left to unbond
             return
@@ -131,12 +154,15 @@ def unbond(ctx, origin: Origin, value: int) -> None:
     ctx.deposit_event(S.Unbonded, stash=ledger.stash, amount=value)
 
 
-def _withdraw_unbonded(ctx, ledger: StakingLedger) -> None:
-    """Release the chunks whose era has come; forget the stash once nothing is left at stake."""
+def _withdraw_unbonded(ctx, ledger: StakingLedger, num_slashing_spans: int) -> None:
+    """Release the chunks whose era has come; forget the stash (and its slashing spans, which the caller must
+    count at least: `IncorrectSlashingSpans`) once nothing is left at stake."""
     state = ctx.state
     current = S.CurrentEra.get(state)
     new = L.consolidate_unlocked(ledger, current) if current is not None else ledger
     if not new.unlocking and new.active < L.existential_deposit():
+        if not SL.clear_stash_metadata(state, ledger.stash, num_slashing_spans):
+            raise fail("IncorrectSlashingSpans")
         L.kill_stash(ctx, ledger.stash)
         new_total = 0
     else:
@@ -149,7 +175,7 @@ def _withdraw_unbonded(ctx, ledger: StakingLedger) -> None:
 @pallet.call(3, [Field("num_slashing_spans", U32, "u32")], weight=_w(1, 8877), docs=(
     "Remove any unlocked chunks from the `unlocking` queue from our management.",))
 def withdraw_unbonded(ctx, origin: Origin, num_slashing_spans: int) -> None:
-    _withdraw_unbonded(ctx, _ledger_of_controller(ctx.state, ensure_signed(origin)))
+    _withdraw_unbonded(ctx, _ledger_of_controller(ctx.state, ensure_signed(origin)), num_slashing_spans)
 
 
 @pallet.call(4, [Field("prefs", S.VALIDATOR_PREFS, "ValidatorPrefs")], weight=_w(1, 4694), docs=(
@@ -343,4 +369,4 @@ def dev_genesis_config(validator_stashes: list[bytes], endowed=None) -> StakingG
 
 
 __all__ = ["GenesisError", "InvalidSlash", "SESSION_MANAGER", "Staker", "StakingGenesisConfig", "dev_genesis_config",
-           "genesis", "note_author", "pallet", "reward_by_ids", "slash", "slash_in_session"]
+           "genesis", "note_author", "on_offence", "pallet", "reward_by_ids", "slash", "slash_in_session"]

@@ -249,14 +249,16 @@ def new_session(ctx, session_index: int) -> list[bytes] | None:
     return elected
 
 
-def start_session(ctx, start_index: int) -> None:
-    """Activate the next era when its first session starts."""
+def start_session(ctx, start_index: int) -> int | None:
+    """Activate the next era when its first session starts; returns its index if it did."""
     state = ctx.state
     active = S.ActiveEra.get(state)
     next_active = 0 if active is None else active.index + 1
     start = S.ErasStartSessionIndex.get(state, next_active)
     if start is not None and start <= start_index:
         start_era(ctx, start_index)
+        return next_active
+    return None
 
 
 def end_session(ctx, end_index: int) -> None:
@@ -309,22 +311,6 @@ def end_era(ctx, active: ActiveEraInfo) -> None:
     ctx.deposit_event(S.EraPaid, era_index=active.index, validator_payout=validator_payout, remainder=remainder)
     S.ErasValidatorReward.set(state, validator_payout, active.index)
     S.OffendingValidators.remove(state)
-
-
-class StakingSessionManager:
-    """pallet_session::SessionManager implemented by staking (the runtime declares it as `session.Config.session_manager`)."""
-
-    def new_session(self, ctx, new_index: int):
-        return new_session(ctx, new_index)
-
-    def start_session(self, ctx, index: int) -> None:
-        start_session(ctx, index)
-
-    def end_session(self, ctx, index: int) -> None:
-        end_session(ctx, index)
-
-
-SESSION_MANAGER = StakingSessionManager()
 
 
 # -- reward points and the era's start time ----------------------------------------------------
@@ -451,7 +437,7 @@ def do_payout_stakers(ctx, stash: bytes, era: int) -> None:
     do_payout_stakers_by_page(ctx, stash, era, page)
 
 
-__all__ = ["ElectionFailed", "SESSION_MANAGER", "StakingSessionManager", "do_payout_stakers",
+__all__ = ["ElectionFailed", "do_payout_stakers",
            "electing_voters", "electable_targets", "election_snapshot", "era_payout", "full_exposure",
            "into_pages", "new_session", "note_author", "reward_by_ids", "run_election", "start_session",
            "end_session", "to_currency", "to_vote"]

@@ -164,6 +164,45 @@ class EraRewardPoints:
         return dict(self.individual).get(who, 0)
 
 
+@dataclass(frozen=True)
+class UnappliedSlash:
+    """`pallet_staking::UnappliedSlash`: a computed slash (validator's own part, each nominator's) not yet
+    applied; `payout` is the reporters' reward out of it."""
+
+    validator: bytes
+    own: int
+    others: tuple = ()
+    reporters: tuple = ()
+    payout: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "others", tuple(tuple(x) for x in self.others))
+        object.__setattr__(self, "reporters", tuple(self.reporters))
+
+
+@dataclass(frozen=True)
+class SlashingSpansRecord:
+    """`pallet_staking::slashing::SlashingSpans` (the `SlashingSpans` storage value): a stash's slashing spans.
+    The ongoing span `span_index` started at era `last_start`; `prior` holds the lengths of the earlier spans,
+    most recent first."""
+
+    span_index: int
+    last_start: int
+    last_nonzero_slash: int = 0
+    prior: tuple = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "prior", tuple(self.prior))
+
+
+@dataclass(frozen=True)
+class SpanRecord:
+    """`pallet_staking::slashing::SpanRecord`: the most slashed in a span, and the reward paid out of it."""
+
+    slashed: int = 0
+    paid_out: int = 0
+
+
 _balance = (lambda n: Field(n, COMPACT_U128, "Balance"))
 REWARD_DESTINATION = Enum("pallet_staking::RewardDestination", [
     Variant("Staked", 0), Variant("Stash", 1), Variant("Controller", 2),
@@ -204,7 +243,13 @@ FORCING = Enum("pallet_staking::Forcing", [Variant(n, i) for i, n in enumerate(
 UNAPPLIED_SLASH = Struct("pallet_staking::UnappliedSlash", [
     ("validator", ACCOUNT_ID, "AccountId"), ("own", U128, "Balance"),
     ("others", Vec(Tuple(ACCOUNT_ID, U128)), "Vec<(AccountId, Balance)>"),
-    ("reporters", Vec(ACCOUNT_ID), "Vec<AccountId>"), ("payout", U128, "Balance")], params=_exposure_params)
+    ("reporters", Vec(ACCOUNT_ID), "Vec<AccountId>"), ("payout", U128, "Balance")], params=_exposure_params,
+    cls=UnappliedSlash)
+SLASHING_SPANS = Struct("pallet_staking::slashing::SlashingSpans", [
+    ("span_index", U32, "SpanIndex"), ("last_start", U32, "EraIndex"), ("last_nonzero_slash", U32, "EraIndex"),
+    ("prior", Vec(U32), "Vec<EraIndex>")], cls=SlashingSpansRecord)
+SPAN_RECORD = Struct("pallet_staking::slashing::SpanRecord", [
+    ("slashed", U128, "Balance"), ("paid_out", U128, "Balance")], params=[("Balance", U128)], cls=SpanRecord)
 PERCENT = Struct("sp_arithmetic::per_things::Percent", [(None, U8, "u8")])
 
 # -- storage (Polkadot's order) -----------------------------------------------------------------
@@ -274,13 +319,19 @@ SlashRewardFraction = pallet.storage_value("SlashRewardFraction", PERBILL, defau
 CanceledSlashPayout = pallet.storage_value("CanceledSlashPayout", U128, default=0, docs=(
     "The amount of currency given to reporters of a slash event which was canceled.",))
 UnappliedSlashes = pallet.storage_map("UnappliedSlashes", [_ERA], Vec(UNAPPLIED_SLASH), default=[], docs=(
-    "All unapplied slashes that are queued for later (none here: slashes apply at once).",))
+    "All unapplied slashes that are queued for later.",))
 BondedEras = pallet.storage_value("BondedEras", Vec(Tuple(U32, U32)), default=[], docs=(
     "A mapping from still-bonded eras to the first session index of that era.",))
 ValidatorSlashInEra = pallet.storage_map("ValidatorSlashInEra", [_ERA, _STASH], Tuple(PERBILL, U128), optional=True,
                                          docs=("The highest slash proportion and value of a validator in an era.",))
 NominatorSlashInEra = pallet.storage_map("NominatorSlashInEra", [_ERA, _STASH], U128, optional=True, docs=(
     "The highest slash value of a nominator in an era.",))
+SlashingSpans = pallet.storage_map("SlashingSpans", [_STASH], SLASHING_SPANS, optional=True, docs=(
+    "Slashing spans for stash accounts.",))
+SpanSlash = pallet.storage_map("SpanSlash", [("Twox64Concat", Tuple(ACCOUNT_ID, U32))], SPAN_RECORD,
+                               default=SpanRecord(), docs=(
+    "Records information about the maximum slash of a stash within a slashing span,",
+    "as well as how much reward has been paid out."))
 CurrentPlannedSession = pallet.storage_value("CurrentPlannedSession", U32, default=0, docs=(
     "The last planned session scheduled by the session pallet.",))
 OffendingValidators = pallet.storage_value("OffendingValidators", Vec(Tuple(U32, BOOL)), default=[], docs=(

@@ -155,10 +155,14 @@ def availability_threshold(n_validators: int) -> int:
 # -- bitfields -------------------------------------------------------------------------------------------
 
 def check_bitfield(bitfield: SignedAvailabilityBitfield, expected_bits: int, last_index: Optional[int],
-                   validators: list[bytes], session_index: int, parent_hash: bytes) -> None:
-    """Raise the typed error of the first rule `bitfield` breaks (Polkadot's sanitize order)."""
+                   validators: list[bytes], session_index: int, parent_hash: bytes,
+                   freed_cores: frozenset = frozenset()) -> None:
+    """Raise the typed error of the first rule `bitfield` breaks (Polkadot's sanitize order); a bit for a core
+    freed in this block by a dispute that concluded invalid is refused."""
     if len(bitfield.payload) != expected_bits:
         raise fail("WrongBitfieldSize")
+    if any(bit and core in freed_cores for core, bit in enumerate(bitfield.payload)):
+        raise fail("BitfieldReferencesFreedCore")
     if last_index is not None and bitfield.validator_index <= last_index:
         raise fail("BitfieldDuplicateOrUnordered")
     if bitfield.validator_index >= len(validators):
@@ -239,6 +243,21 @@ def collect_pending(ctx, predicate) -> list[int]:
             ctx.deposit_event(CandidateTimedOut, CandidateReceipt(record.descriptor, commitments.hash()),
                               commitments.head_data, record.core)
         cores.append(record.core)
+    return cores
+
+
+def free_disputed(ctx, disputed: set) -> list[int]:
+    """Drop the pending candidates whose hash is in `disputed` (concluded invalid): their cores are returned
+    to be freed, without an event (Polkadot's `collect_disputed`)."""
+    state = ctx.state
+    cores = []
+    for core in range(len(scheduler.AvailabilityCores.get(state))):
+        para_id = scheduler.core_para(state, core)
+        record = PendingAvailability.get(state, para_id) if para_id is not None else None
+        if record is not None and bytes(record.hash) in disputed:
+            PendingAvailability.remove(state, para_id)
+            PendingAvailabilityCommitments.remove(state, para_id)
+            cores.append(record.core)
     return cores
 
 
