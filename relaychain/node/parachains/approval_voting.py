@@ -288,8 +288,11 @@ class ApprovalVoting(Subsystem):
             return False
         block = self.blocks.get(message.block_hash)
         if block is None:
-            if self.ctx.node.client.header(message.block_hash) is None and len(self.pending) < 1024:
-                self.pending.append((0, data))  # the block is not imported here yet
+            # Not processed here yet: the block may be unknown, or imported with its leaf signal still queued
+            # (a checker in tranche 0 sends its assignment as soon as it imports the block). Dropping it would
+            # lose the assignment for good and, with it, every approval that the assignment entitles.
+            if len(self.pending) < 1024:
+                self.pending.append((0, data))
             return True
         if kind == "Assignment":
             return self._import_assignment(block, message)
