@@ -43,6 +43,10 @@ from typing import Optional
 log = logging.getLogger("relaychain")
 
 DEV_VALIDATORS = ("alice", "bob", "charlie", "dave")
+# With a malus mode: six validators in three groups of two, so every candidate has four possible approval
+# checkers and one that never shows up can be covered by a later tranche (in groups of three, the other two
+# non-backers are usually both in tranche 0 already, and two approvals of six are not more than a third).
+MALUS_VALIDATORS = ("alice", "bob", "charlie", "dave", "eve", "ferdie")
 DEV_PARAS = (1000, 1001)
 
 
@@ -92,17 +96,20 @@ def builtin_para(para_id: int, runtime: str, collators=()) -> ParaSpec:
     return ParaSpec(para_id, runtime, validation_code(), genesis_head().encode(), tuple(collators))
 
 
-def dev_network(block_time_ms: int = 1000, validators=DEV_VALIDATORS, paras=DEV_PARAS,
+def dev_network(block_time_ms: int = 1000, validators=None, paras=DEV_PARAS,
                 prometheus_port: Optional[int] = None, malus_mode: Optional[str] = None,
                 malus_validators: int = 0) -> NetworkSpec:
-    """`relaychain run --dev`: four validators and two adder paras with a collator each. With a malus mode the last
-    `malus_validators` validators misbehave, and a single backing vote backs a candidate (the spec's dev value of
-    `minimum_backing_votes`), so one malicious backer is enough to get a garbage candidate included."""
+    """`relaychain run --dev`: four validators and two adder paras with a collator each. With a malus mode: six
+    validators in groups of two (MALUS_VALIDATORS), the last `malus_validators` misbehave, and a single backing
+    vote backs a candidate (the spec's dev value of `minimum_backing_votes`), so one malicious backer is enough to
+    get a garbage candidate included."""
+    if validators is None:
+        validators = MALUS_VALIDATORS if malus_mode else DEV_VALIDATORS
     nodes = tuple(NodeSpec(name, True, rpc_port=9944 if i == 0 else None,
                            prometheus_port=prometheus_port if i == 0 else None) for i, name in enumerate(validators))
     malus = tuple((name, malus_mode) for name in validators[len(validators) - malus_validators:]) \
         if malus_mode and malus_validators else ()
-    host = (("minimum_backing_votes", 1),) if malus else ()
+    host = (("minimum_backing_votes", 1), ("max_validators_per_core", 2)) if malus else ()
     return NetworkSpec(nodes, tuple(builtin_para(p, "adder", (f"collator-{p}",)) for p in paras), block_time_ms,
                        host_overrides=host, malus=malus)
 

@@ -133,14 +133,15 @@ def _validate_args(args) -> Optional[str]:
     if args.sealing not in ("slots", "instant", "manual") and not args.sealing.isdigit():
         return f"--sealing must be instant, manual or a number of milliseconds, not {args.sealing!r}"
     if args.malus is not None:
+        from relaychain.launcher import MALUS_VALIDATORS
         from relaychain.node.parachains.malus import MODES
 
         if not args.dev:
             return "--malus is only available with --dev"
         if args.malus not in MODES:
             return f"unknown --malus mode {args.malus!r}; modes: {', '.join(sorted(MODES))}"
-        if not 1 <= args.malus_validators < len(DEV_VALIDATORS):
-            return f"--malus-validators must be between 1 and {len(DEV_VALIDATORS) - 1}"
+        if not 1 <= args.malus_validators < len(MALUS_VALIDATORS):
+            return f"--malus-validators must be between 1 and {len(MALUS_VALIDATORS) - 1}"
     if args.pvf_workers < 1:
         return "--pvf-workers must be at least 1"
     if args.block_time is not None and args.block_time <= 0:

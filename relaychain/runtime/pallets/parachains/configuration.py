@@ -174,7 +174,7 @@ def dev_config(n_paras: int = 0) -> HostConfiguration:
         hrmp_channel_max_message_size=MIB, executor_params=(), code_retention_period=1200, coretime_cores=n_paras,
         on_demand_retries=0, group_rotation_frequency=10, paras_availability_period=4, scheduling_lookahead=3,
         max_validators_per_core=None, max_validators=None, dispute_period=6,
-        dispute_post_conclusion_acceptance_period=100, no_show_slots=2, n_delay_tranches=25,
+        dispute_post_conclusion_acceptance_period=100, no_show_slots=2, n_delay_tranches=6,
         zeroth_delay_tranche_width=0, needed_approvals=2, relay_vrf_modulo_samples=2, pvf_voting_ttl=2,
         minimum_validation_upgrade_delay=5, minimum_backing_votes=2, node_features=(),
         approval_voting_params=ApprovalVotingParams(1))
