@@ -56,6 +56,21 @@ class NodeMetrics:
                                                                      2, 5, 12))
         self.chunks_fetched = Counter("polkadot_parachain_fetched_chunks", "Erasure chunks fetched from backers",
                                       registry=r)
+        # Approval voting and disputes (polkadot-sdk approval-voting / dispute-coordinator metric names).
+        self.assignments_produced = Histogram("polkadot_parachain_assignments_produced",
+                                              "Our assignments triggered, by tranche", registry=r,
+                                              buckets=(0, 1, 2, 3, 4, 5, 10, 15, 25, 40, 70, 89))
+        self.approvals_produced = Counter("polkadot_parachain_approvals_produced",
+                                          "Our approval checks by outcome (success, invalid, unavailable, "
+                                          "inconclusive)", ["status"], registry=r)
+        self.approvals_imported = Counter("polkadot_parachain_approvals_imported",
+                                          "Others' assignments and approvals counted after their checks",
+                                          ["kind"], registry=r)
+        self.approval_finality_lag = Gauge("polkadot_parachain_approval_checking_finality_lag",
+                                           "How far behind the best block the approved prefix ends", registry=r)
+        self.disputes = Counter("polkadot_parachain_candidate_disputes", "Disputes raised", registry=r)
+        self.dispute_concluded = Counter("polkadot_parachain_candidate_dispute_concluded",
+                                         "Disputes concluded, by outcome", ["validity"], registry=r)
         self.block_height.labels("best").set(0)
         self.block_height.labels("finalized").set(0)
 

@@ -155,6 +155,8 @@ class ApprovalVoting(Subsystem):
                     self.blocks[leaf.hash] = block
                     self._replay_pending()
                     self._advance(block, current_tick())  # tranche 0 is due at once
+            if self.ctx.node.metrics is not None:
+                self.ctx.node.metrics.approval_finality_lag.set(leaf.number - self.approved_number(leaf.hash))
         elif isinstance(signal, BlockFinalized):
             for h in [h for h, b in self.blocks.items() if b.number <= signal.number]:
                 del self.blocks[h]
@@ -242,6 +244,8 @@ class ApprovalVoting(Subsystem):
             block.candidates[i].triggered = True
         message = AssignmentMessage(block.hash, block.our_index, c.ours.cert, bits)
         self.ctx.node.network.gossip(TOPIC, GOSSIP.encode(("Assignment", message)))
+        if self.ctx.node.metrics is not None:
+            self.ctx.node.metrics.assignments_produced.observe(c.ours.tranche)
         for i in indices:
             self.ctx.spawn(self._check(block, block.candidates[i]), "approval-check")
 
@@ -253,6 +257,7 @@ class ApprovalVoting(Subsystem):
         except RecoveryFailed as exc:
             log.warning("approval of para %d candidate 0x%s…: unavailable (%s)", c.receipt.descriptor.para_id,
                         c.hash.hex()[:8], exc)
+            self._count("unavailable")
             return  # a no-show: later tranches cover it; a dispute needs a valid recovery to be fair
         code = node.runtime_api.validation_code_by_hash(block.hash, c.receipt.descriptor.validation_code_hash)
         if code is None:
@@ -263,12 +268,19 @@ class ApprovalVoting(Subsystem):
             if not is_deterministic(outcome.error):  # our machine's trouble, not the candidate's: abstain
                 log.warning("approval check of para %d candidate 0x%s… inconclusive (%s)",
                             c.receipt.descriptor.para_id, c.hash.hex()[:8], outcome.error)
+                self._count("inconclusive")
                 return
             log.warning("⚠️  approval check: para %d candidate 0x%s… included in #%d is INVALID (%s): disputing",
                         c.receipt.descriptor.para_id, c.hash.hex()[:8], block.number, outcome.error)
             self.ctx.send(IssueLocalStatement(block.session, c.receipt, False))
+            self._count("invalid")
             return
+        self._count("success")
         self._approve(block, [c])
+
+    def _count(self, status: str) -> None:
+        if self.ctx.node.metrics is not None:
+            self.ctx.node.metrics.approvals_produced.labels(status).inc()
 
     def _approve(self, block: BlockApproval, candidates: list) -> None:
         signature = self.ctx.node.keys.para_validator.sign(approval_payload([c.hash for c in candidates],
@@ -332,6 +344,8 @@ class ApprovalVoting(Subsystem):
         now = current_tick()
         for i in claimed:
             block.candidates[i].entry.import_assignment(tranche, m.validator, now)
+        if self.ctx.node.metrics is not None:
+            self.ctx.node.metrics.approvals_imported.labels("assignment").inc()
         return True
 
     def _import_approval(self, block: BlockApproval, m: ApprovalMessage) -> bool:
@@ -347,6 +361,8 @@ class ApprovalVoting(Subsystem):
             return False
         for c in claimed:
             c.approvals.add(m.validator)
+        if self.ctx.node.metrics is not None:
+            self.ctx.node.metrics.approvals_imported.labels("approval").inc()
         return True
 
     # -- finality -----------------------------------------------------------------------------------
@@ -364,6 +380,25 @@ class ApprovalVoting(Subsystem):
             if block is not None and not block.approved:
                 return False
             h = header.parent_hash
+
+    def approved_number(self, block_hash: bytes) -> int:
+        """The number of the highest block on `block_hash`'s chain whose unfinalized ancestry is all approved."""
+        client = self.ctx.node.client
+        finalized = client.finalized_number()
+        chain = []
+        h = block_hash
+        while True:
+            header = client.header(h)
+            if header is None or header.number <= finalized:
+                break
+            chain.append((header.number, self.blocks.get(h)))
+            h = header.parent_hash
+        approved = finalized
+        for number, block in reversed(chain):
+            if block is not None and not block.approved:
+                break
+            approved = number
+        return approved
 
     def is_approved(self, block_hash: bytes) -> Optional[bool]:
         block = self.blocks.get(block_hash)

@@ -54,7 +54,8 @@ class CandidateVotes:
     session: int
     valid: dict = field(default_factory=dict)  # validator index -> (DisputeStatement, signature)
     invalid: dict = field(default_factory=dict)
-    participated: bool = False
+    participated: bool = False  # our explicit vote is cast or under way
+    noticed: bool = False  # we have seen votes on both sides (logged and counted once)
     concluded: Optional[str] = None  # "valid" | "invalid"
 
     @property
@@ -163,18 +164,28 @@ class DisputeCoordinator(Subsystem):
         if entry.concluded is None and n:
             if len(entry.invalid) >= threshold:
                 entry.concluded = "invalid"
+                self._count_concluded("invalid")
                 log.warning("⚔️  dispute 0x%s… concluded invalid (%d of %d against)", h.hex()[:8],
                             len(entry.invalid), n)
             elif len(entry.valid) >= threshold and entry.invalid:
                 entry.concluded = "valid"
+                self._count_concluded("valid")
                 log.warning("⚔️  dispute 0x%s… concluded valid (%d of %d for)", h.hex()[:8], len(entry.valid), n)
         if entry.disputed:
-            if not entry.participated:
-                entry.participated = True
+            if not entry.noticed:
+                entry.noticed = True
+                if self.ctx.node.metrics is not None:
+                    self.ctx.node.metrics.disputes.inc()
                 log.warning("⚔️  dispute 0x%s… initiated (para %d, session %d)", h.hex()[:8],
                             entry.candidate.descriptor.para_id, entry.session)
+            if not entry.participated:
+                entry.participated = True
                 self.ctx.spawn(self._participate(entry), "dispute-participation")
             self.ctx.send(ProvisionDisputes(h, entry.session, tuple(entry.statements())))
+
+    def _count_concluded(self, validity: str) -> None:
+        if self.ctx.node.metrics is not None:
+            self.ctx.node.metrics.dispute_concluded.labels(validity).inc()
 
     async def handle_message(self, m: IssueLocalStatement) -> None:
         """Our own verdict (an approval check found the candidate invalid, or a participation ended)."""

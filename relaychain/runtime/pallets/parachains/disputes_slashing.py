@@ -29,6 +29,7 @@ from relaychain.primitives.parachain_types import (
     CANDIDATE_HASH, SESSION_INDEX, U32, DisputeProof, PendingSlashes,
 )
 from relaychain.primitives.scale_types import BYTES, Struct, Vec
+from relaychain.primitives.ss58 import ss58_encode
 from relaychain.runtime.frame_types import Weight
 from relaychain.runtime.framework import Pallet, ensure_none
 from relaychain.runtime.overlay import Overlay
@@ -97,9 +98,11 @@ def do_punish(ctx, session: int, candidate_hash: bytes, kind: str, losers) -> No
         return
     offenders = [accounts[i] for i in losers if i < len(accounts)]
     if offenders:
-        log.info("dispute 0x%s (session %d): %s offence of validators %s", bytes(candidate_hash).hex(), session,
-                 kind, losers)
-        ctx.runtime.config(pallet).report_offence(ctx, offenders, SLASH_FRACTION[kind], session, kind)
+        fraction = SLASH_FRACTION[kind]
+        for account in offenders:
+            log.warning("⚔️  dispute 0x%s… (session %d): %s; slashed %s…: %d%%", bytes(candidate_hash).hex()[:8],
+                        session, kind, ss58_encode(account)[:8], fraction * 100 // PERBILL_ONE)
+        ctx.runtime.config(pallet).report_offence(ctx, offenders, fraction, session, kind)
 
 
 def punish_for_invalid(ctx, session: int, candidate_hash: bytes, losers, backers) -> None:
