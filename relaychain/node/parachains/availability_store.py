@@ -74,6 +74,7 @@ class AvailabilityStore(Subsystem):
         self.db = ctx.node.db
         self.records: dict[bytes, CandidateRecord] = {}
         self.best_number = 0
+        self._writing: set[asyncio.Future] = set()  # coding + writes running in threads
 
     async def start(self) -> None:
         for key, value in self.db.meta_items(_RECORD_PREFIX):
@@ -88,8 +89,12 @@ class AvailabilityStore(Subsystem):
         if isinstance(m, StoreAvailableData):
             # Erasure coding, hashing the chunks and the synced write release the GIL: off the event loop,
             # a multi-megabyte PoV does not stall the node's other work.
+            work = asyncio.ensure_future(asyncio.to_thread(self._store_available_data, m))
+            self._writing.add(work)
+            work.add_done_callback(self._writing.discard)
             try:
-                result = await asyncio.to_thread(self._store_available_data, m)
+                # shielded: cancelling us cannot stop the thread, and stop() must see its write finish
+                result = await asyncio.shield(work)
             except ErasureError as exc:
                 if not m.reply.done():
                     m.reply.set_exception(exc)
@@ -104,6 +109,12 @@ class AvailabilityStore(Subsystem):
             self._answer(m, self.available_data, m.candidate_hash, m.n_validators)
         elif isinstance(m, QueryChunksAvailable):
             self._answer(m, lambda: tuple(w for w in m.wanted if self.has_chunk(*w)))
+
+    async def stop(self) -> None:
+        """Wait for writes still running in threads: closing the database under an open lmdb write transaction
+        of another thread hangs the closing thread."""
+        if self._writing:
+            await asyncio.gather(*self._writing, return_exceptions=True)
 
     @staticmethod
     def _answer(m, fn, *args) -> None:
