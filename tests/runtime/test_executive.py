@@ -103,6 +103,19 @@ def test_failed_dispatch_keeps_fee_and_nonce_only(chain, keys, scale_metadata):
     assert failed["dispatch_error"] == {"Token": "FundsUnavailable"}
 
 
+def test_a_transfer_above_the_total_issuance_underflows(chain, keys, scale_metadata):
+    """frame_support fungible::Mutate::transfer checks `can_withdraw`, whose first test is
+    `TotalIssuance - amount` (WithdrawConsequence::Underflow -> ArithmeticError::Underflow), before the
+    account's balance (BalanceLow -> Token(FundsUnavailable))."""
+    issuance = balances.TotalIssuance.get(chain.state())
+    xt = chain.sign(keys["Alice"], transfer(keys["Bob"].public, issuance + 1, "transfer_keep_alive"), 0)
+    *_, (r,) = chain.build([xt])
+    assert not r.success and r.dispatch_error.value == ("Arithmetic", "Underflow")
+    failed = next(e for e in events(chain, scale_metadata) if e["event_id"] == "ExtrinsicFailed")["attributes"]
+    assert failed["dispatch_error"] == {"Arithmetic": "Underflow"}
+    assert account(chain.state(), keys["Bob"].public).data.free == ENDOWMENT
+
+
 def test_root_calls_are_bad_origin_for_signed(chain, keys, scale_metadata):
     call = balances.pallet.call_named("force_set_balance").encode(who=("Id", keys["Bob"].public), new_free=1)
     _, _, _, (r,) = chain.build([chain.sign(keys["Alice"], call, 0)])

@@ -9,7 +9,8 @@ fungible`. Rules:
   the existential deposit when it must stay alive (kept alive, or a consumer such as a lock needs it);
 - failures use the modern fungible errors: `Token(FundsUnavailable)` (not enough free), `Token(Frozen)` (the
   amount is locked), `Token(OnlyProvider)` (a consumer keeps the account alive), `Token(NotExpendable)`
-  (would kill a kept-alive account), `Token(BelowMinimum)` (would create an account below the deposit);
+  (would kill a kept-alive account), `Token(BelowMinimum)` (would create an account below the deposit), and
+  `Arithmetic(Underflow)` for a transfer of more than the total issuance (`can_withdraw`'s first check);
 - `force_*` calls need the root origin; this chain has no sudo, so they fail with `BadOrigin`.
 """
 
@@ -108,6 +109,7 @@ NOT_EXPENDABLE = ("Token", "NotExpendable")
 BELOW_MINIMUM = ("Token", "BelowMinimum")
 FROZEN = ("Token", "Frozen")
 ONLY_PROVIDER = ("Token", "OnlyProvider")
+ARITHMETIC_UNDERFLOW = ("Arithmetic", "Underflow")
 
 
 # -- the fungible rules --------------------------------------------------------------------------
@@ -182,8 +184,12 @@ def _credit(ctx, who: bytes, amount: int) -> None:
 
 
 def do_transfer(ctx, source: bytes, dest: bytes, value: int, keep_alive: bool) -> None:
+    """fungible::Mutate::transfer: `can_withdraw` first refuses more than the total issuance (Arithmetic
+    (Underflow)), then more than the free balance (Token(FundsUnavailable))."""
     state = ctx.state
     info = system.account(state, source)
+    if value > TotalIssuance.get(state):
+        raise DispatchError(ARITHMETIC_UNDERFLOW)
     if value > info.data.free:
         raise DispatchError(FUNDS_UNAVAILABLE)
     if source != dest:
