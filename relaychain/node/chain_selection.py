@@ -70,9 +70,9 @@ class ChainSelection:
             self._viable[p] = verdict
         return verdict
 
-    def revert(self, block_hash: bytes) -> None:
+    def revert(self, block_hash: bytes) -> bool:
         """Make `block_hash` and its descendants non-viable (a dispute concluded against a candidate it
-        included). Raises RevertError for an unknown or finalized block."""
+        included); False if it already was. Raises RevertError for an unknown or finalized block."""
         header = self._header_of(block_hash)
         if header is None:
             raise RevertError(f"cannot revert unknown block 0x{block_hash.hex()}")
@@ -80,16 +80,18 @@ class ChainSelection:
             raise RevertError(f"block #{header.number} 0x{block_hash.hex()} is finalized; finality is never "
                               f"reverted")
         if block_hash in self._reverted:
-            return
+            return False
         self._reverted.add(block_hash)
         self._viable.clear()  # descendants' cached verdicts are stale
         self._db.meta_put(_REVERTED_KEY, b"".join(sorted(self._reverted)))
-        log.warning("⏪ Reverted #%d (0x%s) and its descendants", header.number, block_hash.hex())
+        # the client logs the revert for the user ("⏪ Reverted #n …: the best block is now #m")
+        log.debug("marked #%d (0x%s) and its descendants reverted", header.number, block_hash.hex())
+        return True
 
     def apply_revert_logs(self, header) -> Optional[bytes]:
         """Follow the parachain runtime's `ConsensusLog::Revert(n)` in an imported block's digest (a dispute
         concluded invalid): revert the block numbered `n` on that block's chain, with its descendants (the block
-        carrying the log among them). Returns the reverted hash, or None. A revert target at or below finality
+        carrying the log among them). Returns the hash it newly reverted, or None. A revert target at or below finality
         is ignored with a warning (finality is never reverted)."""
         from relaychain.primitives.parachain_types import CONSENSUS_LOG, PARACHAINS_ENGINE_ID
         from relaychain.primitives.scale import ScaleDecodeError
@@ -112,11 +114,11 @@ class ChainSelection:
         if current is None:
             return None
         try:
-            self.revert(h)
+            newly = self.revert(h)
         except RevertError as exc:
             log.warning("cannot follow a Revert(#%d) log: %s", number, exc)
             return None
-        return h
+        return h if newly else None  # a sibling fork's log for a block reverted already
 
     def prune_finalized(self) -> None:
         """Forget reverts at or below the finalized block (they can no longer be built on)."""

@@ -353,11 +353,15 @@ class Client:
         self.leaves.add(h)
         retracted, enacted = self.route(best, h) if is_best else ([], [])
         imported = ImportedBlock(h, header.number, header, is_best, retracted=tuple(retracted), enacted=tuple(enacted))
-        if reverted is not None and not self.chain_selection.is_viable(self.best_hash()):
-            new_best = self.chain_selection.best_viable_leaf(self.leaves)
-            self.db.set_best(new_best)
-            log.warning("⏪ Reverted #%d (%s): the best block is now #%d", self.number(reverted),
-                        "0x" + reverted.hex()[:8], self.number(new_best))
+        if reverted is not None:
+            if not self.chain_selection.is_viable(self.best_hash()):
+                new_best = self.chain_selection.best_viable_leaf(self.leaves)
+                self.db.set_best(new_best)
+                log.warning("⏪ Reverted #%d (%s): the best block is now #%d", self.number(reverted),
+                            "0x" + reverted.hex()[:8], self.number(new_best))
+            else:
+                log.warning("⏪ Reverted #%d (%s), off our best chain", self.number(reverted),
+                            "0x" + reverted.hex()[:8])
         self._notify_import(imported)
         return imported
 

@@ -183,6 +183,10 @@ def test_a_revert_log_reverts_the_block_it_names_on_its_own_chain(db):
     assert cs.apply_revert_logs(d) == t.by_name["B"]
     assert not cs.is_viable(d.hash()) and not cs.is_viable(t.by_name["C"])
     assert cs.is_viable(t.by_name["A"]) and cs.is_viable(t.by_name["X"])
+    # a sibling of D carrying the same log reverts nothing new (and so is not reported again)
+    d2 = Header(c.hash(), 4, b"E".ljust(32, b"\0"), bytes(32), Digest((revert_log,)))
+    t.headers[d2.hash()] = d2
+    assert cs.apply_revert_logs(d2) is None and not cs.is_viable(d2.hash())
     # a block without the log, or with a malformed one, reverts nothing
     plain = Header(t.by_name["X"], 3, b"Y".ljust(32, b"\0"), bytes(32),
                    Digest((Consensus(b"POL1", b"\x04\x01"),)))
