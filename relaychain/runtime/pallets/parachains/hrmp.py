@@ -233,7 +233,7 @@ def close_channel(ctx, origin: int, channel_id: HrmpChannelId) -> None:
         raise fail("CloseHrmpChannelUnauthorized")
     if HrmpChannels.get(state, channel_id) is None:
         raise fail("CloseHrmpChannelDoesntExist")
-    if HrmpCloseChannelRequests.get(state, channel_id) is not None:
+    if HrmpCloseChannelRequests.exists(state, channel_id):  # its value is (), which decodes as None
         raise fail("CloseHrmpChannelAlreadyUnderway")
     HrmpCloseChannelRequests.set(state, (), channel_id)
     HrmpCloseChannelRequestsList.set(state, list(HrmpCloseChannelRequestsList.get(state)) + [channel_id])
