@@ -8,6 +8,8 @@ queues stay as they were. Paras 2000 (core 0) and 2001 (core 1) of `ParasChain`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from relaychain.primitives import parachain_types as P
@@ -17,9 +19,9 @@ from relaychain.primitives.scale_types import Vec
 from relaychain.runtime import executive
 from relaychain.runtime.frame_types import event_record
 from relaychain.runtime.framework import NONE, Call, DispatchError, ModuleError, Origin
-from relaychain.runtime.pallets import sudo, system
+from relaychain.runtime.pallets import balances, sudo, system
 from relaychain.runtime.pallets.parachains import (
-    dmp, hrmp, inclusion, paras, paras_inherent, scheduler, shared,
+    configuration, dmp, hrmp, inclusion, paras, paras_inherent, scheduler, shared,
 )
 from relaychain.runtime.parachain_host import call_table
 from relaychain.runtime.runtime import RUNTIME
@@ -28,7 +30,9 @@ from tests.runtime.paras_fixture import (
 )
 from tests.xcmp.test_mqc import reference_head
 from xcmp import errors as E
-from xcmp.types import HrmpChannel, HrmpChannelId, InboundDownwardMessage, InboundHrmpMessage, OutboundHrmpMessage
+from xcmp.types import (
+    HrmpChannel, HrmpChannelId, InboundDownwardMessage, InboundHrmpMessage, OutboundHrmpMessage, sovereign_account,
+)
 
 ALICE = Sr25519Keypair.from_uri("//Alice")
 EPOCH = 10
@@ -351,3 +355,67 @@ def test_upward_messages_checked_then_refused_without_a_message_queue(open_chain
     c = candidate(open_chain, PARA_B, HEAD_B0, b"B1", processed_downward=1, upward=[b"ok"])
     name, why = rejected(open_chain, c)
     assert name == "InvalidUpwardMessages" and why is None
+
+
+# -- deposits ------------------------------------------------------------------------------------------------------
+
+UNIT = 10**12
+SENDER_DEPOSIT, RECIPIENT_DEPOSIT = 5 * UNIT, 3 * UNIT
+
+
+def reserved(chain, para_id) -> tuple[int, int]:
+    data = system.account(chain.state(), sovereign_account(para_id)).data
+    return data.free, data.reserved
+
+
+def test_deposits_are_reserved_on_the_sovereign_accounts_and_returned_at_close():
+    chain = ParasChain(host_configuration=replace(configuration.dev_config(2), hrmp_sender_deposit=SENDER_DEPOSIT,
+                                                  hrmp_recipient_deposit=RECIPIENT_DEPOSIT))
+    # the sender cannot pay yet: refused, nothing recorded
+    assert call_error(chain, Origin.parachain(PARA_A), hrmp.hrmp_init_open_channel, recipient=PARA_B,
+                      proposed_max_capacity=4, proposed_max_message_size=64) == "InsufficientBalance"
+    fund = [sudo_xt(chain, n, balances.force_set_balance, who=("Id", sovereign_account(p)), new_free=100 * UNIT)
+            for n, p in enumerate((PARA_A, PARA_B))]
+    _, _, _, results = chain.block_with(xts=fund)
+    assert all(r.success for r in results)
+    para_call(chain, PARA_A, hrmp.hrmp_init_open_channel, recipient=PARA_B, proposed_max_capacity=4,
+              proposed_max_message_size=64)
+    assert reserved(chain, PARA_A) == (95 * UNIT, SENDER_DEPOSIT)
+    assert hrmp.HrmpOpenChannelRequests.get(chain.state(), A_TO_B).sender_deposit == SENDER_DEPOSIT
+    para_call(chain, PARA_B, hrmp.hrmp_accept_open_channel, sender=PARA_A)
+    assert reserved(chain, PARA_B) == (97 * UNIT, RECIPIENT_DEPOSIT)
+    next_session(chain)
+    channel = hrmp.HrmpChannels.get(chain.state(), A_TO_B)
+    assert (channel.sender_deposit, channel.recipient_deposit) == (SENDER_DEPOSIT, RECIPIENT_DEPOSIT)
+    para_call(chain, PARA_A, hrmp.hrmp_close_channel, channel_id=A_TO_B)
+    assert reserved(chain, PARA_A) == (95 * UNIT, SENDER_DEPOSIT)  # held until the channel is gone
+    next_session(chain)
+    assert hrmp.HrmpChannels.get(chain.state(), A_TO_B) is None
+    assert reserved(chain, PARA_A) == (100 * UNIT, 0) and reserved(chain, PARA_B) == (100 * UNIT, 0)
+
+    # a cancelled request returns the sender's deposit at once
+    para_call(chain, PARA_B, hrmp.hrmp_init_open_channel, recipient=PARA_A, proposed_max_capacity=2,
+              proposed_max_message_size=8)
+    assert reserved(chain, PARA_B) == (95 * UNIT, SENDER_DEPOSIT)
+    para_call(chain, PARA_B, hrmp.hrmp_cancel_open_request, channel_id=HrmpChannelId(PARA_B, PARA_A),
+              open_requests=1)
+    assert reserved(chain, PARA_B) == (100 * UNIT, 0)
+
+
+# -- genesis channels ------------------------------------------------------------------------------------------------
+
+def test_channels_preopened_in_genesis_carry_messages_from_the_first_block():
+    chain = ParasChain(hrmp_channels=((PARA_A, PARA_B, 2, 16), (PARA_B, PARA_A, 2, 16)))
+    st = chain.state()
+    assert hrmp.HrmpChannels.get(st, A_TO_B) == HrmpChannel(2, chain.config().hrmp_channel_max_total_size, 16)
+    assert hrmp.HrmpIngressChannelsIndex.get(st, PARA_A) == [PARA_B] and hrmp.HrmpOpenChannelRequestsList.get(st) == []
+    # as Polkadot's genesis: each side got the request and the acceptance notices, sent at block 0
+    assert [(m.sent_at, m.msg[2]) for m in dmp.DownwardMessageQueues.get(st, PARA_B)] == [(0, 7), (0, 8)]
+    sent_at = include(chain, PARA_A, HEAD_A0, b"A1", processed_downward=2,
+                      horizontal=[OutboundHrmpMessage(PARA_B, b"hi")])
+    assert hrmp.HrmpChannelContents.get(chain.state(), A_TO_B) == [InboundHrmpMessage(sent_at, b"hi")]
+
+
+def test_a_genesis_channel_the_rules_refuse_is_an_invalid_spec():
+    with pytest.raises(ValueError, match="2000->2000"):
+        ParasChain(hrmp_channels=((PARA_A, PARA_A, 2, 16),))

@@ -21,7 +21,7 @@ from dataclasses import replace
 from relaychain.primitives.parachain_types import PARA_ID
 from relaychain.primitives.scale_types import U32, UNIT, Vec
 from relaychain.runtime.frame_types import Weight
-from relaychain.runtime.framework import Pallet, ensure_parachain, ensure_root, ensure_signed
+from relaychain.runtime.framework import DispatchError, Pallet, ensure_parachain, ensure_root, ensure_signed
 from relaychain.runtime.pallets import balances
 from relaychain.runtime.pallets.parachains import configuration, dmp, paras
 from xcmp import acceptance, notifications
@@ -525,6 +525,21 @@ def establish_channel_with_system(ctx, origin, target_system_chain: int) -> None
         accept_open_channel(ctx, b, a)
         ctx.deposit_event(HrmpSystemChannelOpened, sender=a, recipient=b, proposed_max_capacity=capacity,
                           proposed_max_message_size=size)
+
+
+# -- genesis --------------------------------------------------------------------------------------------------
+
+def genesis(ctx, preopen_hrmp_channels) -> None:
+    """GenesisConfig `preopen_hrmp_channels`: each `(sender, recipient, max_capacity, max_message_size)` is
+    requested and accepted as the paras would (same limits, deposits and notifications), then opened at
+    once as at a session change. A channel the rules refuse makes the chain spec invalid (ValueError)."""
+    for sender, recipient, max_capacity, max_message_size in preopen_hrmp_channels:
+        try:
+            init_open_channel(ctx, sender, recipient, max_capacity, max_message_size)
+            accept_open_channel(ctx, recipient, sender)
+        except DispatchError as e:
+            raise ValueError(f"genesis HRMP channel {sender}->{recipient}: {e}") from e
+    process_hrmp_open_channel_requests(ctx, configuration.active(ctx.state))
 
 
 # -- initializer hooks ------------------------------------------------------------------------------------
