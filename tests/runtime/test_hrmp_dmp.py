@@ -238,6 +238,8 @@ def test_a_message_is_queued_with_its_mqc_head_and_pruned_by_the_recipients_wate
     assert (channel.msg_count, channel.total_size) == (1, 10)
     assert channel.mqc_head == reference_head([(sent_at, b"hello 2001")])
     assert hrmp.HrmpChannelDigests.get(st, PARA_B) == [(sent_at, [PARA_A])]
+    assert hrmp.hrmp_mqc_heads(st, PARA_B) == [(PARA_A, reference_head([(sent_at, b"hello 2001")]))]
+    assert hrmp.hrmp_mqc_heads(st, PARA_A) == []
     # the relay's runtime API shows the recipient its channels and its downward queue, as Polkadot encodes them
     table = call_table()
     para = PARA_B.to_bytes(4, "little")
