@@ -80,14 +80,20 @@ class ModuleError(DispatchError):
 
 @dataclass(frozen=True)
 class Origin:
-    """Who dispatches a call: `signed` (an account), `root` or `none` (inherents, unsigned)."""
+    """Who dispatches a call: `signed` (an account), `root`, `none` (inherents, unsigned) or `parachain` (a
+    para speaking for itself: Polkadot's `parachains_origin::Origin::Parachain`, reached through XCM)."""
 
     kind: str
     who: Optional[bytes] = None
+    para_id: Optional[int] = None
 
     @staticmethod
     def signed(who: bytes) -> "Origin":
         return Origin("signed", who)
+
+    @staticmethod
+    def parachain(para_id: int) -> "Origin":
+        return Origin("parachain", para_id=para_id)
 
 
 ROOT = Origin("root")
@@ -103,6 +109,13 @@ def ensure_signed(origin: Origin) -> bytes:
 def ensure_root(origin: Origin) -> None:
     if origin.kind != "root":
         raise DispatchError("BadOrigin")
+
+
+def ensure_parachain(origin: Origin) -> int:
+    """The para a `parachain` origin speaks for (BadOrigin for any other origin)."""
+    if origin.kind != "parachain" or origin.para_id is None:
+        raise DispatchError("BadOrigin")
+    return origin.para_id
 
 
 def ensure_none(origin: Origin) -> None:

@@ -21,7 +21,7 @@ from relaychain.runtime.code import CODE_KEY, runtime_code
 from relaychain.runtime.framework import BlockContext, Runtime
 from relaychain.runtime.overlay import EmptyHost, Overlay
 from relaychain.runtime.pallets import babe, balances, registrar, session, staking, sudo, system, transaction_payment
-from relaychain.runtime.pallets.parachains import configuration, paras
+from relaychain.runtime.pallets.parachains import configuration, hrmp, paras
 from relaychain.runtime.pallets.parachains.configuration import HostConfiguration
 from relaychain.runtime.runtime import RUNTIME
 
@@ -70,6 +70,7 @@ class ChainSpec:
     staking: Optional[staking.StakingGenesisConfig] = None  # None: session validators = `validators`
     paras: tuple = ()  # (GenesisPara, ...)
     host_configuration: Optional[HostConfiguration] = None  # None: the dev preset with one core per genesis para
+    hrmp_channels: tuple = ()  # ((sender, recipient, max_capacity, max_message_size), ...) open from genesis
     sudo_key: Optional[bytes] = None  # None: no Sudo key (Sudo and ParasSudoWrapper are unusable)
     properties: dict = field(default_factory=lambda: {"ss58Format": C.SS58_PREFIX,
                                                       "tokenDecimals": C.TOKEN_DECIMALS, "tokenSymbol": "UNIT"})
@@ -83,9 +84,10 @@ def dev_validator(name: str) -> ValidatorKeys:
 
 
 def dev_chain_spec(validators: tuple = DEV_VALIDATORS, *, slot_duration_ms: Optional[int] = None, paras: tuple = (),
-                   host_configuration: Optional[HostConfiguration] = None) -> ChainSpec:
+                   host_configuration: Optional[HostConfiguration] = None, hrmp_channels: tuple = ()) -> ChainSpec:
     """The dev preset; pass the node's slot duration so the runtime checks each block's timestamp is in its slot.
-    `paras` (GenesisPara, ...) are live from genesis; //Alice is the Sudo key."""
+    `paras` (GenesisPara, ...) are live from genesis, and so are `hrmp_channels` between them (Hrmp's
+    `preopen_hrmp_channels`); //Alice is the Sudo key."""
     endowed = []
     for name in DEV_NAMES:
         endowed.append((Sr25519Keypair.from_uri(f"//{name}").public, C.DEV_ENDOWMENT))
@@ -94,7 +96,7 @@ def dev_chain_spec(validators: tuple = DEV_VALIDATORS, *, slot_duration_ms: Opti
     stakers = staking.dev_genesis_config([v.account for v in vals], endowed={a for a, _ in endowed})
     return ChainSpec(name="Relaychain Development", id="relaychain_dev", chain_type="Development",
                      balances=tuple(endowed), validators=vals, slot_duration_ms=slot_duration_ms, staking=stakers,
-                     paras=tuple(paras), host_configuration=host_configuration,
+                     paras=tuple(paras), host_configuration=host_configuration, hrmp_channels=tuple(hrmp_channels),
                      sudo_key=Sr25519Keypair.from_uri("//Alice").public)
 
 
@@ -118,6 +120,7 @@ def genesis_storage(spec: ChainSpec, runtime: Runtime = RUNTIME) -> dict[bytes, 
     balances.genesis(state, list(spec.balances))
     configuration.genesis(state, host_configuration_of(spec))
     paras.genesis(state, [(p.para_id, p.genesis_args()) for p in spec.paras])
+    hrmp.genesis(ctx, spec.hrmp_channels)
     keys = [(v.account, v.session_keys()) for v in spec.validators]
     if spec.staking is None:
         session.genesis(ctx, keys)

@@ -21,8 +21,8 @@ from relaychain.primitives.parachain_types import (
     DisputeState, GroupRotationInfo, OccupiedCore, PendingSlashes, PersistedValidationData, ScheduledCore,
     ScrapedOnChainVotes, SessionInfo,
 )
-from relaychain.primitives.scale import Reader, encode_bool, encode_compact, encode_u32
-from relaychain.primitives.scale_types import BOOL, BYTES, H256, Option, Struct, Tuple, Vec
+from relaychain.primitives.scale import Reader, encode_bool, encode_u32
+from relaychain.primitives.scale_types import BOOL, H256, Option, Struct, Tuple, Vec
 from relaychain.runtime.errors import RuntimeApiError
 from relaychain.runtime.frame_types import event_record
 from relaychain.runtime.framework import BlockContext
@@ -30,9 +30,11 @@ from relaychain.runtime.metadata import RuntimeApi, RuntimeApiMethod
 from relaychain.runtime.overlay import Overlay
 from relaychain.runtime.pallets import system
 from relaychain.runtime.pallets.parachains import (
-    configuration, disputes, disputes_slashing, inclusion, paras, paras_inherent, scheduler, session_info, shared,
+    configuration, disputes, disputes_slashing, dmp, hrmp, inclusion, paras, paras_inherent, scheduler, session_info,
+    shared,
 )
 from relaychain.runtime.runtime import RUNTIME
+from xcmp.types import InboundDownwardMessage, InboundHrmpMessage
 
 API_NAME = "ParachainHost"
 API_VERSION = 11
@@ -40,11 +42,8 @@ API_VERSION = 11
 V6 = "polkadot_primitives::v6"
 
 
-INBOUND_DOWNWARD_MESSAGE = Struct("polkadot_core_primitives::InboundDownwardMessage", [
-    ("sent_at", BLOCK_NUMBER, "BlockNumber"), ("msg", BYTES, "DownwardMessage")], params=[("BlockNumber", BLOCK_NUMBER)])
-INBOUND_HRMP_MESSAGE = Struct("polkadot_core_primitives::InboundHrmpMessage", [
-    ("sent_at", BLOCK_NUMBER, "BlockNumber"), ("data", BYTES, "sp_std::vec::Vec<u8>")],
-    params=[("BlockNumber", BLOCK_NUMBER)])
+INBOUND_DOWNWARD_MESSAGE = InboundDownwardMessage.SCALE
+INBOUND_HRMP_MESSAGE = InboundHrmpMessage.SCALE
 
 
 def _btree_map(k, v) -> Struct:
@@ -243,8 +242,9 @@ def call_table() -> dict[str, Callable]:
         "validation_code": lambda h, r: _O_CODE.encode(validation_code(h, _para(r), _assumption(r))),
         "candidate_pending_availability": lambda h, r: _O_RECEIPT.encode(candidate_pending_availability(h, _para(r))),
         "candidate_events": lambda h, r: Vec(CANDIDATE_EVENT).encode(candidate_events(h)),
-        "dmq_contents": lambda h, r: (_para(r), encode_compact(0))[1],
-        "inbound_hrmp_channels_contents": lambda h, r: (_para(r), encode_compact(0))[1],
+        "dmq_contents": lambda h, r: Vec(INBOUND_DOWNWARD_MESSAGE).encode(dmp.dmq_contents(h, _para(r))),
+        "inbound_hrmp_channels_contents": lambda h, r: INBOUND_HRMP_CHANNELS.encode(
+            hrmp.inbound_hrmp_channels_contents(h, _para(r))),
         "validation_code_by_hash": lambda h, r: _O_CODE.encode(paras.CodeByHash.get(h, VALIDATION_CODE_HASH.decode_from(r))),
         "on_chain_votes": lambda h, r: Option(ScrapedOnChainVotes.SCALE).encode(paras_inherent.OnChainVotes.get(h)),
         "session_info": lambda h, r: Option(SessionInfo.SCALE).encode(session_info.Sessions.get(h, r.u32())),

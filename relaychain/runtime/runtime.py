@@ -19,8 +19,8 @@ from relaychain.runtime.pallets import (
     transaction_payment, utility,
 )
 from relaychain.runtime.pallets.parachains import (
-    configuration, disputes, disputes_slashing, inclusion, initializer, paras, paras_inherent, reward_points,
-    scheduler, session_info, shared,
+    configuration, disputes, disputes_slashing, dmp, hrmp, inclusion, initializer, paras, paras_inherent,
+    reward_points, scheduler, session_info, shared,
 )
 
 RUNTIME_CRATE = "relaychain_runtime"
@@ -35,8 +35,8 @@ def report_dispute_offence(ctx, offenders: list[bytes], fraction: int, session_i
 PALLETS = (system.pallet, babe.pallet, timestamp.pallet, balances.pallet, staking.pallet, session.pallet,
            grandpa.pallet, transaction_payment.pallet, utility.pallet, proxy.pallet, multisig.pallet,
            configuration.pallet, shared.pallet, inclusion.pallet, paras_inherent.pallet, scheduler.pallet,
-           paras.pallet, initializer.pallet, session_info.pallet, disputes.pallet, disputes_slashing.pallet,
-           registrar.pallet, paras_sudo_wrapper.pallet, sudo.pallet)
+           paras.pallet, initializer.pallet, dmp.pallet, hrmp.pallet, session_info.pallet, disputes.pallet,
+           disputes_slashing.pallet, registrar.pallet, paras_sudo_wrapper.pallet, sudo.pallet)
 
 CONFIGS = {
     timestamp.pallet.name: timestamp.Config(on_timestamp_set=(babe.on_timestamp_set,)),

@@ -28,9 +28,9 @@ class DevChain:
     """Genesis of the dev spec in a memory node store; `build` appends blocks (best chain only)."""
 
     def __init__(self, slot_duration_ms: int = SLOT_MS, runtime=RUNTIME, validators=DEV_VALIDATORS, paras=(),
-                 host_configuration=None, storage_overrides: dict[bytes, bytes] | None = None):
+                 host_configuration=None, storage_overrides: dict[bytes, bytes] | None = None, hrmp_channels=()):
         self.spec = dev_chain_spec(validators, slot_duration_ms=slot_duration_ms, paras=paras,
-                                   host_configuration=host_configuration)
+                                   host_configuration=host_configuration, hrmp_channels=hrmp_channels)
         self.slot_ms = slot_duration_ms
         self.runtime = runtime
         storage = genesis_storage(self.spec, runtime)

@@ -62,7 +62,7 @@ def pvd_hash(parent_head: bytes, relay_parent_number: int, relay_parent_storage_
 
 def make_candidate(chain: ParasChain, para_id: int, parent_head: bytes, new_head: bytes, relay_parent_number: int,
                    code: bytes, *, group: list[int], signers=None, session: int = 0, new_code=None, votes=None,
-                   hrmp_watermark=None, processed_downward=0, upward=(), pvd_hash_override=None,
+                   hrmp_watermark=None, processed_downward=0, upward=(), horizontal=(), pvd_hash_override=None,
                    code_hash_override=None, collator=COLLATOR, sign_with=None, max_pov_size=None) -> Candidate:
     """A candidate of `para_id` on relay parent #relay_parent_number, backed by `signers` (positions in `group`,
     default all) with real sr25519 statements; `group` holds active-validator indices."""
@@ -75,7 +75,7 @@ def make_candidate(chain: ParasChain, para_id: int, parent_head: bytes, new_head
     payload = relay_parent + para_id.to_bytes(4, "little") + pvd + pov_hash + code_hash  # the 132-byte payload
     descriptor = P.CandidateDescriptor(para_id, relay_parent, collator.public, pvd, pov_hash, bytes(32),
                                        collator.sign(payload), blake2_256(new_head), code_hash)
-    commitments = P.CandidateCommitments(tuple(upward), (), new_code, new_head, processed_downward,
+    commitments = P.CandidateCommitments(tuple(upward), tuple(horizontal), new_code, new_head, processed_downward,
                                          relay_parent_number if hrmp_watermark is None else hrmp_watermark)
     receipt_hash = blake2_256(descriptor.encode() + blake2_256(commitments.encode()))
     keys = chain.active_keys()

@@ -27,7 +27,7 @@ VECTORS = Path(__file__).parent / "vectors"
 POLKADOT = json.loads((VECTORS / "polkadot_v14_parachain_pallets.json").read_text())
 POLKADOT_SLASHING_STORAGE = json.loads((VECTORS / "polkadot_v14_staking_slashing.json").read_text())
 PALLETS = ["Configuration", "ParasShared", "ParaInclusion", "ParaInherent", "ParaScheduler", "Paras", "Initializer",
-           "ParaSessionInfo", "ParasDisputes", "Registrar"]
+           "Dmp", "Hrmp", "ParaSessionInfo", "ParasDisputes", "Registrar"]
 CONSTANT_VALUES_DIFFER = {("Registrar", "ParaDeposit"), ("Registrar", "DataDepositPerByte")}
 
 

@@ -35,7 +35,8 @@ def test_polkadot_js_decodes_metadata_events_extrinsic_account(chain, keys, deco
                                     "Session": 9, "Grandpa": 11, "TransactionPayment": 32, "Utility": 26, "Proxy": 29, "Multisig": 30,
                                     "Configuration": 51,
                                     "ParasShared": 52, "ParaInclusion": 53, "ParaInherent": 54, "ParaScheduler": 55,
-                                    "Paras": 56, "Initializer": 57, "ParaSessionInfo": 61, "ParasDisputes": 62,
+                                    "Paras": 56, "Initializer": 57, "Dmp": 58, "Hrmp": 60, "ParaSessionInfo": 61,
+                                    "ParasDisputes": 62,
                                     "ParasSlashing": 63, "Registrar": 70, "ParasSudoWrapper": 250, "Sudo": 255}
     assert out["signedExtensions"][-1] == "ChargeTransactionPayment"
     sections = [(phase, ev) for phase, ev, _ in out["events"]]

@@ -5,9 +5,10 @@ parachains.md §2 (thresholds), §5 (payloads), §6 (availability, enactment ord
 - Bitfields (`check_bitfield`): one bit per availability core, validator indices strictly ascending and in
   range, sr25519 signature over `bitfield_signing_payload(bits, session, parent_hash)`. A set bit counts only
   for a core occupied by a candidate; a candidate with `supermajority(n_validators)` votes is enacted.
-- Enactment (`enact_candidate`, §6 order): reward the backers, schedule the code upgrade it carries, the
-  messaging facet (DMP/UMP/HRMP: none accepted yet, see below), `CandidateIncluded`, then the new head
-  (`Paras.note_new_head`, which may apply an upgrade).
+- Enactment (`enact_candidate`, §6 order): reward the backers, schedule the code upgrade it carries, prune
+  the processed downward messages (`Dmp.prune_dmq`), prune the HRMP channels up to the new watermark
+  (`Hrmp.prune_hrmp`), queue its horizontal messages (`Hrmp.queue_outbound_hrmp`, MQC heads extended),
+  `CandidateIncluded`, then the new head (`Paras.note_new_head`, which may apply an upgrade).
 - Acceptance (`check_backed_candidate`, §7): relay parent allowed (and not older than the para's last
   context), PVD hash from the relay parent's number/state root and the para's current head, collator
   signature, current code hash, para head, the outputs (`check_validation_outputs`), no candidate pending for
@@ -18,10 +19,11 @@ parachains.md §2 (thresholds), §5 (payloads), §6 (availability, enactment ord
 Every check raises this pallet's typed error (Polkadot's names); `paras_inherent` either refuses the block
 (`enter`) or drops the item (`create_inherent`).
 
-Messaging is a later issue (XCMP): there is no DMP queue, UMP queue or HRMP channel yet, so a candidate must
-process no downward message (`IncorrectDownwardMessageHandling`), send no upward (`InvalidUpwardMessages`)
-or horizontal message (`InvalidOutboundHrmp`), and set its HRMP watermark to its relay parent number — the
-only watermark Polkadot's rule allows a para without inbound channels (`HrmpWatermarkMishandling`).
+Messaging outputs (§7.5, xcmp.md §5): the rules are `xcmp.acceptance`'s, run on Dmp's and Hrmp's storage;
+a broken rule raises this pallet's error (`IncorrectDownwardMessageHandling`, `InvalidUpwardMessages`,
+`HrmpWatermarkMishandling`, `InvalidOutboundHrmp`) whose `__cause__` is the typed `xcmp.errors` reason.
+Upward messages are checked against the UMP limits but still refused: there is no MessageQueue pallet to
+hold them yet (issue #10), and accepting them would lose them.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ from relaychain.primitives.parachain_types import (
 )
 from relaychain.primitives.scale_types import H256, scale_struct, sfield
 from relaychain.runtime.framework import ModuleError, Pallet
-from relaychain.runtime.pallets.parachains import configuration, paras, scheduler, shared
+from relaychain.runtime.pallets.parachains import configuration, dmp, hrmp, paras, scheduler, shared
+from xcmp import errors as xcmp_errors
+from xcmp.acceptance import check_upward_messages
 
 
 def _no_reward(ctx, validator_indices: list[int]) -> None:
@@ -220,7 +224,10 @@ def enact_candidate(ctx, relay_parent_number: int, receipt: CommittedCandidateRe
     if commitments.new_validation_code is not None:
         paras.schedule_code_upgrade(ctx, para_id, commitments.new_validation_code, ctx.number,
                                     configuration.active(state), "Yes")
-    # DMP pruning, UMP enqueueing and HRMP are no-ops until messaging exists (module docstring).
+    dmp.prune_dmq(ctx, para_id, commitments.processed_downward_messages)
+    # UMP enqueueing: no upward message is accepted until MessageQueue exists (module docstring)
+    hrmp.prune_hrmp(ctx, para_id, commitments.hrmp_watermark)
+    hrmp.queue_outbound_hrmp(ctx, para_id, commitments.horizontal_messages)
     ctx.deposit_event(CandidateIncluded, receipt.to_plain(), commitments.head_data, core, backing_group)
     paras.note_new_head(ctx, para_id, commitments.head_data, relay_parent_number)
 
@@ -323,14 +330,28 @@ def check_validation_outputs(state, cfg, para_id: int, relay_parent_number: int,
             raise fail("PrematureCodeUpgrade")
         if len(commitments.new_validation_code) > cfg.max_code_size:
             raise fail("NewCodeTooLarge")
-    if commitments.processed_downward_messages != 0:  # the downward queue is empty
-        raise fail("IncorrectDownwardMessageHandling")
-    if commitments.upward_messages:
+    try:
+        dmp.check_processed_downward_messages(state, para_id, relay_parent_number,
+                                              commitments.processed_downward_messages)
+    except xcmp_errors.ProcessedDownwardMessagesAcceptanceErr as e:
+        raise fail("IncorrectDownwardMessageHandling") from e
+    try:
+        check_upward_messages(commitments.upward_messages, max_per_candidate=cfg.max_upward_message_num_per_candidate,
+                              max_message_size=cfg.max_upward_message_size, max_queue_count=cfg.max_upward_queue_count,
+                              max_queue_size=cfg.max_upward_queue_size, is_offboarding=paras.is_offboarding(state,
+                                                                                                           para_id))
+    except xcmp_errors.UmpAcceptanceCheckErr as e:
+        raise fail("InvalidUpwardMessages") from e
+    if commitments.upward_messages:  # no MessageQueue to hold them yet (module docstring)
         raise fail("InvalidUpwardMessages")
-    if commitments.hrmp_watermark != relay_parent_number:
-        raise fail("HrmpWatermarkMishandling")
-    if commitments.horizontal_messages:
-        raise fail("InvalidOutboundHrmp")
+    try:
+        hrmp.check_hrmp_watermark(state, para_id, relay_parent_number, commitments.hrmp_watermark)
+    except xcmp_errors.HrmpWatermarkAcceptanceErr as e:
+        raise fail("HrmpWatermarkMishandling") from e
+    try:
+        hrmp.check_outbound_hrmp(state, cfg, para_id, commitments.horizontal_messages)
+    except xcmp_errors.OutboundHrmpAcceptanceErr as e:
+        raise fail("InvalidOutboundHrmp") from e
 
 
 def verify_backed_candidate(state, cfg, tracker: dict, candidate: PreparedCandidate) -> tuple[int, bytes]:

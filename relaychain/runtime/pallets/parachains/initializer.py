@@ -2,14 +2,16 @@
 
 Polkadot: `polkadot/runtime/parachains/src/initializer.rs`; ARCHITECTURE.md "Initializer".
 - on_initialize calls each parachain module's `initializer_initialize` in the order configuration, shared,
-  paras, scheduler, inclusion, session_info, disputes, slashing (then DMP, HRMP once they exist); on_finalize
+  paras, scheduler, inclusion, session_info, disputes, slashing, dmp, hrmp; on_finalize
   calls the finalizers in reverse order, then applies a buffered session change, so the runtime APIs and the
   next block already see the new session.
 - It is the session handler of the `para_validator` key (Polkadot's SessionKeys): a new session is buffered
   (`BufferedSessionChanges`) and applied at the end of the block; the genesis session is applied at once.
 - Applying a session (`apply_new_session`): random seed = blake2_256(b"paras" ‖ BABE NextRandomness)
   (`RandomnessFromOneEpochAgo`), the scheduled configuration, the shuffled active set (Shared), the paras'
-  queued actions, the scheduler's groups, the inclusion state reset, the new SessionInfo, dispute pruning.
+  queued actions, the scheduler's groups, the inclusion state reset, the new SessionInfo, dispute pruning,
+  the outgoing paras' downward queues, then HRMP (outgoing paras' channels; requests confirmed during the
+  session become channels, close requests remove theirs).
 - `force_approve(up_to)` (Root) deposits `ConsensusLog::ForceApprove(up_to)` as a `Consensus(b"POL1", ..)` item.
 """
 
@@ -27,14 +29,14 @@ from relaychain.runtime.frame_types import Weight
 from relaychain.runtime.framework import Pallet, ensure_root
 from relaychain.runtime.pallets import babe, session
 from relaychain.runtime.pallets.parachains import (
-    configuration, disputes, disputes_slashing, inclusion, paras, scheduler, session_info, shared,
+    configuration, disputes, disputes_slashing, dmp, hrmp, inclusion, paras, scheduler, session_info, shared,
 )
 from relaychain.runtime.pallets.parachains.configuration import HostConfiguration
 
 pallet = Pallet("Initializer", 57, "polkadot_runtime_parachains::initializer")
 
-# The parachain modules in initialization order (dmp and hrmp go after disputes when they exist).
-MODULES = (configuration, shared, paras, scheduler, inclusion, session_info, disputes, disputes_slashing)
+# The parachain modules in initialization order (initializer.rs).
+MODULES = (configuration, shared, paras, scheduler, inclusion, session_info, disputes, disputes_slashing, dmp, hrmp)
 
 
 @scale_struct("polkadot_runtime_parachains::initializer::BufferedSessionChange")
@@ -116,6 +118,8 @@ def apply_new_session(ctx, session_index: int, all_validators: list[bytes], queu
     session_info.initializer_on_new_session(ctx, notification)
     disputes_slashing.initializer_on_new_session(ctx, notification)
     disputes.initializer_on_new_session(ctx, notification)
+    dmp.initializer_on_new_session(ctx, notification, outgoing)
+    hrmp.initializer_on_new_session(ctx, notification, outgoing)
 
 
 def _buffer_or_apply(ctx, session_index: int, validators: list, queued: list) -> None:
