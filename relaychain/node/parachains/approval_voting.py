@@ -49,6 +49,11 @@ log = logging.getLogger("relaychain.parachains.approvals")
 TOPIC = "approvals"
 TICK_MS = 500
 KEEP_BLOCKS = 64  # unfinalized blocks tracked at most (older ones are MAX_FINALITY_LAG's business)
+# A check that failed for our own reasons (recovery failed, the PVF timed out or its worker died) is retried,
+# as polkadot-sdk's approval voting retries unavailable candidates: on a small network every non-backer may
+# be assigned in tranche 0 already, and a no-show nobody can cover would stall finality for good.
+MAX_APPROVAL_RETRIES = 16
+RETRY_BACKOFF_S = 1.0
 
 _PATH = "relaychain_node::parachains::approvals"
 
@@ -250,26 +255,19 @@ class ApprovalVoting(Subsystem):
             self.ctx.spawn(self._check(block, block.candidates[i]), "approval-check")
 
     async def _check(self, block: BlockApproval, c: CandidateApproval) -> None:
-        """Recover, re-validate, vote (or dispute)."""
-        node = self.ctx.node
-        try:
-            data = await self.ctx.request(RecoverAvailableData(c.receipt, block.session, block.hash, c.group))
-        except RecoveryFailed as exc:
-            log.warning("approval of para %d candidate 0x%s…: unavailable (%s)", c.receipt.descriptor.para_id,
-                        c.hash.hex()[:8], exc)
-            self._count("unavailable")
-            return  # a no-show: later tranches cover it; a dispute needs a valid recovery to be fair
-        code = node.runtime_api.validation_code_by_hash(block.hash, c.receipt.descriptor.validation_code_hash)
-        if code is None:
+        """Recover, re-validate, vote (or dispute); retry a check that failed for our own reasons while the
+        candidate still needs us."""
+        for attempt in range(MAX_APPROVAL_RETRIES + 1):
+            if attempt:
+                await asyncio.sleep(RETRY_BACKOFF_S)
+                if c.approved or self.blocks.get(block.hash) is not block:
+                    return  # approved by others meanwhile, or finalized / pruned
+            outcome = await self._check_once(block, c)
+            if outcome is not None:
+                break
+        else:
             return
-        outcome = await self.ctx.request(ValidateCandidate(c.receipt, data.validation_data, data.pov, code,
-                                                           "approval"))
         if not outcome.valid:
-            if not is_deterministic(outcome.error):  # our machine's trouble, not the candidate's: abstain
-                log.warning("approval check of para %d candidate 0x%s… inconclusive (%s)",
-                            c.receipt.descriptor.para_id, c.hash.hex()[:8], outcome.error)
-                self._count("inconclusive")
-                return
             log.warning("⚠️  approval check: para %d candidate 0x%s… included in #%d is INVALID (%s): disputing",
                         c.receipt.descriptor.para_id, c.hash.hex()[:8], block.number, outcome.error)
             self.ctx.send(IssueLocalStatement(block.session, c.receipt, False))
@@ -277,6 +275,32 @@ class ApprovalVoting(Subsystem):
             return
         self._count("success")
         self._approve(block, [c])
+
+    async def _check_once(self, block: BlockApproval, c: CandidateApproval):
+        """One attempt: the validation outcome (valid, or deterministically invalid), or None when the check
+        was inconclusive for our own reasons (retry)."""
+        node = self.ctx.node
+        try:
+            data = await self.ctx.request(RecoverAvailableData(c.receipt, block.session, block.hash, c.group))
+        except RecoveryFailed as exc:
+            # never a dispute: one needs a recovered PoV to be fair
+            log.warning("approval of para %d candidate 0x%s…: unavailable (%s)", c.receipt.descriptor.para_id,
+                        c.hash.hex()[:8], exc)
+            self._count("unavailable")
+            return None
+        code = node.runtime_api.validation_code_by_hash(block.hash, c.receipt.descriptor.validation_code_hash)
+        if code is None:
+            return None
+        outcome = await self.ctx.request(ValidateCandidate(c.receipt, data.validation_data, data.pov, code,
+                                                           "approval"))
+        if outcome.valid:
+            return outcome
+        if not is_deterministic(outcome.error):  # our machine's trouble, not the candidate's: abstain
+            log.warning("approval check of para %d candidate 0x%s… inconclusive (%s)",
+                        c.receipt.descriptor.para_id, c.hash.hex()[:8], outcome.error)
+            self._count("inconclusive")
+            return None
+        return outcome
 
     def _count(self, status: str) -> None:
         if self.ctx.node.metrics is not None:
