@@ -34,6 +34,9 @@ class NodeMetrics:
                                               buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0))
         self.proposer_txs = Gauge("substrate_proposer_number_of_transactions",
                                   "Number of transactions included in block", registry=r)
+        self.proposer_end_reason = Counter("substrate_proposer_end_proposal_reason",
+                                           "The reason why the block proposing was ended. This doesn't include "
+                                           "errors.", ["reason"], registry=r)
         self.imported_blocks = Counter("substrate_import_queue_blocks_submitted",
                                        "Number of blocks submitted to the import queue", registry=r)
         self.import_errors = Counter("substrate_import_queue_processed",
