@@ -241,7 +241,7 @@ class Node:
         keypair = self.keys.grandpa if self.keys is not None else None
         chain = ClientChainView(self.client, can_finalize=self.client.chain_selection.can_finalize,
                                 request_block=self.sync.request_block)
-        self.voter = GrandpaVoter(keypair, self.network, chain, authorities, set_id)
+        self.voter = GrandpaVoter(keypair, self.network, chain, authorities, set_id, metrics=self.metrics)
         await self.voter.start()
 
     def _verify_justification(self, block_hash: bytes, justification: bytes) -> bool:
@@ -321,11 +321,16 @@ class Node:
 
     # ---- transactions ----------------------------------------------------------------------------
     def _validate_transaction(self, xt: bytes):
+        """The pool's validation against the best block's state (counted as sc-transaction-pool does)."""
         from relaychain.runtime.executive import validate_transaction
 
+        self.metrics.txpool_validations_scheduled.inc()
         best = self.client.best_hash()
-        return validate_transaction(self.client.state_at(best), xt, block_number=self.client.number(best),
-                                    block_hash_of=self.client.hash_by_number)
+        try:
+            return validate_transaction(self.client.state_at(best), xt, block_number=self.client.number(best),
+                                        block_hash_of=self.client.hash_by_number)
+        finally:
+            self.metrics.txpool_validations_finished.inc()
 
     def _on_transaction_gossip(self, peer_id: bytes, data: bytes) -> bool:
         try:
