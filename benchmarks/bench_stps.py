@@ -293,7 +293,11 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
             pending = {k: xt for k, xt in pending.items() if await rpc.call("state_getStorage", [k, fin]) is None}
             waited = time.monotonic() - started
             if pending and waited > FUNDING_TIMEOUT_S:
-                raise RuntimeError(f"{len(pending)} funding batches not finalized after {FUNDING_TIMEOUT_S} s")
+                best = int((await rpc.call("chain_getHeader"))["number"], 16)
+                fin_number = int((await rpc.call("chain_getHeader", [fin]))["number"], 16)
+                in_pool = len(await rpc.call("author_pendingExtrinsics"))
+                raise RuntimeError(f"{len(pending)} funding batches not finalized after {FUNDING_TIMEOUT_S} s "
+                                   f"(best #{best}, finalized #{fin_number}, {in_pool} in Alice's pool)")
             if pending and int(waited) % 10 == 9:  # lost with a retracted block? submit again (known: refused)
                 for xt in pending.values():
                     await rpc.send("author_submitExtrinsic", ["0x" + xt.hex()])
