@@ -214,6 +214,7 @@ async def start_in_process(spec: NetworkSpec, base_path: Path, *, clock=None, hu
     from relaychain.node.consensus.slots import SystemClock
     from relaychain.node.keystore import collator_key
     from relaychain.node.network import InProcessHub
+    from relaychain.node.proposer import ProposerLimits
     from relaychain.node.service import Node, NodeConfig
     from collator import Collator
 
@@ -231,10 +232,14 @@ async def start_in_process(spec: NetworkSpec, base_path: Path, *, clock=None, hu
         for name, mode in spec.malus:
             overrides[name] = {**overrides.get(name, {}), **malus.overrides(mode)}
             log.warning("😈 %s runs malus mode %s", name, mode)
+    # Every relay node here (validators and the collators' full nodes) executes every block on this one loop:
+    # an author's proposal time is shared among them so the block is imported everywhere before the next slot.
+    executing_nodes = len(spec.nodes) + sum(len(p.collators) for p in spec.paras)
+    proposer_limits = ProposerLimits(loop_shared_by=executing_nodes)
     for n in spec.nodes:
         cfg = NodeConfig(name=n.name, base_path=base_path / n.name, validator=n.name if n.validator else None,
                          slot_duration_ms=spec.block_time_ms, is_dev=True, clock=clock, chain_spec=chain,
-                         prometheus_port=n.prometheus_port, pvf_executor=executor,
+                         prometheus_port=n.prometheus_port, pvf_executor=executor, proposer_limits=proposer_limits,
                          log_candidates=(n.name == first), subsystem_overrides=overrides.get(n.name))
         node = Node(cfg, hub.join(load_node_key(base_path / n.name, None)))
         net.nodes.append(node)

@@ -242,8 +242,14 @@ class Client:
 
     # ---- import ----------------------------------------------------------------------------------
     def import_block(self, block_bytes_or_block, *, origin: str = "network") -> ImportedBlock:
-        """Verify, execute and store a sealed block; raise a BlockImportError (database unchanged) if it is bad."""
+        """Verify, execute and store a sealed block; raise a BlockImportError (database unchanged) if it is bad.
+
+        This is the import queue's entry: every block handed to it counts as submitted (Substrate's
+        `substrate_import_queue_blocks_submitted`), whatever its outcome; the node's own blocks are stored by
+        `import_authored` without passing through the queue."""
         started = time.perf_counter()
+        if self.metrics is not None:
+            self.metrics.imported_blocks.inc()
         try:
             result = self._import(block_bytes_or_block, origin)
         except BlockImportError:

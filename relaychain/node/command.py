@@ -199,7 +199,8 @@ async def _start_rpc(node, args, sock):
     host = _rpc_host(args)
     # Substrate allows every origin on --dev chains and loopback/polkadot.js origins otherwise.
     cors = args.rpc_cors if args.rpc_cors is not None else ("all" if args.dev else None)
-    srv = await start_rpc_server(node, host, args.rpc_port, cors=cors, sock=sock)
+    srv = await start_rpc_server(node, host, args.rpc_port, cors=cors, sock=sock,
+                                 metrics_registry=node.metrics.registry)
     log.info("Running JSON-RPC server: addr=%s:%d", host, srv.port)
     return srv
 
@@ -324,7 +325,8 @@ async def run_network_file(args) -> int:
         for node_spec, node in zip(spec.nodes, network.nodes):
             if node_spec.rpc_port is not None:
                 servers.append(await start_rpc_server(node, "127.0.0.1", node_spec.rpc_port, cors="all",
-                                                      sock=socks.pop(node_spec.name)))
+                                                      sock=socks.pop(node_spec.name),
+                                                      metrics_registry=node.metrics.registry))
                 log.info("Running JSON-RPC server for %s: addr=127.0.0.1:%d", node_spec.name, servers[-1].port)
         await stop.wait()
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 
@@ -34,10 +34,30 @@ class NodeMetrics:
                                               buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0))
         self.proposer_txs = Gauge("substrate_proposer_number_of_transactions",
                                   "Number of transactions included in block", registry=r)
+        self.proposer_end_reason = Counter("substrate_proposer_end_proposal_reason",
+                                           "The reason why the block proposing was ended. This doesn't include "
+                                           "errors.", ["reason"], registry=r)
         self.imported_blocks = Counter("substrate_import_queue_blocks_submitted",
                                        "Number of blocks submitted to the import queue", registry=r)
         self.import_errors = Counter("substrate_import_queue_processed",
                                      "Blocks processed by the import queue", ["result"], registry=r)
+        # Transaction pool validations (sc-transaction-pool's `substrate_sub_txpool_*`).
+        self.txpool_validations_scheduled = Counter("substrate_sub_txpool_validations_scheduled",
+                                                    "Total number of transactions scheduled for validation",
+                                                    registry=r)
+        self.txpool_validations_finished = Counter("substrate_sub_txpool_validations_finished",
+                                                   "Total number of transactions that finished validation",
+                                                   registry=r)
+        # GRANDPA (sc-consensus-grandpa's environment metrics).
+        self.grandpa_round = Gauge("substrate_finality_grandpa_round", "Highest completed GRANDPA round.",
+                                   registry=r)
+        self.grandpa_prevotes = Counter("substrate_finality_grandpa_prevotes",
+                                        "Total number of GRANDPA prevotes cast locally.", registry=r)
+        self.grandpa_precommits = Counter("substrate_finality_grandpa_precommits",
+                                          "Total number of GRANDPA precommits cast locally.", registry=r)
+        # CPU seconds, resident and virtual memory, open file descriptors of this process (`process_*`); with
+        # several nodes in one process each registry reports the same process.
+        self.process = ProcessCollector(registry=r)
         self.build_info = Gauge("substrate_build_info", "A metric with a constant '1' value labeled by name, version",
                                 ["name", "version", "chain"], registry=r)
         self.build_info.labels(node_name, version, chain).set(1)

@@ -244,7 +244,8 @@ class Node:
         # Rounds paced by the block time (a round is 5 gossip durations; Polkadot: 1 s gossip, 6 s blocks),
         # at most the 2 s we used for every block time: 2 s rounds at 1 s blocks kept finality 2-3 behind.
         round_duration = min(2.0, max(0.5, self.slot_duration_ms / 1000))
-        self.voter = GrandpaVoter(keypair, self.network, chain, authorities, set_id, round_duration=round_duration)
+        self.voter = GrandpaVoter(keypair, self.network, chain, authorities, set_id, round_duration=round_duration,
+                                  metrics=self.metrics)
         await self.voter.start()
 
     def _verify_justification(self, block_hash: bytes, justification: bytes) -> bool:
@@ -324,11 +325,16 @@ class Node:
 
     # ---- transactions ----------------------------------------------------------------------------
     def _validate_transaction(self, xt: bytes):
+        """The pool's validation against the best block's state (counted as sc-transaction-pool does)."""
         from relaychain.runtime.executive import validate_transaction
 
+        self.metrics.txpool_validations_scheduled.inc()
         best = self.client.best_hash()
-        return validate_transaction(self.client.state_at(best), xt, block_number=self.client.number(best),
-                                    block_hash_of=self.client.hash_by_number)
+        try:
+            return validate_transaction(self.client.state_at(best), xt, block_number=self.client.number(best),
+                                        block_hash_of=self.client.hash_by_number)
+        finally:
+            self.metrics.txpool_validations_finished.inc()
 
     def _on_transaction_gossip(self, peer_id: bytes, data: bytes) -> bool:
         try:

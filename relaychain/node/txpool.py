@@ -22,7 +22,7 @@ import itertools
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Optional
 
 from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import ScaleDecodeError, decode_compact
@@ -326,30 +326,9 @@ class TransactionPool:
             elif not t.ready and (h in was_ready or h in announce):
                 self._notify(h, "future")
 
-    def ready(self) -> Iterator[PooledTransaction]:
+    def ready(self) -> "BestTransactions":
         """Ready transactions in the order a block should include them (priority, dependencies first)."""
-        taken: set[bytes] = set()
-        ready = {h: t for h, t in self._txs.items() if t.ready}
-        heap: list = []
-        waiting: dict[bytes, int] = {}
-        dependents: dict[bytes, list[bytes]] = {}
-        for h, t in ready.items():
-            deps = {self._provided_by[tag] for tag in t.requires}
-            waiting[h] = len(deps)
-            for d in deps:
-                dependents.setdefault(d, []).append(h)
-            if not deps:
-                heapq.heappush(heap, (-t.priority, t.insertion_id, h))
-        while heap:
-            _, _, h = heapq.heappop(heap)
-            if h not in self._txs or h in taken:
-                continue
-            taken.add(h)
-            yield ready[h]
-            for d in dependents.get(h, ()):
-                waiting[d] -= 1
-                if waiting[d] == 0:
-                    heapq.heappush(heap, (-ready[d].priority, ready[d].insertion_id, d))
+        return BestTransactions(self)
 
     # ---- removal, bans, block events ------------------------------------------------------------
     def _remove(self, h: bytes) -> Optional[PooledTransaction]:
@@ -459,3 +438,53 @@ class TransactionPool:
                 cb(status)
             except Exception:  # a broken subscriber must not break the pool
                 pass
+
+
+class BestTransactions:
+    """An iteration over the ready transactions in block order (Substrate's `BestIterator`): a transaction is
+    released once everything it requires has been yielded. `report_invalid(tx)` — it was left out of the
+    block — keeps back everything that depends on it, since none of that can go into this block either."""
+
+    def __init__(self, pool: TransactionPool):
+        self._pool = pool
+        self._ready = {h: t for h, t in pool._txs.items() if t.ready}
+        self._heap: list = []
+        self._waiting: dict[bytes, int] = {}
+        self._dependents: dict[bytes, list[bytes]] = {}
+        self._taken: set[bytes] = set()
+        self._left_out: set[bytes] = set()
+        self._last: Optional[bytes] = None
+        for h, t in self._ready.items():
+            deps = {pool._provided_by[tag] for tag in t.requires}
+            self._waiting[h] = len(deps)
+            for d in deps:
+                self._dependents.setdefault(d, []).append(h)
+            if not deps:
+                heapq.heappush(self._heap, (-t.priority, t.insertion_id, h))
+
+    def __iter__(self) -> "BestTransactions":
+        return self
+
+    def __next__(self) -> PooledTransaction:
+        self._release_dependents_of_last()
+        while self._heap:
+            _, _, h = heapq.heappop(self._heap)
+            if h not in self._pool._txs or h in self._taken:
+                continue
+            self._taken.add(h)
+            self._last = h
+            return self._ready[h]
+        raise StopIteration
+
+    def report_invalid(self, tx: PooledTransaction) -> None:
+        self._left_out.add(tx.hash)
+
+    def _release_dependents_of_last(self) -> None:
+        h, self._last = self._last, None
+        if h is None or h in self._left_out:
+            return
+        for d in self._dependents.get(h, ()):
+            self._waiting[d] -= 1
+            if self._waiting[d] == 0:
+                t = self._ready[d]
+                heapq.heappush(self._heap, (-t.priority, t.insertion_id, d))

@@ -28,6 +28,7 @@ from .json_text import JsonParseError, parse_message
 from .params import Params
 from .chain_head import ChainHeadLimits
 from .registry import MethodRegistry
+from .metrics import RpcMetrics
 from .session import CallContext, Session, Subscription, encode_message
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,11 @@ def _valid_id(value: Any) -> bool:
 
 
 class Dispatcher:
-    def __init__(self, registry: MethodRegistry, backend: Any, limits: Limits):
+    def __init__(self, registry: MethodRegistry, backend: Any, limits: Limits, metrics: Optional[RpcMetrics] = None):
         self.registry = registry
         self.backend = backend
         self.limits = limits
+        self.metrics = metrics
         self.cache: dict = {}  # per-server memo for handlers (e.g. metadata hex by runtime)
 
     async def process(self, text: str | bytes, session: Session) -> Optional[str]:
@@ -124,6 +126,16 @@ class Dispatcher:
         method = request.get("method")
         if request.get("jsonrpc") != "2.0" or not isinstance(method, str):
             return error_response(request_id, invalid_request('expected {"jsonrpc": "2.0", "method": <string>, ...}'))
+        if self.metrics is None:
+            return await self._answer(request, method, session, pending)
+        started = self.metrics.on_call(session.transport, method)
+        answer = await self._answer(request, method, session, pending)
+        self.metrics.on_response(session.transport, method, answer is not None and "error" in answer, started)
+        return answer
+
+    async def _answer(self, request: dict, method: str, session: Session, pending: list) -> Optional[dict]:
+        has_id = "id" in request
+        request_id = request.get("id")
         try:
             result = await self._invoke(method, request.get("params"), session, pending)
         except RpcError as err:

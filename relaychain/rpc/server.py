@@ -18,6 +18,7 @@ from aiohttp import WSMsgType, web
 
 from . import archive, author, chain, chain_head, chain_spec, dev, grandpa, payment, state, system, transaction
 from .dispatch import Dispatcher, Limits, MiB
+from .metrics import RpcMetrics
 from .errors import OVERSIZED_REQUEST, SERVER_IS_BUSY, RpcError
 from .registry import MethodRegistry
 from .session import Session, encode_message
@@ -135,6 +136,8 @@ class WsSession(Session):
 class HttpSession(Session):
     """One HTTP POST: collects the single answer; no subscriptions (rpc.md §1)."""
 
+    transport = "http"
+
     def __init__(self):
         super().__init__(0)
         self.output: list[str] = []
@@ -161,7 +164,7 @@ class RpcServer:
     """A running server. `port` is the bound port (useful with port=0)."""
 
     def __init__(self, backend: Any, host: str, port: int, cors: CorsPolicy, limits: Limits,
-                 sock: Optional[socket.socket] = None):
+                 sock: Optional[socket.socket] = None, metrics_registry: Any = None):
         self.backend = backend
         self.host = host
         self.port = port
@@ -169,7 +172,9 @@ class RpcServer:
         self.cors = cors
         self.limits = limits
         self.registry = build_registry(backend)
-        self.dispatcher = Dispatcher(self.registry, backend, limits)
+        self.metrics = None if metrics_registry is None else \
+            RpcMetrics(metrics_registry, lambda method: self.registry.lookup(method) is not None)
+        self.dispatcher = Dispatcher(self.registry, backend, limits, self.metrics)
         self._connections = 0
         self._sessions: set[WsSession] = set()
         self._runner: Optional[web.AppRunner] = None
@@ -255,6 +260,8 @@ class RpcServer:
             await ws.prepare(request)
             session = WsSession(ws, self.limits)
             self._sessions.add(session)
+            if self.metrics is not None:
+                self.metrics.sessions_opened.inc()
             try:
                 async for msg in ws:
                     if msg.type == WSMsgType.TEXT:
@@ -267,6 +274,8 @@ class RpcServer:
                         break
                     await session.drained()
             finally:
+                if self.metrics is not None:
+                    self.metrics.sessions_closed.inc()
                 self._sessions.discard(session)
                 session.close()
                 session.wakeup.set()
@@ -293,10 +302,12 @@ async def start_rpc_server(
     max_buffered_messages: int = 4096,
     chain_head_limits: Optional[chain_head.ChainHeadLimits] = None,
     sock: Optional[socket.socket] = None,
+    metrics_registry: Any = None,
 ) -> RpcServer:
     """Start serving `backend` (contract C6) on host:port; port=0 picks a free port (see `.port`). With
     `sock`, serve on that already bound and listening socket instead (a node binds its ports before it
-    opens its database, so a port in use is refused before anything is written)."""
+    opens its database, so a port in use is refused before anything is written). With `metrics_registry`
+    (a prometheus_client registry, e.g. the node's), the RPC metrics of `rpc/metrics.py` are kept there."""
     limits = Limits(
         max_request_bytes=max_request_bytes,
         max_response_bytes=max_response_bytes,
@@ -306,6 +317,6 @@ async def start_rpc_server(
         max_buffered_messages=max_buffered_messages,
         chain_head=chain_head_limits or chain_head.ChainHeadLimits(),
     )
-    server = RpcServer(backend, host, port, CorsPolicy(cors), limits, sock)
+    server = RpcServer(backend, host, port, CorsPolicy(cors), limits, sock, metrics_registry)
     await server._start()
     return server

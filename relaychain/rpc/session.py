@@ -106,6 +106,7 @@ class Session:
     """One client connection. Subclasses deliver queued text (WebSocket) or collect it (HTTP)."""
 
     supports_subscriptions = False
+    transport = "ws"  # the `protocol` label of the RPC metrics
 
     def __init__(self, max_subscriptions: int = 1024):
         self.max_subscriptions = max_subscriptions

@@ -29,9 +29,12 @@ WEIGHT_REF_TIME_PER_SECOND = 10 ** 12
 WEIGHT_REF_TIME_PER_MILLIS = 10 ** 9
 BLOCK_EXECUTION_WEIGHT = 5_000_000_000  # fixed cost of an empty block
 EXTRINSIC_BASE_WEIGHT = 125_000_000  # fixed cost of any extrinsic (signature check, nonce, fee)
-MAXIMUM_BLOCK_WEIGHT = 2 * WEIGHT_REF_TIME_PER_SECOND
-MAX_POV_SIZE = 5 * 1024 * 1024
+# Polkadot's relay chain (polkadot/runtime/common/src/lib.rs `MAXIMUM_BLOCK_WEIGHT`): 2 s of ref_time and an
+# unbounded proof_size (u64::MAX) — a relay block is not a PoV, so its execution time binds, not its proof.
+MAXIMUM_BLOCK_REF_TIME = 2 * WEIGHT_REF_TIME_PER_SECOND
+MAXIMUM_BLOCK_PROOF_SIZE = (1 << 64) - 1
 NORMAL_DISPATCH_RATIO_PERCENT = 75
+AVERAGE_ON_INITIALIZE_RATIO_PERCENT = 1  # room kept for on_initialize in each class's max_extrinsic
 MAXIMUM_BLOCK_LENGTH = 5 * 1024 * 1024
 DB_READ_WEIGHT = 25_000_000
 DB_WRITE_WEIGHT = 100_000_000

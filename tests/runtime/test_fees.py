@@ -11,7 +11,7 @@ written out plainly here (substrate/frame/transaction-payment/src/lib.rs, `compu
 
 The runtime's fee parameters, as plain numbers: weight_to_fee(w) = floor(w.ref_time * 10^9 / 125_000_000)
 (one cent / 10 per ExtrinsicBaseWeight), base_fee = weight_to_fee(ExtrinsicBaseWeight) = 10^9, 10^8 per byte;
-a block is 2 s of ref_time (2 * 10^12) and 5 MiB of proof; a block is 5 MiB long, 75 % of it for Normal.
+a block is 2 s of ref_time (2 * 10^12) and u64::MAX of proof (Polkadot's relay chain); a block is 5 MiB long, 75 % of it for Normal.
 """
 
 import pytest
@@ -28,7 +28,7 @@ from .conftest import DevChain
 ONE = 10**18  # FixedU128
 MULTIPLIERS = [3 * ONE // 2, 1_234_567_890_123_456_789, ONE // 3]  # 1.5, an awkward one, 0.333…
 TRANSFER_KEEP_ALIVE = (40_000_000, 3593)  # its declared weight (ref_time, proof_size)
-MAX_BLOCK = (2 * 10**12, 5 * 1024 * 1024)
+MAX_BLOCK = (2 * 10**12, 2**64 - 1)  # Polkadot's relay chain: proof_size unbounded
 MAX_LENGTH = {"Normal": 5 * 1024 * 1024 * 75 // 100, "Operational": 5 * 1024 * 1024}
 OPERATIONAL_FEE_MULTIPLIER = 5
 UNIT = 10**12

@@ -3,8 +3,8 @@
 Rules (polkadot-sdk `sc-consensus-babe` `BabeSlotWorker`, `sc-basic-authorship` proposer):
 - At the start of every slot the author evaluates its claim against the best block's epoch (`babe_claims.claim_slot`).
 - The block is built on the best block: BABE pre-runtime digest, Timestamp inherent = slot * slot duration,
-  then ready pool transactions in the pool's order until the count/byte limits; a transaction the runtime refuses
-  is skipped and reported invalid to the pool.
+  then ready pool transactions within the proposer's time budget (`node/proposer.py`: a share of what is left
+  of the slot, a deadline and a soft deadline, as Substrate's basic-authorship).
 - The header is sealed with `Seal(b"BABE", sr25519 signature over the pre-seal header hash)`, imported locally and
   announced in full on the gossip topic "block-announce".
 """
@@ -21,21 +21,13 @@ from relaychain.node.consensus import babe_claims
 from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
 from relaychain.node.consensus.slots import Clock, SlotInfo, slot_ticks
+from relaychain.node.proposer import Deadlines, ProposerLimits, fill_block  # noqa: F401 - ProposerLimits re-exported
 from relaychain.primitives import types
 from relaychain.primitives.inherents import PARACHAINS_INHERENT, TIMESTAMP_INHERENT, InherentData
 from relaychain.primitives.parachain_types import ParachainsInherentData
 from relaychain.primitives.scale import encode_u64
 
 log = logging.getLogger("relaychain.babe")
-
-
-@dataclass(frozen=True)
-class ProposerLimits:
-    max_transactions: int = 10_000
-    max_block_bytes: int = 4 * 1024 * 1024  # Polkadot's BlockLength::max_with_normal_ratio(5 MiB, 75%) ~ 3.75 MiB
-    max_skipped: int = 8  # consecutive refusals before giving up on filling the block (Substrate: MAX_SKIPPED)
-    slot_portion_num: int = 2  # share of the slot spent adding transactions
-    slot_portion_den: int = 3
 
 
 @dataclass(frozen=True)
@@ -51,7 +43,7 @@ class BabeAuthor:
 
     def __init__(self, client, pool, keys: AuthorityKeys, *, slot_duration_ms: int, clock: Clock,
                  announce: Callable[[bytes], None] = lambda b: None, limits: ProposerLimits = ProposerLimits(),
-                 metrics=None):
+                 metrics=None, timer: Callable[[], float] = time.perf_counter):
         self.client = client
         self.pool = pool
         self.keys = keys
@@ -60,10 +52,12 @@ class BabeAuthor:
         self.announce = announce
         self.limits = limits
         self.metrics = metrics
+        self.timer = timer  # monotonic seconds for the proposer's deadlines (injected by tests)
         self.on_authored: list[Callable] = []
         # Who knows what the runtime cannot (ARCHITECTURE "Inherents"): the provisioner adds itself.
         self.inherent_providers: list[InherentDataProvider] = [timestamp_provider]
         self.last_pre_hash = b""
+        self.last_proposal = None  # the last block's Proposal: what went in and why it ended
 
     # ---- claims ----------------------------------------------------------------------------------
     def claim(self, view: babe_claims.EpochView, slot: int) -> Optional[babe_claims.PreDigest]:
@@ -72,12 +66,13 @@ class BabeAuthor:
         return babe_claims.claim_slot(view, slot, index, self.keys.babe)
 
     # ---- proposing -------------------------------------------------------------------------------
-    def propose(self, slot: SlotInfo, parent_hash: Optional[bytes] = None):
+    def propose(self, slot: SlotInfo, parent_hash: Optional[bytes] = None, *, budget_ms: Optional[int] = None):
         """Claim `slot` on top of `parent_hash` (default: best) and build a sealed block; None if not ours.
 
+        `budget_ms`: the proposer's time (default: the limits' slot portion, as for a slot starting now).
         Returns (Block, trie nodes to persist) — the block is not imported yet.
         """
-        from relaychain.runtime.executive import BlockBuilder, InvalidTransaction
+        from relaychain.runtime.executive import BlockBuilder
 
         parent_hash = parent_hash or self.client.best_hash()
         parent = self.client.header(parent_hash)
@@ -89,7 +84,10 @@ class BabeAuthor:
         pre = self.claim(view, slot.slot)
         if pre is None:
             return None
-        started = time.perf_counter()
+        started = self.timer()
+        if budget_ms is None:
+            budget_ms = self.limits.budget_ms(slot.duration_ms)
+        deadlines = Deadlines.within(budget_ms, started, self.limits.soft_deadline_percent)
         log.info("🙌 Starting consensus session on top of parent 0x%s (#%d)", parent_hash.hex()[:8], parent.number)
         last: dict = {}
 
@@ -101,33 +99,8 @@ class BabeAuthor:
         digest = [types.PreRuntime(BABE_ENGINE_ID, babe_claims.encode_pre_digest(pre))]
         builder = BlockBuilder(state, parent, digest, storage_root=storage_root)
         builder.apply_inherents(collect_inherent_data(self.inherent_providers, parent, slot))
-        included, invalid, size, skipped = 0, [], 0, 0
-        # Stop taking transactions after 2/3 of the slot (Substrate's block_proposal_slot_portion), leaving
-        # time to seal, announce and let the others import before the next slot.
-        deadline = started + self.slot_duration_ms * self.limits.slot_portion_num / (1000 * self.limits.slot_portion_den)
-        for tx in self.pool.ready():
-            if included >= self.limits.max_transactions or time.perf_counter() > deadline:
-                break
-            if size + len(tx.data) > self.limits.max_block_bytes:
-                skipped += 1
-                if skipped >= self.limits.max_skipped:
-                    break
-                continue
-            try:
-                builder.push(tx.data)
-            except InvalidTransaction as exc:
-                if _exhausts_resources(exc):
-                    skipped += 1
-                    if skipped >= self.limits.max_skipped:
-                        break
-                    continue
-                invalid.append(tx.hash)
-                continue
-            except Exception:  # UnknownTransaction etc.: leave it out of this block
-                invalid.append(tx.hash)
-                continue
-            included += 1
-            size += len(tx.data)
+        proposal = fill_block(builder, self.pool.ready(), self.limits, deadlines, self.timer)
+        included, invalid = proposal.included, list(proposal.invalid)
         if invalid:
             self.pool.remove_invalid(invalid)
         header, extrinsics, changes = builder.finalize()
@@ -140,18 +113,20 @@ class BabeAuthor:
                               types.Digest(tuple(header.digest.logs) + (types.Seal(BABE_ENGINE_ID, signature),)))
         block = types.Block(sealed, tuple(extrinsics))
         self.last_pre_hash = header.hash()
-        elapsed = time.perf_counter() - started
+        elapsed = self.timer() - started
+        self.last_proposal = proposal
         if self.metrics is not None:
             self.metrics.proposer_constructed.observe(elapsed)
             self.metrics.proposer_txs.set(included)
+            self.metrics.proposer_end_reason.labels(proposal.end_reason).inc()
         log.info("🎁 Prepared block for proposing at %d (%d ms) [hash: 0x%s; parent_hash: 0x%s…%s; extrinsics (%d)]",
                  sealed.number, int(elapsed * 1000), sealed.hash().hex(), parent_hash.hex()[:4],
                  parent_hash.hex()[-4:], len(extrinsics))
         return block, nodes
 
-    def author(self, slot: SlotInfo):
+    def author(self, slot: SlotInfo, *, budget_ms: Optional[int] = None):
         """Propose, import and announce a block for `slot`; the ImportedBlock or None."""
-        proposal = self.propose(slot)
+        proposal = self.propose(slot, budget_ms=budget_ms)
         if proposal is None:
             return None
         block, nodes = proposal
@@ -166,8 +141,12 @@ class BabeAuthor:
     async def run(self) -> None:
         """The slot loop: author on every slot we can claim, until cancelled."""
         async for slot in slot_ticks(self.clock, self.slot_duration_ms):
+            budget_ms = self.limits.budget_ms(slot.duration_ms, slot.end_ms - self.clock.now_ms())
+            if budget_ms <= 0:
+                log.debug("Skipping proposal slot %d since there's no time left to propose", slot.slot)
+                continue
             try:
-                self.author(slot)
+                self.author(slot, budget_ms=budget_ms)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -214,6 +193,3 @@ def _slot_of(header) -> Optional[int]:
             return babe_claims.decode_pre_digest(bytes(d.data)).slot
     return None
 
-
-def _exhausts_resources(exc) -> bool:
-    return getattr(exc, "kind", None) == "ExhaustsResources"

@@ -145,27 +145,47 @@ for _name, _doc in [
     pallet.error(_name, tuple(_doc.split("\n")))
 
 
-NORMAL_MAX_TOTAL = Weight(C.MAXIMUM_BLOCK_WEIGHT * C.NORMAL_DISPATCH_RATIO_PERCENT // 100,
-                          C.MAX_POV_SIZE * C.NORMAL_DISPATCH_RATIO_PERCENT // 100)
-MAX_BLOCK = Weight(C.MAXIMUM_BLOCK_WEIGHT, C.MAX_POV_SIZE)
+def perbill_percent_of(percent: int, value: int) -> int:
+    """`Perbill::from_percent(p) * value`: the nearest integer, halves rounded down (NearestPrefDown)."""
+    q, r = divmod(value * percent, 100)
+    return q + (1 if r > 50 else 0)
+
+
+def percent_of_weight(percent: int, w: Weight) -> Weight:
+    return Weight(perbill_percent_of(percent, w.ref_time), perbill_percent_of(percent, w.proof_size))
+
+
+def _minus(a: Weight, b: Weight) -> Weight:
+    return Weight(max(0, a.ref_time - b.ref_time), max(0, a.proof_size - b.proof_size))
+
+
+# Polkadot's `RuntimeBlockWeights` (polkadot/runtime/common/src/lib.rs) as `BlockWeights::builder()` builds
+# them (substrate/frame/system/src/limits.rs): Normal may fill 75 % of MAXIMUM_BLOCK_WEIGHT, Operational all of
+# it with the rest reserved for it; each class's max_extrinsic is its max_total less the average
+# on_initialize weight (1 % of max_block) and its base_extrinsic.
+MAX_BLOCK = Weight(C.MAXIMUM_BLOCK_REF_TIME, C.MAXIMUM_BLOCK_PROOF_SIZE)
+NORMAL_MAX_TOTAL = percent_of_weight(C.NORMAL_DISPATCH_RATIO_PERCENT, MAX_BLOCK)
 BASE_EXTRINSIC = Weight(C.EXTRINSIC_BASE_WEIGHT)
+AVERAGE_INITIALIZATION = percent_of_weight(C.AVERAGE_ON_INITIALIZE_RATIO_PERCENT, MAX_BLOCK)
+
+
+def _max_extrinsic(max_total: Weight) -> Weight:
+    return _minus(_minus(max_total, AVERAGE_INITIALIZATION), BASE_EXTRINSIC)
+
+
 BLOCK_WEIGHTS_VALUE = {
     "base_block": Weight(C.BLOCK_EXECUTION_WEIGHT),
     "max_block": MAX_BLOCK,
     "per_class": {
-        "normal": {"base_extrinsic": BASE_EXTRINSIC,
-                   "max_extrinsic": Weight(NORMAL_MAX_TOTAL.ref_time - C.EXTRINSIC_BASE_WEIGHT,
-                                           NORMAL_MAX_TOTAL.proof_size),
+        "normal": {"base_extrinsic": BASE_EXTRINSIC, "max_extrinsic": _max_extrinsic(NORMAL_MAX_TOTAL),
                    "max_total": NORMAL_MAX_TOTAL, "reserved": Weight(0)},
-        "operational": {"base_extrinsic": BASE_EXTRINSIC,
-                        "max_extrinsic": Weight(C.MAXIMUM_BLOCK_WEIGHT - C.EXTRINSIC_BASE_WEIGHT, C.MAX_POV_SIZE),
-                        "max_total": MAX_BLOCK,
-                        "reserved": Weight(C.MAXIMUM_BLOCK_WEIGHT - NORMAL_MAX_TOTAL.ref_time,
-                                           C.MAX_POV_SIZE - NORMAL_MAX_TOTAL.proof_size)},
+        "operational": {"base_extrinsic": BASE_EXTRINSIC, "max_extrinsic": _max_extrinsic(MAX_BLOCK),
+                        "max_total": MAX_BLOCK, "reserved": _minus(MAX_BLOCK, NORMAL_MAX_TOTAL)},
         "mandatory": {"base_extrinsic": BASE_EXTRINSIC, "max_extrinsic": None, "max_total": None, "reserved": None},
     },
 }
-NORMAL_MAX_LENGTH = C.MAXIMUM_BLOCK_LENGTH * C.NORMAL_DISPATCH_RATIO_PERCENT // 100
+# `BlockLength::max_with_normal_ratio(5 MiB, 75 %)`.
+NORMAL_MAX_LENGTH = perbill_percent_of(C.NORMAL_DISPATCH_RATIO_PERCENT, C.MAXIMUM_BLOCK_LENGTH)
 BLOCK_LENGTH_VALUE = {"max": {"normal": NORMAL_MAX_LENGTH, "operational": C.MAXIMUM_BLOCK_LENGTH,
                               "mandatory": C.MAXIMUM_BLOCK_LENGTH}}
 
@@ -199,7 +219,7 @@ def remark(ctx, origin, remark: bytes) -> None:
     ensure_signed(origin)
 
 
-@pallet.call(2, [("code", BYTES, "Vec<u8>")], weight=Weight(C.MAXIMUM_BLOCK_WEIGHT), dispatch_class="Operational",
+@pallet.call(2, [("code", BYTES, "Vec<u8>")], weight=Weight(C.MAXIMUM_BLOCK_REF_TIME), dispatch_class="Operational",
              docs=("Set the new runtime code (root only).",))
 def set_code(ctx, origin, code: bytes) -> None:
     ensure_root(origin)  # there is no sudo: no origin can reach root through an extrinsic

@@ -60,8 +60,9 @@ class GrandpaVoter:
     """
 
     def __init__(self, keypair, network, chain, authorities_fn: Callable, set_id_fn: Callable, *,
-                 round_duration: float = 2.0, catch_up_interval: Optional[float] = None):
+                 round_duration: float = 2.0, catch_up_interval: Optional[float] = None, metrics=None):
         self.keypair = keypair
+        self.metrics = metrics  # NodeMetrics: the round gauge and the prevote/precommit counters
         self.network = network
         self.chain = chain
         self.authorities_fn = authorities_fn
@@ -127,6 +128,9 @@ class GrandpaVoter:
         self._future.clear()
 
     def _new_round(self, number: int, last_state: RoundState) -> _VotingRound:
+        """Round `number` begins: the one before it is completed (`last_state`)."""
+        if self.metrics is not None:
+            self.metrics.grandpa_round.set(number - 1)
         fin_hash, fin_number = self.chain.finalized()
         rnd = _VotingRound(RoundVotes(number, self.voters, (fin_hash, fin_number), self.chain.header), last_state,
                            time.monotonic())
@@ -259,6 +263,11 @@ class GrandpaVoter:
                                bytes(self.keypair.public))
         self._import(rnd, signed)
         self.network.gossip(GOSSIP_TOPIC, encode_vote_gossip(rnd.votes.number, self.set_id, signed))
+        if self.metrics is not None:
+            if message.kind == PREVOTE:
+                self.metrics.grandpa_prevotes.inc()
+            elif message.kind == PRECOMMIT:
+                self.metrics.grandpa_precommits.inc()
 
     def _import(self, rnd: _VotingRound, signed: SignedMessage) -> None:
         if signed.message.kind == PRIMARY_PROPOSE:

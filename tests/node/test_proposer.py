@@ -1,0 +1,148 @@
+"""The proposer bounds a block by time as Substrate's basic-authorship does (issue #13): it stops at its
+deadline, skips transactions that overflow the block (8, then more only before the soft deadline), keeps back
+what depends on a transaction it left out, and the block it builds is valid for every other node.
+
+Time is the proposer's injected timer (no wall clock in these tests): a timer that advances a fixed step at
+every reading, or one that stands still.
+"""
+
+import asyncio
+import itertools
+
+import pytest
+
+from relaychain.node.client import Client
+from relaychain.node.consensus.babe import BabeAuthor
+from relaychain.node.consensus.slots import ManualClock, SlotInfo
+from relaychain.node.proposer import (HIT_BLOCK_SIZE_LIMIT, HIT_DEADLINE, NO_MORE_TRANSACTIONS, ProposerLimits)
+from relaychain.primitives.crypto import Sr25519Keypair, dev_keypair
+from relaychain.primitives.extrinsic import sign_extrinsic
+from relaychain.runtime import apis
+from relaychain.runtime.pallets import system
+from tests.node.chain_helpers import signed_transfer
+
+SLOT_MS = 6000
+FUNDED = [f"//{n}{s}" for n in ("Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie") for s in ("", "//stash")]
+
+
+class SteppingTimer:
+    """Seconds that advance by `step` at every reading."""
+
+    def __init__(self, step: float):
+        self._t = itertools.count()
+        self.step = step
+
+    def __call__(self) -> float:
+        return next(self._t) * self.step
+
+
+@pytest.fixture
+def node(tmp_path):
+    from relaychain.node.network import InProcessHub
+    from relaychain.node.service import Node, NodeConfig
+    from relaychain.primitives.crypto import Ed25519Keypair
+
+    n = Node(NodeConfig(name="alice", base_path=tmp_path / "alice", validator="alice", slot_duration_ms=SLOT_MS,
+                        is_dev=True, check_block_time=False),
+             InProcessHub().join(Ed25519Keypair.from_seed(bytes(32))))
+    yield n
+    asyncio.run(n.stop())
+
+
+@pytest.fixture
+def other_client(tmp_path):
+    from relaychain.runtime import genesis
+    from relaychain.storage import Database
+
+    db = Database(str(tmp_path / "other"))
+    yield Client(db, genesis_storage=genesis.genesis_storage(genesis.dev_chain_spec(slot_duration_ms=SLOT_MS)))
+    db.close()
+
+
+def _author(node, timer, limits=ProposerLimits()):
+    return BabeAuthor(node.client, node.pool, node.keys, slot_duration_ms=SLOT_MS, clock=ManualClock(0),
+                      limits=limits, timer=timer)
+
+
+def _propose(author, budget_ms=None):
+    for slot in range(1000, 1200):
+        proposal = author.propose(SlotInfo(slot, SLOT_MS), budget_ms=budget_ms)
+        if proposal is not None:
+            return proposal
+    raise AssertionError("alice could not claim any slot")
+
+
+def _remark(keypair, genesis_hash, size: int, tip: int) -> bytes:
+    v = apis.runtime_version()
+    call = system.pallet.call_named("remark").encode(remark=bytes(size))
+    return sign_extrinsic(keypair, call, nonce=0, genesis_hash=genesis_hash, spec_version=v.spec_version,
+                          transaction_version=v.transaction_version, tip=tip)
+
+
+def test_a_tiny_deadline_stops_the_proposer_early_and_the_block_is_valid(node, other_client):
+    alice, bob = dev_keypair("alice"), dev_keypair("bob")
+    n = 120
+    for nonce in range(n):
+        node.submit_extrinsic(signed_transfer(alice, bob.public, 10**12, nonce, node.genesis_hash))
+    assert node.pool.ready_count() == n
+    author = _author(node, SteppingTimer(0.001))
+    block, nodes = _propose(author, budget_ms=20)
+    proposal = author.last_proposal
+    assert proposal.end_reason == HIT_DEADLINE
+    assert 0 < proposal.included < n and len(block.extrinsics) == proposal.included + 2  # + the two inherents
+    assert other_client.import_block(block.encode()).is_new_best  # another node executes it to the same root
+    node.client.import_authored(block, nodes)
+    assert node.pool.ready_count() == n - proposal.included  # the rest waits for the next block
+    # the same pool and timer with a slot's budget: everything goes in
+    author = _author(node, SteppingTimer(0.001))
+    block, _ = _propose(author)
+    assert author.last_proposal.end_reason == NO_MORE_TRANSACTIONS
+    assert author.last_proposal.included == n - proposal.included
+    assert other_client.import_block(block.encode()).is_new_best
+
+
+def _big_then_small(node, big: int):
+    """`big` one-off remarks of 3,000 bytes that the pool puts first (they tip), then two small transfers."""
+    keys = [Sr25519Keypair.from_uri(u) for u in FUNDED]
+    for k in keys[:big]:
+        node.submit_extrinsic(_remark(k, node.genesis_hash, 3000, tip=10**15))
+    small = [node.submit_extrinsic(signed_transfer(k, keys[0].public, 10**12, 0, node.genesis_hash))
+             for k in keys[big:big + 2]]
+    assert [t.hash for t in node.pool.ready()][big:] == small
+    return small
+
+
+def test_overflowing_transactions_are_skipped_until_the_soft_deadline(node, other_client):
+    _big_then_small(node, 10)
+    limits = ProposerLimits(max_block_bytes=2000)  # a transfer fits, a 3,000-byte remark does not
+    standing = _author(node, timer=lambda: 0.0, limits=limits)  # the soft deadline is never reached
+    block, _ = _propose(standing)
+    assert standing.last_proposal.end_reason == NO_MORE_TRANSACTIONS
+    assert standing.last_proposal.included == 2  # ten skipped, more than 8, yet the small ones went in
+    assert other_client.import_block(block.encode()).is_new_best
+    assert len(node.pool) == 12  # skipping leaves transactions in the pool
+
+
+def test_past_the_soft_deadline_the_ninth_overflow_ends_the_block(node, other_client):
+    _big_then_small(node, 10)
+    limits = ProposerLimits(max_block_bytes=2000, soft_deadline_percent=0)  # soft deadline: at the start
+    author = _author(node, timer=lambda: 0.0, limits=limits)
+    block, _ = _propose(author)
+    assert author.last_proposal.end_reason == HIT_BLOCK_SIZE_LIMIT
+    assert author.last_proposal.included == 0 and len(block.extrinsics) == 2
+    assert other_client.import_block(block.encode()).is_new_best
+
+
+def test_what_depends_on_a_skipped_transaction_is_kept_back_not_dropped(node, other_client):
+    alice, bob, charlie = dev_keypair("alice"), dev_keypair("bob"), dev_keypair("charlie")
+    g = node.genesis_hash
+    node.submit_extrinsic(_remark(alice, g, 3000, tip=10**15))  # alice's nonce 0: too big for this block
+    for nonce in (1, 2):
+        node.submit_extrinsic(signed_transfer(alice, bob.public, 10**12, nonce, g))
+    node.submit_extrinsic(signed_transfer(charlie, bob.public, 10**12, 0, g))
+    author = _author(node, timer=lambda: 0.0, limits=ProposerLimits(max_block_bytes=2000))
+    block, nodes = _propose(author)
+    assert author.last_proposal.included == 1 and author.last_proposal.invalid == ()
+    assert other_client.import_block(block.encode()).is_new_best
+    node.client.import_authored(block, nodes)
+    assert len(node.pool) == 3  # alice's three wait; charlie's transfer is in the block
