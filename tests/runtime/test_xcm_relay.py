@@ -11,12 +11,14 @@ from hashlib import blake2b
 import pytest
 
 from relaychain.primitives.crypto import Sr25519Keypair
-from relaychain.runtime.framework import DispatchError, ModuleError, Origin, ROOT, Call
+from relaychain.runtime import apis
+from relaychain.runtime.framework import ROOT, Call, DispatchError, ModuleError, Origin
 from relaychain.runtime.pallets import balances, message_queue, system, xcm_pallet
 from relaychain.runtime.pallets.parachains import dmp
 from relaychain.runtime.runtime import RUNTIME
 from tests.runtime.paras_fixture import HEAD_A0, PARA_A, ParasChain
 from tests.runtime.test_hrmp_dmp import events, include, scratch
+from tests.runtime.test_polkadot_js import decode  # noqa: F401  (fixture)
 from tests.xcmp.test_mqc import reference_head
 from xcmp.types import ump_origin
 from xcmp.xcm import HERE_LOCATION, account_id32, fungible, parachain
@@ -193,3 +195,23 @@ def test_a_program_failing_while_running_is_undone(chain):
     ((name, fields),) = events(chain, "MessageQueue")
     assert name == "Processed" and fields["success"] is False
     assert issuance(chain) == issuance0 and free(chain, bytes([0x42]) * 32) == 0
+
+
+def test_polkadot_js_decodes_the_teleport_events_and_the_downward_message(chain, decode):
+    """@polkadot/types reads the teleport's events and the queued message (as `XcmVersionedXcm`) from our
+    metadata: the ecosystem decoders see the V4 program Polkadot would send."""
+    teleport_down(chain)
+    st = chain.state()
+    (msg,) = dmp.DownwardMessageQueues.get(st, PARA_A)
+    out = decode(metadata="0x" + apis.metadata().hex(), events="0x" + st.get(system.Events.key()).hex(),
+                 values=[["XcmVersionedXcm", "0x" + msg.msg.hex()]])
+    names = [name for _, name, _ in out["events"]]
+    assert "xcmPallet.Sent" in names and "xcmPallet.Attempted" in names and "balances.Burned" in names
+    (program,) = out["values"]
+    instructions = program["v4"]
+    assert [next(iter(i)) for i in instructions] == [
+        "receiveTeleportedAsset", "clearOrigin", "buyExecution", "depositAsset", "setTopic"]
+    (asset,) = instructions[0]["receiveTeleportedAsset"]
+    assert asset["id"] == {"parents": 1, "interior": {"here": None}} and asset["fun"] == {"fungible": AMOUNT}
+    beneficiary = instructions[3]["depositAsset"]["beneficiary"]
+    assert beneficiary["interior"]["x1"][0]["accountId32"]["id"] == "0x" + BOB.hex()
