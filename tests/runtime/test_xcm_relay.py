@@ -12,6 +12,7 @@ import pytest
 
 from relaychain.primitives.crypto import Sr25519Keypair
 from relaychain.runtime import apis
+from relaychain.runtime.frame_types import Weight
 from relaychain.runtime.framework import ROOT, Call, DispatchError, ModuleError, Origin
 from relaychain.runtime.pallets import balances, message_queue, system, xcm_pallet
 from relaychain.runtime.pallets.parachains import dmp
@@ -215,3 +216,67 @@ def test_polkadot_js_decodes_the_teleport_events_and_the_downward_message(chain,
     assert asset["id"] == {"parents": 1, "interior": {"here": None}} and asset["fun"] == {"fungible": AMOUNT}
     beneficiary = instructions[3]["depositAsset"]["beneficiary"]
     assert beneficiary["interior"]["x1"][0]["accountId32"]["id"] == "0x" + BOB.hex()
+
+
+# -- MessageQueue bookkeeping -------------------------------------------------------------------------------------
+
+PARA_B = 2001
+
+
+def test_pages_hold_items_as_polkadot_lays_them_out(chain):
+    """Two 40,000-byte messages do not share a 65,536-byte heap: two pages; a later 10-byte one joins the last
+    page. Each page's and the book's bytes are written out."""
+    b = chain.builder()
+    m1, m2, m3 = bytes([1]) * 40_000, bytes([2]) * 40_000, bytes([3]) * 10
+    origin = ump_origin(PARA_A)
+    message_queue.enqueue_messages(b.ctx, origin, [m1, m2])
+    message_queue.enqueue_messages(b.ctx, origin, [m3])
+    chain.commit(b)
+    st = chain.state()
+
+    def item(m):  # ItemHeader{payload_len u32, is_processed false} ‖ payload
+        return len(m).to_bytes(4, "little") + b"\x00" + m
+
+    def page(remaining, remaining_size, last, heap):  # u32 fields, then the heap as a Vec<u8>
+        return b"".join(n.to_bytes(4, "little") for n in (remaining, remaining_size, 0, 0, last)) + \
+            compact(len(heap)) + heap
+
+    assert st.get(message_queue.Pages.key(origin, 0)) == page(1, 40_000, 0, item(m1))
+    assert st.get(message_queue.Pages.key(origin, 1)) == page(2, 40_010, 40_005, item(m2) + item(m3))
+    # BookStateFor: begin, end, count u32 | Some(Neighbours{prev, next}) both itself (Ump 0, Para 0, u32) | u64 x2
+    itself = bytes([0, 0]) + PARA_A.to_bytes(4, "little")
+    assert st.get(message_queue.BookStateFor.key(origin)) == (
+        b"".join(n.to_bytes(4, "little") for n in (0, 2, 2)) + b"\x01" + itself + itself
+        + (3).to_bytes(8, "little") + (80_010).to_bytes(8, "little"))
+
+
+def test_the_ready_ring_is_serviced_in_order_within_the_budget(chain):
+    """2000 queues two teleports back, 2001 one; a budget for two messages does 2000's, 2001's waits at the head
+    of the ring for the next round; nothing is skipped or reordered. (All inside one block, after its own
+    `on_initialize` servicing, so only the calls made here service the queues.)"""
+    msgs = {PARA_A: [upward_teleport(AMOUNT, CHARLIE, bytes([i]) * 32) for i in (1, 2)],
+            PARA_B: [upward_teleport(AMOUNT, CHARLIE, bytes([3]) * 32)]}
+    per_message = xcm_pallet.BASE_XCM_WEIGHT.ref_time * 5, xcm_pallet.BASE_XCM_WEIGHT.proof_size * 5
+    b = chain.builder()
+    st = b.ctx.state
+    charlie0 = system.account(st, CHARLIE).data.free
+    for para, m in msgs.items():
+        message_queue.enqueue_messages(b.ctx, ump_origin(para), m)
+    ring_a = message_queue.BookStateFor.get(st, ump_origin(PARA_A)).ready_neighbours
+    assert (ring_a.prev, ring_a.next) == (ump_origin(PARA_B), ump_origin(PARA_B))
+    assert message_queue.ServiceHead.get(st) == ump_origin(PARA_A)
+
+    message_queue.service_queues(b.ctx, Weight(2 * per_message[0], 2 * per_message[1]))
+    assert system.account(st, CHARLIE).data.free == charlie0 + 2 * AMOUNT
+    assert message_queue.ServiceHead.get(st) == ump_origin(PARA_B)
+    assert message_queue.BookStateFor.get(st, ump_origin(PARA_A)).ready_neighbours is None
+    assert message_queue.BookStateFor.get(st, ump_origin(PARA_B)).message_count == 1
+
+    message_queue.service_queues(b.ctx, Weight(per_message[0] - 1, per_message[1]))  # one short: waits
+    assert message_queue.BookStateFor.get(st, ump_origin(PARA_B)).message_count == 1
+    message_queue.service_queues(b.ctx, Weight(*per_message))
+    assert system.account(st, CHARLIE).data.free == charlie0 + 3 * AMOUNT
+    assert message_queue.ServiceHead.get(st) is None
+    chain.commit(b)
+    ids = [f["id"] for name, f in events(chain, "MessageQueue") if name == "Processed"]
+    assert ids == [bytes([1]) * 32, bytes([2]) * 32, bytes([3]) * 32]

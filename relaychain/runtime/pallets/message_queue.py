@@ -89,6 +89,14 @@ class Page:
     heap: bytes = sfield(_HEAP, "BoundedVec<u8, IntoU32<HeapSize, Size>>")
 
 
+def _page(state, origin, index: int) -> Optional[Page]:
+    """`Pages[origin][index]` with its heap as bytes (the codec gives a bounded vector's items as a tuple)."""
+    page = Pages.get(state, origin, index)
+    if page is None:
+        return None
+    return Page(page.remaining, page.remaining_size, page.first_index, page.first, page.last, bytes(page.heap))
+
+
 def _item(payload: bytes) -> bytes:
     return len(payload).to_bytes(4, "little") + b"\x00" + payload
 
@@ -146,7 +154,7 @@ def enqueue_messages(ctx, origin, messages) -> None:
     state = ctx.state
     book = BookStateFor.get(state, origin)
     was_ready = book.ready_neighbours is not None
-    page = Pages.get(state, origin, book.end - 1) if book.end > book.begin else None
+    page = _page(state, origin, book.end - 1) if book.end > book.begin else None
     begin, end, count = book.begin, book.end, book.count
     for msg in messages:
         item = _item(bytes(msg))
@@ -154,7 +162,7 @@ def enqueue_messages(ctx, origin, messages) -> None:
             raise ValueError(f"a {len(msg)}-byte message does not fit a {HEAP_SIZE}-byte page")
         if page is not None and len(page.heap) + len(item) <= HEAP_SIZE:
             page = Page(page.remaining + 1, page.remaining_size + len(msg), page.first_index, page.first,
-                        len(page.heap), bytes(page.heap) + item)
+                        len(page.heap), page.heap + item)
         else:
             if page is not None:
                 Pages.set(state, page, origin, end - 1)
@@ -211,9 +219,8 @@ def _unknit(state, origin) -> None:
 # -- servicing -----------------------------------------------------------------------------------------------
 
 def _peek(page: Page) -> bytes:
-    heap = bytes(page.heap)
-    length = int.from_bytes(heap[page.first:page.first + 4], "little")
-    return heap[page.first + ITEM_HEADER_SIZE:page.first + ITEM_HEADER_SIZE + length]
+    length = int.from_bytes(page.heap[page.first:page.first + 4], "little")
+    return page.heap[page.first + ITEM_HEADER_SIZE:page.first + ITEM_HEADER_SIZE + length]
 
 
 def _mark_done(page: Page, payload_len: int) -> Page:
@@ -266,7 +273,7 @@ def service_queue(ctx, origin, budget: list) -> bool:
     book = BookStateFor.get(state, origin)
     begin, count, message_count, size = book.begin, book.count, book.message_count, book.size
     while begin < book.end:
-        page = Pages.get(state, origin, begin)
+        page = _page(state, origin, begin)
         while page.remaining:
             msg = _peek(page)
             w = message_weight(msg)
