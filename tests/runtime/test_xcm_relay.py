@@ -10,17 +10,19 @@ from hashlib import blake2b
 
 import pytest
 
+from relaychain.primitives import parachain_types as P
 from relaychain.primitives.crypto import Sr25519Keypair
 from relaychain.runtime import apis
 from relaychain.runtime.frame_types import Weight
-from relaychain.runtime.framework import ROOT, Call, DispatchError, ModuleError, Origin
+from relaychain.runtime.framework import NONE, ROOT, Call, DispatchError, ModuleError, Origin
 from relaychain.runtime.pallets import balances, message_queue, system, xcm_pallet
-from relaychain.runtime.pallets.parachains import dmp
+from relaychain.runtime.pallets.parachains import dmp, paras_inherent
 from relaychain.runtime.runtime import RUNTIME
 from tests.runtime.paras_fixture import HEAD_A0, PARA_A, ParasChain
-from tests.runtime.test_hrmp_dmp import events, include, scratch
+from tests.runtime.test_hrmp_dmp import candidate, events, include, scratch
 from tests.runtime.test_polkadot_js import decode  # noqa: F401  (fixture)
 from tests.xcmp.test_mqc import reference_head
+from xcmp import errors as E
 from xcmp.types import ump_origin
 from xcmp.xcm import HERE_LOCATION, account_id32, fungible, parachain
 
@@ -280,3 +282,20 @@ def test_the_ready_ring_is_serviced_in_order_within_the_budget(chain):
     chain.commit(b)
     ids = [f["id"] for name, f in events(chain, "MessageQueue") if name == "Processed"]
     assert ids == [bytes([1]) * 32, bytes([2]) * 32, bytes([3]) * 32]
+
+
+def test_upward_acceptance_counts_what_is_still_queued(chain):
+    """The UMP queue limits apply to the para's queue footprint in MessageQueue (xcmp.md §8): with
+    `max_upward_queue_count` messages waiting, one more upward message is refused."""
+    c = candidate(chain, PARA_A, HEAD_A0, b"A1", upward=[b"one more"])
+    data = P.ParachainsInherentData((), (c.backed,), (), chain.head)
+    b = scratch(chain)
+    full = chain.config().max_upward_queue_count
+    message_queue.enqueue_messages(b.ctx, ump_origin(PARA_A), [b"waiting"] * (full - 1))
+    b.ctx.state.start_transaction()
+    RUNTIME.dispatch(b.ctx, NONE, Call(paras_inherent.enter, {"data": data}))  # one short: fits
+    b.ctx.state.rollback_transaction()
+    message_queue.enqueue_messages(b.ctx, ump_origin(PARA_A), [b"waiting"])
+    with pytest.raises(ModuleError) as e:
+        RUNTIME.dispatch(b.ctx, NONE, Call(paras_inherent.enter, {"data": data}))
+    assert e.value.name == "InvalidUpwardMessages" and isinstance(e.value.__cause__, E.UmpCapacityExceeded)
