@@ -157,3 +157,13 @@ class UmpTotalSizeExceeded(UmpAcceptanceCheckErr):
 class IsOffboarding(UmpAcceptanceCheckErr):
     def __init__(self):
         super().__init__("an offboarding para may not send upward messages")
+
+
+# -- XCM programs (xcmp.md §9) -----------------------------------------------------------------------------
+
+class XcmDecodeError(XcmpError):
+    """Bytes that are not a `Versioned*` value of a version and instruction set this chain reads
+    (`unsupported_version` True when only the version is the problem: pallet-xcm's `BadVersion`)."""
+
+    def __init__(self, message: str, unsupported_version: bool = False):
+        super().__init__(message, unsupported_version=unsupported_version)

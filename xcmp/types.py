@@ -10,10 +10,13 @@ from __future__ import annotations
 from typing import Optional
 
 from relaychain.primitives.parachain_types import BLOCK_NUMBER, PARA_ID, OutboundHrmpMessage
-from relaychain.primitives.scale_types import BOOL, BYTES, H256, U32, U128, Option, Tuple, Vec, scale_struct, sfield
+from relaychain.primitives.scale_types import (
+    BOOL, BYTES, H256, U32, U128, Enum, Option, Tuple, Variant, Vec, scale_struct, sfield,
+)
 
 __all__ = ["HrmpChannelId", "InboundDownwardMessage", "InboundHrmpMessage", "OutboundHrmpMessage", "HrmpChannel",
-           "AbridgedHrmpChannel", "HrmpOpenChannelRequest", "HRMP_CHANNEL_DIGEST", "sovereign_account"]
+           "AbridgedHrmpChannel", "HrmpOpenChannelRequest", "HRMP_CHANNEL_DIGEST", "sovereign_account",
+           "UMP_QUEUE_ID", "AGGREGATE_MESSAGE_ORIGIN", "ump_origin", "ump_para"]
 
 _CORE = "polkadot_core_primitives"
 
@@ -95,3 +98,18 @@ def sovereign_account(para_id: int) -> bytes:
     """A para's account on the relay chain: b"para" ‖ u32 LE ‖ zero padding to 32 bytes
     (`ParaId::into_account_truncating`, TypeId b"para")."""
     return (b"para" + para_id.to_bytes(4, "little")).ljust(32, b"\x00")
+
+
+UMP_QUEUE_ID = Enum("polkadot_runtime_parachains::inclusion::UmpQueueId", [Variant("Para", 0, [(None, PARA_ID, "ParaId")])])
+AGGREGATE_MESSAGE_ORIGIN = Enum("polkadot_runtime_parachains::inclusion::AggregateMessageOrigin",
+                                [Variant("Ump", 0, [(None, UMP_QUEUE_ID, "UmpQueueId")])])
+"""The relay's message-queue origin (xcmp.md §8): a para's upward queue is `Ump(Para(id))`."""
+
+
+def ump_origin(para_id: int) -> tuple:
+    return ("Ump", ("Para", para_id))
+
+
+def ump_para(origin) -> int:
+    """The para whose upward queue `origin` is."""
+    return origin[1][1]

@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from relaychain.runtime.framework import Runtime
 from relaychain.runtime.pallets import (
-    babe, balances, grandpa, multisig, paras_sudo_wrapper, proxy, registrar, session, staking, sudo, system, timestamp,
-    transaction_payment, utility,
+    babe, balances, grandpa, message_queue, multisig, paras_sudo_wrapper, proxy, registrar, session, staking, sudo,
+    system, timestamp, transaction_payment, utility, xcm_pallet,
 )
 from relaychain.runtime.pallets.parachains import (
     configuration, disputes, disputes_slashing, dmp, hrmp, inclusion, initializer, paras, paras_inherent,
@@ -36,7 +36,8 @@ PALLETS = (system.pallet, babe.pallet, timestamp.pallet, balances.pallet, stakin
            grandpa.pallet, transaction_payment.pallet, utility.pallet, proxy.pallet, multisig.pallet,
            configuration.pallet, shared.pallet, inclusion.pallet, paras_inherent.pallet, scheduler.pallet,
            paras.pallet, initializer.pallet, dmp.pallet, hrmp.pallet, session_info.pallet, disputes.pallet,
-           disputes_slashing.pallet, registrar.pallet, paras_sudo_wrapper.pallet, sudo.pallet)
+           disputes_slashing.pallet, registrar.pallet, xcm_pallet.pallet, message_queue.pallet,
+           paras_sudo_wrapper.pallet, sudo.pallet)
 
 CONFIGS = {
     timestamp.pallet.name: timestamp.Config(on_timestamp_set=(babe.on_timestamp_set,)),

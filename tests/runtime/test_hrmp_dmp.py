@@ -349,14 +349,11 @@ def test_skipped_downward_message_and_wrong_processed_count(open_chain):
     assert len(dmp.DownwardMessageQueues.get(open_chain.state(), PARA_B)) == 1  # still there to be processed
 
 
-def test_upward_messages_checked_then_refused_without_a_message_queue(open_chain):
+def test_upward_messages_over_the_per_candidate_limit_are_refused(open_chain):
     too_many = [b"u"] * (open_chain.config().max_upward_message_num_per_candidate + 1)
     c = candidate(open_chain, PARA_B, HEAD_B0, b"B1", processed_downward=1, upward=too_many)
     name, why = rejected(open_chain, c)
     assert name == "InvalidUpwardMessages" and isinstance(why, E.UmpMoreMessagesThanPermitted)
-    c = candidate(open_chain, PARA_B, HEAD_B0, b"B1", processed_downward=1, upward=[b"ok"])
-    name, why = rejected(open_chain, c)
-    assert name == "InvalidUpwardMessages" and why is None
 
 
 # -- deposits ------------------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from relaychain.runtime.runtime import RUNTIME
 OUR_PALLETS = {"System": 0, "Babe": 2, "Timestamp": 3, "Balances": 5, "Staking": 7, "Session": 9, "Grandpa": 11,
                "TransactionPayment": 32, "Utility": 26, "Proxy": 29, "Multisig": 30, "Configuration": 51, "ParasShared": 52, "ParaInclusion": 53,
                "ParaInherent": 54, "ParaScheduler": 55, "Paras": 56, "Initializer": 57, "Dmp": 58, "Hrmp": 60, "ParaSessionInfo": 61,
-               "ParasDisputes": 62, "ParasSlashing": 63, "Registrar": 70, "ParasSudoWrapper": 250, "Sudo": 255}
+               "ParasDisputes": 62, "ParasSlashing": 63, "Registrar": 70, "XcmPallet": 99, "MessageQueue": 100,
+               "ParasSudoWrapper": 250, "Sudo": 255}
 
 
 def v14(scale_metadata):

@@ -163,7 +163,10 @@ def test_check_validation_outputs(backed):
     too_big = P.CandidateCommitments((), (), None, b"x" * (chain.config().max_head_data_size + 1), 0, number)
     assert call(chain, "check_validation_outputs", encode_u32(PARA_A) + too_big.encode()) == b"\x00"
     sends_ump = P.CandidateCommitments((b"up",), (), None, b"A2", 0, number)
-    assert call(chain, "check_validation_outputs", encode_u32(PARA_A) + sends_ump.encode()) == b"\x00"
+    assert call(chain, "check_validation_outputs", encode_u32(PARA_A) + sends_ump.encode()) == b"\x01"
+    too_many = P.CandidateCommitments((b"up",) * (chain.config().max_upward_message_num_per_candidate + 1), (),
+                                      None, b"A2", 0, number)
+    assert call(chain, "check_validation_outputs", encode_u32(PARA_A) + too_many.encode()) == b"\x00"
 
 
 def test_methods_needing_the_state_root_refuse_a_rootless_state(backed):

@@ -233,7 +233,7 @@ def test_output_checks(chain):
     cases = [
         (dict(head=b"x" * (cfg.max_head_data_size + 1)), "HeadDataTooLarge"),
         (dict(processed_downward=1), "IncorrectDownwardMessageHandling"),
-        (dict(upward=(b"ump",)), "InvalidUpwardMessages"),
+        (dict(upward=(b"u" * (cfg.max_upward_message_size + 1),)), "InvalidUpwardMessages"),
         (dict(hrmp_watermark=7), "HrmpWatermarkMishandling"),
         (dict(new_code=b"\x00asm" + b"n" * (cfg.max_code_size + 1)), "NewCodeTooLarge"),
     ]

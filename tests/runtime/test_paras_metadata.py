@@ -27,7 +27,9 @@ VECTORS = Path(__file__).parent / "vectors"
 POLKADOT = json.loads((VECTORS / "polkadot_v14_parachain_pallets.json").read_text())
 POLKADOT_SLASHING_STORAGE = json.loads((VECTORS / "polkadot_v14_staking_slashing.json").read_text())
 PALLETS = ["Configuration", "ParasShared", "ParaInclusion", "ParaInherent", "ParaScheduler", "Paras", "Initializer",
-           "Dmp", "Hrmp", "ParaSessionInfo", "ParasDisputes", "Registrar"]
+           "Dmp", "Hrmp", "ParaSessionInfo", "ParasDisputes", "Registrar", "MessageQueue"]
+# MessageQueue's reap_page / execute_overweight are not declared (message_queue.py: nothing goes stale or overweight)
+CALLS_NOT_DECLARED = {"MessageQueue"}
 CONSTANT_VALUES_DIFFER = {("Registrar", "ParaDeposit"), ("Registrar", "DataDepositPerByte")}
 
 
@@ -44,6 +46,9 @@ def test_pallet_matches_polkadot(ours, name):
     for item, shape in mine["storage"].items():
         assert shape == theirs["storage"][item], f"{name}.{item}"
     for kind in ("calls", "events", "errors"):
+        if kind == "calls" and name in CALLS_NOT_DECLARED:
+            assert not mine[kind] or not mine[kind].get("variants"), "calls appeared: compare them to Polkadot's"
+            continue
         assert mine[kind] == theirs[kind], f"{name} {kind}"
     assert set(mine["constants"]) == set(theirs["constants"])
     for const, shape in mine["constants"].items():

@@ -37,7 +37,8 @@ def test_polkadot_js_decodes_metadata_events_extrinsic_account(chain, keys, deco
                                     "ParasShared": 52, "ParaInclusion": 53, "ParaInherent": 54, "ParaScheduler": 55,
                                     "Paras": 56, "Initializer": 57, "Dmp": 58, "Hrmp": 60, "ParaSessionInfo": 61,
                                     "ParasDisputes": 62,
-                                    "ParasSlashing": 63, "Registrar": 70, "ParasSudoWrapper": 250, "Sudo": 255}
+                                    "ParasSlashing": 63, "Registrar": 70, "XcmPallet": 99, "MessageQueue": 100,
+               "ParasSudoWrapper": 250, "Sudo": 255}
     assert out["signedExtensions"][-1] == "ChargeTransactionPayment"
     sections = [(phase, ev) for phase, ev, _ in out["events"]]
     assert sections[0] == ('{"applyExtrinsic":0}', "system.ExtrinsicSuccess")  # Timestamp.set

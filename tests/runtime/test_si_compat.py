@@ -168,3 +168,28 @@ def test_si_derives_the_block_author_from_our_babe_digest(si):
     block = si.get_block(block_number=1, include_author=True)
     # the dev chain's pre-digests claim authority index 0: Session.Validators[0]
     assert block["author"] == ss58_encode(session.Validators.get(si.node.chain.state(1))[0], 42)
+
+
+def test_si_composes_a_relay_teleport_from_metadata(si):
+    """SI builds `XcmPallet.limited_teleport_assets` from our metadata with the V4 arguments a Polkadot user
+    writes; its call bytes are the ones written out here field by field (xcm_pallet, xcmp.xcm)."""
+    bob = Keypair.create_from_uri("//Bob")
+    call = si.compose_call("XcmPallet", "limited_teleport_assets", {
+        "dest": {"V4": {"parents": 0, "interior": {"X1": [{"Parachain": 2000}]}}},
+        "beneficiary": {"V4": {"parents": 0, "interior": {"X1": [{"AccountId32": {"network": None,
+                                                                                    "id": bob.public_key}}]}}},
+        # `Assets(Vec<Asset>)` is a one-field tuple struct, which SI encodes from a sequence of its fields (as it
+        # does with Polkadot's own metadata, whose `Assets` has this shape)
+        "assets": {"V4": [[{"id": {"parents": 0, "interior": "Here"}, "fun": {"Fungible": 5 * UNIT}}]]},
+        "fee_asset_item": 0,
+        "weight_limit": "Unlimited",
+    })
+    five_units = bytes([0x0B]) + (5 * UNIT).to_bytes(6, "little")  # compact big mode: 6 bytes -> ((6-4)<<2)|3
+    assert call.data.data == b"".join([
+        bytes([99, 9]),  # XcmPallet, limited_teleport_assets
+        bytes([0x04, 0x00, 0x01, 0x00, 0x41, 0x1F]),  # V4 {0, X1(Parachain(compact 2000))}
+        bytes([0x04, 0x00, 0x01, 0x01, 0x00]) + bob.public_key,  # V4 {0, X1(AccountId32{None, id})}
+        bytes([0x04, 0x04, 0x00, 0x00, 0x00]) + five_units,  # V4 [1 asset: {0, Here}, Fungible]
+        bytes([0, 0, 0, 0]),  # fee_asset_item u32
+        bytes([0x00]),  # WeightLimit::Unlimited
+    ])

@@ -229,6 +229,23 @@ def _reduce_issuance(state, amount: int) -> None:
     TotalIssuance.set(state, max(0, TotalIssuance.get(state) - amount))
 
 
+def burn_from(ctx, who: bytes, amount: int) -> None:
+    """fungible::Mutate::burn_from(Expendable, Exact, Polite): take `amount` of free balance out of existence
+    (the account may be reaped); event `Burned`. Raises Token(FundsUnavailable) and changes nothing if short."""
+    info = system.account(ctx.state, who)
+    _debit(ctx, who, info, amount, keep_alive=False)
+    _reduce_issuance(ctx.state, amount)
+    ctx.deposit_event(Burned, who=who, amount=amount)
+
+
+def mint_into(ctx, who: bytes, amount: int) -> None:
+    """fungible::Mutate::mint_into: create `amount` in `who`'s free balance (Token(BelowMinimum) if it would
+    make an account below the existential deposit); event `Minted`."""
+    _credit(ctx, who, amount)
+    TotalIssuance.set(ctx.state, TotalIssuance.get(ctx.state) + amount)
+    ctx.deposit_event(Minted, who=who, amount=amount)
+
+
 def can_pay_fee(info: AccountInfo, amount: int) -> bool:
     """A fee is withdrawn with Preservation::Preserve: from the reducible balance of a kept-alive account."""
     return amount == 0 or amount <= reducible_balance(info, keep_alive=True)

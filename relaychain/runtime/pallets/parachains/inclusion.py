@@ -22,8 +22,9 @@ Every check raises this pallet's typed error (Polkadot's names); `paras_inherent
 Messaging outputs (§7.5, xcmp.md §5): the rules are `xcmp.acceptance`'s, run on Dmp's and Hrmp's storage;
 a broken rule raises this pallet's error (`IncorrectDownwardMessageHandling`, `InvalidUpwardMessages`,
 `HrmpWatermarkMishandling`, `InvalidOutboundHrmp`) whose `__cause__` is the typed `xcmp.errors` reason.
-Upward messages are checked against the UMP limits but still refused: there is no MessageQueue pallet to
-hold them yet (issue #10), and accepting them would lose them.
+Upward messages are checked against the UMP limits with the para's queue footprint in MessageQueue and, at
+enactment, those before the first `UMP_SEPARATOR` (an empty message) are enqueued there under
+`AggregateMessageOrigin::Ump(Para(id))` (`receive_upward_messages`; event `UpwardMessagesReceived{from, count}`).
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ from relaychain.primitives.parachain_types import (
 )
 from relaychain.primitives.scale_types import H256, scale_struct, sfield
 from relaychain.runtime.framework import ModuleError, Pallet
+from relaychain.runtime.pallets import message_queue
 from relaychain.runtime.pallets.parachains import configuration, dmp, hrmp, paras, scheduler, shared
 from xcmp import errors as xcmp_errors
 from xcmp.acceptance import check_upward_messages
+from xcmp.types import ump_origin
 
 
 def _no_reward(ctx, validator_indices: list[int]) -> None:
@@ -225,11 +228,32 @@ def enact_candidate(ctx, relay_parent_number: int, receipt: CommittedCandidateRe
         paras.schedule_code_upgrade(ctx, para_id, commitments.new_validation_code, ctx.number,
                                     configuration.active(state), "Yes")
     dmp.prune_dmq(ctx, para_id, commitments.processed_downward_messages)
-    # UMP enqueueing: no upward message is accepted until MessageQueue exists (module docstring)
+    receive_upward_messages(ctx, para_id, commitments.upward_messages)
     hrmp.prune_hrmp(ctx, para_id, commitments.hrmp_watermark)
     hrmp.queue_outbound_hrmp(ctx, para_id, commitments.horizontal_messages)
     ctx.deposit_event(CandidateIncluded, receipt.to_plain(), commitments.head_data, core, backing_group)
     paras.note_new_head(ctx, para_id, commitments.head_data, relay_parent_number)
+
+
+UMP_SEPARATOR = b""  # what separates a candidate's upward messages from its UMP signals
+
+
+def upward_messages(messages) -> list[bytes]:
+    """The upward messages proper: those before the first `UMP_SEPARATOR` (parachains.md §4)."""
+    out = []
+    for m in messages:
+        if m == UMP_SEPARATOR:
+            break
+        out.append(bytes(m))
+    return out
+
+
+def receive_upward_messages(ctx, para_id: int, messages) -> None:
+    """Enqueue the candidate's upward messages for MessageQueue to run (xcmp.md §8)."""
+    messages = upward_messages(messages)
+    if messages:
+        message_queue.enqueue_messages(ctx, ump_origin(para_id), messages)
+        ctx.deposit_event(UpwardMessagesReceived, **{"from": para_id, "count": len(messages)})
 
 
 def collect_pending(ctx, predicate) -> list[int]:
@@ -335,15 +359,15 @@ def check_validation_outputs(state, cfg, para_id: int, relay_parent_number: int,
                                               commitments.processed_downward_messages)
     except xcmp_errors.ProcessedDownwardMessagesAcceptanceErr as e:
         raise fail("IncorrectDownwardMessageHandling") from e
+    queue_count, queue_size = message_queue.footprint(state, ump_origin(para_id))
     try:
-        check_upward_messages(commitments.upward_messages, max_per_candidate=cfg.max_upward_message_num_per_candidate,
+        check_upward_messages(upward_messages(commitments.upward_messages),
+                              max_per_candidate=cfg.max_upward_message_num_per_candidate,
                               max_message_size=cfg.max_upward_message_size, max_queue_count=cfg.max_upward_queue_count,
-                              max_queue_size=cfg.max_upward_queue_size, is_offboarding=paras.is_offboarding(state,
-                                                                                                           para_id))
+                              max_queue_size=cfg.max_upward_queue_size, queue_count=queue_count, queue_size=queue_size,
+                              is_offboarding=paras.is_offboarding(state, para_id))
     except xcmp_errors.UmpAcceptanceCheckErr as e:
         raise fail("InvalidUpwardMessages") from e
-    if commitments.upward_messages:  # no MessageQueue to hold them yet (module docstring)
-        raise fail("InvalidUpwardMessages")
     try:
         hrmp.check_hrmp_watermark(state, para_id, relay_parent_number, commitments.hrmp_watermark)
     except xcmp_errors.HrmpWatermarkAcceptanceErr as e:
