@@ -100,6 +100,9 @@ class DisputeCoordinator(Subsystem):
         if isinstance(signal, ActiveLeavesUpdate) and signal.activated is not None:
             self._scrape(signal.activated.hash, signal.activated.number)
         elif isinstance(signal, BlockFinalized):
+            # inclusions at or below finality can no longer hold finality back (never reverted), and kept
+            # for good they grew by every candidate of every block
+            self.included = {h: at for h, at in self.included.items() if at[1] > signal.number}
             current = max((s for s, _ in self.votes), default=0)
             for key in [k for k in self.votes if k[0] + KEEP_SESSIONS < current]:
                 del self.votes[key]
