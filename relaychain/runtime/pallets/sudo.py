@@ -13,9 +13,10 @@ from __future__ import annotations
 from relaychain.primitives.scale_types import ACCOUNT_ID, UNIT, Enum, Option, Variant
 from relaychain.runtime.frame_types import MULTI_ADDRESS, WEIGHT, Weight
 from relaychain.runtime.framework import (
-    DISPATCH_ERROR, ROOT, RUNTIME_CALL, DispatchError, Origin, Pallet, account_field, ensure_signed,
+    DISPATCH_ERROR, ROOT, RUNTIME_CALL, Origin, Pallet, account_field, ensure_signed,
 )
 from relaychain.runtime.pallets import balances
+from relaychain.runtime.pallets.utility import dispatch_in_layer
 
 pallet = Pallet("Sudo", 255, "pallet_sudo")
 
@@ -46,24 +47,11 @@ def _ensure_sudo(ctx, origin: Origin) -> bytes:
     return who
 
 
-def _dispatch_as(ctx, origin: Origin, call):
-    """Dispatch `call` in its own storage layer; returns the DispatchResult value."""
-    state = ctx.state
-    state.start_transaction()
-    try:
-        ctx.runtime.dispatch(ctx, origin, call)
-    except DispatchError as e:
-        state.rollback_transaction()
-        return ("Err", e.value)
-    state.commit_transaction()
-    return ("Ok", None)
-
-
 @pallet.call(0, [_CALL], weight=lambda a: BASE + a["call"].weight, docs=(
     "Authenticates the sudo key and dispatches a function call with `Root` origin.",))
 def sudo(ctx, origin, call) -> None:
     _ensure_sudo(ctx, origin)
-    ctx.deposit_event(Sudid, sudo_result=_dispatch_as(ctx, ROOT, call))
+    ctx.deposit_event(Sudid, sudo_result=dispatch_in_layer(ctx, ROOT, call))
 
 
 @pallet.call(1, [_CALL, ("weight", WEIGHT, "Weight")], weight=lambda a: a["weight"], docs=(
@@ -72,7 +60,7 @@ def sudo(ctx, origin, call) -> None:
     "Sudo user to specify the weight of the call."))
 def sudo_unchecked_weight(ctx, origin, call, weight) -> None:
     _ensure_sudo(ctx, origin)
-    ctx.deposit_event(Sudid, sudo_result=_dispatch_as(ctx, ROOT, call))
+    ctx.deposit_event(Sudid, sudo_result=dispatch_in_layer(ctx, ROOT, call))
 
 
 @pallet.call(2, [("new", MULTI_ADDRESS, "AccountIdLookupOf<T>")], weight=BASE, docs=(
@@ -92,7 +80,7 @@ def set_key(ctx, origin, new) -> None:
 def sudo_as(ctx, origin, who, call) -> None:
     _ensure_sudo(ctx, origin)
     target = balances.lookup(who)
-    ctx.deposit_event(SudoAsDone, sudo_result=_dispatch_as(ctx, Origin.signed(target), call))
+    ctx.deposit_event(SudoAsDone, sudo_result=dispatch_in_layer(ctx, Origin.signed(target), call))
 
 
 @pallet.call(4, [], weight=BASE, docs=("Permanently removes the sudo key.", "",
