@@ -6,7 +6,6 @@ Time is the proposer's injected timer (no wall clock in these tests): a timer th
 every reading, or one that stands still.
 """
 
-import asyncio
 import itertools
 
 import pytest
@@ -34,19 +33,6 @@ class SteppingTimer:
 
     def __call__(self) -> float:
         return next(self._t) * self.step
-
-
-@pytest.fixture
-def node(tmp_path):
-    from relaychain.node.network import InProcessHub
-    from relaychain.node.service import Node, NodeConfig
-    from relaychain.primitives.crypto import Ed25519Keypair
-
-    n = Node(NodeConfig(name="alice", base_path=tmp_path / "alice", validator="alice", slot_duration_ms=SLOT_MS,
-                        is_dev=True, check_block_time=False),
-             InProcessHub().join(Ed25519Keypair.from_seed(bytes(32))))
-    yield n
-    asyncio.run(n.stop())
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """The pool against the real runtime: valid transfers queue by nonce; invalid ones get Substrate's errors."""
 
-import asyncio
-
 import pytest
 
 from relaychain.node.consensus.slots import SlotInfo
@@ -11,19 +9,6 @@ from relaychain.runtime.errors import InvalidTransaction
 from tests.node.chain_helpers import account_info, account_key, signed_transfer
 
 SLOT_MS = 6000
-
-
-@pytest.fixture
-def node(tmp_path):
-    from relaychain.node.network import InProcessHub
-    from relaychain.node.service import Node, NodeConfig
-    from relaychain.primitives.crypto import Ed25519Keypair
-
-    n = Node(NodeConfig(name="alice", base_path=tmp_path / "alice", validator="alice", slot_duration_ms=SLOT_MS,
-                        is_dev=True, check_block_time=False),
-             InProcessHub().join(Ed25519Keypair.from_seed(bytes(32))))
-    yield n
-    asyncio.run(n.stop())
 
 
 def _state(node):
