@@ -81,9 +81,19 @@ def test_sigkill_truncation_and_garbage_never_lose_a_finalized_block(tmp_path):
         for kill in range(KILLS):
             proc = _spawn(base, port, log)
             try:
-                lifetime = time.monotonic() + rng.uniform(0.0, 2.5)  # from start-up into block production
+                # Even kills count from the spawn, so they land in start-up as often as the machine is slow;
+                # odd kills count from the first RPC answer, so every other restart is checked whatever the
+                # machine's start-up time.
+                serving_first = kill % 2 == 1
+                started = time.monotonic()
+                if serving_first:
+                    while _finalized(port) is None:
+                        assert proc.poll() is None and time.monotonic() - started < STARTUP_TIMEOUT, \
+                            f"kill {kill}: no RPC answer:\n{log_path.read_text(errors='replace')[-3000:]}"
+                        time.sleep(0.02)
+                lifetime = time.monotonic() + rng.uniform(0.0, 2.5)
                 checked = False
-                while time.monotonic() < lifetime and proc.poll() is None:
+                while proc.poll() is None:
                     seen = _finalized(port)
                     if seen is not None:
                         if known is not None and not checked:
@@ -91,12 +101,14 @@ def test_sigkill_truncation_and_garbage_never_lose_a_finalized_block(tmp_path):
                             checked, resumed = True, resumed + 1
                         if known is None or seen[0] > known[0]:
                             known = seen
+                    if time.monotonic() >= lifetime:
+                        break
                     time.sleep(0.02)
                 assert proc.poll() is None, f"kill {kill}: the node exited by itself ({proc.returncode}):\n" \
                                             f"{log_path.read_text(errors='replace')[-3000:]}"
             finally:
                 _stop(proc)
-    assert known is not None and known[0] > 0 and resumed >= KILLS // 4, (known, resumed)
+    assert known is not None and known[0] > 0 and resumed >= KILLS // 2 - 1, (known, resumed)
 
     # The last database, resumed once more and stopped cleanly, is the original of the damaged copies.
     with open(log_path, "ab") as log:
