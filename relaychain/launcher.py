@@ -19,6 +19,12 @@ collators:
     [[parachains.collators]]
     name = "collator-1000"
 
+    [[hrmp_channels]]                 # open from genesis (zombienet's table), one per direction
+    sender = 1000
+    recipient = 1001
+    max_capacity = 8                  # messages queued at once; the sender waits when the channel is full
+    max_message_size = 512            # bytes
+
 In one process every node joins an in-process network hub and all validators share one PVF executor; with
 `processes = true` the launcher writes the chain's genesis parameters to `<base>/chain.json`, and starts
 `relaychain run --validator --chain …` and `relaychain collator --chain …` per node, each with its own
@@ -80,10 +86,43 @@ class NetworkSpec:
     processes: bool = False
     host_overrides: tuple = ()  # (HostConfiguration field, value) pairs over the dev preset
     malus: tuple = ()  # (validator name, malus mode) pairs: misbehaving validators (relaychain.node.parachains.malus)
+    hrmp_channels: tuple = ()  # (HrmpChannelSpec, ...) open from genesis
 
     @property
     def validators(self) -> tuple:
         return tuple(n.name for n in self.nodes if n.validator)
+
+
+@dataclass(frozen=True)
+class HrmpChannelSpec:
+    """A channel sender -> recipient open from genesis (the relay's `preopen_hrmp_channels`)."""
+
+    sender: int
+    recipient: int
+    max_capacity: int = 8
+    max_message_size: int = 512
+
+    def genesis_args(self) -> tuple:
+        return (self.sender, self.recipient, self.max_capacity, self.max_message_size)
+
+
+def check_hrmp_channels(channels, para_ids) -> tuple:
+    """Channels must join two distinct paras of the network, one declaration per direction."""
+    seen = set()
+    for ch in channels:
+        if ch.sender == ch.recipient:
+            raise NetworkConfigError(f"HRMP channel {ch.sender} -> {ch.recipient}: a para cannot open a channel to itself")
+        for end in (ch.sender, ch.recipient):
+            if end not in para_ids:
+                raise NetworkConfigError(f"HRMP channel {ch.sender} -> {ch.recipient}: para {end} is not in "
+                                         f"[[parachains]] (known: {sorted(para_ids)})")
+        if (ch.sender, ch.recipient) in seen:
+            raise NetworkConfigError(f"HRMP channel {ch.sender} -> {ch.recipient} is declared twice")
+        if ch.max_capacity < 1 or ch.max_message_size < 1:
+            raise NetworkConfigError(f"HRMP channel {ch.sender} -> {ch.recipient}: max_capacity and "
+                                     f"max_message_size must be positive")
+        seen.add((ch.sender, ch.recipient))
+    return tuple(channels)
 
 
 def builtin_para(para_id: int, runtime: str, collators=()) -> ParaSpec:
@@ -142,8 +181,19 @@ def load_network(path: Path) -> NetworkSpec:
             paras.append(builtin_para(int(p["id"]), p.get("runtime", "adder"), collators))
     if len({p.id for p in paras}) != len(paras):
         raise NetworkConfigError("para ids must be unique")
+    channels = []
+    for c in raw.get("hrmp_channels", []):
+        missing = [k for k in ("sender", "recipient") if k not in c]
+        if missing:
+            raise NetworkConfigError(f"every [[hrmp_channels]] needs {' and '.join(missing)}")
+        try:
+            channels.append(HrmpChannelSpec(int(c["sender"]), int(c["recipient"]), int(c.get("max_capacity", 8)),
+                                            int(c.get("max_message_size", 512))))
+        except (TypeError, ValueError):
+            raise NetworkConfigError(f"[[hrmp_channels]] {c}: sender, recipient and the limits are integers") from None
     return NetworkSpec(tuple(nodes), tuple(paras), int(relay.get("block_time", 1000)),
-                       bool(relay.get("processes", False)))
+                       bool(relay.get("processes", False)),
+                       hrmp_channels=check_hrmp_channels(channels, {p.id for p in paras}))
 
 
 # -- genesis ------------------------------------------------------------------------------------------------
@@ -158,7 +208,8 @@ def chain_spec(spec: NetworkSpec):
     host = replace(dev_config(len(spec.paras)), **dict(spec.host_overrides)) if spec.host_overrides else None
     return genesis.dev_chain_spec(tuple(v.capitalize() for v in spec.validators), slot_duration_ms=spec.block_time_ms,
                                   paras=tuple(genesis.GenesisPara(p.id, p.genesis_head, p.code) for p in spec.paras),
-                                  host_configuration=host)
+                                  host_configuration=host,
+                                  hrmp_channels=tuple(c.genesis_args() for c in spec.hrmp_channels))
 
 
 def write_chain_file(spec: NetworkSpec, path: Path) -> None:
@@ -167,7 +218,8 @@ def write_chain_file(spec: NetworkSpec, path: Path) -> None:
         "validators": list(spec.validators), "block_time": spec.block_time_ms,
         "host_overrides": dict(spec.host_overrides),
         "paras": [{"id": p.id, "runtime": p.runtime, "code": "0x" + p.code.hex(),
-                   "genesis_head": "0x" + p.genesis_head.hex()} for p in spec.paras]}))
+                   "genesis_head": "0x" + p.genesis_head.hex()} for p in spec.paras],
+        "hrmp_channels": [list(c.genesis_args()) for c in spec.hrmp_channels]}))
 
 
 def read_chain_file(path: Path) -> NetworkSpec:
@@ -175,7 +227,8 @@ def read_chain_file(path: Path) -> NetworkSpec:
     return NetworkSpec(tuple(NodeSpec(v) for v in data["validators"]),
                        tuple(ParaSpec(p["id"], p["runtime"], bytes.fromhex(p["code"][2:]),
                                       bytes.fromhex(p["genesis_head"][2:])) for p in data["paras"]),
-                       int(data["block_time"]), host_overrides=tuple(sorted(data.get("host_overrides", {}).items())))
+                       int(data["block_time"]), host_overrides=tuple(sorted(data.get("host_overrides", {}).items())),
+                       hrmp_channels=tuple(HrmpChannelSpec(*c) for c in data.get("hrmp_channels", [])))
 
 
 def block_builder_for(para: ParaSpec, base_path: Path):
