@@ -324,13 +324,14 @@ def build_block(para_id: int, parent_header: Header, parent_state: Mapping[bytes
 
 # -- the transaction pool --------------------------------------------------------------------------------
 
-def validate_transaction(state: Mapping[bytes, bytes], xt: bytes, parent_header: Header) -> ValidTransaction:
-    """TaggedTransactionQueue::validate_transaction on the state after `parent_header` (the pool's best): the
-    checks of a block built on it; provides (who, nonce), requires (who, nonce - 1) for a future nonce;
-    priority 0 (no fees); longevity until the era's death. Raises InvalidTransaction / UnknownTransaction."""
-    ctx = system.ParaBlockContext(Overlay(StateHost(state)), RUNTIME, parent_header.number + 1, parent_header.hash(),
-                                  0)
-    system.BlockHash.set(ctx.state, ctx.parent_hash, parent_header.number)
+def validate_transaction(state: Mapping[bytes, bytes], xt: bytes, *, block_number: int,
+                         block_hash: bytes) -> ValidTransaction:
+    """TaggedTransactionQueue::validate_transaction on the post-state of block `block_number` (hash
+    `block_hash`, the pool's best): the checks of a block built on it; provides (who, nonce), requires
+    (who, nonce - 1) for a future nonce; priority 0 (no fees); longevity until the era's death. Raises
+    InvalidTransaction / UnknownTransaction; nothing is kept."""
+    ctx = system.ParaBlockContext(Overlay(StateHost(state)), RUNTIME, block_number + 1, bytes(block_hash), 0)
+    system.BlockHash.set(ctx.state, ctx.parent_hash, block_number)
     checked = check_extrinsic(ctx.state, bytes(xt), ctx.number)
     if checked.call.definition.dispatch_class == "Mandatory":
         raise InvalidTransaction("MandatoryValidation")
