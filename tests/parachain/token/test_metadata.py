@@ -52,7 +52,9 @@ def test_system_account_reads_like_the_relays(para_md, relay_md):
     values, shapes = [], []
     for rc, md in (para_md, relay_md):
         item = md.get_metadata_pallet("System").get_storage_function("Account")
-        shapes.append((item.get_params_type_string(), item.value["modifier"], item.value["default"]))
+        (param,) = item.get_params_type_string()
+        key = rc.create_scale_object(param, data=ScaleBytes(ALICE.public), metadata=md).decode(check_remaining=True)
+        shapes.append((key, item.value["modifier"], item.value["default"]))
         obj = rc.create_scale_object(item.get_value_type_string(), data=ScaleBytes(raw), metadata=md)
         values.append(obj.decode(check_remaining=True))
         assert item.value["type"]["Map"]["hashers"] == ["Blake2_128Concat"]
