@@ -245,3 +245,16 @@ def test_relay_parent_going_backwards_and_replayed_messages_are_refused():
     assert both_refuse(para, replay, earlier) == "message_order"
     # and a relay parent that stays is fine: nothing new
     assert para.build(view=earlier, relay_number=10).result.processed_downward_messages == 0
+
+
+def test_messages_the_relay_queued_at_its_genesis_reach_the_first_block_only():
+    """D15: before the para's first block nothing was processed, so sent_at 0 counts as new."""
+    para, relay = Para(), RelayState(10)
+    relay.send_downward(PARA_A, expected_message(1, UNIT, BOB.public), sent_at=0)
+    relay.open_channel(PARA_B, PARA_A)
+    relay.send_horizontal(PARA_B, PARA_A, b"\x00" + expected_message(1, 2 * UNIT, BOB.public), sent_at=0)
+    bob0 = para.free(BOB.public)
+    built = para.build(view=relay.view(), relay_number=0)
+    assert built.result.processed_downward_messages == 1 and para.free(BOB.public) == bob0 + 3 * UNIT
+    built = para.build(view=relay.view(), relay_number=0)  # relay parent 0 again: all of it already processed
+    assert built.result.processed_downward_messages == 0 and para.free(BOB.public) == bob0 + 3 * UNIT
