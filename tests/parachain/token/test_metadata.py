@@ -138,3 +138,24 @@ def test_nonce_query_info_and_validity_apis():
         apis.call(para.state, "BabeApi_configuration", b"")
     with pytest.raises(RuntimeApiError):
         apis.call(para.state, "AccountNonceApi_account_nonce", b"\x00")
+
+
+def test_v15_and_every_described_api_answers_in_its_declared_type():
+    """Each method V15 describes is served, and its answer decodes (all bytes) with the type V15 declares."""
+    para = Para()
+    para.build()
+    xt = para.sign(ALICE, balances.transfer_keep_alive.encode(dest=("Id", BOB.public), value=ED), 0)
+    inputs = {"Metadata_metadata_at_version": (15).to_bytes(4, "little"),
+              "TaggedTransactionQueue_validate_transaction": b"\x02" + xt + para.header.hash(),
+              "AccountNonceApi_account_nonce": ALICE.public,
+              "TransactionPaymentApi_query_info": xt + len(xt).to_bytes(4, "little"),
+              "TransactionPaymentApi_query_fee_details": xt + len(xt).to_bytes(4, "little")}
+    for api in apis.RUNTIME_APIS:
+        for m in api.methods:
+            name = f"{api.name}_{m.name}"
+            m.output.decode(apis.call(para.state, name, inputs.get(name, b"")))
+    raw = apis.call({}, "Metadata_metadata_at_version", (15).to_bytes(4, "little"))
+    assert raw[:1] == b"\x01" and raw[1 + len(compact(len(apis.metadata_v15_bytes()))):][:5] == b"meta\x0f"
+    assert apis.call({}, "Metadata_metadata_at_version", (13).to_bytes(4, "little")) == b"\x00"
+    assert apis.call({}, "Metadata_metadata_versions", b"") == compact(2) + (14).to_bytes(4, "little") + (
+        15).to_bytes(4, "little")
