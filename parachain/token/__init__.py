@@ -45,4 +45,7 @@ make the same ones, since events and queues are part of the state root):
       anywhere else, is rule inherent_position; any other inapplicable extrinsic is invalid_extrinsic.
 - D18 Pool validity: priority 0 (no fees), provides (who ++ nonce u32 LE), requires nonce - 1 when ahead,
       longevity until the era's death.
+- D19 XCM decoding counts instructions across nested programs: more than 100 in an outermost program and all
+      it nests is undecodable (Polkadot's `instructions_count`; xcmp/xcm.py now does this for the relay too),
+      so hostile nesting is a failed `Processed` with weight 0, never a decoder crash.
 """

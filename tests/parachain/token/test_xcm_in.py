@@ -257,3 +257,21 @@ def test_messages_the_relay_queued_at_its_genesis_reach_the_first_block_only():
     assert built.result.processed_downward_messages == 1 and para.free(BOB.public) == bob0 + 3 * UNIT
     built = para.build(view=relay.view(), relay_number=0)  # relay parent 0 again: all of it already processed
     assert built.result.processed_downward_messages == 0 and para.free(BOB.public) == bob0 + 3 * UNIT
+
+
+def test_hostile_nesting_is_an_undecodable_message_not_a_crash():
+    """A program nesting more than 100 instructions in all does not decode (weight 0); 100 decode and fail the
+    barrier (one outer instruction)."""
+    def nested(levels):
+        inner = bytes([0x00])
+        for _ in range(levels):
+            inner = bytes([0x04, 0x05, 0x00, 0x00, 0x00]) + inner
+        return bytes([0x04]) + inner
+    para, relay = Para(), RelayState(10)
+    relay.send_downward(PARA_A, nested(5000), sent_at=9)
+    relay.send_downward(PARA_A, nested(100), sent_at=9)
+    relay.open_channel(PARA_B, PARA_A)
+    relay.send_horizontal(PARA_B, PARA_A, b"\x00" + nested(3000), sent_at=9)
+    built = para.build(view=relay.view(), relay_number=10)
+    assert [(s, w) for _, s, w, _ in processed(para)] == [(False, 0), (False, 1_000_000), (False, 0)]
+    assert built.result.processed_downward_messages == 2
