@@ -10,7 +10,7 @@ from scalecodec.base import RuntimeConfigurationObject, ScaleBytes
 from scalecodec.type_registry import load_type_registry_preset
 
 from parachain.token import apis, balances
-from parachain.token.runtime import RUNTIME, metadata_bytes, runtime_version
+from parachain.token.runtime import RUNTIME, chain_properties, metadata_bytes, runtime_version
 from relaychain.primitives.hashing import blake2_64
 from relaychain.runtime.runtime import metadata_bytes as relay_metadata_bytes
 from tests.parachain.token.fixture import (
@@ -116,6 +116,7 @@ def test_runtime_version():
     assert (v["spec_name"], v["spec_version"], v["transaction_version"], v["state_version"]) == (
         "token-parachain", 1, 1, 1)
     assert (blake2_64(b"AccountNonceApi"), 1) in v["apis"]
+    assert chain_properties() == {"ss58Format": 42, "tokenDecimals": 12, "tokenSymbol": "UNIT"}
     raw = apis.call({}, "Core_version", b"")
     assert raw[:1 + len("token-parachain")] == compact(len("token-parachain")) + b"token-parachain"
 
