@@ -45,8 +45,8 @@ DustLost = pallet.event("DustLost", [_acct("account"), _bal("amount")],
                         ("An account was removed whose balance was non-zero but below ExistentialDeposit,",
                          "resulting in an outright loss."))
 Transfer = pallet.event("Transfer", [_acct("from"), _acct("to"), _bal("amount")], ("Transfer succeeded.",))
-Minted = pallet.event("Minted", [_acct("who"), _bal("amount")], ("Some amount was minted into an account.",))
-Burned = pallet.event("Burned", [_acct("who"), _bal("amount")], ("Some amount was burned from an account.",))
+Minted = pallet.event("Minted", [_acct("who"), _bal("amount")], ("Some amount was minted into an account.",), index=10)
+Burned = pallet.event("Burned", [_acct("who"), _bal("amount")], ("Some amount was burned from an account.",), index=11)
 
 for _name, _doc in [
     ("VestingBalance", "Vesting balance too high to send value."),

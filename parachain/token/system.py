@@ -52,8 +52,8 @@ ExtrinsicSuccess = pallet.event("ExtrinsicSuccess", [("dispatch_info", DISPATCH_
 ExtrinsicFailed = pallet.event("ExtrinsicFailed", [("dispatch_error", DISPATCH_ERROR, "DispatchError"),
                                                    ("dispatch_info", DISPATCH_INFO, "DispatchInfo")],
                                ("An extrinsic failed.",))
-NewAccount = pallet.event("NewAccount", [account_field("account")], ("A new account was created.",))
-KilledAccount = pallet.event("KilledAccount", [account_field("account")], ("An account was reaped.",))
+NewAccount = pallet.event("NewAccount", [account_field("account")], ("A new account was created.",), index=3)
+KilledAccount = pallet.event("KilledAccount", [account_field("account")], ("An account was reaped.",), index=4)
 
 
 def runtime_version_value() -> dict:

@@ -43,7 +43,7 @@ PARENT_ORIGIN = "Parent"
 pallet = Pallet("MessageQueue", 35, "pallet_message_queue")
 Processed = pallet.event("Processed", [("id", H256, "H256"), ("origin", AGGREGATE_MESSAGE_ORIGIN, "MessageOriginOf<T>"),
                                        ("weight_used", WEIGHT, "Weight"), ("success", BOOL, "bool")],
-                         ("Message is processed.",))
+                         ("Message is processed.",), index=1)
 
 
 def sibling_origin(para_id: int) -> tuple:

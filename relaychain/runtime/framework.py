@@ -302,8 +302,14 @@ class Pallet:
             return c
         return register
 
-    def event(self, name: str, fields: Sequence = (), docs: Sequence[str] = ()) -> EventDef:
-        ev = EventDef(self, name, len(self.events), _fields(fields), tuple(docs))
+    def event(self, name: str, fields: Sequence = (), docs: Sequence[str] = (), *, index: Optional[int] = None) -> EventDef:
+        """Declare an event; `index` pins its variant index (FRAME's, when a pallet declares only some of its
+        events), else it is the next one."""
+        if index is None:
+            index = self.events[-1].index + 1 if self.events else 0
+        if any(e.index == index for e in self.events):
+            raise ValueError(f"{self.name}: event index {index} is taken")
+        ev = EventDef(self, name, index, _fields(fields), tuple(docs))
         self.events.append(ev)
         self._events_by_name[name] = ev
         return ev
