@@ -144,3 +144,152 @@ def test_a_mortal_transaction_is_checked_against_its_birth_block(running):
     era4 = Era.mortal(64, 4)
     xt4 = chain.sign(ALICE, transfer_call(BOB.public, UNIT), era=era4, birth_hash=bytes(32))
     refused(running, chain.build(RelayEnv(4, PARA), [xt4], commit=False), "ancient birth block")
+
+
+# -- XCM out: teleports ---------------------------------------------------------------------------------------
+
+def _beneficiary(who: bytes) -> Location:
+    return account_id32(who)
+
+
+def _teleport(chain, signer, dest, amount, beneficiary=None, nonce=None, **kw):
+    asset = Asset(PARENT_LOCATION, ("Fungible", amount))
+    call = teleport_call(dest, beneficiary or _beneficiary(BOB.public), [asset], **kw)
+    return chain.sign(signer, call, nonce=nonce)
+
+
+def _independent_teleport_message(amount: int, parents: int, beneficiary: bytes) -> bytes:
+    """The V4 program written out byte by byte (SPEC.md §4), not with the reference's encoders."""
+    asset = bytes((parents, 0, 0)) + encode_compact(amount)
+    body = (b"\x02\x04" + asset + b"\x0a" + b"\x13" + asset + b"\x01" + encode_compact(5_000_000_000)
+            + encode_compact(65536) + b"\x0d\x01\x02\x04" + b"\x00\x01\x01\x00" + beneficiary)
+    topic = blake2_256(encode_compact(4) + body)
+    return b"\x04" + encode_compact(5) + body + b"\x2c" + topic
+
+
+def test_a_teleport_to_the_relay_is_an_upward_message_the_relay_accepts(running):
+    from relaychain.runtime.xcm_executor import check_barrier, weigh
+    from xcmp.xcm import decode_versioned_xcm
+    chain = genesis()
+    validate(running, chain.build(RelayEnv(1, PARA), []))
+    total_before = chain.state[__import__("tests.parachain.token_reference", fromlist=["x"]).TOTAL_ISSUANCE]
+    built = chain.build(RelayEnv(2, PARA), [_teleport(chain, ALICE, PARENT_LOCATION, 5 * UNIT)])
+    result = validate(running, built)
+    assert result == built.expected_result()
+    assert result.upward_messages == (_independent_teleport_message(5 * UNIT, 0, BOB.public),)
+    program = decode_versioned_xcm(result.upward_messages[0])
+    check_barrier(program, weigh(program))  # the relay's own barrier takes it
+    from .token_reference import TOTAL_ISSUANCE
+    assert int.from_bytes(chain.state[TOTAL_ISSUANCE], "little") == int.from_bytes(total_before, "little") - 5 * UNIT
+    assert PENDING_UPWARD not in chain.state
+
+
+def test_at_most_eight_upward_messages_leave_per_block(running):
+    chain = genesis()
+    validate(running, chain.build(RelayEnv(1, PARA), []))
+    xts = [_teleport(chain, ALICE, PARENT_LOCATION, (i + 1) * UNIT, nonce=i) for i in range(10)]
+    built = chain.build(RelayEnv(2, PARA), xts)
+    result = validate(running, built)
+    assert result == built.expected_result() and len(result.upward_messages) == 8
+    assert result.upward_messages[7] == _independent_teleport_message(8 * UNIT, 0, BOB.public)
+    assert len(decode_vec_bytes(chain.state[PENDING_UPWARD])) == 2
+    built = chain.build(RelayEnv(3, PARA), [])
+    result = validate(running, built)
+    assert result == built.expected_result()
+    assert result.upward_messages == tuple(_independent_teleport_message(a * UNIT, 0, BOB.public) for a in (9, 10))
+
+
+def test_a_teleport_to_a_sibling_waits_for_a_channel_and_respects_its_limits(running):
+    chain = genesis()
+    validate(running, chain.build(RelayEnv(1, PARA), []))
+    to_sibling = parachain(SIBLING, parents=1)
+    xts = [_teleport(chain, ALICE, to_sibling, a * UNIT, nonce=i) for i, a in enumerate((1, 2, 3))]
+    built = chain.build(RelayEnv(2, PARA), xts)  # no channel yet: the programs stay queued
+    result = validate(running, built)
+    assert result == built.expected_result() and result.horizontal_messages == ()
+    assert len(decode_vec_bytes(chain.state[outbound_key(SIBLING)])) == 3
+    programs = [_independent_teleport_message(a * UNIT, 1, BOB.public) for a in (1, 2, 3)]
+    # A channel whose messages hold at most two programs.
+    small = channel(max_message_size=1 + len(programs[0]) + len(programs[1]))
+    built = chain.build(RelayEnv(3, PARA, egress={SIBLING: small}), [])
+    result = validate(running, built)
+    assert result == built.expected_result()
+    assert [(m.recipient, m.data) for m in result.horizontal_messages] == [(SIBLING, b"\x00" + programs[0] + programs[1])]
+    # A full channel sends nothing; then the last program leaves.
+    built = chain.build(RelayEnv(4, PARA, egress={SIBLING: channel(max_capacity=1, msg_count=1)}), [])
+    assert validate(running, built).horizontal_messages == ()
+    built = chain.build(RelayEnv(5, PARA, egress={SIBLING: channel()}), [])
+    result = validate(running, built)
+    assert result == built.expected_result()
+    assert [(m.recipient, m.data) for m in result.horizontal_messages] == [(SIBLING, b"\x00" + programs[2])]
+    assert outbound_key(SIBLING) not in chain.state
+
+
+def test_refused_teleports_fail_with_pallet_xcm_errors(running):
+    chain = genesis()
+    validate(running, chain.build(RelayEnv(1, PARA), []))
+    native = Asset(PARENT_LOCATION, ("Fungible", UNIT))
+    calls = [
+        teleport_call(PARENT_LOCATION, _beneficiary(BOB.public), [native, native]),                   # TooManyAssets
+        teleport_call(PARENT_LOCATION, _beneficiary(BOB.public), [native], fee_asset_item=1),         # Empty
+        teleport_call(PARENT_LOCATION, _beneficiary(BOB.public), [Asset(Location(0, "Here"), ("Fungible", 1))]),  # Filtered
+        teleport_call(parachain(PARA, parents=1), _beneficiary(BOB.public), [native]),                 # BadLocation
+        teleport_call(PARENT_LOCATION, account_id32(BOB.public, parents=1), [native]),                # BadLocation
+        teleport_call(PARENT_LOCATION, _beneficiary(BOB.public), [Asset(PARENT_LOCATION, ("Fungible", 1000 * UNIT))]),
+    ]
+    xts = [chain.sign(ALICE, c, nonce=i) for i, c in enumerate(calls)]
+    built = chain.build(RelayEnv(2, PARA), xts)
+    result = validate(running, built)
+    assert result == built.expected_result() and result.upward_messages == ()
+    failed = [e for e in built.events if e[5:7] == b"\x00\x01"]
+    assert [e[7:13] for e in failed] == [bytes((3, 31, i, 0, 0, 0)) for i in (7, 5, 2, 10, 10, 24)]
+
+
+# -- XCM in: DMP and HRMP ---------------------------------------------------------------------------------------
+
+def test_downward_messages_are_checked_against_the_relay_and_credited(running):
+    chain = genesis()
+    validate(running, chain.build(RelayEnv(1, PARA), []))
+    v3_program = b"\x03" + teleport_program_to_para(UNIT, BOB.public)[1:]
+    messages = [
+        (2, teleport_program_to_para(3 * UNIT, NEWCOMER)),                  # creates an account
+        (2, teleport_program_to_para(UNIT, ALICE.public, topic=False)),     # id = hash of the message
+        (3, v3_program),                                                     # undecodable here
+        (3, teleport_program_to_para(ED - 1, blake2_256(b"poor"))),          # below ED for a new account: fails
+        (3, teleport_program_to_para(UNIT, BOB.public, parents=0)),          # not the relay's token as seen here
+    ]
+    head = mqc_head_of(messages)
+    built = chain.build(RelayEnv(3, PARA, dmq_head=head), [], downward=messages)
+    result = validate(running, built)
+    assert result == built.expected_result() and result.processed_downward_messages == 5
+    assert chain.free(NEWCOMER) == 3 * UNIT and chain.free(ALICE.public) == 1001 * UNIT
+    assert chain.state.get(account_key(blake2_256(b"poor"))) is None
+    processed = [e for e in built.events if e[5:7] == b"\x23\x01"]
+    assert [e[-2] for e in processed] == [1, 1, 0, 0, 0]  # success flags
+    # The next block gets only newer messages and extends the stored head.
+    later = [(4, teleport_program_to_para(UNIT, NEWCOMER))]
+    built = chain.build(RelayEnv(4, PARA, dmq_head=mqc_head_of(later, head)), [], downward=later)
+    assert validate(running, built) == built.expected_result()
+    assert chain.free(NEWCOMER) == 4 * UNIT
+
+
+def test_horizontal_messages_are_split_into_programs_and_credited(running):
+    chain = genesis()
+    validate(running, chain.build(RelayEnv(1, PARA), []))
+    p1 = teleport_program_to_para(2 * UNIT, NEWCOMER)
+    p2 = teleport_program_to_para(UNIT, CHARLIE.public, topic=False)
+    msgs = [(2, b"\x00" + p1 + p2), (2, b"\x01" + p1), (3, b"\x00" + p1 + b"\x04\xff")]
+    third_sender = SIBLING + 5
+    relay = RelayEnv(3, PARA, ingress={SIBLING: channel(mqc_head=mqc_head_of(msgs)), third_sender: channel()})
+    built = chain.build(relay, [], horizontal={SIBLING: msgs})
+    result = validate(running, built)
+    assert result == built.expected_result()
+    assert chain.free(NEWCOMER) == 4 * UNIT and chain.free(CHARLIE.public) == ED + 5 + UNIT
+    processed = [e for e in built.events if e[5:7] == b"\x23\x01"]
+    assert [e[-2] for e in processed] == [1, 1, 0, 1, 0]
+    # Next block: the channel head moves on from the stored one.
+    more = [(4, b"\x00" + teleport_program_to_para(UNIT, NEWCOMER))]
+    relay = RelayEnv(4, PARA, ingress={SIBLING: channel(mqc_head=mqc_head_of(more, mqc_head_of(msgs)))})
+    built = chain.build(relay, [], horizontal={SIBLING: more})
+    assert validate(running, built) == built.expected_result()
+    assert chain.free(NEWCOMER) == 5 * UNIT

@@ -431,8 +431,23 @@ class _Ctx:
                 self.credit(dest, amount)
         self.event(b"\x0a\x02" + src + dest + amount.to_bytes(16, "little"))
 
-    def teleport(self, who: bytes, dest: Location, beneficiary: Location, asset: Asset, weight_limit) -> None:
-        """Only the success path (the tests build failing teleports by hand)."""
+    def teleport(self, who: bytes, dest: Location, beneficiary: Location, assets: list, fee_asset_item: int,
+                 weight_limit) -> None:
+        """pallet-xcm's limited_teleport_assets on the para (SPEC.md §4), errors in the spec's order."""
+        if len(assets) > 1:
+            raise DispatchFailed(xcm_error(7))
+        if not assets or fee_asset_item != 0:
+            raise DispatchFailed(xcm_error(5))
+        asset = assets[0]
+        if asset.id != PARENT_LOCATION or asset.fun[0] != "Fungible":
+            raise DispatchFailed(xcm_error(2))
+        dj = dest.junctions()
+        if not (dest == PARENT_LOCATION or (dest.parents == 1 and len(dj) == 1 and dj[0][0] == "Parachain"
+                                            and dj[0][1] != self.para_id)):
+            raise DispatchFailed(xcm_error(10))
+        bj = beneficiary.junctions()
+        if not (beneficiary.parents == 0 and len(bj) == 1 and bj[0][0] == "AccountId32"):
+            raise DispatchFailed(xcm_error(10))
         amount = asset.fun[1]
         nonce, providers, free = decode_account(self.st[account_key(who)])
         if free < amount or free - amount < ED:
@@ -479,14 +494,14 @@ class _Ctx:
                 from xcmp.xcm import ASSETS, LOCATION, WEIGHT_LIMIT
                 r = Reader(call[2:])
                 assert r.u8() == 4
-                dest = Location.decode_from(r) if hasattr(Location, "decode_from") else LOCATION.decode_from(r)
+                dest = LOCATION.decode_from(r)
                 assert r.u8() == 4
                 beneficiary = LOCATION.decode_from(r)
                 assert r.u8() == 4
                 assets = ASSETS.decode_from(r)
-                r.u32()
+                fee_asset_item = r.u32()
                 weight_limit = WEIGHT_LIMIT.decode_from(r)
-                self.teleport(who, dest, beneficiary, assets[0], weight_limit)
+                self.teleport(who, dest, beneficiary, assets, fee_asset_item, weight_limit)
             else:
                 raise AssertionError("unknown call in the reference")
         except DispatchFailed as e:
