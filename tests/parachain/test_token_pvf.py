@@ -293,3 +293,143 @@ def test_horizontal_messages_are_split_into_programs_and_credited(running):
     built = chain.build(relay, [], horizontal={SIBLING: more})
     assert validate(running, built) == built.expected_result()
     assert chain.free(NEWCOMER) == 5 * UNIT
+
+
+# -- invalid blocks ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def chain_at_1(running):
+    chain = genesis()
+    validate(running, chain.build(RelayEnv(1, PARA), []))
+    return chain
+
+
+def _with_header(built, **fields):
+    h = built.header
+    values = dict(parent_hash=h.parent_hash, number=h.number, state_root=h.state_root,
+                  extrinsics_root=h.extrinsics_root)
+    values.update(fields)
+    built.header = Header(**values)
+    return built
+
+
+def test_a_wrong_parent_state_is_refused(running, chain_at_1):
+    built = chain_at_1.build(RelayEnv(2, PARA), [], commit=False)
+    k, v = built.parent_state[3]
+    built.parent_state[3] = (k, v + b"\x00")
+    refused(running, built, "parent state root mismatch")
+    built = chain_at_1.build(RelayEnv(2, PARA), [], commit=False)
+    built.parent_state[2], built.parent_state[3] = built.parent_state[3], built.parent_state[2]
+    refused(running, built, "not strictly ascending")
+    built = chain_at_1.build(RelayEnv(2, PARA), [], commit=False)
+    del built.parent_state[0]
+    refused(running, built, "parent state root mismatch")
+
+
+def test_a_wrong_header_is_refused(running, chain_at_1):
+    built = chain_at_1.build(RelayEnv(2, PARA), [chain_at_1.sign(ALICE, transfer_call(BOB.public, UNIT))], commit=False)
+    refused(running, _with_header(built, state_root=blake2_256(b"other")), "state root mismatch")
+    built = chain_at_1.build(RelayEnv(2, PARA), [], commit=False)
+    refused(running, _with_header(built, extrinsics_root=bytes(32)), "extrinsics root mismatch")
+    built = chain_at_1.build(RelayEnv(2, PARA), [], commit=False)
+    refused(running, _with_header(built, parent_hash=bytes(32)), "parent_hash")
+    built = chain_at_1.build(RelayEnv(2, PARA), [], commit=False)
+    refused(running, _with_header(built, number=3), "number is not parent + 1")
+    # The right header on another parent head.
+    built = chain_at_1.build(RelayEnv(2, PARA), [], commit=False)
+    refused(running, built, "parent_hash", parent_head=genesis().head_data)
+
+
+def test_signed_extrinsics_must_be_valid_transactions(running, chain_at_1):
+    good = chain_at_1.sign(ALICE, transfer_call(BOB.public, UNIT))
+    built = chain_at_1.build(RelayEnv(2, PARA), [good], commit=False)
+    tampered = bytearray(good)
+    tampered[40] ^= 1  # inside the sr25519 signature (after length, version, address and scheme)
+    built.extrinsics[1] = bytes(tampered)
+    refused(running, built, "bad signature")
+    built = chain_at_1.build(RelayEnv(2, PARA), [good], commit=False)
+    built.extrinsics[1] = chain_at_1.sign(ALICE, transfer_call(BOB.public, UNIT), nonce=1)
+    refused(running, built, "wrong nonce")
+    built = chain_at_1.build(RelayEnv(2, PARA), [good], commit=False)
+    built.extrinsics[1] = chain_at_1.sign(dev_keypair("Eve"), transfer_call(BOB.public, UNIT), nonce=0)  # not endowed
+    refused(running, built, "signer has no account")
+    built = chain_at_1.build(RelayEnv(2, PARA), [good], commit=False)
+    built.extrinsics[1] = chain_at_1.sign(ALICE, bytes((10, 7)) + BOB.public)  # no such call
+    refused(running, built, "unknown call")
+    built = chain_at_1.build(RelayEnv(2, PARA), [good], commit=False)
+    built.extrinsics[1] = encode_bytes(b"\x04" + transfer_call(BOB.public, UNIT))  # unsigned
+    refused(running, built, "not a signed")
+    # Signed for another chain (genesis hash): the signature does not verify here.
+    other = TokenRef(PARA + 1, {ALICE.public: UNIT})
+    built = chain_at_1.build(RelayEnv(2, PARA), [good], commit=False)
+    built.extrinsics[1] = other.sign(ALICE, transfer_call(BOB.public, UNIT), nonce=0)
+    refused(running, built, "bad signature")
+
+
+def test_the_inherent_must_come_first_and_match_the_validation_params(running, chain_at_1):
+    built = chain_at_1.build(RelayEnv(2, PARA), [], commit=False)
+    built.extrinsics = []
+    refused(running, built, "no set_validation_data")
+    built = chain_at_1.build(RelayEnv(2, PARA), [chain_at_1.sign(ALICE, transfer_call(BOB.public, 1))], commit=False)
+    built.extrinsics.reverse()
+    refused(running, built, "extrinsic 0 is not set_validation_data")
+    built = chain_at_1.build(RelayEnv(2, PARA), [], commit=False)
+    refused(running, built, "relay_parent_number differs", relay_parent_number=3)
+    built = chain_at_1.build(RelayEnv(2, PARA), [], commit=False)
+    refused(running, built, "relay_parent_storage_root differs", relay_parent_storage_root=bytes(32))
+    chain_at_1.build(RelayEnv(7, PARA), [])
+    built = chain_at_1.build(RelayEnv(6, PARA), [], commit=False)
+    refused(running, built, "goes backwards")
+
+
+def test_downward_messages_must_be_exactly_the_queue(running, chain_at_1):
+    m1, m2 = (2, teleport_program_to_para(UNIT, BOB.public)), (2, teleport_program_to_para(2 * UNIT, BOB.public))
+    both = mqc_head_of([m1, m2])
+    skipped = chain_at_1.build(RelayEnv(2, PARA, dmq_head=both), [], downward=[m1], commit=False)
+    refused(running, skipped, "dmq mqc head mismatch")
+    invented = chain_at_1.build(RelayEnv(2, PARA, dmq_head=mqc_head_of([m1])), [], downward=[m1, m2], commit=False)
+    refused(running, invented, "dmq mqc head mismatch")
+    altered = chain_at_1.build(RelayEnv(2, PARA, dmq_head=both), [], downward=[m1, (2, m2[1] + b"\x00")], commit=False)
+    refused(running, altered, "dmq mqc head mismatch")
+    old = chain_at_1.build(RelayEnv(2, PARA, dmq_head=mqc_head_of([(1, m1[1])])), [], downward=[(1, m1[1])],
+                           commit=False)
+    refused(running, old, "sent at or before the last relay parent")
+
+
+def test_horizontal_messages_must_be_exactly_the_channels(running, chain_at_1):
+    msgs = [(2, b"\x00" + teleport_program_to_para(UNIT, BOB.public))]
+    wrong_head = RelayEnv(2, PARA, ingress={SIBLING: channel(mqc_head=blake2_256(b"elsewhere"))})
+    refused(running, chain_at_1.build(wrong_head, [], horizontal={SIBLING: msgs}, commit=False),
+            f"mqc head mismatch for sender {SIBLING}")
+    # Messages kept back: the channel's head says there are some.
+    withheld = RelayEnv(2, PARA, ingress={SIBLING: channel(mqc_head=mqc_head_of(msgs))})
+    refused(running, chain_at_1.build(withheld, [], commit=False), f"mqc head mismatch for sender {SIBLING}")
+    # Messages from a para that has no channel to us.
+    stranger = RelayEnv(2, PARA, ingress={SIBLING: channel()})
+    refused(running, chain_at_1.build(stranger, [], horizontal={SIBLING + 1: msgs}, commit=False),
+            "not an ingress channel")
+    out_of_order = [(2, msgs[0][1]), (1, msgs[0][1])]
+    relay = RelayEnv(2, PARA, ingress={SIBLING: channel(mqc_head=mqc_head_of(out_of_order))})
+    refused(running, chain_at_1.build(relay, [], horizontal={SIBLING: out_of_order}, commit=False), "sent at or before")
+
+
+def test_the_relay_proof_must_hold_every_node_the_reads_need(running, chain_at_1):
+    ch = channel(mqc_head=None)
+    relay = RelayEnv(2, PARA, ingress={SIBLING: ch})
+    root, _ = relay.root_and_proof()
+    built = chain_at_1.build(relay, [], proof_filter=lambda p: [n for n in p if blake2_256(n) != root], commit=False)
+    refused(running, built, "relay proof: node missing")
+    # The channel's value is 85 bytes: a V1 hashed value node of its own in the proof.
+    value = ch.encode()
+    built = chain_at_1.build(relay, [], proof_filter=lambda p: [n for n in p if n != value], commit=False)
+    refused(running, built, "relay proof: value node missing")
+    # Any inner node on a walk: every removal is caught.
+    _, proof = relay.root_and_proof()
+    inner = [n for n in proof if blake2_256(n) != root and n != value]
+    assert inner
+    for node in inner:
+        built = chain_at_1.build(relay, [], proof_filter=lambda p, node=node: [n for n in p if n != node], commit=False)
+        refused(running, built, "relay proof:")
+    # Extra nodes are harmless.
+    built = chain_at_1.build(relay, [], proof_filter=lambda p: p + [b"\x00\x01\x02"], commit=False)
+    assert validate(running, built) == built.expected_result()
