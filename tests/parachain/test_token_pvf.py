@@ -433,3 +433,25 @@ def test_the_relay_proof_must_hold_every_node_the_reads_need(running, chain_at_1
     # Extra nodes are harmless.
     built = chain_at_1.build(relay, [], proof_filter=lambda p: p + [b"\x00\x01\x02"], commit=False)
     assert validate(running, built) == built.expected_result()
+
+
+def test_large_inbound_messages_are_processed_within_the_limits(running, chain_at_1):
+    big = [(2, b"\x04" + bytes(2 << 20)), (2, teleport_program_to_para(UNIT, NEWCOMER))]  # 2 MiB, undecodable
+    hrmp_msgs = [(2, b"\x00" + teleport_program_to_para(UNIT, NEWCOMER) + bytes(1 << 20))]
+    relay = RelayEnv(2, PARA, dmq_head=mqc_head_of(big), ingress={SIBLING: channel(mqc_head=mqc_head_of(hrmp_msgs))})
+    built = chain_at_1.build(relay, [], downward=big, horizontal={SIBLING: hrmp_msgs})
+    result = validate(running, built)
+    assert result == built.expected_result()
+    assert chain_at_1.free(NEWCOMER) == 2 * UNIT
+    processed = [e for e in built.events if e[5:7] == b"\x23\x01"]
+    assert [e[-2] for e in processed] == [0, 1, 1, 0]
+
+
+def test_an_ecdsa_signature_makes_the_block_invalid(running, chain_at_1):
+    good = chain_at_1.sign(ALICE, transfer_call(BOB.public, UNIT))
+    built = chain_at_1.build(RelayEnv(2, PARA), [good], commit=False)
+    body = bytearray(good[2:])  # Compact(len) is 2 bytes here
+    assert body[0] == 0x84 and body[1] == 0 and body[34] == 1  # version, MultiAddress::Id, Sr25519
+    ecdsa = bytes(body[:34]) + b"\x02" + bytes(65) + bytes(body[99:])
+    built.extrinsics[1] = encode_bytes(ecdsa)
+    refused(running, built, "unsupported signature scheme")

@@ -1,9 +1,7 @@
 // The token parachain's validation function (PVF): `validate_block(params_ptr, params_len) -> i64`
 // (parachains.md §12), implementing parachain/token/SPEC.md byte for byte.
 //
-// Memory: AssemblyScript's stub runtime (bump allocation, no GC, nothing freed during one call) owns
-// memory from its data section up to HOST_HEAP_BASE; the exported `__heap_base` puts the executor's
-// allocator (params, host-function results) above it. `checkHeap` fails the block before the two meet.
+// Memory: see heap.ts (the stub runtime's heap below HOST_HEAP_BASE, the executor's allocator above it).
 //
 // Where SPEC.md is silent, decisions follow Cumulus/FRAME (and the relay's Python pallets where those are
 // the spec's reference):
@@ -25,17 +23,17 @@
 // - Heads (parent and new) must have an empty digest; CheckWeight (block weight limits) is not enforced.
 
 import { blake2_256 } from "./host";
-import { Reader, Writer, bytesEq, concat, u32le, zero32 } from "./scale";
+import { Reader, Writer, bytesEq, concat, toHex, u32le, zero32 } from "./scale";
 import { Ctx, applySigned, inherentSuccess, mqcExtend, processDownward, processHorizontal, readQueue, writeQueue } from "./runtime";
 import { checkAscending, keyBytes, prefix, twox64Concat, u32Value } from "./state";
 import { ProofDb, orderedRoot, readProof, trieRoot } from "./trie";
 
-const HOST_HEAP_BASE: i32 = 1664 << 16; // 104 MiB: the executor's allocator starts here
+import { HOST_HEAP_BASE, checkBelowHostHeap } from "./heap";
 export { HOST_HEAP_BASE as __heap_base };
 
 function checkHeap(): void {
   const probe = new Uint8Array(1);
-  if (<i32>probe.dataStart + (1 << 20) > HOST_HEAP_BASE) throw new Error("out of PVF heap");
+  checkBelowHostHeap(probe.dataStart, 1 << 20);
 }
 
 class Header {
@@ -370,11 +368,11 @@ function validate(params: Uint8Array): Uint8Array {
   return w.finish();
 }
 
-import { toHex } from "./scale";
 function toHexKey(key: Uint8Array): string { return toHex(key); }
 
 export function validate_block(ptr: i32, len: i32): i64 {
   const params = new Uint8Array(len);
+  checkBelowHostHeap(params.dataStart, len);
   memory.copy(params.dataStart, <usize>ptr, <usize>len);
   const result = validate(params);
   return (<i64><u32>result.dataStart) | (<i64><u32>result.length << 32);
