@@ -11,6 +11,9 @@ from hashlib import blake2b
 
 import xxhash
 
+from parachain.abi import ValidationParams
+from parachain.runtimes.token import validation_code
+from parachain.sandbox import execute_in_process
 from parachain.token import executive, genesis, relay
 from parachain.token.runtime import RUNTIME
 from relaychain.primitives.scale_types import Vec
@@ -22,6 +25,7 @@ from relaychain.runtime.pallets.parachains import dmp, hrmp
 from tests.xcmp.test_mqc import reference_head
 from xcmp.types import HrmpChannel, HrmpChannelId, InboundDownwardMessage, InboundHrmpMessage
 
+TOKEN_PVF = validation_code()
 RECORDS = Vec(event_record(RUNTIME.event_type))
 PARA_A, PARA_B = 2000, 2001
 ALICE = Sr25519Keypair.from_uri("//Alice")
@@ -133,7 +137,8 @@ class RelayState:
 
 
 class Para:
-    """A token para advanced block by block; every block built is re-executed (`execute_block`) and must give
+    """A token para advanced block by block; every block built is re-executed (`execute_block`) and validated
+    by the token PVF (token.wasm, the AssemblyScript implementation of the same SPEC.md), and all three must give
     the same header and commitments."""
 
     def __init__(self, para_id: int = PARA_A, endowed=None):
@@ -154,6 +159,8 @@ class Para:
         outcome = executive.execute_block(self.header.encode(), built.block_data, relay_number, view.root)
         assert outcome.header == built.header and outcome.result == built.result
         assert outcome.post_state == built.post_state
+        params = ValidationParams(self.header.encode(), built.block_data, relay_number, view.root)
+        assert execute_in_process(TOKEN_PVF, params) == built.result, "the PVF disagrees with the collator's runtime"
         if commit:
             self.state, self.header, self.last = built.post_state, built.header, built
         return built
