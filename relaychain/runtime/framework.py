@@ -418,10 +418,13 @@ class Runtime:
     """`construct_runtime!`: the pallets by index, their configurations, the outer Call and Event enums.
 
     `configs` maps a pallet name to an instance of that pallet's `config_type`; pallets without an entry
-    get their config type's defaults.
+    get their config type's defaults. `call_ref` / `event_ref` are the late-bound `RuntimeCall` /
+    `RuntimeEvent` its pallets name (the module-level ones by default); another chain's runtime (a parachain's)
+    declares its own pair, so assembling it never rebinds the relay's.
     """
 
-    def __init__(self, name: str, pallets: Sequence[Pallet], configs: Optional[dict] = None):
+    def __init__(self, name: str, pallets: Sequence[Pallet], configs: Optional[dict] = None, *,
+                 call_ref: LateBound = RUNTIME_CALL, event_ref: LateBound = RUNTIME_EVENT):
         self.crate = name
         self.pallets = sorted(pallets, key=lambda p: p.index)
         self.by_index = {p.index: p for p in self.pallets}
@@ -445,8 +448,8 @@ class Runtime:
             Variant(p.name, p.index, (Field(None, p.event_type, f"{p.crate}::Event<Runtime>"),))
             for p in self.pallets if p.event_type is not None])
         self.runtime_type = Struct(f"{name}::Runtime", [])
-        RUNTIME_CALL.bind(OuterCallType(self))
-        RUNTIME_EVENT.bind(self.event_type)
+        call_ref.bind(OuterCallType(self))
+        event_ref.bind(self.event_type)
 
     def config(self, pallet: Pallet):
         """The configuration this runtime gives `pallet` (FRAME: `impl pallet::Config for Runtime`); None for a
