@@ -1,7 +1,8 @@
 """The token para's block builder for the collator (a `RelayAwareBlockBuilder`, collator/collator.py).
 
 On relay parent L with validation data PVD (parent head P = PVD.parent_head):
-1. P must be a block this node has (else the collation is skipped: CollationError via UnknownParent);
+1. P must be a block this node has (else the collation is skipped: CollationError via UnknownParent, a
+   KeyError; a runtime refusal is BuildFailed, a ValueError — both what build_collation turns into CollationError);
    P becomes the para's best block (node.py's rule), so what the relay chain dropped is back in the pool;
 2. the inherent `set_validation_data` is collected from the relay state at L (storage + read proof of the
    keys SPEC.md §5 lists) and PVD;
@@ -17,11 +18,15 @@ from typing import Optional
 from relaychain.primitives.hashing import blake2_256
 
 from .node import TokenParaNode
-from .runtime import BuiltBlock
+from .runtime import BuiltBlock, InvalidBlock
 
 log = logging.getLogger("relaychain.collator.token")
 
 MAX_PENDING = 64
+
+
+class BuildFailed(ValueError):
+    """The runtime refused to build on these inputs (e.g. relay data that does not fit the parent block)."""
 
 
 class UnknownParent(KeyError):
@@ -45,14 +50,20 @@ class TokenBlockBuilder:
             raise UnknownParent(f"para {node.para_id}: parent head 0x{parent_hash.hex()[:16]}… is not a block "
                                 f"this collator has")
         node.set_best(parent_hash)
-        parent_state = node.store.state_dict(parent_hash)
+        parent_state = node.state(parent_hash)
         inherent = node.runtime.collect_inherent(relay_view, parent_state, pvd)
-        built = node.runtime.build_block(parent, parent_state, inherent, node.ready_extrinsics())
+        try:
+            built = node.runtime.build_block(parent, parent_state, inherent, node.ready_extrinsics())
+        except InvalidBlock as exc:
+            raise BuildFailed(f"para {node.para_id}: cannot build on #{parent.number}: {exc}") from None
         if built.dropped:
-            node.pool.remove_invalid([blake2_256(xt) for xt in built.dropped])
-        node.import_block(built.header, built.extrinsics, built.post_state)
+            for d in built.dropped:
+                log.info("para %d: transaction 0x%s… left out: %s", node.para_id,
+                         blake2_256(d.extrinsic).hex()[:8], d.error)
+            node.pool.remove_invalid([blake2_256(d.extrinsic) for d in built.dropped])
+        node.import_block(built.header, built.included, built.post_state)
         log.info("para %d: built #%d (0x%s…) with %d transaction(s) on relay parent #%d", node.para_id,
-                 built.header.number, built.header.hash().hex()[:8], len(built.extrinsics) - 1,
+                 built.header.number, built.header.hash().hex()[:8], len(built.included) - 1,
                  pvd.relay_parent_number)
         return built
 

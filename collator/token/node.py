@@ -32,6 +32,7 @@ from .store import ParaBlockStore
 log = logging.getLogger("relaychain.collator.token")
 
 HEAD_KINDS = ("new_head", "finalized", "all_head")
+STATE_CACHE = 8
 
 
 class TokenParaNode:
@@ -45,6 +46,7 @@ class TokenParaNode:
         self.genesis_hash = self.store.genesis_hash
         self.pool = TransactionPool(self._validate)
         self._subscribers: dict[str, list[Callable[[Header], None]]] = {k: [] for k in HEAD_KINDS}
+        self._states: dict[bytes, dict[bytes, bytes]] = {}  # block hash -> state, oldest first
 
     def close(self) -> None:
         self.store.close()
@@ -53,7 +55,7 @@ class TokenParaNode:
     def _validate(self, xt: bytes):
         """The runtime's validity of `xt` on the state of the best block (raises its InvalidTransaction)."""
         best = self.store.best_hash()
-        return self.runtime.validate_transaction(self.store.state_at(best), xt, self.store.header(best))
+        return self.runtime.validate_transaction(self.state(best), xt, self.store.header(best))
 
     def submit(self, xt: bytes, watcher: Optional[Callable[[Any], None]] = None) -> bytes:
         return self.pool.submit(bytes(xt), watcher=watcher)
@@ -64,12 +66,24 @@ class TokenParaNode:
 
     def account_next_index(self, account_id: bytes) -> int:
         """The account's nonce at the best block, advanced past its ready transactions in the pool."""
-        nonce = self.runtime.account_nonce(self.store.state_at(self.store.best_hash()), bytes(account_id))
+        nonce = self.runtime.account_nonce(self.state(self.store.best_hash()), bytes(account_id))
         while self.pool.is_provided(self.runtime.nonce_tag(bytes(account_id), nonce)):
             nonce += 1
         return nonce
 
     # -- blocks -----------------------------------------------------------------------------------
+    def state(self, block_hash: bytes) -> dict[bytes, bytes]:
+        """The whole state after `block_hash` as a dict the runtime reads (shared: never modify it); the
+        newest few are kept, since the pool validates every transaction on the best block's state."""
+        block_hash = bytes(block_hash)
+        state = self._states.pop(block_hash, None)
+        if state is None:
+            state = self.store.state_dict(block_hash)
+        self._states[block_hash] = state
+        while len(self._states) > STATE_CACHE:
+            self._states.pop(next(iter(self._states)))
+        return state
+
     def import_block(self, header: Header, extrinsics, post_state) -> bytes:
         """Store a block built on a stored parent (not yet best); `all_head` subscribers hear of it."""
         known = self.store.contains(header.hash())

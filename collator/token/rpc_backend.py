@@ -79,8 +79,7 @@ class TokenParaBackend:
         return self.node.store.leaves()
 
     def runtime_call(self, block_hash: bytes, method: str, data: bytes) -> bytes:
-        store = self.node.store
-        return self.node.runtime.call(store.state_at(block_hash), store.header(block_hash), method, bytes(data))
+        return self.node.runtime.call(self.node.state(block_hash), method, bytes(data))
 
     def runtime_version(self, block_hash: bytes) -> Any:
         return self.node.runtime.version()

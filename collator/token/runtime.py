@@ -2,28 +2,23 @@
 
 The node never reaches into the runtime's modules itself: genesis, block building, transaction validity,
 the inherent's relay inputs, runtime API calls, version and metadata all go through `TokenRuntime`, so the
-node and the runtime meet in this one file.
+node and the runtime meet in this one file. States are passed as plain read-only dicts (the runtime's
+`StateHost` reads a whole state; the para's state is small).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Mapping
 
+from parachain.token import apis, executive, genesis, relay
+from parachain.token.errors import InvalidBlock
+from parachain.token.executive import BuiltBlock
+from parachain.token.runtime import metadata_bytes, runtime_version
 from relaychain.primitives.types import Header
+from relaychain.runtime.apis import RuntimeVersion
+from relaychain.runtime.executive import ValidTransaction, nonce_tag
 
-
-@dataclass(frozen=True)
-class BuiltBlock:
-    """A block the runtime built: its header, extrinsics (inherent first), the state after it, the PoV's
-    block data, and the transactions it left out because they are invalid."""
-
-    header: Header
-    extrinsics: tuple
-    post_state: Mapping[bytes, bytes]
-    block_data: bytes
-    dropped: tuple = ()
-    commitments: Any = None
+__all__ = ["BuiltBlock", "InvalidBlock", "TokenRuntime"]
 
 
 class TokenRuntime:
@@ -33,54 +28,38 @@ class TokenRuntime:
         self.para_id = para_id
 
     def genesis(self) -> tuple[Header, dict[bytes, bytes]]:
-        from parachain.token import genesis as G
-
-        state = G.genesis_state(self.para_id)
-        return G.genesis_header(state), dict(state)
-
-    def build_block(self, parent: Header, parent_state: Mapping[bytes, bytes], inherent, extrinsics) -> BuiltBlock:
-        from parachain.token import executive as E
-
-        out = E.build_block(self.para_id, parent, dict(parent_state), inherent, list(extrinsics))
-        return BuiltBlock(out.header, tuple(out.extrinsics), out.post_state, out.block_data, tuple(out.dropped),
-                          out.commitments)
+        state = genesis.genesis_state(self.para_id)
+        return genesis.genesis_header(state), state
 
     def collect_inherent(self, relay_view, parent_state: Mapping[bytes, bytes], pvd):
-        from parachain.token import relay as R
+        """`set_validation_data`'s input from the relay parent's state (`relay_view`: storage, read_proof)."""
+        return relay.collect_inherent(relay_view, self.para_id, parent_state, pvd)
 
-        return R.collect_inherent(relay_view, self.para_id, dict(parent_state), pvd)
+    def build_block(self, parent: Header, parent_state: Mapping[bytes, bytes], inherent, extrinsics) -> BuiltBlock:
+        """The block on `parent`: the inherent, then each of `extrinsics` that applies (the rest in `.dropped`).
+        Raises InvalidBlock when the inherent does not fit the parent (inconsistent relay data)."""
+        return executive.build_block(self.para_id, parent, parent_state, inherent, list(extrinsics))
 
-    def validate_transaction(self, state, xt: bytes, best: Header):
-        """ValidTransaction (priority, requires, provides, longevity) of `xt` on the state after `best`; raises
-        the runtime's InvalidTransaction (typed, with the reason sp-runtime gives)."""
-        from parachain.token import executive as E
+    def validate_transaction(self, state: Mapping[bytes, bytes], xt: bytes, best: Header) -> ValidTransaction:
+        """Validity of `xt` on the state after `best`; raises the runtime's InvalidTransaction (typed)."""
+        return executive.validate_transaction(state, bytes(xt), block_number=best.number, block_hash=best.hash())
 
-        return E.validate_transaction(state, bytes(xt), block_number=best.number, parent_hash=best.hash())
-
-    def account_nonce(self, state, account_id: bytes) -> int:
-        from parachain.token import system as S
-
-        return S.account(state, bytes(account_id)).nonce
+    def account_nonce(self, state: Mapping[bytes, bytes], account_id: bytes) -> int:
+        return apis.account_nonce(state, bytes(account_id))
 
     @staticmethod
     def nonce_tag(account_id: bytes, nonce: int) -> bytes:
-        """The pool tag of (account, nonce): SCALE `(AccountId32, u32)`, as the relay's runtime provides."""
-        from relaychain.runtime.executive import nonce_tag
-
+        """The pool tag validate_transaction provides for (account, nonce)."""
         return nonce_tag(account_id, nonce)
 
-    def call(self, state, at: Optional[Header], method: str, data: bytes) -> bytes:
-        """A runtime API call (`state_call`) on the state after block `at`."""
-        from parachain.token import apis as A
+    def call(self, state: Mapping[bytes, bytes], method: str, data: bytes) -> bytes:
+        """A runtime API call (`state_call`); raises RuntimeApiError for an unknown method or bad input."""
+        return apis.call(state, method, bytes(data))
 
-        return A.call(state, method, bytes(data), block_number=at.number, block_hash=at.hash())
-
-    def version(self):
-        from parachain.token import apis as A
-
-        return A.runtime_version()
+    def version(self) -> RuntimeVersion:
+        v = runtime_version()
+        return RuntimeVersion(v["spec_name"], v["impl_name"], v["authoring_version"], v["spec_version"],
+                              v["impl_version"], tuple(v["apis"]), v["transaction_version"], v["state_version"])
 
     def metadata(self) -> bytes:
-        from parachain.token import apis as A
-
-        return A.metadata()
+        return metadata_bytes()

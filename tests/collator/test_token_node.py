@@ -86,11 +86,11 @@ def test_a_dropped_block_gives_its_transactions_back(para):
     xt = transfer_xt(para, 0)
     para.on_loop(lambda: node.submit(xt))
     b2 = para.build()
-    assert xt in b2.extrinsics and node.pool.pending() == []
+    assert xt in b2.included and node.pool.pending() == []
     # The relay chain never backed b2: the collator's next PVD builds on b1 again.
     b2_again = para.build(parent_hash=b1.header.hash())
     assert b2_again.header.hash() != b2.header.hash() and b2_again.header.number == 2
-    assert xt in b2_again.extrinsics
+    assert xt in b2_again.included
     assert node.store.best_hash() == b2_again.header.hash()
     assert balance(para, BOB().public) == DEV_ENDOWMENT + AMOUNT
     assert sorted(node.store.leaves()) == sorted([b2.header.hash(), b2_again.header.hash()])

@@ -14,6 +14,8 @@ from typing import Optional
 
 from collator.collator import RelayView
 from collator.token import TokenBlockBuilder, TokenParaBackend, TokenParaNode
+from parachain.token.executive import StateHost
+from parachain.token.parachain_system import LastRelayChainBlockNumber
 from relaychain.primitives.parachain_types import PersistedValidationData
 from relaychain.rpc import start_rpc_server
 from relaychain.runtime.genesis import dev_chain_spec, genesis_storage
@@ -58,7 +60,6 @@ class TokenPara:
         self.base = base or Path(tempfile.mkdtemp(prefix="token-para-"))
         self.loop = LoopThread()
         self.relay = RelayState(relay_genesis())
-        self.relay_number = 1
 
         async def boot():
             node = TokenParaNode(PARA_ID, self.base)
@@ -71,6 +72,10 @@ class TokenPara:
             self.loop.close()
             raise
         self.builder = TokenBlockBuilder(self.node)
+        self.closed = False
+        # a relay chain moves on while a collator is down: resume above the relay parent of the best block
+        last = LastRelayChainBlockNumber.get(StateHost(self.node.state(self.node.store.best_hash())))
+        self.relay_number = last + 1
         self.url = f"ws://127.0.0.1:{self.server.port}"
         self.http_url = f"http://127.0.0.1:{self.server.port}"
 
@@ -95,6 +100,12 @@ class TokenPara:
         return self.loop.call(fn, timeout)
 
     def close(self, remove: bool = True) -> None:
+        if self.closed:
+            if remove and self.owns_base:
+                shutil.rmtree(self.base, ignore_errors=True)
+            return
+        self.closed = True
+
         async def shutdown():
             await self.server.stop()
             self.node.close()
