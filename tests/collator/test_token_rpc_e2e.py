@@ -12,6 +12,7 @@ from substrateinterface import Keypair, SubstrateInterface
 from substrateinterface.exceptions import SubstrateRequestException
 
 from relaychain.runtime.constants import DEV_ENDOWMENT, EXISTENTIAL_DEPOSIT
+from relaychain.trie import verify_read_proof
 
 from .token_harness import PARA_ID, TokenPara
 
@@ -192,4 +193,38 @@ def test_state_queries_keys_and_proofs(si, para, alice):
     entries = {str(k.value): v.value for k, v in si.query_map("System", "Account", page_size=5)}
     assert entries[alice.ss58_address]["nonce"] == si.get_account_nonce(alice.ss58_address)
     proof = rpc(para, "state_getReadProof", [[keys[0]]])["result"]
-    assert proof["at"] == si.get_chain_head() and proof["proof"]
+    assert proof["at"] == si.get_chain_head()
+    header = rpc(para, "chain_getHeader", [proof["at"]])["result"]
+    proven = verify_read_proof(bytes.fromhex(header["stateRoot"][2:]),
+                               [bytes.fromhex(n[2:]) for n in proof["proof"]], [bytes.fromhex(keys[0][2:])])
+    value = rpc(para, "state_getStorage", [keys[0], proof["at"]])["result"]
+    assert proven == {bytes.fromhex(keys[0][2:]): bytes.fromhex(value[2:])}
+
+
+@pytest.mark.timeout(120)
+def test_new_and_finalized_head_subscriptions(si, para):
+    seen = []
+    start = para.node.store.header(para.node.store.best_hash()).number
+    builder = threading.Thread(target=lambda: [para.build() for _ in range(3)])
+
+    def handler(obj, update_nr, subscription_id):
+        seen.append(obj["header"]["number"])
+        if len(seen) == 1:
+            builder.start()  # blocks come once the subscription is live (its first notification: the best head)
+        if len(seen) >= 4:
+            return list(seen[:4])
+
+    try:
+        numbers = si.subscribe_block_headers(handler)
+    finally:
+        if builder.ident is not None:
+            builder.join(60)
+    assert numbers == [start, start + 1, start + 2, start + 3]
+    # Finality comes from the relay chain: Paras.Heads at a finalized relay block names the newest block.
+    best = para.node.store.best_hash()
+    para.on_loop(lambda: para.node.on_relay_head(para.node.store.header(best).encode(), finalized=True))
+    assert si.get_chain_finalised_head() == "0x" + best.hex()
+    finalized = []
+    si.subscribe_block_headers(lambda obj, n, sub: finalized.append(obj["header"]["number"]) or finalized,
+                               finalized_only=True)
+    assert finalized == [start + 3]
