@@ -10,6 +10,13 @@ Provided (from module `env`):
     ext_hashing_{blake2_128, blake2_256, keccak_256, twox_64, twox_128, twox_256}_version_1(data: i64) -> i32
     ext_logging_log_version_1(level: i32, target: i64, message: i64)
     ext_logging_max_level_version_1() -> i32
+    ext_crypto_sr25519_verify_version_2(sig: i32, msg: i64, pubkey: i32) -> i32
+    ext_crypto_ed25519_verify_version_1(sig: i32, msg: i64, pubkey: i32) -> i32
+
+The signature checks read a 64-byte signature and a 32-byte public key at the given pointers and the message
+through its fat pointer, and return 1 (valid) or 0; a pointer outside the memory faults like any other read.
+sr25519 version 2 is the one Polkadot's runtimes call (schnorrkel's current verification, context
+"substrate"); a malformed key or signature is simply invalid (0).
 
 Any other function imported from `env` is linked to a stub that fails with `MissingHostFunction` when
 called (Substrate's `allow_missing_func_imports`). A host function fails by raising a `HostFault`;
@@ -25,6 +32,7 @@ from typing import Callable
 
 import wasmtime
 
+from relaychain.primitives.crypto import verify_ed25519, verify_sr25519
 from relaychain.primitives.hashing import blake2_128, blake2_256, keccak_256, twox_64, twox_128, twox_256
 
 from .allocator import PAGE_SIZE, AllocatorError, FreeingBumpAllocator
@@ -146,6 +154,19 @@ def _hashing(fn: Callable[[bytes], bytes]):
     return host
 
 
+SIGNATURE_LENGTH = 64
+PUBLIC_KEY_LENGTH = 32
+
+
+def _signature_check(verify: Callable[[bytes, bytes, bytes], bool]):
+    def host(state: HostState, mem: GuestMemory, sig: int, msg: int, pubkey: int) -> int:
+        signature = mem.read(_u32(sig), SIGNATURE_LENGTH)
+        message = mem.read(*unpack_fat_pointer(msg))
+        public = mem.read(_u32(pubkey), PUBLIC_KEY_LENGTH)
+        return 1 if verify(signature, message, public) else 0
+    return host
+
+
 def _log(state: HostState, mem: GuestMemory, level: int, target: int, message: int) -> None:
     target_bytes = mem.read(*unpack_fat_pointer(target))
     message_bytes = mem.read(*unpack_fat_pointer(message))
@@ -199,6 +220,8 @@ HOST_FUNCTIONS: dict[str, HostFunction] = {f.name: f for f in (
     HostFunction("ext_hashing_twox_256_version_1", (_I64,), (_I32,), _hashing(twox_256)),
     HostFunction("ext_logging_log_version_1", (_I32, _I64, _I64), (), _log),
     HostFunction("ext_logging_max_level_version_1", (), (_I32,), _max_level),
+    HostFunction("ext_crypto_sr25519_verify_version_2", (_I32, _I64, _I32), (_I32,), _signature_check(verify_sr25519)),
+    HostFunction("ext_crypto_ed25519_verify_version_1", (_I32, _I64, _I32), (_I32,), _signature_check(verify_ed25519)),
 )}
 
 HOST_MODULE = "env"

@@ -18,6 +18,7 @@ written into an allocation, `validate_block(ptr, len)` called, and `ptr = ret & 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -256,7 +257,7 @@ def _call(store: wasmtime.Store, linker: wasmtime.Linker, pvf: CompiledPvf, para
         guest.write(params_ptr, params)
         ret = exports["validate_block"](store, params_ptr, len(params))
     except (wasmtime.Trap, wasmtime.WasmtimeError, HostFault, AllocatorError) as e:
-        raise _classify(e, store, memory, limits) from None
+        raise _classify(e, store, memory, limits, state_ref[0]) from None
 
     ret &= 0xFFFF_FFFF_FFFF_FFFF
     ptr, length = ret & 0xFFFF_FFFF, ret >> 32
@@ -266,7 +267,19 @@ def _call(store: wasmtime.Store, linker: wasmtime.Linker, pvf: CompiledPvf, para
     return bytes(memory.read(store, ptr, ptr + length))
 
 
-def _classify(e: Exception, store, memory, limits: ExecutionLimits) -> InvalidCandidate:
+def _guest_error(state: Optional[HostState]) -> Optional[str]:
+    """The last message the guest logged at Error level before failing: a PVF's reason for refusing the block
+    (e.g. the token PVF's "state root mismatch"), which Substrate runtimes log before they panic."""
+    if state is None:
+        return None
+    for level, _target, message in reversed(state.logs):
+        if level >= logging.ERROR:
+            return message.decode("utf-8", "replace")
+    return None
+
+
+def _classify(e: Exception, store, memory, limits: ExecutionLimits,
+              state: Optional[HostState] = None) -> InvalidCandidate:
     if isinstance(e, wasmtime.Trap):
         code = e.trap_code
         if code == wasmtime.TrapCode.OUT_OF_FUEL:
@@ -279,6 +292,10 @@ def _classify(e: Exception, store, memory, limits: ExecutionLimits) -> InvalidCa
             # memory already at its cap is the memory limit, whatever instruction trapped.
             return MemoryLimitExceeded(f"trapped with linear memory at its {limits.max_memory_pages}-page "
                                        f"limit ({_first_line(e)})")
+        said = _guest_error(state)
+        if said is not None:  # the PVF said why before it trapped
+            return WasmTrap(f"{_first_line(e)}: {said}", trap_code=code.name if code is not None else None,
+                            message=_first_line(e), guest_error=said)
         return WasmTrap(_first_line(e), trap_code=code.name if code is not None else None,
                         message=_first_line(e))
     if isinstance(e, MissingHostFunctionCalled):

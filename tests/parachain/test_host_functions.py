@@ -92,3 +92,43 @@ def test_fat_pointers_unpack_as_ptr_low_len_high_from_signed_i64():
     assert unpack_fat_pointer(5 | 7 << 32) == (5, 7)
     assert unpack_fat_pointer(-1) == (0xFFFF_FFFF, 0xFFFF_FFFF)
     assert unpack_fat_pointer(0x8000_0000_0000_0010 - (1 << 64)) == (0x10, 0x8000_0000)
+
+
+# -- signature checks (ext_crypto_{sr25519_verify_version_2, ed25519_verify_version_1}) ----------------------
+
+def _check_signature(scheme: int, signature: bytes, public: bytes, message: bytes, mode: int = 0) -> int:
+    data = signature + public + message
+    block_data = (len(data) << 2 | 2).to_bytes(4, "little") + data  # the 4-byte Compact mode sigcheck reads
+    params = bytes([8, scheme, mode]) + block_data + bytes(36)
+    limits = ExecutionLimits()
+    raw = run_validate_block(compile_code(pvf("sigcheck"), limits), params, limits)
+    return raw[1]
+
+
+@pytest.mark.parametrize("scheme,name", [(0, "sr25519"), (1, "ed25519")])
+def test_signature_host_functions_accept_valid_and_refuse_altered_signatures(scheme, name):
+    from relaychain.primitives.crypto import dev_keypair
+    alice, bob = dev_keypair("Alice", name), dev_keypair("Bob", name)
+    message = b"transfer 10 to bob" * 20
+    signature = alice.sign(message)
+    assert _check_signature(scheme, signature, alice.public, message) == 1
+    assert _check_signature(scheme, signature, alice.public, message + b"!") == 0  # other message
+    assert _check_signature(scheme, signature, bob.public, message) == 0  # other signer
+    forged = bytes([signature[0] ^ 1]) + signature[1:]
+    assert _check_signature(scheme, forged, alice.public, message) == 0
+    assert _check_signature(scheme, bytes(64), bytes(32), message) == 0  # malformed key: invalid, no fault
+    assert _check_signature(scheme, alice.sign(b""), alice.public, b"") == 1  # empty message
+
+
+def test_an_sr25519_signature_is_not_an_ed25519_one():
+    from relaychain.primitives.crypto import dev_keypair
+    sr, ed = dev_keypair("Alice", "sr25519"), dev_keypair("Alice", "ed25519")
+    assert _check_signature(1, sr.sign(b"m"), sr.public, b"m") == 0
+    assert _check_signature(0, ed.sign(b"m"), ed.public, b"m") == 0
+
+
+@pytest.mark.parametrize("scheme", [0, 1])
+@pytest.mark.parametrize("mode", [1, 2, 3])
+def test_signature_pointers_outside_guest_memory_trap(scheme, mode):
+    with pytest.raises(WasmTrap, match="outside the PVF's memory"):
+        _check_signature(scheme, bytes(64), bytes(32), b"message", mode=mode)
