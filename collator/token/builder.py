@@ -82,5 +82,5 @@ class TokenBlockBuilder:
 
     def collation_failed(self, block_data: bytes, reason: str) -> None:
         block_hash = self._pending.pop(blake2_256(block_data), None)
-        log.error("para %d: the PVF rejected the block the collator built (0x%s…): %s — the Python runtime and "
-                  "the PVF disagree", self.node.para_id, (block_hash or b"").hex()[:8], reason)
+        log.warning("para %d: the PVF did not accept the block the collator built (0x%s…): %s", self.node.para_id,
+                    (block_hash or b"").hex()[:8], reason)
