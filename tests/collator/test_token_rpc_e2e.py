@@ -5,6 +5,7 @@ sp-runtime's reason texts and JSON-RPC codes — never from the code under test.
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import requests
@@ -125,6 +126,7 @@ def test_submit_and_watch_sees_its_block_and_events(si, para, alice, bob):
     while not rpc(para, "author_pendingExtrinsics")["result"]:  # the watcher's transaction is in the pool
         if not waiter.is_alive():
             break
+        time.sleep(0.01)
     built = para.build()
     waiter.join(60)
     receipt = result["r"]
@@ -228,3 +230,38 @@ def test_new_and_finalized_head_subscriptions(si, para):
     si.subscribe_block_headers(lambda obj, n, sub: finalized.append(obj["header"]["number"]) or finalized,
                                finalized_only=True)
     assert finalized == [start + 3]
+
+
+@pytest.mark.timeout(120)
+def test_a_watched_transfer_is_finalized_when_the_relay_finalizes_its_block(si, para, alice, bob):
+    xt = transfer(si, alice, bob.ss58_address, AMOUNT)
+    result = {}
+    waiter = threading.Thread(target=lambda: result.update(r=si.submit_extrinsic(xt, wait_for_finalization=True)))
+    waiter.start()
+    while not rpc(para, "author_pendingExtrinsics")["result"] and waiter.is_alive():
+        time.sleep(0.01)
+    built = para.build()
+    para.build()  # a descendant: finality of the relay's head covers the blocks below it too
+    head = para.node.store.header(para.node.store.best_hash()).encode()
+    para.on_loop(lambda: para.node.on_relay_head(head, finalized=True))
+    waiter.join(60)
+    receipt = result["r"]
+    assert receipt.finalized and receipt.block_hash == "0x" + built.header.hash().hex()
+    assert receipt.is_success
+
+
+def test_chain_head_v1_follow_reports_the_para_chain(para):
+    from tests.rpc.harness import WsClient
+
+    ws = WsClient(para.url, 10)
+    try:
+        sub = ws.call("chainHead_v1_follow", [False])
+        event = ws.pending.pop(0) if ws.pending else ws.recv()
+        assert event["method"] == "chainHead_v1_followEvent" and event["params"]["subscription"] == sub
+        init = event["params"]["result"]
+        assert init["event"] == "initialized"
+        assert init["finalizedBlockHashes"][-1] == "0x" + para.node.store.finalized_hash().hex()
+        header = ws.call("chainHead_v1_header", [sub, init["finalizedBlockHashes"][-1]])
+        assert bytes.fromhex(header[2:]) == para.node.store.header(para.node.store.finalized_hash()).encode()
+    finally:
+        ws.close()
