@@ -16,6 +16,7 @@ import logging
 from typing import Optional
 
 from relaychain.primitives.hashing import blake2_256
+from relaychain.storage import StorageError
 
 from .node import TokenParaNode
 from .runtime import BuiltBlock, InvalidBlock
@@ -49,7 +50,10 @@ class TokenBlockBuilder:
         if parent is None:
             raise UnknownParent(f"para {node.para_id}: parent head 0x{parent_hash.hex()[:16]}… is not a block "
                                 f"this collator has")
-        node.set_best(parent_hash)
+        try:
+            node.set_best(parent_hash)
+        except StorageError as exc:  # e.g. the parent is on a fork the para's finality has left behind
+            raise BuildFailed(f"para {node.para_id}: cannot build on #{parent.number}: {exc}") from None
         parent_state = node.state(parent_hash)
         inherent = node.runtime.collect_inherent(relay_view, parent_state, pvd)
         try:

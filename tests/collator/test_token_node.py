@@ -112,3 +112,24 @@ def test_building_on_a_head_this_node_lacks_is_refused(para):
     assert isinstance(excinfo.value, KeyError)  # what build_collation turns into CollationError
     assert "0x" + blake2_256(foreign).hex()[:16] in str(excinfo.value)
     assert para.node.store.best_hash() == b1.header.hash()
+
+
+def test_relay_data_that_does_not_fit_is_a_typed_refusal(para):
+    from relaychain.primitives.parachain_types import PersistedValidationData
+    from collator.collator import RelayView
+    from collator.token import BuildFailed
+
+    b1 = para.build()
+    node = para.node
+    xt = transfer_xt(para, 0)
+    para.on_loop(lambda: node.submit(xt))
+    view = RelayView(para.relay, para.relay.root)
+    backwards = PersistedValidationData(b1.header.encode(), para.relay_number - 2, para.relay.root, 1 << 20)
+    other_root = PersistedValidationData(b1.header.encode(), para.relay_number, bytes(32), 1 << 20)
+    for pvd, rule in ((backwards, "relay_parent_backwards"), (other_root, "relay_proof")):
+        with pytest.raises(BuildFailed, match=rule) as excinfo:
+            para.on_loop(lambda: para.builder.build(view, pvd))
+        assert isinstance(excinfo.value, ValueError)  # what build_collation turns into CollationError
+    assert node.store.best_hash() == b1.header.hash() and node.store.leaves() == [b1.header.hash()]
+    assert node.pool.pending() == [xt]  # nothing lost: the next good relay parent includes it
+    assert xt in para.build().included
