@@ -265,3 +265,13 @@ def test_chain_head_v1_follow_reports_the_para_chain(para):
         assert bytes.fromhex(header[2:]) == para.node.store.header(para.node.store.finalized_hash()).encode()
     finally:
         ws.close()
+
+
+def test_fee_queries_say_the_para_charges_nothing(si, para, alice, bob):
+    call = si.compose_call("Balances", "transfer_keep_alive", {"dest": bob.ss58_address, "value": AMOUNT})
+    info = si.get_payment_info(call, alice)  # state_call TransactionPaymentApi_query_info
+    assert info["partialFee"] == 0 and info["class"] == "Normal"
+    assert info["weight"]["ref_time"] == 1_000_000_000  # SPEC.md §3: a transfer's fixed weight
+    xt = si.create_signed_extrinsic(call=call, keypair=alice)
+    assert rpc(para, "payment_queryInfo", [str(xt.data)])["result"]["partialFee"] == "0"
+    assert rpc(para, "author_pendingExtrinsics")["result"] == []  # a query submits nothing
