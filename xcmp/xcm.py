@@ -18,6 +18,8 @@ with `id` a Location and `fun` `("Fungible", amount)`; an `Xcm` is a tuple of in
 
 from __future__ import annotations
 
+import threading
+
 from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import Reader, ScaleDecodeError
 from relaychain.primitives.scale_types import (
@@ -170,13 +172,27 @@ INSTRUCTION = Enum(f"{_V4}::Instruction", [
 
 
 class _ProgramVec(Vec):
-    """`Vec<Instruction>` that refuses more than `MAX_INSTRUCTIONS_TO_DECODE` (lib.rs `decode_vec_with_len`)."""
+    """`Vec<Instruction>` refusing more than `MAX_INSTRUCTIONS_TO_DECODE` instructions in one program AND in all
+    the programs nested in it together (Polkadot's `instructions_count` environmental: a count kept across the
+    nested decodes of one outermost `Xcm`). This also bounds the nesting, so hostile bytes cannot exhaust the
+    decoder's recursion."""
+
+    _count = threading.local()
 
     def decode_from(self, r):
-        n = r.compact()
-        if n > MAX_INSTRUCTIONS_TO_DECODE:
-            raise ScaleDecodeError(f"{n} instructions in one Xcm (at most {MAX_INSTRUCTIONS_TO_DECODE})")
-        return [self.inner.decode_from(r) for _ in range(n)]
+        outermost = getattr(self._count, "n", None) is None
+        if outermost:
+            self._count.n = 0
+        try:
+            n = r.compact()
+            self._count.n += n
+            if n > MAX_INSTRUCTIONS_TO_DECODE or self._count.n > MAX_INSTRUCTIONS_TO_DECODE:
+                raise ScaleDecodeError(f"more than {MAX_INSTRUCTIONS_TO_DECODE} instructions in one Xcm, nested "
+                                       f"programs included")
+            return [self.inner.decode_from(r) for _ in range(n)]
+        finally:
+            if outermost:
+                self._count.n = None
 
 
 XCM_PROGRAM = Struct(f"{_V4}::Xcm", [(None, _ProgramVec(INSTRUCTION), "Vec<Instruction<Call>>")], params=[("Call", UNIT)])

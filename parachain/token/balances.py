@@ -3,17 +3,18 @@
 The balances live in `System.Account` (as on the relay). No fees are charged: TransactionPayment is declared
 for metadata and the `TransactionPaymentApi` only (zero fees).
 
-Transfer rules (§3, fungible traits), checked in this order:
-1. value 0 between two different accounts: success, nothing changes, `Transfer{from, to, 0}` is emitted;
+Transfer rules (§3, pallet-balances' `fungible::Mutate::transfer`), checked in this order:
+1. value 0: success, nothing changes, `Transfer{from, to, 0}` is emitted (even to a new account or oneself);
 2. sender's free < value -> Token(FundsUnavailable);
 3. keep-alive and free - value < ED -> Token(NotExpendable);
-4. recipient new (no providers) and value < ED -> Token(BelowMinimum);
-5. sender == recipient (value > 0): success with no change and no event (FRAME's `fungible::Mutate::transfer`
-   returns before moving anything or depositing `Transfer`) — decision D1;
+4. sender == recipient: success, no balance change, `Transfer` emitted — decision D1 (FRAME debits then credits
+   the same account; when that debit would reap it, FRAME reaps and re-creates it — here it simply stays);
+5. recipient new (no providers) and value < ED -> Token(BelowMinimum);
 6. debit: if free - value < ED (allow-death) the sender is reaped — the account is deleted (System
    `KilledAccount`), then the dust is burnt (`TotalIssuance -= dust`, `Balances.DustLost` when dust > 0): the
-   order of frame_system's `try_mutate_exists` then pallet_balances' dust handling — decision D2;
-7. credit: a new recipient is created with providers 1 (`System.NewAccount`, `Balances.Endowed`);
+   order of pallet-balances' `try_mutate_account` (frame_system's reaping inside it, the dust event after) —
+   decision D2;
+7. credit: a new recipient is created with providers 1 (`System.NewAccount`, then `Balances.Endowed`);
 8. `Balances.Transfer{from, to, amount}`.
 """
 
@@ -120,21 +121,23 @@ def credit(ctx, who: bytes, amount: int) -> None:
 def do_transfer(ctx, source: bytes, dest: bytes, value: int, keep_alive: bool) -> None:
     """The module docstring's rules 1-8."""
     state = ctx.state
-    if value == 0 and source != dest:
-        ctx.deposit_event(Transfer, **{"from": source, "to": dest, "amount": 0})
+    event = {"from": source, "to": dest, "amount": value}
+    if value == 0:
+        ctx.deposit_event(Transfer, **event)
         return
     info = system.account(state, source)
     if info.data.free < value:
         raise DispatchError(FUNDS_UNAVAILABLE)
     if keep_alive and info.data.free - value < EXISTENTIAL_DEPOSIT:
         raise DispatchError(NOT_EXPENDABLE)
-    if source != dest and is_new(system.account(state, dest)) and value < EXISTENTIAL_DEPOSIT:
-        raise DispatchError(BELOW_MINIMUM)
     if source == dest:
+        ctx.deposit_event(Transfer, **event)
         return
+    if is_new(system.account(state, dest)) and value < EXISTENTIAL_DEPOSIT:
+        raise DispatchError(BELOW_MINIMUM)
     _debit(ctx, source, info, value)
     credit(ctx, dest, value)
-    ctx.deposit_event(Transfer, **{"from": source, "to": dest, "amount": value})
+    ctx.deposit_event(Transfer, **event)
 
 
 def burn_keep_alive(ctx, who: bytes, amount: int) -> None:

@@ -12,7 +12,8 @@
 Then it processes every downward message, then every sender's messages (ascending sender) and stores
 `LastDmqMqcHead` (always written, even zero — D11), `LastHrmpMqcHeads` = one entry per current ingress sender
 (zero heads included, as Cumulus' running heads; key absent when there is none — D12) and
-`LastRelayChainBlockNumber`. The proven egress channels are kept for the block end.
+`LastRelayChainBlockNumber`. The proven egress channels are kept for the block end. "Already processed" means
+sent_at <= `processed_through` (LastRelayChainBlockNumber, or -1 before the first block: D15).
 
 Block end: up to `MAX_UPWARD_PER_BLOCK` upward messages leave the front of `PendingUpwardMessages`; per egress
 channel (ascending recipient) with room (`msg_count < max_capacity`), the longest prefix of the outbound queue
@@ -80,6 +81,14 @@ def _check_validation_data(ctx, data: ParachainInherentData) -> None:
         raise InvalidBlock("validation_data", "relay parent storage root differs from the validation parameters")
 
 
+def processed_through(state) -> int:
+    """The relay block up to which inbound messages were processed: `LastRelayChainBlockNumber`, or -1 before
+    the first block (key absent) — so messages the relay queued in its genesis block (sent_at 0, e.g. the
+    notices of genesis HRMP channels) are delivered too (decision D15: SPEC's "absent = 0" would leave them
+    out of every block while the relay's MQC head includes them, and no block could ever be valid)."""
+    return -1 if state.get(LastRelayChainBlockNumber.key()) is None else LastRelayChainBlockNumber.get(state)
+
+
 def _check_downward(state, messages, last_number: int, proven_head: bytes) -> bytes:
     for m in messages:
         if m.sent_at <= last_number:
@@ -133,7 +142,7 @@ def set_validation_data(ctx, origin, data: ParachainInherentData) -> None:
     state = ctx.state
     _check_validation_data(ctx, data)
     pvd = data.validation_data
-    last_number = LastRelayChainBlockNumber.get(state)
+    last_number = processed_through(state)
     if pvd.relay_parent_number < last_number:
         raise InvalidBlock("relay_parent_backwards", f"relay parent {pvd.relay_parent_number} is below the last "
                                                      f"one, {last_number}")

@@ -3,7 +3,8 @@
 Given the relay state at the relay parent (a `RelayView`: `storage(key)` and `read_proof(keys)`, e.g. the relay
 node's service bound to one block hash), the para's parent state and the PersistedValidationData, the inherent
 carries a read proof of the §5.3 keys (`relay_state.proof_keys`), the downward messages and each ingress
-channel's messages with `sent_at > LastRelayChainBlockNumber` (in queue order: all of them, as the MQC check of
+channel's messages with `sent_at > processed_through` (LastRelayChainBlockNumber; -1 before the para's first
+block, decision D15) (in queue order: all of them, as the MQC check of
 `set_validation_data` demands). Senders without new messages are left out of the map.
 """
 
@@ -70,7 +71,7 @@ def collect_inherent(view: RelayView, para_id: int, parent_state: Mapping[bytes,
                      validation_data: PersistedValidationData) -> ParachainInherentData:
     """The inherent for the next block of `para_id` (parent post-state `parent_state`) at the relay parent
     `view` is of (whose number and storage root `validation_data` gives)."""
-    last = parachain_system.LastRelayChainBlockNumber.get(StateHost(parent_state))
+    last = parachain_system.processed_through(StateHost(parent_state))
     ingress = _index(view, HrmpIngressChannelsIndex, para_id)
     egress = _index(view, HrmpEgressChannelsIndex, para_id)
     proof = view.read_proof(proof_keys(para_id, ingress, egress))

@@ -40,3 +40,9 @@ def runtime_version() -> dict:
 def runtime_version_bytes() -> bytes:
     """`Core_version`: SCALE(RuntimeVersion)."""
     return RUNTIME_VERSION.encode(runtime_version())
+
+
+def chain_properties() -> dict:
+    """`system_properties`: the relay's token seen from the para (§3: ss58 42, UNIT, 12 decimals)."""
+    return {"ss58Format": system.SS58_PREFIX, "tokenDecimals": system.TOKEN_DECIMALS,
+            "tokenSymbol": system.TOKEN_SYMBOL}

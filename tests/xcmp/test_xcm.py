@@ -124,3 +124,22 @@ def test_undecodable_programs_raise_the_typed_error(data, unsupported):
     with pytest.raises(XcmDecodeError) as e:
         decode_versioned_xcm(data)
     assert e.value.unsupported_version is unsupported
+
+
+def _nested_reserve_transfers(levels: int) -> bytes:
+    """VersionedXcm V4 whose program is TransferReserveAsset{assets: [], dest: {0, Here}, xcm: <next level>},
+    `levels` deep, ending in an empty program: one instruction per level, written out byte by byte."""
+    inner = bytes([0x00])  # compact 0: the empty innermost program
+    for _ in range(levels):
+        inner = bytes([0x04, 0x05, 0x00, 0x00, 0x00]) + inner  # 1 instruction, TransferReserveAsset, [], {0, Here}
+    return bytes([0x04]) + inner
+
+
+def test_the_instruction_limit_counts_nested_programs_too():
+    """Polkadot's `instructions_count`: at most 100 instructions in an outermost program and everything nested in
+    it; deeper hostile nesting is a typed decode error, never a recursion crash."""
+    assert len(decode_versioned_xcm(_nested_reserve_transfers(100))) == 1
+    for levels in (101, 5000):
+        with pytest.raises(XcmDecodeError):
+            decode_versioned_xcm(_nested_reserve_transfers(levels))
+    assert len(decode_versioned_xcm(bytes([0x04, 0x04, 0x0A]))) == 1  # the count starts afresh after a failure

@@ -10,7 +10,7 @@ from scalecodec.base import RuntimeConfigurationObject, ScaleBytes
 from scalecodec.type_registry import load_type_registry_preset
 
 from parachain.token import apis, balances
-from parachain.token.runtime import RUNTIME, metadata_bytes, runtime_version
+from parachain.token.runtime import RUNTIME, chain_properties, metadata_bytes, runtime_version
 from relaychain.primitives.hashing import blake2_64
 from relaychain.runtime.runtime import metadata_bytes as relay_metadata_bytes
 from tests.parachain.token.fixture import (
@@ -52,7 +52,9 @@ def test_system_account_reads_like_the_relays(para_md, relay_md):
     values, shapes = [], []
     for rc, md in (para_md, relay_md):
         item = md.get_metadata_pallet("System").get_storage_function("Account")
-        shapes.append((item.get_params_type_string(), item.value["modifier"], item.value["default"]))
+        (param,) = item.get_params_type_string()
+        key = rc.create_scale_object(param, data=ScaleBytes(ALICE.public), metadata=md).decode(check_remaining=True)
+        shapes.append((key, item.value["modifier"], item.value["default"]))
         obj = rc.create_scale_object(item.get_value_type_string(), data=ScaleBytes(raw), metadata=md)
         values.append(obj.decode(check_remaining=True))
         assert item.value["type"]["Map"]["hashers"] == ["Blake2_128Concat"]
@@ -114,6 +116,7 @@ def test_runtime_version():
     assert (v["spec_name"], v["spec_version"], v["transaction_version"], v["state_version"]) == (
         "token-parachain", 1, 1, 1)
     assert (blake2_64(b"AccountNonceApi"), 1) in v["apis"]
+    assert chain_properties() == {"ss58Format": 42, "tokenDecimals": 12, "tokenSymbol": "UNIT"}
     raw = apis.call({}, "Core_version", b"")
     assert raw[:1 + len("token-parachain")] == compact(len("token-parachain")) + b"token-parachain"
 
@@ -136,3 +139,24 @@ def test_nonce_query_info_and_validity_apis():
         apis.call(para.state, "BabeApi_configuration", b"")
     with pytest.raises(RuntimeApiError):
         apis.call(para.state, "AccountNonceApi_account_nonce", b"\x00")
+
+
+def test_v15_and_every_described_api_answers_in_its_declared_type():
+    """Each method V15 describes is served, and its answer decodes (all bytes) with the type V15 declares."""
+    para = Para()
+    para.build()
+    xt = para.sign(ALICE, balances.transfer_keep_alive.encode(dest=("Id", BOB.public), value=ED), 0)
+    inputs = {"Metadata_metadata_at_version": (15).to_bytes(4, "little"),
+              "TaggedTransactionQueue_validate_transaction": b"\x02" + xt + para.header.hash(),
+              "AccountNonceApi_account_nonce": ALICE.public,
+              "TransactionPaymentApi_query_info": xt + len(xt).to_bytes(4, "little"),
+              "TransactionPaymentApi_query_fee_details": xt + len(xt).to_bytes(4, "little")}
+    for api in apis.RUNTIME_APIS:
+        for m in api.methods:
+            name = f"{api.name}_{m.name}"
+            m.output.decode(apis.call(para.state, name, inputs.get(name, b"")))
+    raw = apis.call({}, "Metadata_metadata_at_version", (15).to_bytes(4, "little"))
+    assert raw[:1] == b"\x01" and raw[1 + len(compact(len(apis.metadata_v15_bytes()))):][:5] == b"meta\x0f"
+    assert apis.call({}, "Metadata_metadata_at_version", (13).to_bytes(4, "little")) == b"\x00"
+    assert apis.call({}, "Metadata_metadata_versions", b"") == compact(2) + (14).to_bytes(4, "little") + (
+        15).to_bytes(4, "little")

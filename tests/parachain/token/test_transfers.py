@@ -110,12 +110,14 @@ def test_zero_transfer_is_a_success_with_its_event_and_no_change():
     assert ev["amount"] == 0
 
 
-def test_self_transfer_changes_nothing_and_emits_no_transfer():
-    para = Para()
-    a0 = para.free(ALICE.public)
-    para.build([para.sign(ALICE, transfer(ALICE.public, UNIT), 0)])
-    assert para.free(ALICE.public) == a0
-    assert [n for _, n, _ in para.events()] == ["ExtrinsicSuccess", "ExtrinsicSuccess"]
+def test_self_transfer_changes_nothing_but_emits_transfer():
+    para = Para(endowed=[(ALICE.public, 2 * ED), (BOB.public, UNIT)])
+    para.build([para.sign(ALICE, transfer(ALICE.public, ED + 1, keep_alive=False), 0),
+                para.sign(ALICE, transfer(ALICE.public, ED + 1), 1)])
+    assert para.free(ALICE.public) == 2 * ED and para.nonce(ALICE.public) == 2  # D1: never reaped by itself
+    assert [n for _, n, _ in para.events()] == ["ExtrinsicSuccess", "Transfer", "ExtrinsicSuccess",
+                                                "ExtrinsicFailed"]  # keep-alive still refuses: NotExpendable
+    assert failed_error(para) == bytes([7, 8])
 
 
 def test_only_multiaddress_id_resolves():

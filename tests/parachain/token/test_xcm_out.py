@@ -42,7 +42,8 @@ def teleport(para, nonce, amount, dest=parachain(PARA_B, parents=1), beneficiary
 
 
 def outbound_key(para_id: int) -> bytes:
-    return plain_key("XcmpQueue", "OutboundXcmpMessages") + twox64(para_id.to_bytes(4, "little")) + para_id.to_bytes(4, "little")
+    raw = para_id.to_bytes(4, "little")
+    return plain_key("XcmpQueue", "OutboundXcmpMessages") + twox64(raw) + raw
 
 
 def queued(para, para_id: int) -> list[bytes]:
