@@ -433,3 +433,99 @@ def test_the_relay_proof_must_hold_every_node_the_reads_need(running, chain_at_1
     # Extra nodes are harmless.
     built = chain_at_1.build(relay, [], proof_filter=lambda p: p + [b"\x00\x01\x02"], commit=False)
     assert validate(running, built) == built.expected_result()
+
+
+def test_large_inbound_messages_are_processed_within_the_limits(running, chain_at_1):
+    big = [(2, b"\x04" + bytes(2 << 20)), (2, teleport_program_to_para(UNIT, NEWCOMER))]  # 2 MiB, undecodable
+    hrmp_msgs = [(2, b"\x00" + teleport_program_to_para(UNIT, NEWCOMER) + bytes(1 << 20))]
+    relay = RelayEnv(2, PARA, dmq_head=mqc_head_of(big), ingress={SIBLING: channel(mqc_head=mqc_head_of(hrmp_msgs))})
+    built = chain_at_1.build(relay, [], downward=big, horizontal={SIBLING: hrmp_msgs})
+    result = validate(running, built)
+    assert result == built.expected_result()
+    assert chain_at_1.free(NEWCOMER) == 2 * UNIT
+    processed = [e for e in built.events if e[5:7] == b"\x23\x01"]
+    assert [e[-2] for e in processed] == [0, 1, 1, 0]
+
+
+def test_an_ecdsa_signature_makes_the_block_invalid(running, chain_at_1):
+    good = chain_at_1.sign(ALICE, transfer_call(BOB.public, UNIT))
+    built = chain_at_1.build(RelayEnv(2, PARA), [good], commit=False)
+    body = bytearray(good[2:])  # Compact(len) is 2 bytes here
+    assert body[0] == 0x84 and body[1] == 0 and body[34] == 1  # version, MultiAddress::Id, Sr25519
+    ecdsa = bytes(body[:34]) + b"\x02" + bytes(65) + bytes(body[99:])
+    built.extrinsics[1] = encode_bytes(ecdsa)
+    refused(running, built, "unsupported signature scheme")
+
+
+# -- the decisions SPEC.md leaves open (shared with the collator's runtime, parachain/token/__init__.py) ----------
+
+def _program(amount: int, beneficiary: bytes, deposit_filter, parents: int = 1) -> bytes:
+    from xcmp.xcm import XCM_PROGRAM, encode_versioned_xcm
+    asset = Asset(Location(parents, "Here"), ("Fungible", amount))
+    return encode_versioned_xcm([
+        ("ReceiveTeleportedAsset", [asset]), "ClearOrigin", ("BuyExecution", {"fees": asset, "weight_limit": "Unlimited"}),
+        ("DepositAsset", {"assets": deposit_filter, "beneficiary": account_id32(beneficiary)})])
+
+
+def test_a_deposit_filter_must_cover_the_whole_holding(running, chain_at_1):
+    native = lambda a: Asset(PARENT_LOCATION, ("Fungible", a))  # noqa: E731
+    messages = [(2, _program(UNIT, BOB.public, f)) for f in (
+        ("Wild", "All"),                                                      # ok
+        ("Wild", ("AllCounted", 1)),                                          # ok
+        ("Definite", [native(UNIT)]),                                         # ok: covers
+        ("Definite", [native(UNIT // 2), native(UNIT // 2)]),                 # ok: covers in two
+        ("Definite", [native(UNIT - 1)]),                                     # short: fails
+        ("Wild", ("AllCounted", 0)),                                          # fails
+        ("Wild", ("AllOf", {"id": PARENT_LOCATION, "fun": "Fungible"})),      # fails
+        ("Definite", [Asset(Location(0, "Here"), ("Fungible", UNIT))]),       # foreign asset: fails
+    )]
+    built = chain_at_1.build(RelayEnv(2, PARA, dmq_head=mqc_head_of(messages)), [], downward=messages)
+    assert validate(running, built) == built.expected_result()
+    assert [e[-2] for e in built.events if e[5:7] == b"\x23\x01"] == [1, 1, 1, 1, 0, 0, 0, 0]
+    assert chain_at_1.free(BOB.public) == 1004 * UNIT
+
+
+def test_self_transfers_move_nothing_but_keep_alive_still_applies(running, chain_at_1):
+    xts = [chain_at_1.sign(ALICE, transfer_call(ALICE.public, 5 * UNIT)),
+           chain_at_1.sign(ALICE, transfer_call(ALICE.public, 1000 * UNIT, keep_alive=True), nonce=1),  # NotExpendable
+           chain_at_1.sign(ALICE, transfer_call(ALICE.public, 1000 * UNIT), nonce=2)]                   # never reaps
+    built = chain_at_1.build(RelayEnv(2, PARA), xts)
+    assert validate(running, built) == built.expected_result()
+    assert chain_at_1.free(ALICE.public) == 1000 * UNIT
+    # Transfer + ExtrinsicSuccess, ExtrinsicFailed, Transfer + ExtrinsicSuccess: no KilledAccount, no Endowed.
+    assert [e[5:7] for e in built.events if e[1:5] != bytes(4)] == [
+        b"\x0a\x02", b"\x00\x00", b"\x00\x01", b"\x0a\x02", b"\x00\x00"]
+    assert [e[7:9] for e in built.events if e[5:7] == b"\x00\x01"] == [b"\x07\x08"]
+
+
+def test_messages_the_relay_queued_at_genesis_reach_the_first_block(running):
+    chain = genesis()
+    messages = [(0, _program(UNIT, NEWCOMER, ("Wild", "All"))), (1, _program(UNIT, NEWCOMER, ("Wild", "All")))]
+    built = chain.build(RelayEnv(1, PARA, dmq_head=mqc_head_of(messages)), [], downward=messages)
+    assert validate(running, built) == built.expected_result()
+    assert chain.free(NEWCOMER) == 2 * UNIT
+    again = [(1, _program(UNIT, NEWCOMER, ("Wild", "All")))]  # from now on, sent_at 1 was processed
+    built = chain.build(RelayEnv(2, PARA, dmq_head=mqc_head_of(again, mqc_head_of(messages))), [], downward=again,
+                        commit=False)
+    refused(running, built, "sent at or before the last relay parent")
+
+
+def test_an_indexed_egress_channel_missing_from_the_relay_state_is_no_channel(running, chain_at_1):
+    xt = _teleport(chain_at_1, ALICE, parachain(SIBLING, parents=1), UNIT)
+    built = chain_at_1.build(RelayEnv(2, PARA, egress={SIBLING: None}), [xt])
+    result = validate(running, built)
+    assert result == built.expected_result() and result.horizontal_messages == ()
+    assert len(decode_vec_bytes(chain_at_1.state[outbound_key(SIBLING)])) == 1
+    # An indexed ingress channel missing is an inconsistent relay state: invalid.
+    relay = RelayEnv(3, PARA, ingress={SIBLING: channel()})
+    built = chain_at_1.build(relay, [], commit=False,
+                             proof_filter=lambda p: [n for n in p if n != channel().encode()])
+    refused(running, built, "relay proof:")
+
+
+def test_a_zero_signer_makes_the_block_invalid(running, chain_at_1):
+    good = chain_at_1.sign(ALICE, transfer_call(BOB.public, UNIT))
+    built = chain_at_1.build(RelayEnv(2, PARA), [good], commit=False)
+    body = good[2:]
+    built.extrinsics[1] = encode_bytes(body[:2] + bytes(32) + body[34:])
+    refused(running, built, "zero signer")

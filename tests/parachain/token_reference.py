@@ -117,7 +117,7 @@ class RelayEnv:
     para_id: int
     dmq_head: bytes = bytes(32)
     ingress: dict = field(default_factory=dict)   # sender -> HrmpChannel
-    egress: dict = field(default_factory=dict)    # recipient -> HrmpChannel
+    egress: dict = field(default_factory=dict)    # recipient -> HrmpChannel (None: indexed, value absent)
     extra: dict = field(default_factory=dict)     # other relay storage, to make the trie less trivial
 
     def storage(self) -> dict[bytes, bytes]:
@@ -134,7 +134,8 @@ class RelayEnv:
         for sender, ch in self.ingress.items():
             state[hrmp.HrmpChannels.key(HrmpChannelId(sender, own))] = ch.encode()
         for recipient, ch in self.egress.items():
-            state[hrmp.HrmpChannels.key(HrmpChannelId(own, recipient))] = ch.encode()
+            if ch is not None:
+                state[hrmp.HrmpChannels.key(HrmpChannelId(own, recipient))] = ch.encode()
         # Neighbours: other paras' entries sharing the prefixes, so the walks cross branches.
         for other in (own + 1, own + 7, 3000):
             state.setdefault(dmp.DownwardMessageQueueHeads.key(other), blake2_256(encode_u32(other)))
@@ -270,11 +271,8 @@ class TokenRef:
         last = int.from_bytes(st.get(LAST_RELAY_NUMBER, bytes(4)), "little")
         # DMP/HRMP heads
         st[LAST_DMQ_HEAD] = mqc_head_of(downward, st.get(LAST_DMQ_HEAD, bytes(32)))
-        heads = _decode_heads(st.get(LAST_HRMP_HEADS))
-        heads = {p: h for p, h in heads.items() if p in relay.ingress}
-        for sender, msgs in horizontal.items():
-            if msgs:
-                heads[sender] = mqc_head_of(msgs, heads.get(sender, bytes(32)))
+        last_heads = _decode_heads(st.get(LAST_HRMP_HEADS))
+        heads = {p: mqc_head_of(horizontal.get(p, ()), last_heads.get(p, bytes(32))) for p in relay.ingress}
         if heads:
             st[LAST_HRMP_HEADS] = encode_compact(len(heads)) + b"".join(encode_u32(p) + heads[p] for p in sorted(heads))
         else:
@@ -303,6 +301,8 @@ class TokenRef:
         horizontal_out = []
         for recipient in sorted(relay.egress):
             ch = relay.egress[recipient]
+            if ch is None:  # indexed but absent from the relay state: no channel
+                continue
             queue = decode_vec_bytes(st.get(outbound_key(recipient)))
             if not queue or ch.msg_count >= ch.max_capacity:
                 continue
@@ -416,16 +416,16 @@ class _Ctx:
             nonce, providers, free = decode_account(self.st[account_key(src)])
             if free < amount:
                 raise DispatchFailed(TOKEN_FUNDS_UNAVAILABLE)
+            left = free - amount
+            if keep_alive and left < ED:
+                raise DispatchFailed(TOKEN_NOT_EXPENDABLE)
             if src != dest:
-                left = free - amount
                 if left < ED:
-                    if keep_alive:
-                        raise DispatchFailed(TOKEN_NOT_EXPENDABLE)
-                    if left:
-                        self.event(ev_amount(10, 1, src, left))
-                        self.set_total_issuance(self.total_issuance() - left)
                     del self.st[account_key(src)]
                     self.event(ev_account(0, 4, src))
+                    if left:
+                        self.set_total_issuance(self.total_issuance() - left)
+                        self.event(ev_amount(10, 1, src, left))
                 else:
                     self.st[account_key(src)] = encode_account(nonce, providers, left)
                 self.credit(dest, amount)
@@ -558,26 +558,27 @@ class _Ctx:
                 if x[1]["fees"].fun[1] > holding:
                     return False
             elif name == "DepositAsset":
+                kind, what = x[1]["assets"]
+                if kind == "Wild":
+                    if not (what == "All" or (isinstance(what, tuple) and what[0] == "AllCounted" and what[1] >= 1)):
+                        return False
+                elif not all(native(a) for a in what) or sum(a.fun[1] for a in what) < holding:
+                    return False
                 b = x[1]["beneficiary"]
                 j = b.junctions()
                 if b.parents != 0 or len(j) != 1 or j[0][0] != "AccountId32":
                     return False
-                kind, what = x[1]["assets"]
-                if kind == "Definite":
-                    if not all(native(a) for a in what):
-                        return False
-                    amount = min(holding, sum(a.fun[1] for a in what))
-                else:
-                    amount = holding
-                if amount:
+                if holding:
                     who = bytes(j[0][1]["id"])
+                    if self.total_issuance() + holding >= 1 << 128:
+                        return False
                     try:
-                        self.credit(who, amount)
+                        self.credit(who, holding)
                     except DispatchFailed:
                         return False
-                    self.set_total_issuance(self.total_issuance() + amount)
-                    self.event(ev_amount(10, 10, who, amount))
-                    holding -= amount
+                    self.set_total_issuance(self.total_issuance() + holding)
+                    self.event(ev_amount(10, 10, who, holding))
+                    holding = 0
         return True
 
     def process_downward(self, msg: bytes) -> None:

@@ -23,8 +23,11 @@ function fat(data: Uint8Array): i64 {
   return (<i64><u32>data.dataStart) | (<i64><u32>data.length << 32);
 }
 
+import { checkBelowHostHeap } from "./heap";
+
 function take(ptr: i32, len: i32): Uint8Array {
   const out = new Uint8Array(len);
+  checkBelowHostHeap(out.dataStart, len);
   memory.copy(out.dataStart, <usize>ptr, <usize>len);
   ext_free(ptr);
   return out;

@@ -1,41 +1,47 @@
 // The token parachain's validation function (PVF): `validate_block(params_ptr, params_len) -> i64`
 // (parachains.md §12), implementing parachain/token/SPEC.md byte for byte.
 //
-// Memory: AssemblyScript's stub runtime (bump allocation, no GC, nothing freed during one call) owns
-// memory from its data section up to HOST_HEAP_BASE; the exported `__heap_base` puts the executor's
-// allocator (params, host-function results) above it. `checkHeap` fails the block before the two meet.
+// Memory: see heap.ts (the stub runtime's heap below HOST_HEAP_BASE, the executor's allocator above it).
 //
-// Where SPEC.md is silent, decisions follow Cumulus/FRAME (and the relay's Python pallets where those are
-// the spec's reference):
-// - A reaped sender also emits System.KilledAccount after Balances.DustLost (frame_system, the relay).
-// - Minting from an inbound XCM DepositAsset emits what fungible::mint_into does on the relay:
-//   System.NewAccount + Balances.Endowed for a new account, then Balances.Minted.
-// - Inbound barrier: BuyExecution's Limited weight must cover 1_000_000 ref_time per instruction (the
-//   relay's AllowTopLevelPaidExecutionFrom with this para's per-instruction weight). DepositAsset's Definite
-//   filter deposits min(holding, sum); any Wild filter deposits the whole holding (as the relay).
+// Where SPEC.md is silent, decisions follow Cumulus/FRAME and are the same as the collator's runtime
+// (parachain/token/__init__.py, decisions D1-D18 there):
+// - Transfers (D1-D3): amount 0 emits Transfer and nothing else; then FundsUnavailable, then NotExpendable
+//   (keep-alive, self-transfers included); a self-transfer moves nothing and emits Transfer; a reaped sender
+//   emits System.KilledAccount then Balances.DustLost (dust > 0), as frame_system kills the account inside
+//   pallet-balances' mutation. The receiver's NewAccount + Endowed, then Transfer.
+// - Inbound DepositAsset (D5, D7) mints like fungible::mint_into: NewAccount + Endowed for a new account,
+//   then Balances.Minted. Its filter must cover the whole holding: Wild(All), Wild(AllCounted(n >= 1)) or
+//   Definite native assets summing to at least the holding (anything else fails the program); all of the
+//   holding is deposited. Barrier (D6): BuyExecution's Limited ref_time must be >= 1_000_000 x instructions.
 // - MessageQueue.Processed id: the trailing SetTopic whether or not the program succeeded, else
-//   blake2_256(program bytes). An HRMP message whose first byte is not 0x00 (or that is empty) is one failed
-//   Processed over the whole data.
-// - LastHrmpMqcHeads keeps an entry only for senders that had one or sent messages (Cumulus' or_default on
-//   message arrival); entries of senders no longer ingress are dropped.
-// - VersionedLocation/VersionedAssets arguments other than V4 make the call undecodable (block invalid),
-//   as on the relay, whose decoder declares only V4; a signed set_validation_data is invalid too.
-// - PolkadotXcm.Sent carries the program with its SetTopic (SPEC.md §4 says so explicitly; the relay's
-//   XcmPallet puts the program without it).
-// - Heads (parent and new) must have an empty digest; CheckWeight (block weight limits) is not enforced.
+//   blake2_256(program bytes). HRMP data empty or not starting with 0x00: one failed Processed over the
+//   whole data (D8).
+// - Relay state (D10): an indexed ingress channel missing from the relay state makes the block invalid; an
+//   indexed egress channel missing is no channel (the messages stay queued).
+// - LastDmqMqcHead is written in every block (D11); LastHrmpMqcHeads holds one entry per sender of the
+//   current ingress index, zero heads included, and is absent when the index is empty (D12).
+// - VersionedLocation/VersionedAssets arguments other than V4 make the call undecodable: the block is
+//   invalid (D13); a Fungible(0) teleport burns 0 (D14).
+// - Before the para's first block (LastRelayChainBlockNumber absent) no inbound message counts as processed:
+//   messages the relay queued at genesis (sent_at 0) are accepted (D15).
+// - Signed extrinsics: a zero signer (CheckNonZeroSender), ECDSA, a non-Id signer address, an unknown call, a
+//   signed set_validation_data, a missing birth block hash, a bad signature, no account or another nonce all
+//   make the block invalid (the collator includes only valid transactions). CheckWeight is not enforced.
+// - PolkadotXcm.Sent carries the program with its SetTopic (SPEC.md §4 says so explicitly).
+// - Heads (parent and new) must have an empty digest.
 
 import { blake2_256 } from "./host";
-import { Reader, Writer, bytesEq, concat, u32le, zero32 } from "./scale";
+import { Reader, Writer, bytesEq, concat, toHex, u32le, zero32 } from "./scale";
 import { Ctx, applySigned, inherentSuccess, mqcExtend, processDownward, processHorizontal, readQueue, writeQueue } from "./runtime";
 import { checkAscending, keyBytes, prefix, twox64Concat, u32Value } from "./state";
 import { ProofDb, orderedRoot, readProof, trieRoot } from "./trie";
 
-const HOST_HEAP_BASE: i32 = 1664 << 16; // 104 MiB: the executor's allocator starts here
+import { HOST_HEAP_BASE, checkBelowHostHeap } from "./heap";
 export { HOST_HEAP_BASE as __heap_base };
 
 function checkHeap(): void {
   const probe = new Uint8Array(1);
-  if (<i32>probe.dataStart + (1 << 20) > HOST_HEAP_BASE) throw new Error("out of PVF heap");
+  checkBelowHostHeap(probe.dataStart, 1 << 20);
 }
 
 class Header {
@@ -99,12 +105,10 @@ function paraList(raw: Uint8Array | null, what: string): Array<u32> {
   return out;
 }
 
-function channel(db: ProofDb, root: Uint8Array, sender: u32, recipient: u32): Channel {
+function channel(db: ProofDb, root: Uint8Array, sender: u32, recipient: u32): Channel | null {
   const key = concat(prefix("Hrmp", "HrmpChannels"), twox64Concat(concat(u32le(sender), u32le(recipient))));
   const raw = readProof(db, root, key);
-  if (raw === null) {
-    throw new Error("relay proof: channel " + sender.toString() + " -> " + recipient.toString() + " missing");
-  }
+  if (raw === null) return null;
   const r = new Reader(raw!, "AbridgedHrmpChannel");
   const ch = new Channel();
   ch.maxCapacity = r.u32();
@@ -130,8 +134,16 @@ function readRelay(proof: Array<Uint8Array>, root: Uint8Array, own: u32): RelayV
   }
   v.ingress = paraList(readProof(db, root, concat(prefix("Hrmp", "HrmpIngressChannelsIndex"), ownKey)), "ingress index");
   v.egress = paraList(readProof(db, root, concat(prefix("Hrmp", "HrmpEgressChannelsIndex"), ownKey)), "egress index");
-  for (let i = 0; i < v.ingress.length; i++) v.ingressChannels.set(v.ingress[i], channel(db, root, v.ingress[i], own));
-  for (let i = 0; i < v.egress.length; i++) v.egressChannels.set(v.egress[i], channel(db, root, own, v.egress[i]));
+  for (let i = 0; i < v.ingress.length; i++) {
+    const ch = channel(db, root, v.ingress[i], own);
+    if (ch === null) throw new Error("relay proof: ingress channel from " + v.ingress[i].toString() + " is indexed but absent");
+    v.ingressChannels.set(v.ingress[i], ch!);
+  }
+  // An indexed egress channel absent from the relay state is no channel: its messages stay queued.
+  for (let i = 0; i < v.egress.length; i++) {
+    const ch = channel(db, root, own, v.egress[i]);
+    if (ch !== null) v.egressChannels.set(v.egress[i], ch!);
+  }
   return v;
 }
 
@@ -167,8 +179,12 @@ function setValidationData(c: Ctx, r: Reader, parentHead: Uint8Array, relayNumbe
   if (!bytesEq(pvdRoot, relayRoot)) throw new Error("inherent: relay_parent_storage_root differs");
   // 2. The relay parent does not go backwards.
   const k = c.keys;
-  const last = u32Value(c.st.get(k.lastRelayNumber), "LastRelayChainBlockNumber");
+  const lastRaw = c.st.get(k.lastRelayNumber);
+  const last = u32Value(lastRaw, "LastRelayChainBlockNumber");
   if (relayNumber < last) throw new Error("inherent: relay parent number goes backwards");
+  // Messages already processed: sent at or before the last relay parent; before the first block none
+  // (the relay's genesis block may queue messages, sent_at 0, that its MQC heads include).
+  const bound: i64 = lastRaw === null ? -1 : <i64>last;
   // 3. Relay state.
   const relay = readRelay(proof, relayRoot, c.ownId);
   // 4. DMP: all messages since the last relay parent, extending the last head to the proven one.
@@ -176,7 +192,7 @@ function setValidationData(c: Ctx, r: Reader, parentHead: Uint8Array, relayNumbe
   let head = lastDmq === null ? zero32() : lastDmq!;
   if (head.length != 32) throw new Error("LastDmqMqcHead: bad length");
   for (let i = 0; i < dmCount; i++) {
-    if (dmSentAt[i] <= last) throw new Error("dmp: message sent at or before the last relay parent");
+    if (<i64>dmSentAt[i] <= bound) throw new Error("dmp: message sent at or before the last relay parent");
     head = mqcExtend(head, dmSentAt[i], dmData[i]);
   }
   if (!bytesEq(head, relay.dmqHead)) throw new Error("dmq mqc head mismatch");
@@ -200,25 +216,22 @@ function setValidationData(c: Ctx, r: Reader, parentHead: Uint8Array, relayNumbe
   const newHeads = new Map<u32, Uint8Array>();
   for (let i = 0; i < relay.ingress.length; i++) {
     const sender = relay.ingress[i];
-    const had = lastHeads.has(sender);
-    let h = had ? lastHeads.get(sender) : zero32();
+    let h = lastHeads.has(sender) ? lastHeads.get(sender) : zero32();
     let prevSentAt: u32 = 0;
-    let any = false;
     if (given.has(sender)) {
       const msgs = given.get(sender);
       for (let m = 0; m < msgs.data.length; m++) {
         const s = msgs.sentAt[m];
-        if (s <= last) throw new Error("hrmp: message from " + sender.toString() + " sent at or before the last relay parent");
+        if (<i64>s <= bound) throw new Error("hrmp: message from " + sender.toString() + " sent at or before the last relay parent");
         if (m > 0 && s < prevSentAt) throw new Error("hrmp: messages from " + sender.toString() + " out of order");
         prevSentAt = s;
         h = mqcExtend(h, s, msgs.data[m]);
-        any = true;
       }
     }
     if (!bytesEq(h, relay.ingressChannels.get(sender).mqcHead)) {
       throw new Error("mqc head mismatch for sender " + sender.toString());
     }
-    if (had || any) newHeads.set(sender, h);
+    newHeads.set(sender, h);
   }
   const senders = newHeads.keys();
   senders.sort((a: u32, b: u32): i32 => (a < b ? -1 : a > b ? 1 : 0));
@@ -254,6 +267,7 @@ function finalize(c: Ctx, relay: RelayView, out: Outcome): void {
     const key = k.outboundKey(to);
     const queue = readQueue(c, key);
     if (queue.length == 0) continue;
+    if (!relay.egressChannels.has(to)) continue;
     const ch = relay.egressChannels.get(to);
     if (ch.msgCount >= ch.maxCapacity) continue;
     let size: u64 = 1;
@@ -370,11 +384,11 @@ function validate(params: Uint8Array): Uint8Array {
   return w.finish();
 }
 
-import { toHex } from "./scale";
 function toHexKey(key: Uint8Array): string { return toHex(key); }
 
 export function validate_block(ptr: i32, len: i32): i64 {
   const params = new Uint8Array(len);
+  checkBelowHostHeap(params.dataStart, len);
   memory.copy(params.dataStart, <usize>ptr, <usize>len);
   const result = validate(params);
   return (<i64><u32>result.dataStart) | (<i64><u32>result.length << 32);

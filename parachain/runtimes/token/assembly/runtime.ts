@@ -104,24 +104,25 @@ function credit(c: Ctx, who: Uint8Array, amount: U128): Uint8Array | null {
   return null;
 }
 
+/** fungible::Mutate::transfer as the collator's runtime applies it (SPEC.md §3, decisions in index.ts). */
 function transfer(c: Ctx, from: Uint8Array, to: Uint8Array, amount: U128, keepAlive: bool): Uint8Array | null {
   if (!amount.isZero()) {
-    const info = c.account(from);
-    const free = info === null ? new U128() : info!.free;
-    if (free.lt(amount)) return tokenError(TOKEN_FUNDS_UNAVAILABLE);
+    const info = c.account(from)!;
+    if (info.free.lt(amount)) return tokenError(TOKEN_FUNDS_UNAVAILABLE);
+    const newFree = info.free.sub(amount);
+    if (keepAlive && newFree.lt(EXISTENTIAL_DEPOSIT)) return tokenError(TOKEN_NOT_EXPENDABLE);
     if (!bytesEq(from, to)) {
-      const newFree = free.sub(amount);
-      if (newFree.add(info!.reserved).lt(EXISTENTIAL_DEPOSIT)) {
-        if (keepAlive) return tokenError(TOKEN_NOT_EXPENDABLE);
-        if (!newFree.isZero()) {
-          amountEvent(c, BALANCES, EV_DUST_LOST, from, newFree);
-          c.setTotalIssuance(c.totalIssuance().sub(newFree));
-        }
+      if (newFree.lt(EXISTENTIAL_DEPOSIT)) {
+        // Reaped: frame_system kills the account (KilledAccount), then pallet-balances burns the dust.
         c.st.del(c.keys.accountKey(from));
         accountEvent(c, SYSTEM, EV_KILLED_ACCOUNT, from);
+        if (!newFree.isZero()) {
+          c.setTotalIssuance(c.totalIssuance().sub(newFree));
+          amountEvent(c, BALANCES, EV_DUST_LOST, from, newFree);
+        }
       } else {
-        info!.free = newFree;
-        c.putAccount(from, info!);
+        info.free = newFree;
+        c.putAccount(from, info);
       }
       const err = credit(c, to, amount);
       if (err !== null) return err;
@@ -262,6 +263,9 @@ export function applySigned(c: Ctx, index: u32, body: Uint8Array): void {
   r.u8(); // version 0x84
   if (r.u8() != 0) throw new Error("extrinsic " + index.toString() + ": signer address is not MultiAddress::Id");
   const signer = r.bytes(32);
+  let zeroSigner = true;
+  for (let i = 0; i < 32; i++) if (signer[i] != 0) zeroSigner = false;
+  if (zeroSigner) throw new Error("extrinsic " + index.toString() + ": zero signer"); // CheckNonZeroSender
   const scheme = r.u8();
   if (scheme > 1) throw new Error("extrinsic " + index.toString() + ": unsupported signature scheme");
   const signature = r.bytes(64);
@@ -356,41 +360,45 @@ function execute(c: Ctx, program: Array<xcm.Instruction>): bool {
   }
   let originPresent = true;
   let holding = new U128();
+  let holdingOverflow = false; // more than u128 in holding: no deposit of it can succeed (issuance would overflow)
   for (let k = 0; k < n; k++) {
     const ins = program[k];
     if (ins.kind == xcm.I_RECEIVE_TELEPORTED_ASSET) {
       if (!originPresent) return false;
       for (let a = 0; a < ins.assets.length; a++) {
         const sum = holding.tryAdd(ins.assets[a].amount);
-        if (sum === null) return false;
-        holding = sum!;
+        if (sum === null) holdingOverflow = true; else holding = sum!;
       }
     } else if (ins.kind == xcm.I_CLEAR_ORIGIN) {
       originPresent = false;
     } else if (ins.kind == xcm.I_BUY_EXECUTION) {
-      if (holding.lt(ins.fees!.amount)) return false;
+      if (!holdingOverflow && holding.lt(ins.fees!.amount)) return false;
     } else if (ins.kind == xcm.I_DEPOSIT_ASSET) {
-      const beneficiary = ins.beneficiary!;
-      if (!beneficiary.isLocalAccount()) return false;
-      let amount = holding;
-      if (!ins.wild) {
+      // The filter must cover the whole holding: Wild(All), Wild(AllCounted(n >= 1)), or Definite native
+      // assets adding up to at least the holding; then all of it is deposited.
+      if (ins.wild) {
+        if (!(ins.wildKind == 0 || (ins.wildKind == 2 && ins.wildCount >= 1))) return false;
+      } else {
         let sum = new U128();
+        let sumOverflow = false;
         for (let a = 0; a < ins.assets.length; a++) {
           if (!ins.assets[a].isNative()) return false;
           const s = sum.tryAdd(ins.assets[a].amount);
-          if (s === null) return false;
-          sum = s!;
+          if (s === null) sumOverflow = true; else sum = s!;
         }
-        amount = holding.min(sum);
+        if (!sumOverflow && !holdingOverflow && sum.lt(holding)) return false;
       }
-      if (!amount.isZero()) {
+      const beneficiary = ins.beneficiary!;
+      if (!beneficiary.isLocalAccount()) return false;
+      if (holdingOverflow) return false; // the mint would take the issuance past u128
+      if (!holding.isZero()) {
         const who = beneficiary.account!;
-        if (credit(c, who, amount) !== null) return false;
-        const ti = c.totalIssuance().tryAdd(amount);
+        const ti = c.totalIssuance().tryAdd(holding);
         if (ti === null) return false;
+        if (credit(c, who, holding) !== null) return false;
         c.setTotalIssuance(ti!);
-        amountEvent(c, BALANCES, EV_MINTED, who, amount);
-        holding = holding.sub(amount);
+        amountEvent(c, BALANCES, EV_MINTED, who, holding);
+        holding = new U128();
       }
     }
   }

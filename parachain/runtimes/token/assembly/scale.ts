@@ -3,6 +3,7 @@
 // sets `err` and reads return zeros: XCM programs from other chains may be malformed without making the
 // block invalid (SPEC.md §4).
 
+import { checkBelowHostHeap } from "./heap";
 import { U128 } from "./u128";
 
 export class Reader {
@@ -55,6 +56,7 @@ export class Reader {
   bytes(n: i32): Uint8Array {
     if (!this.need(n)) return new Uint8Array(n < 0 ? 0 : n);
     const out = this.buf.slice(this.pos, this.pos + n);
+    checkBelowHostHeap(out.dataStart, n);
     this.pos += n;
     return out;
   }
@@ -122,6 +124,7 @@ export class Writer {
     let cap = this.buf.length * 2;
     while (cap < this.len + n) cap *= 2;
     const nb = new Uint8Array(cap);
+    checkBelowHostHeap(nb.dataStart, cap);
     nb.set(this.buf.subarray(0, this.len));
     this.buf = nb;
   }

@@ -46,6 +46,8 @@ export class Instruction {
   refTime: u64 = 0;
   proofSize: u64 = 0;
   wild: bool = false;                 // DepositAsset filter is Wild
+  wildKind: u32 = 0;                  //   All 0, AllOf 1, AllCounted 2, AllOfCounted 3
+  wildCount: u32 = 0;                 //   AllCounted's count
   beneficiary: Location | null = null;
   topic: Uint8Array | null = null;    // SetTopic
 }
@@ -140,9 +142,10 @@ function assetFilter(r: Reader, ins: Instruction): void {
   if (v != 1) { r.fail("bad AssetFilter"); return; }
   ins.wild = true;
   const w = r.u8();
+  ins.wildKind = w;
   if (w == 0) {}
   else if (w == 1) { location(r); wildFungibility(r); }
-  else if (w == 2) r.compactU32();
+  else if (w == 2) ins.wildCount = r.compactU32();
   else if (w == 3) { location(r); wildFungibility(r); r.compactU32(); }
   else r.fail("bad WildAsset");
 }
