@@ -36,7 +36,7 @@ class TokenParaBackend:
         self.genesis_hash = node.genesis_hash
         # must not be the name of a py-substrate-interface preset (rpc.md §12)
         self.chain_name = f"Token Parachain {node.para_id} (dev)"
-        self.properties = {"ss58Format": 42, "tokenDecimals": 12, "tokenSymbol": "UNIT"}
+        self.properties = node.runtime.properties()
         self.node_name = node_name or f"collator-{node.para_id}"
         self.node_version = NODE_VERSION
         self._peer_id = peer_id

@@ -13,7 +13,7 @@ from typing import Mapping
 from parachain.token import apis, executive, genesis, relay
 from parachain.token.errors import InvalidBlock
 from parachain.token.executive import BuiltBlock
-from parachain.token.runtime import metadata_bytes, runtime_version
+from parachain.token.runtime import chain_properties, metadata_bytes, runtime_version
 from relaychain.primitives.types import Header
 from relaychain.runtime.apis import RuntimeVersion
 from relaychain.runtime.executive import ValidTransaction, nonce_tag
@@ -63,3 +63,7 @@ class TokenRuntime:
 
     def metadata(self) -> bytes:
         return metadata_bytes()
+
+    def properties(self) -> dict:
+        """`system_properties`: ss58 format, token decimals and symbol (SPEC.md §3)."""
+        return chain_properties()
