@@ -6,7 +6,8 @@ On relay parent L with validation data PVD (parent head P = PVD.parent_head):
    P becomes the para's best block (node.py's rule), so what the relay chain dropped is back in the pool;
 2. the inherent `set_validation_data` is collected from the relay state at L (storage + read proof of the
    keys SPEC.md §5 lists) and PVD;
-3. the runtime builds the block from the pool's ready transactions (those it drops as invalid leave the pool);
+3. the runtime builds the block from the pool's ready transactions that fit in PVD.max_pov_size next to the
+   parent state and the inherent (the rest wait for the next block; those it drops as invalid leave the pool);
 4. the block is stored (not yet best); once the collator's PVF run agrees with it, it becomes the best block.
 """
 
@@ -24,6 +25,14 @@ from .runtime import BuiltBlock, InvalidBlock
 log = logging.getLogger("relaychain.collator.token")
 
 MAX_PENDING = 64
+HEADER_AND_PREFIXES = 1024  # header (< 200 bytes, empty digest), the extrinsics' count, slack
+
+
+def pov_overhead(parent_state, inherent) -> int:
+    """Bytes of the PoV's block data besides the transactions: the whole parent state (SCALE pairs), the
+    inherent, the header and length prefixes (bounded by HEADER_AND_PREFIXES)."""
+    state = sum(len(k) + len(v) + 10 for k, v in parent_state.items())  # each with two Compact prefixes
+    return state + len(inherent.encode()) + HEADER_AND_PREFIXES
 
 
 class BuildFailed(ValueError):
@@ -56,8 +65,9 @@ class TokenBlockBuilder:
             raise BuildFailed(f"para {node.para_id}: cannot build on #{parent.number}: {exc}") from None
         parent_state = node.state(parent_hash)
         inherent = node.runtime.collect_inherent(relay_view, parent_state, pvd)
+        budget = pvd.max_pov_size - pov_overhead(parent_state, inherent)
         try:
-            built = node.runtime.build_block(parent, parent_state, inherent, node.ready_extrinsics())
+            built = node.runtime.build_block(parent, parent_state, inherent, node.ready_extrinsics(max(budget, 0)))
         except InvalidBlock as exc:
             raise BuildFailed(f"para {node.para_id}: cannot build on #{parent.number}: {exc}") from None
         if built.dropped:

@@ -33,6 +33,7 @@ log = logging.getLogger("relaychain.collator.token")
 
 HEAD_KINDS = ("new_head", "finalized", "all_head")
 STATE_CACHE = 8
+MAX_BLOCK_TRANSACTIONS = 1024  # keeps a block's build (and the PVF's run) short whatever the pool holds
 
 
 class TokenParaNode:
@@ -60,9 +61,20 @@ class TokenParaNode:
     def submit(self, xt: bytes, watcher: Optional[Callable[[Any], None]] = None) -> bytes:
         return self.pool.submit(bytes(xt), watcher=watcher)
 
-    def ready_extrinsics(self) -> list[bytes]:
-        """The pool's ready transactions in block order (priority, dependencies first)."""
-        return [tx.data for tx in self.pool.ready()]
+    def ready_extrinsics(self, max_bytes: int, max_count: int = MAX_BLOCK_TRANSACTIONS) -> list[bytes]:
+        """The pool's ready transactions in block order (priority, dependencies first), as many as fit in
+        `max_bytes` (and `max_count`); a transaction that does not fit holds back those that depend on it."""
+        out, size = [], 0
+        best = self.pool.ready()
+        for tx in best:
+            if len(out) >= max_count:
+                break
+            if size + len(tx.data) > max_bytes:
+                best.report_invalid(tx)  # not invalid: skipped here, with everything that needs it
+                continue
+            out.append(tx.data)
+            size += len(tx.data)
+        return out
 
     def account_next_index(self, account_id: bytes) -> int:
         """The account's nonce at the best block, advanced past its ready transactions in the pool."""

@@ -133,3 +133,26 @@ def test_relay_data_that_does_not_fit_is_a_typed_refusal(para):
     assert node.store.best_hash() == b1.header.hash() and node.store.leaves() == [b1.header.hash()]
     assert node.pool.pending() == [xt]  # nothing lost: the next good relay parent includes it
     assert xt in para.build().included
+
+
+def test_a_block_takes_what_fits_in_the_pov_and_the_rest_waits(para):
+    from relaychain.primitives.parachain_types import PersistedValidationData
+    from collator.collator import RelayView
+    from collator.token.builder import pov_overhead
+    from parachain.token.relay import collect_inherent
+
+    node = para.node
+    xts = [transfer_xt(para, n) for n in range(5)]
+    for xt in xts:
+        para.on_loop(lambda xt=xt: node.submit(xt))
+    best = node.store.header(node.store.best_hash())
+    view = RelayView(para.relay, para.relay.root)
+    probe = PersistedValidationData(best.encode(), para.relay_number, para.relay.root, 0)
+    overhead = pov_overhead(node.state(best.hash()), collect_inherent(view, 2000, node.state(best.hash()), probe))
+    room_for_two = overhead + len(xts[0]) + len(xts[1]) + len(xts[2]) // 2
+    pvd = PersistedValidationData(best.encode(), para.relay_number, para.relay.root, room_for_two)
+    built = para.on_loop(lambda: para.builder.build(view, pvd))
+    assert built.included[1:] == tuple(xts[:2]) and len(built.block_data) <= room_for_two
+    para.on_loop(lambda: node.set_best(built.header.hash()))
+    assert node.pool.pending() == xts[2:]  # nonce order kept; nothing lost
+    assert para.build().included[1:] == tuple(xts[2:])
