@@ -529,3 +529,26 @@ def test_a_zero_signer_makes_the_block_invalid(running, chain_at_1):
     body = good[2:]
     built.extrinsics[1] = encode_bytes(body[:2] + bytes(32) + body[34:])
     refused(running, built, "zero signer")
+
+
+def test_more_than_100_instructions_with_nested_programs_do_not_decode(running, chain_at_1):
+    from xcmp.xcm import encode_versioned_xcm
+    from .token_reference import instruction_total
+    nested = lambda k: ("TransferReserveAsset", {"assets": [], "dest": PARENT_LOCATION,  # noqa: E731
+                                                 "xcm": ["ClearOrigin"] * k})
+    at_limit = encode_versioned_xcm([nested(49), nested(49)])    # 2 + 98 = 100: decodes (fails the barrier)
+    over = encode_versioned_xcm([nested(49), nested(50)])        # 101: does not decode
+    two_levels = encode_versioned_xcm([("TransferReserveAsset", {"assets": [], "dest": PARENT_LOCATION,
+                                                                 "xcm": [nested(97)]})])  # 1 + 1 + 97 = 99
+    assert [instruction_total(p) for p in ([nested(49), nested(49)], [nested(49), nested(50)])] == [100, 101]
+    messages = [(2, at_limit), (2, over), (2, two_levels)]
+    hrmp_msgs = [(2, b"\x00" + over + teleport_program_to_para(UNIT, BOB.public))]
+    relay = RelayEnv(2, PARA, dmq_head=mqc_head_of(messages), ingress={SIBLING: channel(mqc_head=mqc_head_of(hrmp_msgs))})
+    built = chain_at_1.build(relay, [], downward=messages, horizontal={SIBLING: hrmp_msgs})
+    assert validate(running, built) == built.expected_result()
+    processed = [e for e in built.events if e[5:7] == b"\x23\x01"]
+    # at_limit (barrier), over (undecodable), two_levels (barrier), over in HRMP (undecodable: the rest of the message)
+    # weight_used (Compact ref_time, Compact 0), success false, no topics: 0 for the undecodable ones
+    suffixes = [encode_compact(n * 1_000_000) + b"\x00\x00\x00" for n in (2, 0, 1, 0)]
+    assert [e.endswith(x) for e, x in zip(processed, suffixes)] == [True] * 4
+    assert chain_at_1.free(BOB.public) == 1000 * UNIT  # the teleport after `over` in the HRMP message is lost too

@@ -375,6 +375,16 @@ class Built:
                                 hrmp_watermark=self.relay_number)
 
 
+def instruction_total(program) -> int:
+    """Instructions of a program and of every program nested in it (Polkadot's `instructions_count`: more than 100
+    together do not decode)."""
+    total = len(program)
+    for x in program:
+        if isinstance(x, tuple) and isinstance(x[1], dict) and "xcm" in x[1]:
+            total += instruction_total(x[1]["xcm"])
+    return total
+
+
 def _decode_heads(raw: Optional[bytes]) -> dict[int, bytes]:
     if raw is None:
         return {}
@@ -585,6 +595,8 @@ class _Ctx:
         from xcmp.xcm import decode_versioned_xcm
         try:
             program = decode_versioned_xcm(msg)
+            if instruction_total(program) > 100:
+                raise XcmDecodeError("more than 100 instructions, nested ones included")
         except XcmDecodeError:
             self.event(ev_processed(blake2_256(msg), None, 0, False))
             return
@@ -600,6 +612,8 @@ class _Ctx:
             r = Reader(data[pos:])
             try:
                 _, program = VERSIONED_XCM.decode_from(r)
+                if instruction_total(program) > 100:
+                    raise ScaleDecodeError("more than 100 instructions, nested ones included")
             except (ScaleDecodeError, ValueError, IndexError):
                 self.event(ev_processed(blake2_256(data[pos:]), sender, 0, False))
                 return

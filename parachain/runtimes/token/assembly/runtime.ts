@@ -3,7 +3,7 @@
 // fails with `throw` (the PVF traps; the candidate is invalid); a failed dispatch rolls back its changes.
 
 import { blake2_256, ed25519_verify, sr25519_verify } from "./host";
-import { Reader, Writer, bytesEq, concat, u32le, zero32 } from "./scale";
+import { Reader, Writer, bytesEq, concat } from "./scale";
 import { AccountInfo, Keys, Overlay, u128Value } from "./state";
 import { U128 } from "./u128";
 import * as xcm from "./xcm";
@@ -454,6 +454,3 @@ export function mqcExtend(head: Uint8Array, sentAt: u32, data: Uint8Array): Uint
 export function inherentSuccess(c: Ctx): void {
   c.deposit(dispatchInfo(ev(SYSTEM, EV_SYSTEM_SUCCESS), 0, 2, 1).finish());
 }
-
-export function u32Key(v: u32): Uint8Array { return u32le(v); }
-export function zeroHash(): Uint8Array { return zero32(); }

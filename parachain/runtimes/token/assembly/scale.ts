@@ -10,6 +10,7 @@ export class Reader {
   pos: i32;
   end: i32;
   err: bool = false;
+  xcmInstructions: i32 = 0; // XCM decoding: instructions of the outermost program and its nested ones so far
   constructor(public buf: Uint8Array, public what: string = "input", public soft: bool = false,
               start: i32 = 0, end: i32 = -1) {
     this.pos = start;

@@ -3,7 +3,7 @@
 // from a root through the proof's nodes.
 
 import { blake2_256 } from "./host";
-import { Reader, Writer, bytesEq, toHex } from "./scale";
+import { Reader, Writer, toHex } from "./scale";
 
 const LEAF: u32 = 0x40, BRANCH_NO_VALUE: u32 = 0x80, BRANCH_WITH_VALUE: u32 = 0xC0;
 const HASHED_VALUE_LEAF: u32 = 0x20, HASHED_VALUE_BRANCH: u32 = 0x10;
@@ -206,4 +206,3 @@ export function readProof(db: ProofDb, root: Uint8Array, key: Uint8Array): Uint8
   }
 }
 
-export function hashEq(a: Uint8Array, b: Uint8Array): bool { return bytesEq(a, b); }

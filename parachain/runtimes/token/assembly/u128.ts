@@ -42,20 +42,4 @@ export class U128 {
   }
 
   min(o: U128): U128 { return this.lt(o) ? this : o; }
-
-  /** this * small (small < 2^32), failing on overflow. */
-  mulSmall(m: u64): U128 {
-    const a0 = this.lo & 0xFFFFFFFF, a1 = this.lo >> 32;
-    const p0 = a0 * m, p1 = a1 * m;
-    const lo = p0 + (p1 << 32);
-    const carry: u64 = (p1 >> 32) + (lo < p0 ? 1 : 0);
-    const hiLo = this.hi & 0xFFFFFFFF, hiHi = this.hi >> 32;
-    const q0 = hiLo * m, q1 = hiHi * m;
-    if ((q1 >> 32) != 0) throw new Error("balance overflow");
-    const hiPart = q0 + (q1 << 32);
-    if (hiPart < q0) throw new Error("balance overflow");
-    const hi = hiPart + carry;
-    if (hi < hiPart) throw new Error("balance overflow");
-    return new U128(lo, hi);
-  }
 }

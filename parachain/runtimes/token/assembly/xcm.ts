@@ -8,8 +8,6 @@ import { U128 } from "./u128";
 
 export const MAX_ITEMS_IN_ASSETS = 20;
 export const MAX_INSTRUCTIONS_TO_DECODE = 100;
-// Nesting of programs inside instructions; deeper input is treated as undecodable (Polkadot: 8).
-const MAX_DEPTH = 64;
 
 export const I_RECEIVE_TELEPORTED_ASSET: u32 = 2, I_CLEAR_ORIGIN: u32 = 10, I_DEPOSIT_ASSET: u32 = 13;
 export const I_BUY_EXECUTION: u32 = 19, I_SET_TOPIC: u32 = 44, I_CLEAR_TOPIC: u32 = 45;
@@ -178,12 +176,18 @@ function instruction(r: Reader, depth: i32): Instruction {
   return ins;
 }
 
-/** Xcm<Call>: Vec<Instruction> of at most 100. */
+/** Xcm<Call>: Vec<Instruction>, at most 100 instructions in one program and in an outermost program with all
+ *  the programs nested in it together (Polkadot's `instructions_count`, as xcmp/xcm.py), which also bounds the
+ *  nesting. `r.xcmInstructions` counts them for the outermost program being decoded. */
 export function program(r: Reader, depth: i32 = 0): Array<Instruction> {
   const out = new Array<Instruction>();
-  if (depth > MAX_DEPTH) { r.fail("programs nested too deeply"); return out; }
+  if (depth == 0) r.xcmInstructions = 0;
   const n = r.len();
-  if (n > MAX_INSTRUCTIONS_TO_DECODE) { r.fail("too many instructions"); return out; }
+  r.xcmInstructions += n;
+  if (n > MAX_INSTRUCTIONS_TO_DECODE || r.xcmInstructions > MAX_INSTRUCTIONS_TO_DECODE) {
+    r.fail("too many instructions");
+    return out;
+  }
   for (let i = 0; i < n && !r.err; i++) out.push(instruction(r, depth));
   return out;
 }
