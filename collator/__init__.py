@@ -1,6 +1,10 @@
 """Collators: follow the relay chain, build para blocks with their PoV and hand them to backing groups."""
 
 from .adder import AdderBlockBuilder
-from .collator import BuiltCollation, CollationError, CollationRecord, Collator, build_collation
+from .collator import (
+    BuildContext, BuiltCollation, CollationError, CollationRecord, Collator, RelayAwareBlockBuilder, RelayView,
+    build_collation,
+)
 
-__all__ = ["AdderBlockBuilder", "BuiltCollation", "CollationError", "CollationRecord", "Collator", "build_collation"]
+__all__ = ["AdderBlockBuilder", "BuildContext", "BuiltCollation", "CollationError", "CollationRecord", "Collator",
+           "RelayAwareBlockBuilder", "RelayView", "build_collation"]

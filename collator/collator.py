@@ -24,7 +24,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Optional, Protocol, Union, runtime_checkable
 
 from parachain.abi import ValidationParams
 from parachain.errors import InvalidCandidate
@@ -51,6 +51,46 @@ class BlockBuilder(Protocol):
     def produce_block(self, parent_head: bytes) -> bytes: ...
 
 
+class RelayView:
+    """The relay chain's state at the relay parent, as a para's block builder reads it: `storage(key)` and a
+    `read_proof(keys)` a PVF checks against the relay parent's storage root (PVD.relay_parent_storage_root)."""
+
+    def __init__(self, node, relay_parent: bytes):
+        self.node = node
+        self.relay_parent = relay_parent
+
+    def storage(self, key: bytes) -> Optional[bytes]:
+        return self.node.storage(self.relay_parent, bytes(key))
+
+    def read_proof(self, keys) -> list[bytes]:
+        return self.node.read_proof(self.relay_parent, [bytes(k) for k in keys])
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a para with relay-chain inputs (messages, relay state) needs to build on relay parent `relay_parent`."""
+
+    para_id: int
+    relay_parent: bytes
+    pvd: P.PersistedValidationData  # its parent_head is the head to build on
+    relay: RelayView
+
+
+@runtime_checkable
+class RelayAwareBlockBuilder(Protocol):
+    """A block builder that reads the relay parent (e.g. the token para's inherent with its relay proof).
+
+    `produce_block_in(context)` returns the PoV's block data; `collation_built(block_data)` is told once the
+    PVF agreed with it (the builder may then treat the block as its best); `collation_failed(block_data, reason)`
+    when the PVF rejected it."""
+
+    def produce_block_in(self, context: BuildContext) -> bytes: ...
+
+    def collation_built(self, block_data: bytes) -> None: ...
+
+    def collation_failed(self, block_data: bytes, reason: str) -> None: ...
+
+
 class CollationError(Exception):
     """This relay block gives the para nothing to build (no claim, no validation data, unknown head)."""
 
@@ -66,9 +106,10 @@ class BuiltCollation:
         return self.collation.candidate.hash()
 
 
-async def build_collation(api: RuntimeApi, client, executor, builder: BlockBuilder, para_id: int, key,
-                          leaf: bytes) -> BuiltCollation:
-    """Steps 1-3 of the module docstring for relay parent `leaf`; raises CollationError or InvalidCandidate."""
+async def build_collation(api: RuntimeApi, client, executor, builder: Union[BlockBuilder, RelayAwareBlockBuilder],
+                          para_id: int, key, leaf: bytes, relay_node=None) -> BuiltCollation:
+    """Steps 1-3 of the module docstring for relay parent `leaf`; raises CollationError or InvalidCandidate.
+    A RelayAwareBlockBuilder reads the relay state at `leaf` through `relay_node` (storage, read_proof)."""
     info = read_relay_parent(api, client, leaf, None)
     cores = info.cores_of_para(para_id)
     if not cores:
@@ -78,13 +119,26 @@ async def build_collation(api: RuntimeApi, client, executor, builder: BlockBuild
     if pvd is None or code_hash is None:
         raise CollationError(f"para {para_id} is not registered at relay block #{info.number}")
     code = api.validation_code_by_hash(leaf, code_hash)
+    relay_aware = isinstance(builder, RelayAwareBlockBuilder)
+    if relay_aware and relay_node is None:
+        raise CollationError(f"para {para_id}'s block builder reads the relay chain: build_collation needs relay_node")
     try:
-        block_data = builder.produce_block(pvd.parent_head)
+        if relay_aware:
+            block_data = builder.produce_block_in(BuildContext(para_id, leaf, pvd, RelayView(relay_node, leaf)))
+        else:
+            block_data = builder.produce_block(pvd.parent_head)
     except (KeyError, ValueError) as exc:
         raise CollationError(f"cannot build on the para's head: {exc}") from None
     pov = P.PoV(block_data)
-    result = await executor.validate(code, ValidationParams(pvd.parent_head, block_data, pvd.relay_parent_number,
-                                                            pvd.relay_parent_storage_root), kind="backing")
+    try:
+        result = await executor.validate(code, ValidationParams(pvd.parent_head, block_data, pvd.relay_parent_number,
+                                                                pvd.relay_parent_storage_root), kind="backing")
+    except InvalidCandidate as exc:
+        if relay_aware:
+            builder.collation_failed(block_data, str(exc))
+        raise
+    if relay_aware:
+        builder.collation_built(block_data)
     commitments = commitments_of(result)
     available = P.AvailableData(pov, pvd)
     root = await asyncio.to_thread(lambda: erasure_root(obtain_chunks_v1(len(info.validators), available)))
@@ -111,7 +165,8 @@ class CollationRecord:
 class Collator:
     """The collator of one para, on top of a (non-authority) relay node it embeds."""
 
-    def __init__(self, para_id: int, node, builder: BlockBuilder, key, executor, *, name: str = ""):
+    def __init__(self, para_id: int, node, builder: Union[BlockBuilder, RelayAwareBlockBuilder], key, executor, *,
+                 name: str = ""):
         self.para_id = para_id
         self.node = node
         self.builder = builder
@@ -166,7 +221,7 @@ class Collator:
         """Build a collation on relay block `leaf` and hand it to the backing group; the outcome in words."""
         started = time.monotonic()
         built = await build_collation(self.api, self.node.client, self.executor, self.builder, self.para_id,
-                                      self.key, leaf)
+                                      self.key, leaf, self.node)
         outcome = await self._hand_over(built, leaf)
         self.records.append(CollationRecord(leaf, built.candidate_hash, started, time.monotonic(), outcome))
         del self.records[:-MAX_RECORDS]
