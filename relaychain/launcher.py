@@ -14,10 +14,11 @@ collators:
 
     [[parachains]]
     id = 1000
-    runtime = "adder"                 # a built-in example para, or:
+    runtime = "adder"                 # a built-in example para ("adder" or "token"), or:
     # code = "path/to/para.wasm"      #   its PVF (and genesis_head = "0x…", then a collator needs a builder)
     [[parachains.collators]]
     name = "collator-1000"
+    # rpc_port = 9946                 # a token para's collator serves the para's JSON-RPC here
 
     [[hrmp_channels]]                 # open from genesis (zombienet's table), one per direction
     sender = 1000
@@ -54,6 +55,9 @@ DEV_VALIDATORS = ("alice", "bob", "charlie", "dave")
 # non-backers are usually both in tranche 0 already, and two approvals of six are not more than a third).
 MALUS_VALIDATORS = ("alice", "bob", "charlie", "dave", "eve", "ferdie")
 DEV_PARAS = (1000, 1001)
+DEV_TOKEN_PARAS = (2000, 2001)
+# The token paras' JSON-RPC ports relative to the relay's --rpc-port (issue #10): 2000 on +2, 2001 on +3.
+TOKEN_RPC_PORT_OFFSETS = {2000: 2, 2001: 3}
 
 
 class NetworkConfigError(ValueError):
@@ -76,6 +80,7 @@ class ParaSpec:
     code: bytes = b""
     genesis_head: bytes = b""
     collators: tuple = ()  # names
+    collator_rpc_ports: tuple = ()  # per collator (same order), a token para's JSON-RPC port or None
 
 
 @dataclass(frozen=True)
@@ -125,23 +130,42 @@ def check_hrmp_channels(channels, para_ids) -> tuple:
     return tuple(channels)
 
 
-def builtin_para(para_id: int, runtime: str, collators=()) -> ParaSpec:
-    """A para running one of the example runtimes of `parachain/runtimes`."""
-    if runtime != "adder":
-        raise NetworkConfigError(f"unknown para runtime {runtime!r}: the built-in example is 'adder'")
-    from parachain.block import genesis_head
-    from parachain.runtimes.adder import validation_code
+BUILTIN_RUNTIMES = ("adder", "token")
 
-    return ParaSpec(para_id, runtime, validation_code(), genesis_head().encode(), tuple(collators))
+
+def builtin_para(para_id: int, runtime: str, collators=(), collator_rpc_ports=()) -> ParaSpec:
+    """A para running one of the example runtimes of `parachain/runtimes`: the adder, or the token para
+    (balances and XCM teleports; parachain/token/SPEC.md)."""
+    if runtime == "adder":
+        from parachain.block import genesis_head
+        from parachain.runtimes.adder import validation_code
+
+        return ParaSpec(para_id, runtime, validation_code(), genesis_head().encode(), tuple(collators),
+                        tuple(collator_rpc_ports))
+    if runtime == "token":
+        from parachain.runtimes.token import validation_code
+        from parachain.token.genesis import genesis_head
+
+        return ParaSpec(para_id, runtime, validation_code(), genesis_head(para_id), tuple(collators),
+                        tuple(collator_rpc_ports))
+    raise NetworkConfigError(f"unknown para runtime {runtime!r}: the built-in examples are "
+                             f"{', '.join(BUILTIN_RUNTIMES)}")
 
 
 def dev_network(block_time_ms: int = 1000, validators=None, paras=DEV_PARAS,
                 prometheus_port: Optional[int] = None, malus_mode: Optional[str] = None,
-                malus_validators: int = 0) -> NetworkSpec:
-    """`relaychain run --dev`: four validators and two adder paras with a collator each. With a malus mode: six
-    validators in groups of two (MALUS_VALIDATORS), the last `malus_validators` misbehave, and a single backing
-    vote backs a candidate (the spec's dev value of `minimum_backing_votes`), so one malicious backer is enough to
-    get a garbage candidate included."""
+                malus_validators: int = 0, token_paras=None,
+                rpc_port: Optional[int] = 9944) -> NetworkSpec:
+    """`relaychain run --dev`: four validators, two adder paras and two token paras with a collator each, the
+    token paras joined by HRMP channels both ways and serving their JSON-RPC on `rpc_port` + 2 (2000) and + 3
+    (2001). With more paras than pairs of validators the groups have one validator each, and a single backing
+    vote backs a candidate (the spec's dev value of `minimum_backing_votes`; approval checkers still re-check
+    every candidate). With a malus mode: six validators in groups of two (MALUS_VALIDATORS), the last
+    `malus_validators` misbehave, and a single backing vote backs a candidate, so one malicious backer is
+    enough to get a garbage candidate included (and no token paras unless asked for: the malus network is about
+    the adder's candidates). `rpc_port` None: no para JSON-RPC; 0: any free ports."""
+    if token_paras is None:
+        token_paras = () if malus_mode else DEV_TOKEN_PARAS
     if validators is None:
         validators = MALUS_VALIDATORS if malus_mode else DEV_VALIDATORS
     nodes = tuple(NodeSpec(name, True, rpc_port=9944 if i == 0 else None,
@@ -149,8 +173,15 @@ def dev_network(block_time_ms: int = 1000, validators=None, paras=DEV_PARAS,
     malus = tuple((name, malus_mode) for name in validators[len(validators) - malus_validators:]) \
         if malus_mode and malus_validators else ()
     host = (("minimum_backing_votes", 1), ("max_validators_per_core", 2)) if malus else ()
-    return NetworkSpec(nodes, tuple(builtin_para(p, "adder", (f"collator-{p}",)) for p in paras), block_time_ms,
-                       host_overrides=host, malus=malus)
+    n_paras = len(paras) + len(token_paras)
+    if not malus and n_paras and len(validators) // n_paras < 2:
+        host = (("minimum_backing_votes", 1),)
+    specs = [builtin_para(p, "adder", (f"collator-{p}",)) for p in paras]
+    for p in token_paras:
+        port = None if rpc_port is None else 0 if rpc_port == 0 else rpc_port + TOKEN_RPC_PORT_OFFSETS.get(p, 2 + len(specs))
+        specs.append(builtin_para(p, "token", (f"collator-{p}",), (port,)))
+    channels = tuple(HrmpChannelSpec(a, b) for a in token_paras for b in token_paras if a != b)
+    return NetworkSpec(nodes, tuple(specs), block_time_ms, host_overrides=host, malus=malus, hrmp_channels=channels)
 
 
 def load_network(path: Path) -> NetworkSpec:
@@ -173,12 +204,15 @@ def load_network(path: Path) -> NetworkSpec:
         if "id" not in p:
             raise NetworkConfigError("every [[parachains]] needs an id")
         collators = tuple(c.get("name", f"collator-{p['id']}") for c in p.get("collators", []))
+        ports = tuple(c.get("rpc_port") for c in p.get("collators", []))
+        if any(ports) and p.get("runtime") != "token":
+            raise NetworkConfigError(f"para {p['id']}: only a token para's collator serves a JSON-RPC (rpc_port)")
         if "code" in p:
             code = (Path(path).parent / p["code"]).read_bytes()
             head = bytes.fromhex(str(p.get("genesis_head", "")).removeprefix("0x"))
             paras.append(ParaSpec(int(p["id"]), p.get("runtime", "custom"), code, head, collators))
         else:
-            paras.append(builtin_para(int(p["id"]), p.get("runtime", "adder"), collators))
+            paras.append(builtin_para(int(p["id"]), p.get("runtime", "adder"), collators, ports))
     if len({p.id for p in paras}) != len(paras):
         raise NetworkConfigError("para ids must be unique")
     channels = []
@@ -233,7 +267,7 @@ def read_chain_file(path: Path) -> NetworkSpec:
 
 def block_builder_for(para: ParaSpec, base_path: Path):
     """The collator-side block builder of a para's runtime."""
-    if para.runtime != "adder":
+    if para.runtime != "adder":  # the token para's collator comes with its node: start_collator
         raise NetworkConfigError(f"para {para.id}: no collator block builder for runtime {para.runtime!r}")
     from collator.adder import AdderBlockBuilder
 
@@ -296,18 +330,32 @@ async def start_in_process(spec: NetworkSpec, base_path: Path, *, clock=None, hu
                          log_candidates=(n.name == first), subsystem_overrides=overrides.get(n.name))
         node = Node(cfg, hub.join(load_node_key(base_path / n.name, None)))
         net.nodes.append(node)
+    token_collators = []
     for para in spec.paras:
-        for name in para.collators:
+        for i, name in enumerate(para.collators):
             cfg = NodeConfig(name=name, base_path=base_path / name, slot_duration_ms=spec.block_time_ms, is_dev=True,
                              clock=clock, chain_spec=chain, parachains=False, quiet=True)
             relay = Node(cfg, hub.join(load_node_key(base_path / name, None)))
             net.nodes.append(relay)
-            net.collators.append(Collator(para.id, relay, block_builder_for(para, base_path / name),
-                                          collator_key(para.id), executor, name=name))
+            if para.runtime == "token":
+                ports = para.collator_rpc_ports
+                token_collators.append((para.id, relay, name, ports[i] if i < len(ports) else None))
+            else:
+                net.collators.append(Collator(para.id, relay, block_builder_for(para, base_path / name),
+                                              collator_key(para.id), executor, name=name))
     for node in net.nodes:  # each in its own task, so its log context (node name) stays its own
         await asyncio.create_task(node.start())
     for c in net.collators:
         await c.start()
+    if token_collators:
+        from collator.token import start_token_collator
+
+        for para_id, relay, name, rpc_port in token_collators:
+            running = await start_token_collator(para_id, relay, executor, base_path / name / "token", name=name,
+                                                 rpc_port=rpc_port)
+            net.collators.append(running)
+            if running.rpc_url:
+                log.info("🪙 Para %d (token) JSON-RPC: %s", para_id, running.rpc_url)
     return net
 
 
@@ -323,8 +371,9 @@ def process_commands(spec: NetworkSpec, base_path: Path, chain_file: Path) -> li
         plan.append((n.name, n.p2p_port or port, n.rpc_port, n.prometheus_port, None))
         port += 1
     for para in spec.paras:
-        for name in para.collators:
-            plan.append((name, port, None, None, para.id))
+        for i, name in enumerate(para.collators):
+            rpc = para.collator_rpc_ports[i] if i < len(para.collator_rpc_ports) else None
+            plan.append((name, port, rpc, None, para.id))
             port += 1
     keys = {name: load_node_key(base_path / name, None).public.hex() for name, *_ in plan}
     addresses = {name: f"/ip4/127.0.0.1/tcp/{p2p}/p2p/{keys[name]}" for name, p2p, *_ in plan}
@@ -343,6 +392,8 @@ def process_commands(spec: NetworkSpec, base_path: Path, chain_file: Path) -> li
         else:
             argv = [sys.executable, "-m", "relaychain.cli", "collator", "--para-id", str(para_id), "--name", name,
                     *common]
+            if rpc:
+                argv += ["--rpc-port", str(rpc)]
         commands.append((name, argv))
     return commands
 

@@ -73,7 +73,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--malus-validators", type=int, default=1, metavar="N",
                         help="with --malus: how many validators misbehave (the last N; default 1)")
     parser.add_argument("--no-paras", action="store_true",
-                        help="with --dev: the relay chain alone, without the two example adder paras")
+                        help="with --dev: the relay chain alone, without the example paras (adder 1000, 1001; token 2000, 2001)")
     parser.add_argument("-l", "--log", default="info", help="log level (error, warn, info, debug)")
 
 
@@ -188,6 +188,12 @@ def reserve_ports(args):
         ensure_free("127.0.0.1", args.prometheus_port, "Prometheus metrics", "--prometheus-port")
     if args.no_rpc:
         return None
+    if args.dev and args.sealing == "slots" and not args.no_paras and not args.malus and args.rpc_port:
+        from relaychain.launcher import TOKEN_RPC_PORT_OFFSETS
+
+        for para_id, offset in TOKEN_RPC_PORT_OFFSETS.items():
+            ensure_free("127.0.0.1", args.rpc_port + offset, f"para {para_id}'s JSON-RPC (--rpc-port + {offset})",
+                        "--rpc-port")
     return reserve_listener(_rpc_host(args), args.rpc_port, "JSON-RPC", "--rpc-port")
 
 
@@ -271,6 +277,8 @@ async def run(args) -> int:
             from relaychain.launcher import dev_network, start_in_process
 
             spec = dev_network(args.block_time or 1000, paras=() if args.no_paras else DEV_PARAS,
+                               token_paras=() if args.no_paras else None,
+                               rpc_port=None if args.no_rpc else args.rpc_port,
                                prometheus_port=args.prometheus_port, malus_mode=args.malus,
                                malus_validators=args.malus_validators)
             network = await start_in_process(spec, Path(base_path))

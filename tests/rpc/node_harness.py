@@ -117,7 +117,7 @@ class ParaNetwork:
         self.loop = LoopThread()
 
         async def boot():
-            net = await start_in_process(dev_network(1000), self.base)
+            net = await start_in_process(dev_network(1000, token_paras=()), self.base)
             return net, await start_rpc_server(net.nodes[0], "127.0.0.1", 0)
 
         try:
