@@ -28,6 +28,7 @@ from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
 from relaychain.primitives import types
 from relaychain.primitives.crypto import verify_sr25519
+from relaychain.primitives.memory_bounds import HEADER_CACHE_SIZE
 from relaychain.primitives.scale import ScaleDecodeError, encode_compact
 
 log = logging.getLogger("relaychain.client")
@@ -166,7 +167,7 @@ class Client:
             return None
         h = types.Header.decode(raw)
         self._headers[block_hash] = h
-        if len(self._headers) > 4096:
+        if len(self._headers) > HEADER_CACHE_SIZE:
             self._headers.popitem(last=False)
         return h
 

@@ -30,13 +30,14 @@ from relaychain.node.network.errors import (
 from relaychain.node.network.interface import GossipHandler, Network, PeerHandler, RequestHandler
 from relaychain.node.tasks import cancel_and_wait
 from relaychain.primitives.hashing import blake2_256
+from relaychain.primitives.memory_bounds import GOSSIP_SEEN_CACHE_SIZE
 from relaychain.primitives.scale import encode_str
 
 log = logging.getLogger("relaychain.network")
 
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024  # Substrate's block-response limit is 16 MiB
 MAX_INBOUND_REQUESTS_PER_PEER = 32  # concurrent requests served per peer; more are answered "busy"
-SEEN_CACHE_SIZE = 16384
+SEEN_CACHE_SIZE = GOSSIP_SEEN_CACHE_SIZE  # per node: a repeat older than this many messages is relayed again
 
 
 def gossip_message_id(topic: str, data: bytes) -> bytes:
