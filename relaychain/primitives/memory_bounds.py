@@ -16,5 +16,8 @@ RUNTIME_API_CACHE_PER_METHOD = 128
 # `LRU_CACHE_SIZE` 5000, holds small records). Headers are read back from the database when missed.
 HEADER_CACHE_SIZE = 256
 
-# Gossip message ids a node remembers to drop repeats (sc-network-gossip `KNOWN_MESSAGES_CACHE_SIZE`).
+# Gossip message ids a node remembers to drop repeats: at most this many (sc-network-gossip
+# `KNOWN_MESSAGES_CACHE_SIZE`), each for this long after it was last seen (libp2p gossipsub
+# `duplicate_cache_time`, 60 s): a busy node keeps the count bound, an idle one needs far fewer.
 GOSSIP_SEEN_CACHE_SIZE = 8192
+GOSSIP_SEEN_SECONDS = 60.0
