@@ -73,7 +73,7 @@ def child_pids(pid: int) -> list[int]:
 def rpc(port: int, method: str, params=()):
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
     req = urllib.request.Request(f"http://127.0.0.1:{port}", body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=5) as resp:
+    with urllib.request.urlopen(req, timeout=3) as resp:
         return json.loads(resp.read())["result"]
 
 
@@ -105,7 +105,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-paras", action="store_true", help="the relay chain alone")
     ap.add_argument("--tracemalloc", metavar="FILE", help="trace allocations in the node, dump growth to FILE")
     ap.add_argument("--tracemalloc-interval", type=float, default=120.0, help="seconds between dumps (default 120)")
-    ap.add_argument("--tracemalloc-frames", type=int, default=8, help="frames per traceback (default 8)")
+    ap.add_argument("--tracemalloc-frames", type=int, default=5, help="frames per traceback (default 5)")
     ap.add_argument("--csv", metavar="FILE", help="also write the samples to FILE")
     args = ap.parse_args(argv)
 
