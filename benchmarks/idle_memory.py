@@ -109,6 +109,10 @@ def main(argv=None) -> int:
     ap.add_argument("--csv", metavar="FILE", help="also write the samples to FILE")
     args = ap.parse_args(argv)
 
+    def interrupted(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)  # stop the node cleanly, also when run in the background
     base = tempfile.mkdtemp(prefix="idle-memory-")
     port = _free_port()
     env = dict(os.environ)
