@@ -5,7 +5,11 @@ records `RELAYCHAIN_TRACEMALLOC_FRAMES` frames per allocation (default 6) and a 
 <file>, every `RELAYCHAIN_TRACEMALLOC_INTERVAL` seconds (default 60), the allocations that grew most since
 the first snapshot (taken after one interval, so start-up is not counted), grouped by traceback.
 When the variable is unset nothing is imported or started: zero cost. tracemalloc roughly doubles the
-memory of every traced block, so read RSS from a run without it.
+memory of every traced block and slows the node several times, so read RSS from a run without it.
+
+`RELAYCHAIN_TRACEMALLOC_MODE=types` instead counts the live objects the garbage collector tracks, by type
+(instances, dicts, lists, tuples…), and appends the types whose count grew most: no cost per allocation,
+so the chain keeps its pace; a class whose count climbs block after block is what to look at.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 ENV_FILE = "RELAYCHAIN_TRACEMALLOC"
 ENV_INTERVAL = "RELAYCHAIN_TRACEMALLOC_INTERVAL"
 ENV_FRAMES = "RELAYCHAIN_TRACEMALLOC_FRAMES"
+ENV_MODE = "RELAYCHAIN_TRACEMALLOC_MODE"  # "tracemalloc" (default) or "types"
 TOP = 25
 
 
@@ -26,6 +31,10 @@ def start_from_environment() -> bool:
     if not path:
         return False
     interval = float(os.environ.get(ENV_INTERVAL, "60"))
+    if os.environ.get(ENV_MODE, "tracemalloc") == "types":
+        thread = threading.Thread(target=_count_loop, args=(path, interval), name="memtrace", daemon=True)
+        thread.start()
+        return True
     frames = int(os.environ.get(ENV_FRAMES, "6"))
     import tracemalloc
 
@@ -61,3 +70,32 @@ def _dump_loop(path: str, interval: float) -> None:
         with open(path, "a", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n\n")
         del snapshot, stats
+
+
+def _type_counts() -> dict[str, int]:
+    import gc
+
+    counts: dict[str, int] = {}
+    for obj in gc.get_objects():
+        cls = type(obj)
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _count_loop(path: str, interval: float) -> None:
+    started = time.monotonic()
+    time.sleep(interval)
+    baseline = _type_counts()
+    base_at = time.monotonic() - started
+    while True:
+        time.sleep(interval)
+        counts = _type_counts()
+        now = time.monotonic() - started
+        grown = sorted(((n - baseline.get(name, 0), name, n) for name, n in counts.items()), reverse=True)
+        lines = [f"=== t={now:.0f}s  object counts grown since t={base_at:.0f}s (gc-tracked objects: "
+                 f"{sum(counts.values())})"]
+        lines += [f"{diff:+10d}  now {n:9d}  {name}" for diff, name, n in grown[:TOP] if diff > 0]
+        with open(path, "a", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n\n")
+        del counts, grown
