@@ -28,6 +28,7 @@ from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
 from relaychain.primitives import types
 from relaychain.primitives.crypto import verify_sr25519
+from relaychain.primitives.memory_bounds import HEADER_CACHE_SIZE
 from relaychain.primitives.scale import ScaleDecodeError, encode_compact
 
 log = logging.getLogger("relaychain.client")
@@ -132,6 +133,7 @@ class Client:
         self.slot_duration_ms = slot_duration_ms
         self.metrics = metrics
         self._headers: "OrderedDict[bytes, object]" = OrderedDict()
+        self.header_cache_size = HEADER_CACHE_SIZE
         self.import_listeners: list[Callable[[ImportedBlock], None]] = []
         self.finality_listeners: list[Callable[[object, bytes, list], None]] = []
         if db.best() is None:
@@ -165,10 +167,16 @@ class Client:
         if raw is None:
             return None
         h = types.Header.decode(raw)
-        self._headers[block_hash] = h
-        if len(self._headers) > 4096:
-            self._headers.popitem(last=False)
+        self._remember_header(block_hash, h)
         return h
+
+    def _remember_header(self, block_hash: bytes, header) -> None:
+        """Keep a decoded header, forgetting the least recently used beyond `header_cache_size`."""
+        headers = self._headers
+        headers[block_hash] = header
+        headers.move_to_end(block_hash)
+        while len(headers) > self.header_cache_size:
+            headers.popitem(last=False)
 
     def block(self, block_hash: bytes):
         header = self.header(block_hash)
@@ -351,7 +359,7 @@ class Client:
 
     def _store(self, h: bytes, header, extrinsics: tuple, nodes: dict) -> ImportedBlock:
         best = self.best_hash()
-        self._headers[h] = header  # known before the fork choice looks it up
+        self._remember_header(h, header)  # known before the fork choice looks it up
         reverted = self.chain_selection.apply_revert_logs(header)  # a dispute concluded invalid in this block
         is_best = self.chain_selection.is_better(h, best)
         self.db.import_block(h, header.number, header.encode(), encode_body(extrinsics), nodes, set_best=is_best)

@@ -350,6 +350,9 @@ def main(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     setup_logging(args.log, prefix_names=(args.dev and args.sealing == "slots") or args.config is not None)
+    from relaychain.node import memtrace
+
+    memtrace.start_from_environment()  # RELAYCHAIN_TRACEMALLOC=<file>: allocation growth, for memory hunts
     if args.dev and not args.key_name:
         args.key_name = "alice"
     try:

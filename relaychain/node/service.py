@@ -274,7 +274,10 @@ class Node:
         block = self.client.block(imported.hash)
         from relaychain.node.txpool import transaction_hash
 
-        included = [transaction_hash(x) for x in block.extrinsics]
+        # Only what a pool could hold is pruned and banned: inherents never enter a pool, and a 30-minute ban
+        # per inherent per block would be memory growing with the chain (issue #13).
+        included = [h for h, x in ((transaction_hash(x), x) for x in block.extrinsics)
+                    if _is_signed(x) or h in self.pool]
         for h in imported.retracted:  # a reorg: what the old best chain included goes back to the pool
             self.pool.on_retracted(h)
             retracted = self.client.block(h)

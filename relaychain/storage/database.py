@@ -352,6 +352,23 @@ class Database:
         """Every (key, value) of the metadata table whose key starts with `prefix`, in key order."""
         return [(k, self._get(b"meta", k)) for k in self._keys_with_prefix(b"meta", bytes(prefix))]
 
+    def meta_keys_below(self, prefix: bytes, end: bytes) -> list[bytes]:
+        """The metadata keys starting with `prefix` and ordered before `end`, in key order (a range scan that
+        stops at `end`: an index keyed by big-endian numbers gives the entries up to a number)."""
+        prefix, end = bytes(prefix), bytes(end)
+        out = []
+        try:
+            with self._live_env().begin(db=self._dbs[b"meta"]) as txn:
+                cursor = txn.cursor()
+                if cursor.set_range(prefix):
+                    for key in cursor.iternext(values=False):
+                        if not key.startswith(prefix) or key >= end:
+                            break
+                        out.append(key)
+        except lmdb.Error as e:
+            raise StorageError(f"read from {self.path} failed: {e}") from e
+        return out
+
     # -- availability chunks -----------------------------------------------------------------------
 
     def put_chunk(self, candidate_hash: bytes, index: int, chunk: bytes) -> None:

@@ -7,7 +7,11 @@ hash names its content, so one cache serves every store and every root.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from sys import getsizeof
 from typing import Iterator, Mapping, Optional
+
+from relaychain.primitives.memory_bounds import TRIE_CACHE_BYTES
 
 from .codec import EMPTY_ROOT, HASH_LENGTH, Node, Value, decode_node
 from .errors import MissingNodeError, TrieError
@@ -16,24 +20,73 @@ from .store import NodeStore
 from .update import apply_changes
 
 
+# a dict entry (hash, key and value pointers) with its index slot and resize headroom (~96), plus the
+# (node, footprint) pair the entry holds (tuple 56, int 28) and the OrderedDict's link (~56)
+_ENTRY_BYTES = 96 + 56 + 28 + 56
+
+
+def node_footprint(node_hash: bytes, node: Node) -> int:
+    """The bytes a cache entry holds: the key, the decoded node with its partial key, value and child
+    references (Python object sizes, not the encoded length: a decoded branch takes ~2-3x its encoding),
+    plus the cache entry itself. Shared singletons (None, the empty partial) are counted too: an over-estimate."""
+    size = _ENTRY_BYTES + getsizeof(node_hash) + getsizeof(node) + getsizeof(node.partial)
+    value = node.value
+    if value is not None:
+        size += getsizeof(value) + getsizeof(value.data)
+    children = node.children
+    if children is not None:
+        size += getsizeof(children) + sum(getsizeof(c) for c in children if c is not None)
+    return size
+
+
 class NodeCache:
-    """Bounded hash → decoded Node memo (FIFO eviction: cheap, and good enough for hot upper levels)."""
+    """Hash → decoded Node memo bounded by bytes (`node_footprint`), as Substrate bounds its shared trie
+    cache by size (`--trie-cache-size`, 64 MiB by default). Least recently used entries are evicted first
+    (an OrderedDict: O(1) to refresh on a hit and to evict), so the hot upper levels of the trie stay."""
 
-    __slots__ = ("capacity", "nodes")
+    __slots__ = ("budget", "used", "nodes")
 
-    def __init__(self, capacity: int = 200_000):
-        self.capacity = capacity
-        self.nodes: dict[bytes, Node] = {}
+    def __init__(self, budget_bytes: int = TRIE_CACHE_BYTES):
+        if budget_bytes < 0:
+            raise ValueError(f"a trie cache budget is a number of bytes >= 0, got {budget_bytes}")
+        self.budget = budget_bytes
+        self.used = 0
+        self.nodes: OrderedDict[bytes, tuple[Node, int]] = OrderedDict()  # hash -> (node, its footprint)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
 
     def get(self, node_hash: bytes) -> Optional[Node]:
-        return self.nodes.get(node_hash)
+        entry = self.nodes.get(node_hash)
+        if entry is None:
+            return None
+        self.nodes.move_to_end(node_hash)
+        return entry[0]
 
     def put(self, node_hash: bytes, node: Node) -> None:
         nodes = self.nodes
-        if len(nodes) >= self.capacity:
-            for _ in range(max(1, self.capacity // 8)):
-                nodes.pop(next(iter(nodes)))
-        nodes[node_hash] = node
+        if node_hash in nodes:
+            nodes.move_to_end(node_hash)  # a hash names its content: the held node is the same
+            return
+        size = node_footprint(node_hash, node)
+        if size > self.budget:
+            return
+        self.used += size
+        while self.used > self.budget:
+            self.used -= nodes.popitem(last=False)[1][1]
+        nodes[node_hash] = (node, size)
+
+    def discard(self, hashes) -> None:
+        """Forget the nodes named by `hashes` (those held)."""
+        nodes = self.nodes
+        for node_hash in hashes:
+            entry = nodes.pop(node_hash, None)
+            if entry is not None:
+                self.used -= entry[1]
+
+    def clear(self) -> None:
+        self.nodes.clear()
+        self.used = 0
 
 
 SHARED_NODE_CACHE = NodeCache()

@@ -7,6 +7,11 @@ one child and no value folds into that child; an emptied branch disappears), wit
 (trie-db `TrieDBMut` behaviour):
 - a value written in this batch takes the form of the backend's state version (V1: hashed if ≥ 33 bytes);
 - a value not written keeps the form it was stored with, even when its node is re-encoded.
+
+The stored nodes an update replaces (`superseded`: on the changed paths, the root included) are dropped from
+the backend's node cache: only states older than the new one still read them, so a cache that kept them
+would fill with every block's dead paths (issue #13). A later read of an old state re-reads them from the
+store; nothing but the cache is touched, so `apply_changes` stays pure in effect.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ Slot = Union[None, bytes, Node]
 
 
 class _Update:
-    __slots__ = ("backend", "keys", "values", "state_version", "new_nodes")
+    __slots__ = ("backend", "keys", "values", "state_version", "new_nodes", "superseded")
 
     def __init__(self, backend, keys: list[str], values: list[Optional[bytes]]):
         self.backend = backend
@@ -31,6 +36,7 @@ class _Update:
         self.values = values
         self.state_version = backend.state_version
         self.new_nodes: dict[bytes, bytes] = {}
+        self.superseded: list[bytes] = []  # hashes of stored nodes this update replaces
 
     def written(self, data: bytes) -> Value:
         """The form of a value written now; a V1 value node is recorded for persisting."""
@@ -123,8 +129,11 @@ class _Update:
             while j < hi and len(keys[j]) > end and keys[j][end] == nibble and keys[j].startswith(partial, depth):
                 j += 1
             index = int(nibble, 16)
-            child, child_changed = self.update(self.node_of(slots[index]), i, j, end + 1)
+            old = slots[index]
+            child, child_changed = self.update(self.node_of(old), i, j, end + 1)
             if child_changed:
+                if isinstance(old, bytes) and len(old) == HASH_LENGTH:
+                    self.superseded.append(old)
                 slots[index] = child
                 changed = True
             i = j
@@ -140,7 +149,10 @@ class _Update:
             return None if value is None else Node(partial, value, None)
         if value is None and len(used) == 1:
             index = used[0]
-            child = self.node_of(slots[index])
+            only = slots[index]
+            if isinstance(only, bytes) and len(only) == HASH_LENGTH:
+                self.superseded.append(only)  # folded into its parent
+            child = self.node_of(only)
             return Node(partial + NIBBLES[index] + child.partial, child.value, child.children)
         return Node(partial, value, tuple(self.reference(s) for s in slots))
 
@@ -161,6 +173,8 @@ def apply_changes(backend, changes: Mapping[bytes, Optional[bytes]]) -> tuple[by
     root_node, changed = work.update(backend.root_node(), 0, len(pairs), 0)
     if not changed:
         return backend.root, work.new_nodes
+    work.superseded.append(backend.root)
+    backend.cache.discard(work.superseded)
     if root_node is None:
         work.new_nodes[EMPTY_ROOT] = EMPTY_NODE
         return EMPTY_ROOT, work.new_nodes

@@ -177,3 +177,20 @@ def test_fork_choice_and_finality(chains):
         b.finalize(higher)
     with pytest.raises(NotDescendantOfFinalized):
         b.import_block(types.Block(_reseal(z.header, dev_keypair("alice")), z.extrinsics).encode())
+
+
+def test_the_decoded_header_cache_stays_within_its_bound_on_import(chains):
+    """Imported blocks' headers are cached, and the cache keeps its bound on that path too (issue #13: import
+    added one header per block past the bound, which only the lookup path enforced). Evicted headers are still
+    read back from the database."""
+    a, b = chains
+    b.header_cache_size = 3
+    hashes, slot = [], 1000
+    for _ in range(7):
+        _, slot, block = _propose_any(a, slot + 1)
+        a.import_block(block.encode())
+        b.import_block(block.encode())
+        hashes.append(block.header.hash())
+        assert len(b._headers) <= 3
+    assert [b.header(h).hash() for h in hashes] == hashes
+    assert len(b._headers) <= 3

@@ -89,3 +89,17 @@ def test_stale_nonce_after_inclusion(node):
         node.submit_extrinsic(signed_transfer(alice, bob.public, 2 * 10 ** 12, 0, g))
     assert e.value.message == "Transaction is outdated"
     assert _state(node) == before
+
+
+def test_inherents_are_not_banned_but_included_transactions_are(node):
+    """A block's inherents never enter a pool, so the pool keeps no ban for them (issue #13: a ban per inherent
+    per block lasted 30 minutes); an included signed transaction is banned against resubmission."""
+    from relaychain.node.txpool import transaction_hash
+
+    alice, bob = dev_keypair("alice"), dev_keypair("bob")
+    h = node.submit_extrinsic(signed_transfer(alice, bob.public, 10 ** 12, 0, node.genesis_hash))
+    block = node.block(_author_block(node).hash)
+    inherents = [x for x in block.extrinsics if transaction_hash(x) != h]
+    assert len(inherents) == 2 and len(block.extrinsics) == 3
+    assert node.pool.is_banned(h)
+    assert not any(node.pool.is_banned(transaction_hash(x)) for x in inherents)

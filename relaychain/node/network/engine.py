@@ -16,7 +16,9 @@ import asyncio
 import inspect
 import itertools
 import logging
+import time
 from collections import OrderedDict, defaultdict
+from typing import Callable
 
 from relaychain.node.network import wire
 from relaychain.node.network.errors import (
@@ -30,13 +32,15 @@ from relaychain.node.network.errors import (
 from relaychain.node.network.interface import GossipHandler, Network, PeerHandler, RequestHandler
 from relaychain.node.tasks import cancel_and_wait
 from relaychain.primitives.hashing import blake2_256
+from relaychain.primitives.memory_bounds import GOSSIP_SEEN_CACHE_SIZE, GOSSIP_SEEN_SECONDS
 from relaychain.primitives.scale import encode_str
 
 log = logging.getLogger("relaychain.network")
 
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024  # Substrate's block-response limit is 16 MiB
 MAX_INBOUND_REQUESTS_PER_PEER = 32  # concurrent requests served per peer; more are answered "busy"
-SEEN_CACHE_SIZE = 16384
+SEEN_CACHE_SIZE = GOSSIP_SEEN_CACHE_SIZE  # per node: a repeat older than this many messages is relayed again
+SEEN_CACHE_SECONDS = GOSSIP_SEEN_SECONDS  # … or seen longer ago than this
 
 
 def gossip_message_id(topic: str, data: bytes) -> bytes:
@@ -45,21 +49,32 @@ def gossip_message_id(topic: str, data: bytes) -> bytes:
 
 
 class SeenCache:
-    """A bounded set of recently seen message ids (oldest evicted first)."""
+    """Recently seen gossip message ids, to drop repeats: at most `capacity` ids, each forgotten `ttl` seconds
+    after it was last seen (oldest first). A repeat only arrives while a message is still spreading, which
+    takes well under a second; keeping ids longer is memory that grows with the chain (issue #13)."""
 
-    def __init__(self, capacity: int = SEEN_CACHE_SIZE):
+    def __init__(self, capacity: int = SEEN_CACHE_SIZE, ttl: float = SEEN_CACHE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic):
         self.capacity = capacity
-        self._ids: OrderedDict[bytes, None] = OrderedDict()
+        self.ttl = ttl
+        self._clock = clock
+        self._ids: OrderedDict[bytes, float] = OrderedDict()  # id -> when last seen, oldest first
 
     def insert(self, msg_id: bytes) -> bool:
         """Remember `msg_id`; return True if it was new."""
-        if msg_id in self._ids:
-            self._ids.move_to_end(msg_id)
-            return False
-        self._ids[msg_id] = None
-        if len(self._ids) > self.capacity:
-            self._ids.popitem(last=False)
-        return True
+        now = self._clock()
+        ids = self._ids
+        while ids:
+            oldest, seen_at = next(iter(ids.items()))
+            if now - seen_at < self.ttl:
+                break
+            del ids[oldest]
+        known = msg_id in ids
+        ids[msg_id] = now
+        ids.move_to_end(msg_id)
+        if len(ids) > self.capacity:
+            ids.popitem(last=False)
+        return not known
 
     def __contains__(self, msg_id: bytes) -> bool:
         return msg_id in self._ids

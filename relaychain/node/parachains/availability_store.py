@@ -6,51 +6,24 @@ descriptor's `erasure_root`); every other validator stores its own chunk, fetche
 against the root (availability_distribution). Chunks live in the database's `chunks` table with their
 branch (proof) beside them, so they survive a restart.
 
-Pruning (av-store's rules, in relay blocks instead of wall-clock hours so a 1 s dev chain and a 6 s chain
-keep the same history): a candidate's chunks go `KEEP_AFTER_FINALITY` blocks after the block that included
-it is finalized, or `KEEP_UNINCLUDED` blocks after they were stored if it is never included.
+Pruning follows av-store's rules (availability_records): chunks go a day of blocks after the block that
+included their candidate is finalized, or an hour of blocks after they came if it is never included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from typing import Optional
 
 from relaychain.erasure import ErasureChunk, ErasureError, branches, obtain_chunks_v1
-from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_bytes, encode_u32
+from relaychain.primitives.scale import Reader, encode_bytes, encode_u32
 
+from .availability_records import CandidateRecords
 from .messages import QueryAvailableData, QueryChunk, QueryChunksAvailable, StoreAvailableData, StoreChunk
 from .overseer import ActiveLeavesUpdate, BlockFinalized, Subsystem
 
 log = logging.getLogger("relaychain.parachains.av-store")
-
-KEEP_AFTER_FINALITY = 14_400  # 25 h of 6 s blocks is 15,000; a round 14,400 (one day of 6 s blocks)
-KEEP_UNINCLUDED = 600  # 1 h of 6 s blocks
-_RECORD_PREFIX = b"av-store/"
-
-
-@dataclass
-class CandidateRecord:
-    """What the store knows of a candidate: when its chunks came, and where it was included."""
-
-    stored_at: int  # relay block number when the first chunk was stored
-    included_at: Optional[int] = None  # number of the block that included it
-    finalized: bool = False
-
-    def encode(self) -> bytes:
-        inc = b"\x00" if self.included_at is None else b"\x01" + encode_u32(self.included_at)
-        return encode_u32(self.stored_at) + inc + bytes((self.finalized,))
-
-    @classmethod
-    def decode(cls, data: bytes) -> "CandidateRecord":
-        r = Reader(data)
-        stored = r.u32()
-        included = r.option(Reader.u32)
-        finalized = r.bool()
-        r.finish()
-        return cls(stored, included, finalized)
 
 
 def encode_stored_chunk(chunk: ErasureChunk) -> bytes:
@@ -72,16 +45,13 @@ class AvailabilityStore(Subsystem):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.db = ctx.node.db
-        self.records: dict[bytes, CandidateRecord] = {}
+        self.records = CandidateRecords(self.db)
         self.best_number = 0
         self._writing: set[asyncio.Future] = set()  # coding + writes running in threads
 
     async def start(self) -> None:
-        for key, value in self.db.meta_items(_RECORD_PREFIX):
-            try:
-                self.records[key[len(_RECORD_PREFIX):]] = CandidateRecord.decode(value)
-            except ScaleDecodeError:
-                log.warning("dropping an unreadable availability record %s", key.hex())
+        for key in self.records.load():
+            log.warning("ignoring an unreadable availability record %s", key.hex())
         self.best_number = self.ctx.node.client.best_number()
 
     # -- messages -------------------------------------------------------------------------------
@@ -140,11 +110,7 @@ class AvailabilityStore(Subsystem):
 
     def _store_chunks(self, candidate_hash: bytes, chunks) -> bool:
         """The chunks and (for a new candidate) its record, in one database transaction."""
-        meta = {}
-        if candidate_hash not in self.records:
-            record = CandidateRecord(self.best_number)
-            self.records[candidate_hash] = record
-            meta[_RECORD_PREFIX + candidate_hash] = record.encode()
+        meta = self.records.new_record(candidate_hash, self.best_number)
         self.db.put_chunks(candidate_hash, {c.index: encode_stored_chunk(c) for c in chunks}, meta)
         return True
 
@@ -157,7 +123,7 @@ class AvailabilityStore(Subsystem):
         from relaychain.erasure import code_params, reconstruct_from_systematic
         from relaychain.erasure.available_data import decode_available_data_prefix
 
-        if candidate_hash not in self.records:
+        if not self.records.knows(candidate_hash):
             return None
         k = code_params(n_validators).k
         chunks = [self.db.get_chunk(candidate_hash, i) for i in range(k)]
@@ -176,30 +142,15 @@ class AvailabilityStore(Subsystem):
             leaf = signal.activated
             self.best_number = max(self.best_number, leaf.number)
             for kind, payload in node.runtime_api.candidate_events(leaf.hash):
-                record = self.records.get(payload[0].hash())
-                if kind == "CandidateIncluded" and record is not None and record.included_at is None:
-                    record.included_at = leaf.number
-                    self._put_record(payload[0].hash(), record)
+                if kind == "CandidateIncluded":
+                    self.records.included(payload[0].hash(), leaf.number)
         elif isinstance(signal, BlockFinalized):
-            for h, record in list(self.records.items()):
-                if record.included_at is not None and record.included_at <= signal.number and not record.finalized:
-                    record.finalized = True
-                    self._put_record(h, record)
+            self.records.finalized(signal.number)
             self.prune(signal.number)
 
     def prune(self, finalized_number: int) -> int:
         """Drop the chunks of candidates past their keeping time; returns how many candidates were pruned."""
-        pruned = 0
-        for h, record in list(self.records.items()):
-            expired = (record.finalized and finalized_number - record.included_at >= KEEP_AFTER_FINALITY) or \
-                (record.included_at is None and self.best_number - record.stored_at >= KEEP_UNINCLUDED)
-            if expired:
-                self.db.delete_chunks(h)
-                self.db.meta_delete(_RECORD_PREFIX + h)
-                del self.records[h]
-                pruned += 1
-        return pruned
-
-    def _put_record(self, candidate_hash: bytes, record: CandidateRecord) -> None:
-        self.records[candidate_hash] = record
-        self.db.meta_put(_RECORD_PREFIX + candidate_hash, record.encode())
+        expired = self.records.expired(finalized_number, self.best_number)
+        for h in expired:
+            self.db.delete_chunks(h)
+        return len(expired)

@@ -3,7 +3,9 @@
 Subsystems never read runtime storage: they call the runtime's `ParachainHost_*` APIs at a block, with the
 SCALE arguments and results Polkadot defines, exactly as a Polkadot node's runtime-api subsystem does. Results
 are decoded into the declared types of `relaychain.primitives.parachain_types` and cached per block (a block's
-state never changes).
+state never changes), in one LRU per method of `RUNTIME_API_CACHE_PER_METHOD` entries as Polkadot's
+`RequestResultCache`: subsystems ask about unfinalized blocks, so a short memory is enough. Results named by
+their argument alone (code by its hash, a session's info) are cached by it, whatever the block, once known.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections import OrderedDict
 from typing import Callable, Optional
 
 from relaychain.primitives import parachain_types as P
+from relaychain.primitives.memory_bounds import RUNTIME_API_CACHE_PER_METHOD
 from relaychain.primitives.scale import encode_u32
 from relaychain.primitives.scale_types import BOOL, U32, Option, Tuple, Vec
 
@@ -28,6 +31,8 @@ _OPT_SESSION_INFO = Option(P.SessionInfo.SCALE)
 _CLAIM_QUEUE = Vec(Tuple(P.CORE_INDEX, Vec(P.PARA_ID)))  # BTreeMap<CoreIndex, VecDeque<ParaId>>
 _OPT_VOTES = Option(P.ScrapedOnChainVotes.SCALE)
 _ASSUMPTION_INDEX = {"Included": 0, "TimedOut": 1, "Free": 2}
+# the same answer at every block that knows it (polkadot keys these caches without the block hash)
+_BLOCK_INDEPENDENT = frozenset({"validation_code_by_hash", "session_info"})
 
 
 class RuntimeApiError(Exception):
@@ -38,24 +43,35 @@ class RuntimeApi:
     """ParachainHost calls at a block: `call(block_hash, method, scale_args) -> scale_result` is the node's
     runtime call (the same as `state_call`)."""
 
-    def __init__(self, call: Callable[[bytes, str, bytes], bytes], cache_size: int = 4096):
+    def __init__(self, call: Callable[[bytes, str, bytes], bytes],
+                 cache_size: int = RUNTIME_API_CACHE_PER_METHOD):
         self._call = call
-        self._cache: "OrderedDict[tuple, object]" = OrderedDict()
+        self._caches: dict[str, "OrderedDict[object, object]"] = {}  # method -> LRU of results
         self._cache_size = cache_size
 
+    def cached(self, method: str) -> int:
+        """How many results of `method` are held."""
+        return len(self._caches.get(method, ()))
+
     def _get(self, at: bytes, method: str, args: bytes, result_type):
-        key = (at, method, args)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
+        cache = self._caches.get(method)
+        if cache is None:
+            cache = self._caches[method] = OrderedDict()
+        block_independent = method in _BLOCK_INDEPENDENT
+        key = args if block_independent else (at, args)
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
         try:
             raw = self._call(at, f"ParachainHost_{method}", args)
         except KeyError as exc:
             raise RuntimeApiError(f"{method} at unknown block 0x{at.hex()}") from exc
         value = result_type.decode(raw)
-        self._cache[key] = value
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        if block_independent and value is None:
+            return value  # not known at this block: a later block may know it
+        cache[key] = value
+        if len(cache) > self._cache_size:
+            cache.popitem(last=False)
         return value
 
     # -- session, validators, groups ------------------------------------------------------------------

@@ -63,6 +63,24 @@ def test_seen_cache_is_bounded_and_dedupes():
     assert gossip_message_id("a", b"bc") != gossip_message_id("ab", b"c")  # topic is length-prefixed
 
 
+def test_seen_ids_are_forgotten_a_ttl_after_they_were_last_seen():
+    """Ids older than the ttl leave the cache (issue #13: an idle node's seen-set grew to its count bound over
+    a quarter of an hour); a repeat within the ttl refreshes the id. The clock is a counter we move."""
+    now = [0.0]
+    cache = SeenCache(capacity=1000, ttl=60.0, clock=lambda: now[0])
+    ids = [gossip_message_id("t", bytes([i])) for i in range(100)]
+    for i, msg_id in enumerate(ids):
+        now[0] = float(i)
+        assert cache.insert(msg_id)
+    now[0] = 99.0
+    assert not cache.insert(ids[50])  # seen 49 s ago: a repeat, and seen again now
+    now[0] = 120.0
+    assert not cache.insert(ids[99])  # seen 21 s ago
+    # everything last seen before t=60 is gone; ids[50] (refreshed at 99) and ids[61:] remain
+    assert len(cache) == 1 + len(ids[61:]) and ids[50] in cache and ids[10] not in cache
+    assert cache.insert(ids[10])  # forgotten: new again
+
+
 def test_bootnode_addresses():
     pid = bytes(range(32))
     a = parse_address(f"/ip4/127.0.0.1/tcp/30333/p2p/{pid.hex()}")

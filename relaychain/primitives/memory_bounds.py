@@ -1,0 +1,23 @@
+"""The memory bounds of a node's caches, in one place, with the defaults Polkadot uses (issue #13 item 4).
+
+Every in-memory structure that grows with the chain is either pruned on finality (or by depth) in its own
+module, or is a cache bounded by one of these. A leaf module: anything may import it.
+"""
+
+# Shared trie node cache, in bytes (Substrate `--trie-cache-size`, 67108864 by default). One per process:
+# a node hash names its content, so the nodes of a --dev network share it.
+TRIE_CACHE_BYTES = 64 * 2**20
+
+# Runtime-API results kept per API method (polkadot `node/core/runtime-api/src/cache.rs`
+# `DEFAULT_CACHE_CAP`): only unfinalized blocks (and the latest finalized) are asked about.
+RUNTIME_API_CACHE_PER_METHOD = 128
+
+# Decoded headers a client keeps in memory (sc-client-db `CACHE_HEADERS` is 8; its header-metadata cache,
+# `LRU_CACHE_SIZE` 5000, holds small records). Headers are read back from the database when missed.
+HEADER_CACHE_SIZE = 256
+
+# Gossip message ids a node remembers to drop repeats: at most this many (sc-network-gossip
+# `KNOWN_MESSAGES_CACHE_SIZE`), each for this long after it was last seen (libp2p gossipsub
+# `duplicate_cache_time`, 60 s): a busy node keeps the count bound, an idle one needs far fewer.
+GOSSIP_SEEN_CACHE_SIZE = 8192
+GOSSIP_SEEN_SECONDS = 60.0

@@ -1,0 +1,64 @@
+"""The runtime-API cache is bounded per method, as Polkadot's `RequestResultCache` (issue #13): asking about
+many blocks keeps at most `cache_size` results of a method, answers stay those of the runtime, and results
+named by their argument alone (a session's info) are held once for every block."""
+
+from relaychain.node.consensus.slots import SlotInfo
+from relaychain.node.parachains.runtime_api import RuntimeApi
+from relaychain.primitives.memory_bounds import RUNTIME_API_CACHE_PER_METHOD
+
+SLOT_MS = 6000
+
+
+def _chain(node, blocks: int) -> list[bytes]:
+    hashes = [node.genesis_hash]
+    slot = 1000
+    while len(hashes) <= blocks:
+        imported = node.author.author(SlotInfo(slot, SLOT_MS))
+        slot += 1
+        if imported is not None:
+            hashes.append(imported.hash)
+    return hashes
+
+
+class CountingCall:
+    """The node's real runtime call, counting how often the runtime is entered."""
+
+    def __init__(self, node):
+        self.node, self.calls = node, 0
+
+    def __call__(self, at, method, args):
+        self.calls += 1
+        return self.node.runtime_call(at, method, args)
+
+
+def test_results_per_method_stay_within_the_bound_and_match_the_runtime(node):
+    hashes = _chain(node, 6)
+    call = CountingCall(node)
+    api = RuntimeApi(call, cache_size=3)
+    uncached = RuntimeApi(node.runtime_call, cache_size=len(hashes) + 1)
+    for at in hashes * 2:
+        assert api.validators(at) == uncached.validators(at)
+        assert api.availability_cores(at) == uncached.availability_cores(at)
+        assert api.cached("validators") <= 3 and api.cached("availability_cores") <= 3
+    # the second pass found none of the first three blocks cached: evicted least recently used first
+    assert call.calls == 2 * 2 * len(hashes)
+    # the last three blocks are held: asking again does not enter the runtime
+    for at in hashes[-3:]:
+        api.validators(at)
+    assert call.calls == 2 * 2 * len(hashes)
+
+
+def test_a_session_info_is_held_once_whatever_the_block(node):
+    hashes = _chain(node, 4)
+    call = CountingCall(node)
+    api = RuntimeApi(call)
+    infos = [api.session_info(at, 0) for at in hashes]
+    assert infos[0] is not None and all(info == infos[0] for info in infos)
+    assert call.calls == 1 and api.cached("session_info") == 1
+    assert api.session_info(hashes[-1], 10_000) is None  # unknown yet: not cached, asked again next time
+    api.session_info(hashes[-1], 10_000)
+    assert call.calls == 3 and api.cached("session_info") == 1
+
+
+def test_the_default_bound_is_polkadots():
+    assert RuntimeApi(lambda *a: b"").__dict__["_cache_size"] == RUNTIME_API_CACHE_PER_METHOD == 128

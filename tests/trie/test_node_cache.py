@@ -1,0 +1,135 @@
+"""The shared trie node cache is bounded by bytes, and its byte accounting does not under-count (issue #13):
+reads through a small cache stay correct while the cache never holds more than its budget, and the memory
+the cache really holds (tracemalloc) is within its accounted bytes."""
+
+import gc
+import tracemalloc
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from relaychain.primitives.hashing import blake2_256
+from relaychain.trie import EMPTY_ROOT, MemoryNodeStore, TrieBackend
+from relaychain.trie.backend import NodeCache
+
+KEYS = st.binary(min_size=1, max_size=6)
+VALUES = st.binary(max_size=80)
+
+
+def _trie(items: dict):
+    store = MemoryNodeStore()
+    root, nodes = TrieBackend(store, EMPTY_ROOT, 1, NodeCache(0)).apply(items)
+    store.put_nodes(nodes)
+    return store, root
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(KEYS, VALUES, min_size=1, max_size=200), st.integers(min_value=0, max_value=40_000),
+       st.randoms(use_true_random=False))
+def test_reads_through_a_small_cache_are_right_and_the_cache_stays_within_its_budget(items, budget, rnd):
+    store, root = _trie(items)
+    cache = NodeCache(budget)
+    backend = TrieBackend(store, root, 1, cache)
+    keys = list(items) * 2
+    rnd.shuffle(keys)
+    for key in keys:
+        assert backend.get(key) == items[key]
+        assert cache.used <= budget
+    assert sorted(backend.keys()) == sorted(items)
+    assert cache.used <= budget
+    # every held node is the one its hash names
+    for node_hash, (node, _) in cache.nodes.items():
+        assert store.get_node(node_hash) is not None and blake2_256(store.get_node(node_hash)) == node_hash
+        assert node is not None
+
+
+def test_the_accounted_bytes_cover_the_memory_the_cache_holds():
+    items = {blake2_256(i.to_bytes(4, "little")): bytes([i % 251]) * (i % 70) for i in range(3000)}
+    store, root = _trie(items)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        cache = NodeCache(1 << 30)
+        backend = TrieBackend(store, root, 1, cache)
+        for key in items:
+            backend.get(key)
+        del backend
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(cache) > 3000  # branches and leaves: every node was loaded once
+    assert held <= cache.used <= 2 * held
+
+
+def test_a_node_read_again_outlives_nodes_read_once():
+    items = {bytes([i]) * 3: bytes([i]) * 40 for i in range(64)}
+    store, root = _trie(items)
+    probe = NodeCache(1 << 30)
+    TrieBackend(store, root, 1, probe).get(b"\x00" * 3)
+    root_size = probe.nodes[root][1]
+    cache = NodeCache(root_size * 6)
+    backend = TrieBackend(store, root, 1, cache)
+    for key in items:  # every read starts at the root: it is always the most recently used
+        backend.get(key)
+        assert root in cache.nodes
+    assert cache.used <= cache.budget
+
+
+def test_a_node_larger_than_the_budget_is_not_cached_and_reads_still_work():
+    items = {b"k": b"v" * 20}
+    store, root = _trie(items)
+    cache = NodeCache(10)
+    assert TrieBackend(store, root, 1, cache).get(b"k") == b"v" * 20
+    assert len(cache) == 0 and cache.used == 0
+
+
+def _reference_node_hashes(entries: dict) -> set:
+    """Hashes of every hashed node of the trie holding `entries` (values < 33 bytes: inline), built from scratch
+    by the reference encoder: the root, and each child whose encoding is 32 bytes or more."""
+    from .reference import blake2, common_prefix_length, encode_subtrie, to_nibbles
+
+    out = set()
+
+    def walk(items, is_root):
+        encoded = encode_subtrie(items)
+        if is_root or len(encoded) >= 32:
+            out.add(blake2(encoded))
+        n = common_prefix_length([p for p, _, _ in items])
+        rest = [(p[n:], v, h) for p, v, h in items]
+        for i in range(16):
+            group = [(p[1:], v, h) for p, v, h in rest if p and p[0] == i]
+            if group:
+                walk(group, False)
+
+    if entries:
+        walk([(to_nibbles(k), v, False) for k, v in entries.items()], True)
+    return out
+
+
+SMALL_VALUES = st.binary(max_size=32)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.dictionaries(KEYS, st.one_of(st.none(), SMALL_VALUES), max_size=12), min_size=1, max_size=8))
+def test_after_each_update_the_cache_holds_only_nodes_of_the_new_state(batches):
+    """Nodes an update replaces are dropped from the cache: reading the latest state after a chain of updates
+    leaves nothing of the older states cached (issue #13: every block's dead paths used to stay)."""
+    store = MemoryNodeStore()
+    cache = NodeCache(1 << 30)
+    backend = TrieBackend(store, EMPTY_ROOT, 1, cache)
+    entries: dict = {}
+    for batch in batches:
+        root, nodes = backend.apply(batch)
+        store.put_nodes(nodes)
+        backend = backend.with_root(root)
+        for key, value in batch.items():
+            if value is None:
+                entries.pop(key, None)
+            else:
+                entries[key] = value
+        for key in entries:
+            assert backend.get(key) == entries[key]
+        assert set(cache.nodes) <= _reference_node_hashes(entries)
+        assert cache.used == sum(size for _, size in cache.nodes.values())
