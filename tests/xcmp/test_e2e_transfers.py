@@ -371,3 +371,52 @@ def test_total_issuance_over_the_three_chains_is_conserved(transfers, relay, p20
     assert sum(now) == sum(genesis) - fees
 
 
+
+
+FLOOD = 60  # teleports of ~100-byte programs: well over 8 messages of at most 512 bytes
+
+
+def channel(relay, block_hash=None) -> dict:
+    return relay.query("Hrmp", "HrmpChannels", [{"sender": SENDER, "recipient": RECIPIENT}],
+                       block_hash=block_hash).value
+
+
+def test_a_flood_fills_the_channel_waits_and_then_arrives_whole_and_in_order(network, relay, p2000, p2001, keys):
+    """With 2001's collator offline nothing drains the channel 2000 -> 2001: it fills to max_capacity, the rest
+    of 2000's programs wait in XcmpQueue.OutboundXcmpMessages; once 2001 collates again every teleport is
+    credited, none lost, in the order sent (distinct amounts, read back from 2001's Minted events)."""
+    alice, dave = keys["Alice"], keys["Dave"]
+    base = UNIT + 6_000_000
+    amounts = [base + i for i in range(FLOOD)]
+    capacity = channel(relay)["max_capacity"]
+    network.pause_collator(RECIPIENT)
+    try:
+        dave_before = free(p2001, dave)
+        first_block = p2001.get_block_header()["header"]["number"] + 1
+        nonce = p2000.get_account_nonce(alice.ss58_address)
+        for i, amount in enumerate(amounts):
+            p2000.submit_extrinsic(para_teleport(p2000, alice, to_sibling(RECIPIENT), dave, amount, nonce=nonce + i))
+        full = wait_for(lambda: channel(relay)["msg_count"] == capacity and relay.get_chain_head(),
+                        f"the channel to fill to its max_capacity {capacity}")
+        # further sends wait: relay blocks go by, the channel stays at capacity and 2000 keeps the rest queued
+        full_number = relay_number(relay, full)
+        later = wait_for(lambda: relay_number(relay) >= full_number + 3 and relay.get_chain_head(),
+                         "three more relay blocks")
+        assert channel(relay, later)["msg_count"] == capacity
+        queued = p2000.query("XcmpQueue", "OutboundXcmpMessages", [RECIPIENT]).value
+        assert queued, "2000 holds the programs the full channel could not take"
+        assert free(p2001, dave) == dave_before  # nothing processed while 2001 does not collate
+    finally:
+        network.resume_collator(RECIPIENT)
+    total = sum(amounts)
+    wait_for(lambda: free(p2001, dave) == dave_before + total, "every flood teleport credited on 2001",
+             deadline=DEADLINE * 2)
+    wait_for(lambda: not p2000.query("XcmpQueue", "OutboundXcmpMessages", [RECIPIENT]).value,
+             "2000's outbound queue to drain")
+    minted = []
+    last = p2001.get_block_header()["header"]["number"]
+    for n in range(first_block, last + 1):
+        minted += [a["amount"] for m, e, a in events(p2001, p2001.get_block_hash(n))
+                   if (m, e) == ("Balances", "Minted") and a["who"] == dave.ss58_address]
+    assert minted == amounts
+    assert free(p2001, dave) == dave_before + total
