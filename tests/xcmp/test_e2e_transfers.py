@@ -384,7 +384,20 @@ def channel(relay, block_hash=None) -> dict:
 def test_a_flood_fills_the_channel_waits_and_then_arrives_whole_and_in_order(network, relay, p2000, p2001, keys):
     """With 2001's collator offline nothing drains the channel 2000 -> 2001: it fills to max_capacity, the rest
     of 2000's programs wait in XcmpQueue.OutboundXcmpMessages; once 2001 collates again every teleport is
-    credited, none lost, in the order sent (distinct amounts, read back from 2001's Minted events)."""
+    credited, none lost, in the order sent (distinct amounts, read back from 2001's Minted events).
+
+    Known issue, reported (not fixed here): while 2000 still has downward messages to process, a candidate built
+    on a parent pending availability is refused (DmpAdvancementRule at its relay parent, where the parent's
+    processed messages are not yet pruned); the collator then falls back a block and the transactions the pool
+    had left out as "future" stay there, never included. The flood therefore starts once 2000's downward queue
+    on the relay is empty and 2000 has processed up to its head."""
+    def no_downward_in_flight():
+        at = relay.get_chain_head()
+        if dmp_contents(relay, at):
+            return False
+        head = hexbytes(relay.query("Dmp", "DownwardMessageQueueHeads", [SENDER], block_hash=at).value)
+        return hexbytes(p2000.query("ParachainSystem", "LastDmqMqcHead").value) == head
+    wait_for(no_downward_in_flight, "2000 to have processed every downward message")
     alice, dave = keys["Alice"], keys["Dave"]
     base = UNIT + 6_000_000
     amounts = [base + i for i in range(FLOOD)]
@@ -392,7 +405,6 @@ def test_a_flood_fills_the_channel_waits_and_then_arrives_whole_and_in_order(net
     network.pause_collator(RECIPIENT)
     try:
         dave_before = free(p2001, dave)
-        first_block = p2001.get_block_header()["header"]["number"] + 1
         nonce = p2000.get_account_nonce(alice.ss58_address)
         for i, amount in enumerate(amounts):
             p2000.submit_extrinsic(para_teleport(p2000, alice, to_sibling(RECIPIENT), dave, amount, nonce=nonce + i))
@@ -415,7 +427,7 @@ def test_a_flood_fills_the_channel_waits_and_then_arrives_whole_and_in_order(net
              "2000's outbound queue to drain")
     minted = []
     last = p2001.get_block_header()["header"]["number"]
-    for n in range(first_block, last + 1):
+    for n in range(1, last + 1):  # only the flood credits Dave on 2001
         minted += [a["amount"] for m, e, a in events(p2001, p2001.get_block_hash(n))
                    if (m, e) == ("Balances", "Minted") and a["who"] == dave.ss58_address]
     assert minted == amounts
