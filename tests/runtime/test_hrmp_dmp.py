@@ -418,3 +418,26 @@ def test_channels_preopened_in_genesis_carry_messages_from_the_first_block():
 def test_a_genesis_channel_the_rules_refuse_is_an_invalid_spec():
     with pytest.raises(ValueError, match="2000->2000"):
         ParasChain(hrmp_channels=((PARA_A, PARA_A, 2, 16),))
+
+
+def test_outputs_built_on_a_pending_parent_do_not_count_its_processed_downward_messages(open_chain):
+    """Asynchronous backing: B's candidate pending availability processed the one queued notice; a child built
+    on it processes none. Backers validating the child at this relay parent must not refuse it (the notice is
+    pruned when the parent is enacted, before the child can be backed), while a child claiming one more message
+    than is left still is refused."""
+    st = open_chain.state()
+    assert len(dmp.DownwardMessageQueues.get(st, PARA_B)) == 1
+    parent = candidate(open_chain, PARA_B, HEAD_B0, b"B1", processed_downward=1)
+    open_chain.block_with(candidates=[parent.backed])
+    st = open_chain.state()
+    assert inclusion.PendingAvailability.get(st, PARA_B).hash == parent.hash
+    assert len(dmp.DownwardMessageQueues.get(st, PARA_B)) == 1  # not pruned until the parent is enacted
+    number = open_chain.head.number
+    child = candidate(open_chain, PARA_B, b"B1", b"B2", processed_downward=0).backed.candidate.commitments
+    assert inclusion.check_validation_outputs_for_runtime_api(st, PARA_B, number, child)
+    greedy = candidate(open_chain, PARA_B, b"B1", b"B2", processed_downward=1).backed.candidate.commitments
+    assert not inclusion.check_validation_outputs_for_runtime_api(st, PARA_B, number, greedy)
+    # counted against the whole queue (no pending parent), the waiting notice must be processed: the rule stands
+    with pytest.raises(ModuleError) as e:
+        inclusion.check_validation_outputs(st, configuration.active(st), PARA_B, number, child)
+    assert e.value.name == "IncorrectDownwardMessageHandling" and isinstance(e.value.__cause__, E.DmpAdvancementRule)

@@ -66,9 +66,12 @@ def queue_downward_message(ctx, para_id: int, msg: bytes, cfg=None) -> None:
         DeliveryFeeFactor.set(state, factor * multiplier // ONE, para_id)
 
 
-def check_processed_downward_messages(state, para_id: int, relay_parent_number: int, processed: int) -> None:
-    """parachains.md §7.5 DMP rule against the para's current queue (raises the xcmp error)."""
-    _check_processed(DownwardMessageQueues.get(state, para_id), relay_parent_number, processed)
+def check_processed_downward_messages(state, para_id: int, relay_parent_number: int, processed: int,
+                                      processed_by_pending: int = 0) -> None:
+    """parachains.md §7.5 DMP rule against the para's current queue (raises the xcmp error), less the first
+    `processed_by_pending` messages, which a candidate pending availability processed and its enactment will
+    prune before this candidate can be backed."""
+    _check_processed(DownwardMessageQueues.get(state, para_id)[processed_by_pending:], relay_parent_number, processed)
 
 
 def prune_dmq(ctx, para_id: int, processed: int) -> None:

@@ -345,8 +345,9 @@ def _compact_len(n: int) -> int:
 
 
 def check_validation_outputs(state, cfg, para_id: int, relay_parent_number: int,
-                             commitments: CandidateCommitments) -> None:
-    """The outputs' acceptance rules (§7.5); raises the typed error."""
+                             commitments: CandidateCommitments, processed_by_pending: int = 0) -> None:
+    """The outputs' acceptance rules (§7.5); raises the typed error. `processed_by_pending`: downward messages
+    the para's candidate pending availability processed (see `check_validation_outputs_for_runtime_api`)."""
     if len(commitments.head_data) > cfg.max_head_data_size:
         raise fail("HeadDataTooLarge")
     if commitments.new_validation_code is not None:
@@ -356,7 +357,7 @@ def check_validation_outputs(state, cfg, para_id: int, relay_parent_number: int,
             raise fail("NewCodeTooLarge")
     try:
         dmp.check_processed_downward_messages(state, para_id, relay_parent_number,
-                                              commitments.processed_downward_messages)
+                                              commitments.processed_downward_messages, processed_by_pending)
     except xcmp_errors.ProcessedDownwardMessagesAcceptanceErr as e:
         raise fail("IncorrectDownwardMessageHandling") from e
     queue_count, queue_size = message_queue.footprint(state, ump_origin(para_id))
@@ -478,8 +479,14 @@ def note_backed(ctx, accepted: AcceptedCandidate, n_validators: int) -> None:
 
 def check_validation_outputs_for_runtime_api(state, para_id: int, relay_parent_number: int,
                                              commitments: CandidateCommitments) -> bool:
+    """The outputs of a candidate the backers validated at this relay parent. With asynchronous backing it may
+    build on the para's candidate pending availability, and can only be backed once that one is enacted: the
+    downward messages the pending one processed are then pruned, so they do not count as waiting (Polkadot's
+    prospective-parachains constraints apply the pending candidate's modifications the same way)."""
+    pending = PendingAvailabilityCommitments.get(state, para_id)
     try:
-        check_validation_outputs(state, configuration.active(state), para_id, relay_parent_number, commitments)
+        check_validation_outputs(state, configuration.active(state), para_id, relay_parent_number, commitments,
+                                 pending.processed_downward_messages if pending is not None else 0)
     except ModuleError:
         return False
     return True
