@@ -74,7 +74,10 @@ class TokenBlockBuilder:
             for d in built.dropped:
                 log.info("para %d: transaction 0x%s… left out: %s", node.para_id,
                          blake2_256(d.extrinsic).hex()[:8], d.error)
-            node.pool.remove_invalid([blake2_256(d.extrinsic) for d in built.dropped])
+            # A transaction ahead of this state's nonce is not invalid: it waits in the pool for its predecessors
+            # (they may be back in the pool after a fallback); everything else left out is dropped.
+            node.pool.remove_invalid([blake2_256(d.extrinsic) for d in built.dropped
+                                      if getattr(d.error, "kind", None) != "Future"])
         node.import_block(built.header, built.included, built.post_state)
         log.info("para %d: built #%d (0x%s…) with %d transaction(s) on relay parent #%d", node.para_id,
                  built.header.number, built.header.hash().hex()[:8], len(built.included) - 1,

@@ -118,6 +118,10 @@ class TokenParaNode:
         for h in enacted:
             xts = self.store.extrinsics(h)
             self.pool.on_block_imported(h, [transaction_hash(x) for x in xts], is_best=True)  # each in turn
+        if retracted:
+            # What the pool learnt on the retracted blocks (tags they provided, requirements met) no longer holds:
+            # revalidate everything on the new best state, as Substrate's pool maintenance does after a reorg.
+            self.pool.revalidate()
         header = self.store.header(block_hash)
         log.info("para %d best #%d (0x%s…)", self.para_id, header.number, block_hash.hex()[:8])
         self._emit("new_head", header)

@@ -156,3 +156,23 @@ def test_a_block_takes_what_fits_in_the_pov_and_the_rest_waits(para):
     para.on_loop(lambda: node.set_best(built.header.hash()))
     assert node.pool.pending() == xts[2:]  # nonce order kept; nothing lost
     assert para.build().included[1:] == tuple(xts[2:])
+
+
+def test_after_falling_back_transactions_ahead_of_the_state_wait_and_none_is_lost(para):
+    """The XCMP flood's failure: b2 (nonces 0-2) is dropped by the relay while nonces 3-5, ready on b2, wait in
+    the pool. Back on b1 they are ahead of the state: they must wait for 0-2 again, not be thrown away as
+    invalid, so all six land."""
+    node = para.node
+    b1 = para.build()
+    first = [transfer_xt(para, n) for n in range(3)]
+    para.on_loop(lambda: [node.submit(x) for x in first])
+    b2 = para.build()
+    assert list(b2.included[1:]) == first  # after the inherent
+    later = [transfer_xt(para, n) for n in range(3, 6)]
+    para.on_loop(lambda: [node.submit(x) for x in later])
+    b2_again = para.build(parent_hash=b1.header.hash())
+    included = list(b2_again.included[1:])
+    if len(included) < 6:  # what did not fit waits for the next block
+        included += para.build().included[1:]
+    assert included == first + later
+    assert balance(para, BOB().public) == DEV_ENDOWMENT + 6 * AMOUNT and node.pool.pending() == []
