@@ -71,9 +71,12 @@ class _WorkerProcess:
         package_root = str(Path(parachain.__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        # Its own session: a signal to the node's process group (Ctrl-C, `timeout`) must not kill a worker in the
+        # middle of a validation and turn it into a "worker died" verdict; the executor stops workers itself, and
+        # a worker whose node is gone exits when its input pipe closes.
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "parachain.worker", json.dumps(config),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env)
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, start_new_session=True)
         worker = cls(proc, max_reply)
         try:
             header, _ = await asyncio.wait_for(worker._read_frame(), WORKER_STARTUP_TIMEOUT_S)

@@ -379,3 +379,13 @@ def test_a_lazy_executor_spawns_its_workers_on_first_use(tmp_path):
             assert result.head_data == head.encode()
             assert len(executor.worker_pids()) == 1  # one job, one worker
     asyncio.run(scenario())
+
+
+def test_workers_are_out_of_reach_of_signals_to_the_node_process_group(running):
+    """Ctrl-C or `timeout` signal the node's whole process group; the workers are in their own session, so an
+    in-flight validation is not cut into a false "worker died" verdict (the executor stops them itself)."""
+    assert_adder_validates(running)
+    pids = running.executor.worker_pids()
+    assert pids
+    for pid in pids:
+        assert os.getsid(pid) == pid and os.getpgid(pid) != os.getpgid(0)
