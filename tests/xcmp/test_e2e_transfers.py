@@ -7,7 +7,8 @@ Expected values come from the spec and plain references written here, never from
 - the relay burns its transaction fees (no treasury, no author reward) and staking mints nothing unless
   `payout_stakers` is called, so the issuance summed over the three chains falls by exactly the relay's
   `TransactionFeePaid` fees of the blocks in between;
-- MQC heads are recomputed with `blake2b` from hashlib over the messages read from the relay's storage
+- MQC heads are recomputed with the plain hashlib reference of tests/xcmp/test_mqc.py over the messages read
+  from the relay's storage
   (xcmp.md §2: head' = blake2_256(head ‖ sent_at u32 LE ‖ blake2_256(SCALE(Vec<u8> data)))).
 
 The adder paras are left out of the network (`paras=()`): they take no part in XCMP and would only share the two
@@ -16,7 +17,6 @@ cores of a test machine.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 import threading
@@ -27,6 +27,7 @@ import pytest
 from substrateinterface import Keypair, SubstrateInterface
 
 from tests.rpc.harness import LoopThread
+from tests.xcmp.test_mqc import reference_head  # the MQC rule written plainly with hashlib
 
 pytestmark = pytest.mark.slow
 
@@ -183,28 +184,6 @@ def hexbytes(value) -> bytes:
 
 # -- the MQC reference (xcmp.md §2), written independently of xcmp/mqc.py ---------------------------------------
 
-def _blake2_256(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=32).digest()
-
-
-def _compact(n: int) -> bytes:
-    if n < 1 << 6:
-        return bytes([n << 2])
-    if n < 1 << 14:
-        return ((n << 2) | 1).to_bytes(2, "little")
-    if n < 1 << 30:
-        return ((n << 2) | 2).to_bytes(4, "little")
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "little")
-    return bytes([((len(raw) - 4) << 2) | 3]) + raw
-
-
-def reference_mqc(messages) -> bytes:
-    head = bytes(32)
-    for sent_at, data in messages:
-        head = _blake2_256(head + sent_at.to_bytes(4, "little") + _blake2_256(_compact(len(data)) + data))
-    return head
-
-
 def relay_messages(relay, upto: int, read) -> list[tuple[int, bytes]]:
     """Every message a relay queue ever held up to block `upto`, in order: at each block n, the messages of the
     queue with sent_at == n are those enqueued by block n (they stay until the recipient has processed them, so
@@ -340,18 +319,18 @@ def test_mqc_heads_in_relay_storage_equal_the_recomputed_ones(transfers, relay, 
     hrmp = relay_messages(relay, number, lambda h: hrmp_contents(relay, h))
     assert hrmp, "the para-to-para scenario sent at least one HRMP message"
     channel = relay.query("Hrmp", "HrmpChannels", [{"sender": SENDER, "recipient": RECIPIENT}], block_hash=at).value
-    assert hexbytes(channel["mqc_head"]) == reference_mqc(hrmp)
+    assert hexbytes(channel["mqc_head"]) == reference_head(hrmp)
     dmp = relay_messages(relay, number, lambda h: dmp_contents(relay, h))
     assert dmp, "the downward scenario (and the genesis channel notices) sent downward messages"
     dmq_head = hexbytes(relay.query("Dmp", "DownwardMessageQueueHeads", [SENDER], block_hash=at).value)
-    assert dmq_head == reference_mqc(dmp)
+    assert dmq_head == reference_head(dmp)
     # nothing is being sent now: once each para has built on a relay parent at or above `number`, its stored
     # heads are those
     def hrmp_head_on_2001():
         heads = dict((k, v) for k, v in p2001.query("ParachainSystem", "LastHrmpMqcHeads").value)
-        return hexbytes(heads[SENDER]) == reference_mqc(hrmp) if SENDER in heads else False
+        return hexbytes(heads[SENDER]) == reference_head(hrmp) if SENDER in heads else False
     wait_for(hrmp_head_on_2001, "2001's LastHrmpMqcHeads[2000] to reach the relay's head")
-    wait_for(lambda: hexbytes(p2000.query("ParachainSystem", "LastDmqMqcHead").value) == reference_mqc(dmp),
+    wait_for(lambda: hexbytes(p2000.query("ParachainSystem", "LastDmqMqcHead").value) == reference_head(dmp),
              "2000's LastDmqMqcHead to reach the relay's head")
 
 

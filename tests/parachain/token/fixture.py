@@ -22,7 +22,7 @@ from relaychain.primitives.crypto import Sr25519Keypair
 from relaychain.primitives.extrinsic import sign_extrinsic
 from relaychain.primitives.parachain_types import PersistedValidationData
 from relaychain.runtime.pallets.parachains import dmp, hrmp
-from tests.xcmp.test_mqc import reference_head
+from tests.xcmp.test_mqc import reference_head, scale_compact as compact  # SCALE compact written plainly
 from xcmp.types import HrmpChannel, HrmpChannelId, InboundDownwardMessage, InboundHrmpMessage
 
 TOKEN_PVF = validation_code()
@@ -48,18 +48,6 @@ def twox128(data: bytes) -> bytes:
 
 def twox64(data: bytes) -> bytes:
     return xxhash.xxh64(data, seed=0).digest()[::-1]
-
-
-def compact(n: int) -> bytes:
-    """SCALE compact, written out independently of the codec under test."""
-    if n < 1 << 6:
-        return bytes([n << 2])
-    if n < 1 << 14:
-        return ((n << 2) | 1).to_bytes(2, "little")
-    if n < 1 << 30:
-        return ((n << 2) | 2).to_bytes(4, "little")
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "little")
-    return bytes([((len(raw) - 4) << 2) | 3]) + raw
 
 
 def plain_key(pallet: str, item: str) -> bytes:
