@@ -74,5 +74,9 @@ class InvalidBlock(RuntimeError_):
     """A block that does not execute to the header it claims (roots, digest, inherents, invalid extrinsic)."""
 
 
+class StateRootMismatch(InvalidBlock):
+    """Executing the block gave another state root than its header's."""
+
+
 class RuntimeApiError(RuntimeError_):
     """A `state_call` that names no known method or whose input does not decode."""

@@ -23,7 +23,8 @@ from relaychain.primitives.scale import (
 )
 from relaychain.primitives.types import Block, Digest, Header, PreRuntime, Seal
 from relaychain.runtime import constants as C
-from relaychain.runtime.errors import InvalidBlock, InvalidTransaction, MalformedExtrinsic, UnknownTransaction
+from relaychain.runtime.errors import (InvalidBlock, InvalidTransaction, MalformedExtrinsic, StateRootMismatch,
+                                      UnknownTransaction)
 from relaychain.runtime.framework import (
     NONE, PHASE_FINALIZATION, BlockContext, Call, DispatchError, Origin, Runtime, phase_apply_extrinsic,
 )
@@ -354,7 +355,7 @@ def execute_block(host: Host, block: Block, *, storage_root: StorageRoot, runtim
     if computed.extrinsics_root != header.extrinsics_root:
         raise InvalidBlock("extrinsics root mismatch")
     if computed.state_root != header.state_root:
-        raise InvalidBlock(f"state root mismatch: header 0x{header.state_root.hex()}, "
+        raise StateRootMismatch(f"state root mismatch: header 0x{header.state_root.hex()}, "
                            f"computed 0x{computed.state_root.hex()}")
     return dict(ctx.state.changes)
 
