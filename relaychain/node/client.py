@@ -16,6 +16,7 @@ Fork choice is `chain_selection.ChainSelection`'s: the highest viable block wins
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from relaychain.node.consensus import babe_claims
 from relaychain.node.consensus.babe_claims import ClaimError
 from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
+from relaychain.node.execution import InFlight, off_loop
 from relaychain.primitives import types
 from relaychain.primitives.crypto import verify_sr25519
 from relaychain.primitives.memory_bounds import HEADER_CACHE_SIZE
@@ -81,6 +83,16 @@ class FinalityError(Exception):
 
 
 @dataclass(frozen=True)
+class VerifiedBlock:
+    """A block that passed rules 1-3, with the trie nodes its execution produced: what `commit_import` stores."""
+
+    hash: bytes
+    header: "types.Header"
+    extrinsics: tuple
+    nodes: dict
+
+
+@dataclass(frozen=True)
 class ImportedBlock:
     hash: bytes
     number: int
@@ -133,6 +145,7 @@ class Client:
         self.slot_duration_ms = slot_duration_ms
         self.metrics = metrics
         self._headers: "OrderedDict[bytes, object]" = OrderedDict()
+        self._headers_lock = threading.Lock()  # blocks are verified on the execution thread too
         self.header_cache_size = HEADER_CACHE_SIZE
         self.import_listeners: list[Callable[[ImportedBlock], None]] = []
         self.finality_listeners: list[Callable[[object, bytes, list], None]] = []
@@ -143,6 +156,7 @@ class Client:
         self.genesis_hash = db.hash_by_number(0)
         best = db.best()
         self.leaves: set[bytes] = {best}
+        self.imports_in_flight = InFlight()  # blocks being executed off the loop (the slot worker waits for them)
         self.chain_selection = ChainSelection(db, self.header, self.finalized_hash)
 
     # ---- genesis ---------------------------------------------------------------------------------
@@ -159,10 +173,11 @@ class Client:
 
     # ---- queries ---------------------------------------------------------------------------------
     def header(self, block_hash: bytes):
-        h = self._headers.get(block_hash)
-        if h is not None:
-            self._headers.move_to_end(block_hash)
-            return h
+        with self._headers_lock:
+            h = self._headers.get(block_hash)
+            if h is not None:
+                self._headers.move_to_end(block_hash)
+                return h
         raw = self.db.header(block_hash)
         if raw is None:
             return None
@@ -172,11 +187,12 @@ class Client:
 
     def _remember_header(self, block_hash: bytes, header) -> None:
         """Keep a decoded header, forgetting the least recently used beyond `header_cache_size`."""
-        headers = self._headers
-        headers[block_hash] = header
-        headers.move_to_end(block_hash)
-        while len(headers) > self.header_cache_size:
-            headers.popitem(last=False)
+        with self._headers_lock:
+            headers = self._headers
+            headers[block_hash] = header
+            headers.move_to_end(block_hash)
+            while len(headers) > self.header_cache_size:
+                headers.popitem(last=False)
 
     def block(self, block_hash: bytes):
         header = self.header(block_hash)
@@ -255,21 +271,48 @@ class Client:
         This is the import queue's entry: every block handed to it counts as submitted (Substrate's
         `substrate_import_queue_blocks_submitted`), whatever its outcome; the node's own blocks are stored by
         `import_authored` without passing through the queue."""
-        started = time.perf_counter()
-        if self.metrics is not None:
-            self.metrics.imported_blocks.inc()
+        started = self._count_submitted()
         try:
-            result = self._import(block_bytes_or_block, origin)
+            verified = self.verify_block(block_bytes_or_block)
+            result = verified if isinstance(verified, ImportedBlock) else self.commit_import(verified)
         except BlockImportError:
-            if self.metrics is not None:
-                self.metrics.import_errors.labels("error").inc()
+            self._count_outcome(None, started)
             raise
-        if self.metrics is not None and not result.already_known:
-            self.metrics.import_time.observe(time.perf_counter() - started)
-            self.metrics.import_errors.labels("success").inc()
+        self._count_outcome(result, started)
         return result
 
-    def _import(self, block, origin: str) -> ImportedBlock:
+    async def import_block_off_loop(self, block_bytes_or_block, *, origin: str = "network") -> ImportedBlock:
+        """`import_block` with the verification and execution on the process's block-execution thread
+        (`node/execution.py`), so the event loop keeps serving while a heavy block is executed; the block is
+        stored, and the listeners called, back on the loop."""
+        started = self._count_submitted()
+        with self.imports_in_flight:
+            try:
+                verified = await off_loop(self.verify_block, block_bytes_or_block)
+                result = verified if isinstance(verified, ImportedBlock) else self.commit_import(verified)
+            except BlockImportError:
+                self._count_outcome(None, started)
+                raise
+        self._count_outcome(result, started)
+        return result
+
+    def _count_submitted(self) -> float:
+        if self.metrics is not None:
+            self.metrics.imported_blocks.inc()
+        return time.perf_counter()
+
+    def _count_outcome(self, result: Optional[ImportedBlock], started: float) -> None:
+        if self.metrics is None:
+            return
+        if result is None:
+            self.metrics.import_errors.labels("error").inc()
+        elif not result.already_known:
+            self.metrics.import_time.observe(time.perf_counter() - started)
+            self.metrics.import_errors.labels("success").inc()
+
+    def verify_block(self, block) -> "VerifiedBlock | ImportedBlock":
+        """Rules 1-3 of the module docstring: a VerifiedBlock, the ImportedBlock of a block already stored, or a
+        BlockImportError. Reads stored state only (safe on the execution thread); nothing is stored."""
         if isinstance(block, (bytes, bytearray, memoryview)):
             try:
                 block = types.Block.decode(bytes(block))
@@ -297,7 +340,16 @@ class Client:
                           f"{pre.authority_index}")
 
         nodes = self._execute(parent_state, types.Block(pre_header, tuple(block.extrinsics)), header.state_root)
-        return self._store(h, header, tuple(block.extrinsics), nodes)
+        return VerifiedBlock(h, header, tuple(block.extrinsics), nodes)
+
+    def commit_import(self, verified: VerifiedBlock) -> ImportedBlock:
+        """Store a verified block and choose the best. Rule 1's finality check is made again: finality may have
+        moved while the block was being executed off the loop."""
+        header = verified.header
+        if self.db.header(verified.hash) is not None:
+            return ImportedBlock(verified.hash, header.number, header, False, already_known=True)
+        self._parent_of(header)
+        return self._store(verified.hash, header, verified.extrinsics, verified.nodes)
 
     def import_authored(self, block, nodes: dict) -> ImportedBlock:
         """Store a block this node built and sealed itself (its state already computed by the builder)."""
@@ -334,6 +386,7 @@ class Client:
 
     def _execute(self, parent_state, unsealed_block, expected_root: bytes) -> dict:
         """Re-execute `unsealed_block` over `parent_state`; return the trie nodes to persist."""
+        from relaychain.runtime.errors import StateRootMismatch
         from relaychain.runtime.executive import execute_block
 
         last: dict = {}
@@ -345,9 +398,9 @@ class Client:
 
         try:
             changes = execute_block(parent_state, unsealed_block, storage_root=storage_root)
-        except Exception as exc:
-            if "state root" in str(exc).lower() or "storage root" in str(exc).lower():
-                raise BadStateRoot(str(exc)) from None
+        except StateRootMismatch as exc:
+            raise BadStateRoot(str(exc)) from None
+        except Exception as exc:  # whatever the runtime raised, the block is bad: the import rule, not a crash
             raise InvalidBlockBody(f"{type(exc).__name__}: {exc}") from None
         if last.get("changes") == changes:
             root, nodes = last["root"], last["nodes"]

@@ -192,12 +192,12 @@ class BlockSync:
         asyncio.get_event_loop().create_task(fetch())
 
     # ---- importing -------------------------------------------------------------------------------
-    def _on_announce(self, peer_id: bytes, data: bytes) -> bool:
+    async def _on_announce(self, peer_id: bytes, data: bytes) -> bool:
         """Gossip handler: import the announced block at once and relay it (return True). A block whose parent
         is missing is not relayed now: its ancestors are fetched in the background and it is re-announced once
         imported. A block that is bad in itself is dropped (False)."""
         try:
-            imported = self._import(data, "network")
+            imported = await self._import(data, "network")
         except UnknownParent as exc:
             asyncio.get_event_loop().create_task(self._sync_then_import(peer_id, exc.parent_hash, data, relay=True))
             return False
@@ -213,7 +213,7 @@ class BlockSync:
     async def handle_announce(self, peer_id: bytes, data: bytes) -> bool:
         """Import an announced block, fetching missing ancestors first; False if it could not be imported."""
         try:
-            self._import(data, "network")
+            await self._import(data, "network")
             return True
         except UnknownParent as exc:
             return await self._sync_then_import(peer_id, exc.parent_hash, data)
@@ -225,7 +225,7 @@ class BlockSync:
             if self.client.header(parent_hash) is None:
                 await self._fetch_ancestors(peer_id, parent_hash)
             try:
-                imported = self._import(data, "network")
+                imported = await self._import(data, "network")
             except BlockImportError as exc:
                 log.debug("announced block rejected after sync: %s", exc)
                 return False
@@ -237,8 +237,9 @@ class BlockSync:
             self._note_peer_block(peer_id, imported.number, imported.hash)
             return True
 
-    def _import(self, data: bytes, origin: str, justification: Optional[bytes] = None):
-        imported = self.client.import_block(data, origin=origin)
+    async def _import(self, data: bytes, origin: str, justification: Optional[bytes] = None):
+        """Import a block (executed off the loop), tell `on_imported`, and apply its justification if any."""
+        imported = await self.client.import_block_off_loop(data, origin=origin)
         if self.on_imported is not None and not imported.already_known:
             self.on_imported(imported, origin)
         if justification is not None and self.verify_justification is not None:
@@ -264,7 +265,7 @@ class BlockSync:
                     log.info("⚙️  Syncing: fetched %d blocks from peer", len(fetched))
                 for block, justification in reversed(fetched):
                     try:
-                        self._import(block, "sync", justification)
+                        await self._import(block, "sync", justification)
                     except NotDescendantOfFinalized as exc:  # a fork finality already abandoned
                         log.debug("synced block on an abandoned fork: %s", exc)
                         return

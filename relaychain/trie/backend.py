@@ -7,6 +7,7 @@ hash names its content, so one cache serves every store and every root.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from sys import getsizeof
 from typing import Iterator, Mapping, Optional
@@ -42,9 +43,10 @@ def node_footprint(node_hash: bytes, node: Node) -> int:
 class NodeCache:
     """Hash → decoded Node memo bounded by bytes (`node_footprint`), as Substrate bounds its shared trie
     cache by size (`--trie-cache-size`, 64 MiB by default). Least recently used entries are evicted first
-    (an OrderedDict: O(1) to refresh on a hit and to evict), so the hot upper levels of the trie stay."""
+    (an OrderedDict: O(1) to refresh on a hit and to evict), so the hot upper levels of the trie stay.
+    Thread-safe: blocks are executed off the event loop while the loop reads state (node/execution.py)."""
 
-    __slots__ = ("budget", "used", "nodes")
+    __slots__ = ("budget", "used", "nodes", "_lock")
 
     def __init__(self, budget_bytes: int = TRIE_CACHE_BYTES):
         if budget_bytes < 0:
@@ -52,41 +54,46 @@ class NodeCache:
         self.budget = budget_bytes
         self.used = 0
         self.nodes: OrderedDict[bytes, tuple[Node, int]] = OrderedDict()  # hash -> (node, its footprint)
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.nodes)
 
     def get(self, node_hash: bytes) -> Optional[Node]:
-        entry = self.nodes.get(node_hash)
-        if entry is None:
-            return None
-        self.nodes.move_to_end(node_hash)
-        return entry[0]
+        with self._lock:
+            entry = self.nodes.get(node_hash)
+            if entry is None:
+                return None
+            self.nodes.move_to_end(node_hash)
+            return entry[0]
 
     def put(self, node_hash: bytes, node: Node) -> None:
-        nodes = self.nodes
-        if node_hash in nodes:
-            nodes.move_to_end(node_hash)  # a hash names its content: the held node is the same
-            return
         size = node_footprint(node_hash, node)
         if size > self.budget:
             return
-        self.used += size
-        while self.used > self.budget:
-            self.used -= nodes.popitem(last=False)[1][1]
-        nodes[node_hash] = (node, size)
+        with self._lock:
+            nodes = self.nodes
+            if node_hash in nodes:
+                nodes.move_to_end(node_hash)  # a hash names its content: the held node is the same
+                return
+            self.used += size
+            while self.used > self.budget:
+                self.used -= nodes.popitem(last=False)[1][1]
+            nodes[node_hash] = (node, size)
 
     def discard(self, hashes) -> None:
         """Forget the nodes named by `hashes` (those held)."""
-        nodes = self.nodes
-        for node_hash in hashes:
-            entry = nodes.pop(node_hash, None)
-            if entry is not None:
-                self.used -= entry[1]
+        with self._lock:
+            nodes = self.nodes
+            for node_hash in hashes:
+                entry = nodes.pop(node_hash, None)
+                if entry is not None:
+                    self.used -= entry[1]
 
     def clear(self) -> None:
-        self.nodes.clear()
-        self.used = 0
+        with self._lock:
+            self.nodes.clear()
+            self.used = 0
 
 
 SHARED_NODE_CACHE = NodeCache()

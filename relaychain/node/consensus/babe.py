@@ -21,6 +21,7 @@ from relaychain.node.consensus import babe_claims
 from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
 from relaychain.node.consensus.slots import Clock, SlotInfo, slot_ticks
+from relaychain.node.execution import off_loop
 from relaychain.node.proposer import Deadlines, ProposerLimits, fill_block  # noqa: F401 - ProposerLimits re-exported
 from relaychain.primitives import types
 from relaychain.primitives.inherents import PARACHAINS_INHERENT, TIMESTAMP_INHERENT, InherentData
@@ -66,14 +67,29 @@ class BabeAuthor:
         return babe_claims.claim_slot(view, slot, index, self.keys.babe)
 
     # ---- proposing -------------------------------------------------------------------------------
+    # A proposal has three steps so that the runtime work can leave the event loop (node/execution.py):
+    # `_plan` (on the loop: parent, claim, inherent data, the pool's ready set), `_build` (pure: execute and seal;
+    # reads the parent state, changes nothing shared) and `_conclude` (on the loop: the pool, metrics, log).
+
     def propose(self, slot: SlotInfo, parent_hash: Optional[bytes] = None, *, budget_ms: Optional[int] = None):
         """Claim `slot` on top of `parent_hash` (default: best) and build a sealed block; None if not ours.
 
         `budget_ms`: the proposer's time (default: the limits' slot portion, as for a slot starting now).
         Returns (Block, trie nodes to persist) — the block is not imported yet.
         """
-        from relaychain.runtime.executive import BlockBuilder
+        plan = self._plan(slot, parent_hash, budget_ms)
+        if plan is None:
+            return None
+        return self._conclude(plan, self._build(plan))
 
+    async def propose_off_loop(self, slot: SlotInfo, *, budget_ms: Optional[int] = None):
+        """`propose` on the best block with the block built on the process's execution thread."""
+        plan = self._plan(slot, None, budget_ms)
+        if plan is None:
+            return None
+        return self._conclude(plan, await off_loop(self._build, plan))
+
+    def _plan(self, slot: SlotInfo, parent_hash: Optional[bytes], budget_ms: Optional[int]) -> Optional["_Plan"]:
         parent_hash = parent_hash or self.client.best_hash()
         parent = self.client.header(parent_hash)
         parent_slot = _slot_of(parent)
@@ -89,6 +105,14 @@ class BabeAuthor:
             budget_ms = self.limits.budget_ms(slot.duration_ms)
         deadlines = Deadlines.within(budget_ms, started, self.limits.soft_deadline_percent)
         log.info("🙌 Starting consensus session on top of parent 0x%s (#%d)", parent_hash.hex()[:8], parent.number)
+        inherents = collect_inherent_data(self.inherent_providers, parent, slot)
+        return _Plan(parent_hash, parent, state, pre, inherents, self.pool.ready(), deadlines, started)
+
+    def _build(self, plan: "_Plan"):
+        """Execute and seal the block of `plan`: (Block, trie nodes, Proposal, pre-seal hash)."""
+        from relaychain.runtime.executive import BlockBuilder
+
+        state = plan.state
         last: dict = {}
 
         def storage_root(changes):
@@ -96,13 +120,10 @@ class BabeAuthor:
             last["changes"], last["root"], last["nodes"] = dict(changes), root, nodes
             return root
 
-        digest = [types.PreRuntime(BABE_ENGINE_ID, babe_claims.encode_pre_digest(pre))]
-        builder = BlockBuilder(state, parent, digest, storage_root=storage_root)
-        builder.apply_inherents(collect_inherent_data(self.inherent_providers, parent, slot))
-        proposal = fill_block(builder, self.pool.ready(), self.limits, deadlines, self.timer)
-        included, invalid = proposal.included, list(proposal.invalid)
-        if invalid:
-            self.pool.remove_invalid(invalid)
+        digest = [types.PreRuntime(BABE_ENGINE_ID, babe_claims.encode_pre_digest(plan.pre))]
+        builder = BlockBuilder(state, plan.parent, digest, storage_root=storage_root)
+        builder.apply_inherents(plan.inherents)
+        proposal = fill_block(builder, plan.ready, self.limits, plan.deadlines, self.timer)
         header, extrinsics, changes = builder.finalize()
         if last.get("changes") == changes:
             nodes = last["nodes"]
@@ -111,25 +132,36 @@ class BabeAuthor:
         signature = self.keys.babe.sign(header.hash())
         sealed = types.Header(header.parent_hash, header.number, header.state_root, header.extrinsics_root,
                               types.Digest(tuple(header.digest.logs) + (types.Seal(BABE_ENGINE_ID, signature),)))
-        block = types.Block(sealed, tuple(extrinsics))
-        self.last_pre_hash = header.hash()
-        elapsed = self.timer() - started
+        return types.Block(sealed, tuple(extrinsics)), nodes, proposal, header.hash()
+
+    def _conclude(self, plan: "_Plan", built):
+        block, nodes, proposal, pre_hash = built
+        if proposal.invalid:
+            self.pool.remove_invalid(list(proposal.invalid))
+        self.last_pre_hash = pre_hash
+        elapsed = self.timer() - plan.started
         self.last_proposal = proposal
         if self.metrics is not None:
             self.metrics.proposer_constructed.observe(elapsed)
-            self.metrics.proposer_txs.set(included)
+            self.metrics.proposer_txs.set(proposal.included)
             self.metrics.proposer_end_reason.labels(proposal.end_reason).inc()
+        sealed = block.header
         log.info("🎁 Prepared block for proposing at %d (%d ms) [hash: 0x%s; parent_hash: 0x%s…%s; extrinsics (%d)]",
-                 sealed.number, int(elapsed * 1000), sealed.hash().hex(), parent_hash.hex()[:4],
-                 parent_hash.hex()[-4:], len(extrinsics))
+                 sealed.number, int(elapsed * 1000), sealed.hash().hex(), plan.parent_hash.hex()[:4],
+                 plan.parent_hash.hex()[-4:], len(block.extrinsics))
         return block, nodes
 
     def author(self, slot: SlotInfo, *, budget_ms: Optional[int] = None):
         """Propose, import and announce a block for `slot`; the ImportedBlock or None."""
         proposal = self.propose(slot, budget_ms=budget_ms)
-        if proposal is None:
-            return None
-        block, nodes = proposal
+        return None if proposal is None else self._store_and_announce(*proposal)
+
+    async def author_off_loop(self, slot: SlotInfo, *, budget_ms: Optional[int] = None):
+        """`author` with the block built on the execution thread (the slot loop's way)."""
+        proposal = await self.propose_off_loop(slot, budget_ms=budget_ms)
+        return None if proposal is None else self._store_and_announce(*proposal)
+
+    def _store_and_announce(self, block, nodes):
         imported = self.client.import_authored(block, nodes)
         log.info("🔖 Pre-sealed block for proposal at %d. Hash now 0x%s, previously 0x%s.", block.header.number,
                  imported.hash.hex(), self.last_pre_hash.hex())
@@ -139,19 +171,38 @@ class BabeAuthor:
         return imported
 
     async def run(self) -> None:
-        """The slot loop: author on every slot we can claim, until cancelled."""
+        """The slot loop: author on every slot we can claim, until cancelled. Blocks still being imported are
+        waited for first (within the slot's proposing time): a node builds on what it has received, so honest
+        nodes do not author competing blocks at one height because an import was slower than a slot."""
         async for slot in slot_ticks(self.clock, self.slot_duration_ms):
+            portion_ms = self.limits.budget_ms(slot.duration_ms, slot.end_ms - self.clock.now_ms())
+            if portion_ms > 0 and self.client.imports_in_flight.count:
+                await self.client.imports_in_flight.wait_idle(portion_ms / 1000)
             budget_ms = self.limits.budget_ms(slot.duration_ms, slot.end_ms - self.clock.now_ms())
             if budget_ms <= 0:
                 log.debug("Skipping proposal slot %d since there's no time left to propose", slot.slot)
                 continue
             try:
-                self.author(slot, budget_ms=budget_ms)
+                await self.author_off_loop(slot, budget_ms=budget_ms)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("block authoring failed at slot %d", slot.slot)
             await asyncio.sleep(0)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the loop decided for a proposal before the runtime runs: parent, claim, inherents, ready set."""
+
+    parent_hash: bytes
+    parent: object
+    state: object
+    pre: object
+    inherents: InherentData
+    ready: object  # the pool's BestTransactions: a snapshot of the ready set at planning time
+    deadlines: Deadlines
+    started: float
 
 
 InherentDataProvider = Callable[[types.Header, SlotInfo], tuple[bytes, bytes]]

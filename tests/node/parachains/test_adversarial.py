@@ -160,6 +160,9 @@ class WithholdingAvailability(AvailabilityDistribution):
 
     async def _serve(self, peer_id: bytes, data: bytes) -> bytes:
         request = ChunkRequest.decode(data)
+        # the requester saw the candidate pending in a block we may still be importing (off the loop): decide
+        # on our best once that import is done, or we would serve a chunk of `para` we mean to withhold
+        await self.ctx.node.client.imports_in_flight.wait_idle(5.0)
         api, best = self.ctx.node.runtime_api, self.ctx.node.client.best_hash()
         pending = None if self.para is None else api.candidate_pending_availability(best, self.para)
         if self.para is None or (pending is not None and pending.hash() == request.candidate_hash):
