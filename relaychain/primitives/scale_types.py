@@ -60,6 +60,15 @@ class ScaleType:
     def decode_from(self, r: Reader) -> Any:
         raise NotImplementedError
 
+    def skip(self, r: Reader) -> None:
+        """Advance `r` past one value without building it (hot readers that want a few items of a long
+        sequence, e.g. one pallet's events among thousands). Default: decode it and drop the value."""
+        self.decode_from(r)
+
+    def fixed_size(self) -> Optional[int]:
+        """The encoded length when every value has the same one, else None."""
+        return None
+
     def decode(self, data: bytes) -> Any:
         """Decode exactly one value from `data` (no trailing bytes allowed)."""
         r = Reader(data)
@@ -126,6 +135,15 @@ class Primitive(ScaleType):
             return r.bool()
         return r.str()
 
+    def skip(self, r: Reader) -> None:
+        if self.size:
+            r.read(self.size)
+        else:
+            self.decode_from(r)
+
+    def fixed_size(self) -> Optional[int]:
+        return self.size or (1 if self.name == "bool" else None)
+
     def _make_key(self):
         return ("prim", self.name)
 
@@ -149,6 +167,9 @@ class Compact(ScaleType):
 
     def decode_from(self, r):
         return r.compact()
+
+    def skip(self, r):
+        r.compact()
 
     def _make_key(self):
         return ("compact", self.inner.key())
@@ -182,6 +203,16 @@ class Vec(ScaleType):
         if self.is_bytes:
             return r.bytes()
         return r.vec(self.inner.decode_from)
+
+    def skip(self, r):
+        n = r.compact()
+        size = 1 if self.is_bytes else self.inner.fixed_size()
+        if size is not None:
+            r.read(n * size)
+            return
+        inner = self.inner.skip
+        for _ in range(n):
+            inner(r)
 
     def _make_key(self):
         return ("seq", self.inner.key())
@@ -218,6 +249,18 @@ class Array(ScaleType):
             return r.read(self.length)
         return tuple(self.inner.decode_from(r) for _ in range(self.length))
 
+    def skip(self, r):
+        size = self.fixed_size()
+        if size is not None:
+            r.read(size)
+            return
+        for _ in range(self.length):
+            self.inner.skip(r)
+
+    def fixed_size(self):
+        inner = 1 if self.is_bytes else self.inner.fixed_size()
+        return None if inner is None else inner * self.length
+
     def _make_key(self):
         return ("array", self.length, self.inner.key())
 
@@ -248,6 +291,13 @@ class Tuple(ScaleType):
         if not self.items:
             return None
         return tuple(t.decode_from(r) for t in self.items)
+
+    def skip(self, r):
+        for t in self.items:
+            t.skip(r)
+
+    def fixed_size(self):
+        return _sum_fixed(self.items)
 
     def _make_key(self):
         return ("tuple",) + tuple(t.key() for t in self.items)
@@ -318,6 +368,19 @@ class _FieldsCodec:
             raise ValueError(f"expected {len(fs)} values")
         return b"".join(t.encode(v) for t, v in zip(self.types, value))
 
+    def skip_payload(self, r: Reader) -> None:
+        size = self.fixed_size()
+        if size is not None:
+            r.read(size)
+            return
+        for t in self.types:
+            t.skip(r)
+
+    def fixed_size(self) -> Optional[int]:
+        if not hasattr(self, "_fixed"):
+            self._fixed = _sum_fixed(self.types)
+        return self._fixed
+
     def decode_payload(self, r: Reader):
         fs = self.fields
         if not fs:
@@ -330,6 +393,16 @@ class _FieldsCodec:
         if len(fs) == 1:
             return self.types[0].decode_from(r)
         return tuple(t.decode_from(r) for t in self.types)
+
+
+def _sum_fixed(types) -> Optional[int]:
+    total = 0
+    for t in types:
+        size = t.fixed_size()
+        if size is None:
+            return None
+        total += size
+    return total
 
 
 def _params(params) -> tuple:
@@ -362,6 +435,17 @@ class Struct(ScaleType):
 
     def decode_from(self, r):
         return self.codec.decode_payload(r)
+
+    def skip(self, r):
+        if type(self).decode_from is not Struct.decode_from:  # a subclass with its own rules decodes
+            self.decode_from(r)
+            return
+        self.codec.skip_payload(r)
+
+    def fixed_size(self):
+        if type(self).decode_from is not Struct.decode_from:
+            return None
+        return self.codec.fixed_size()
 
     def _make_key(self):
         return ("struct", self.path, _params_key(self.params),
@@ -428,6 +512,17 @@ class Enum(ScaleType):
             return name
         return (name, codec.decode_payload(r))
 
+    def skip(self, r):
+        if type(self).decode_from is not Enum.decode_from:  # Option and other special forms decode
+            self.decode_from(r)
+            return
+        tag = r.u8()
+        try:
+            _name, codec = self.by_index[tag]
+        except KeyError:
+            raise ScaleDecodeError(f"{self.type_name()}: unknown variant index {tag}") from None
+        codec.skip_payload(r)
+
     def _make_key(self):
         return ("variant", self.path, _params_key(self.params),
                 tuple((v.name, v.index, tuple((f.name, f.type.key(), f.type_name) for f in v.fields))
@@ -461,6 +556,9 @@ class Option(Enum):
 
     def decode_from(self, r):
         return r.option(self.inner.decode_from)
+
+    def skip(self, r):
+        r.option(self.inner.skip)
 
     def type_name(self):
         return f"Option<{self.inner.type_name()}>"
@@ -523,6 +621,12 @@ class Described(ScaleType):
     def decode_from(self, r: Reader):
         return self.cls.decode_from(r)
 
+    def skip(self, r: Reader) -> None:
+        self.description.skip(r)
+
+    def fixed_size(self):
+        return self.description.fixed_size()
+
     def _make_key(self):
         return self.description.key()
 
@@ -565,6 +669,9 @@ class LateBound(ScaleType):
 
     def decode_from(self, r: Reader):
         return self.resolved().decode_from(r)
+
+    def skip(self, r: Reader) -> None:
+        self.resolved().skip(r)
 
     def _make_key(self):
         return ("late", self.name)

@@ -24,7 +24,7 @@ from relaychain.primitives.parachain_types import (
 from relaychain.primitives.scale import Reader, encode_bool, encode_u32
 from relaychain.primitives.scale_types import BOOL, H256, Option, Struct, Tuple, Vec
 from relaychain.runtime.errors import RuntimeApiError
-from relaychain.runtime.frame_types import event_record
+from relaychain.runtime.frame_types import PHASE, event_record
 from relaychain.runtime.framework import BlockContext
 from relaychain.runtime.metadata import RuntimeApi, RuntimeApiMethod
 from relaychain.runtime.overlay import Overlay
@@ -56,6 +56,7 @@ CLAIM_QUEUE = _btree_map(CORE_INDEX, Vec(PARA_ID))
 DISPUTES = Vec(Tuple(SESSION_INDEX, CANDIDATE_HASH, DisputeState.SCALE))
 UNAPPLIED_SLASHES = Vec(Tuple(SESSION_INDEX, CANDIDATE_HASH, PendingSlashes.SCALE))
 EVENT_RECORD = event_record(RUNTIME.event_type)
+EVENT_TOPICS = Vec(H256)
 
 
 # -- reading the block's state ------------------------------------------------------------------------------
@@ -170,16 +171,27 @@ def candidates_pending_availability(host, para_id: int) -> list:
 
 
 def candidate_events(host) -> list:
-    """The ParaInclusion candidate events of block B, from its `System.Events`."""
+    """The ParaInclusion candidate events of block B, from its `System.Events`.
+
+    Only those records are decoded: the others (a block of transfers holds thousands) are skipped by their
+    SCALE layout, since this is asked of every imported block by several subsystems."""
     raw = host.get(system.Events.key())
     if raw is None:
         return []
+    runtime_event = RUNTIME.event_type
+    wanted = inclusion.pallet.index  # a RuntimeEvent starts with its pallet's index
+    r = Reader(raw)
     out = []
-    for record in Vec(EVENT_RECORD).decode(raw):
-        pallet_name, event = record["event"]
-        if pallet_name != inclusion.pallet.name or event[0] == "UpwardMessagesReceived":
-            continue
-        out.append(event)
+    for _ in range(r.compact()):
+        PHASE.skip(r)
+        if r.remaining and r.data[r.pos] == wanted:
+            _pallet, event = runtime_event.decode_from(r)
+            if event[0] != "UpwardMessagesReceived":
+                out.append(event)
+        else:
+            runtime_event.skip(r)
+        EVENT_TOPICS.skip(r)
+    r.finish()
     return out
 
 

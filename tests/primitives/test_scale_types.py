@@ -137,3 +137,61 @@ def test_declared_struct_is_a_frozen_dataclass_and_its_own_codec():
         d.number = 8
     assert [f.name for f in Declared.SCALE.fields] == ["number", "hash", "bits"]
     assert Declared.SCALE.path == ("example", "Declared")
+
+
+# -- skip: moving past a value without building it ----------------------------------------------------------
+
+def _skip_types():
+    from relaychain.primitives.scale_types import (
+        BOOL, BYTES, STR, U8, U16, U128, Array, BitVec, Compact, Enum, Option, Struct, Tuple, Variant, Vec,
+    )
+    fixed = Struct("t::Fixed", [("a", U16, "u16"), ("b", Array(U8, 3), "[u8; 3]"), ("c", BOOL, "bool")])
+    var = Enum("t::E", [Variant("Unit", 0), Variant("Num", 1, ((None, Compact(U128), "Compact<u128>"),)),
+                        Variant("Pair", 7, (("x", Option(U16), "Option<u16>"), ("y", BYTES, "Vec<u8>")))])
+    return {
+        "fixed": (fixed, st.builds(lambda a, b, c: {"a": a, "b": b, "c": c}, st.integers(0, 65535),
+                                   st.binary(min_size=3, max_size=3), st.booleans())),
+        "enum": (var, st.one_of(st.just("Unit"), st.tuples(st.just("Num"), st.integers(0, (1 << 128) - 1)),
+                                st.tuples(st.just("Pair"), st.builds(lambda x, y: {"x": x, "y": y},
+                                                                     st.none() | st.integers(0, 65535),
+                                                                     st.binary(max_size=80))))),
+        "vec_of_enum": (Vec(var), None),
+        "vec_of_fixed": (Vec(fixed), None),
+        "tuple": (Tuple(STR, Compact(U8), BitVec()), st.tuples(st.text(max_size=20), st.integers(0, 255),
+                                                               st.lists(st.booleans(), max_size=20).map(tuple))),
+    }
+
+
+@given(st.data())
+def test_skip_consumes_exactly_one_encoded_value(data):
+    """For any value, `skip` ends where `decode_from` ends (the value's whole encoding, nothing of what
+    follows); a fixed_size, when given, is the length of every encoding."""
+    from relaychain.primitives.scale import Reader
+
+    types = _skip_types()
+    name = data.draw(st.sampled_from(sorted(types)))
+    t, strategy = types[name]
+    if strategy is None:
+        inner = types[name.removeprefix("vec_of_")][1]
+        strategy = st.lists(inner, max_size=6)
+    value = data.draw(strategy)
+    encoded = t.encode(value)
+    tail = data.draw(st.binary(max_size=8))
+    r = Reader(encoded + tail)
+    t.skip(r)
+    assert r.pos == len(encoded)
+    if t.fixed_size() is not None:
+        assert t.fixed_size() == len(encoded)
+
+
+def test_skip_of_a_truncated_value_raises():
+    from relaychain.primitives.scale import Reader
+
+    for name, (t, _s) in _skip_types().items():
+        if name == "fixed":
+            encoded = t.encode({"a": 1, "b": b"abc", "c": True})
+            with pytest.raises(ScaleDecodeError):
+                t.skip(Reader(encoded[:-1]))
+    vec = _skip_types()["vec_of_fixed"][0]
+    with pytest.raises(ScaleDecodeError):
+        vec.skip(Reader(b"\x08" + bytes(6)))  # two 6-byte items announced, one given

@@ -205,3 +205,44 @@ def test_disputes_unapplied_slashes_and_disabled_validators():
     # Vec len 1, session, candidate, BTreeMap as Vec<(u32, [u8; 32])> of 2, kind index 2
     assert out == (b"\x04" + encode_u32(0) + a1.hash + b"\x08" + encode_u32(1) + keys[1] + encode_u32(4) + keys[4]
                    + b"\x02")
+
+
+def test_candidate_events_among_thousands_of_other_records_equal_a_full_decode(backed):
+    """`candidate_events` skips other pallets' records by their layout instead of decoding them: among 3,000
+    records of variable-length events (compact weights, enum payloads, topics) it finds exactly what decoding
+    every record finds."""
+    from relaychain.primitives.scale import encode_compact
+    from relaychain.runtime import parachain_host
+    from relaychain.runtime.frame_types import PHASE, Weight, event_record
+    from relaychain.runtime.framework import DISPATCH_ERROR
+    from relaychain.runtime.pallets import balances, system
+    from relaychain.runtime.runtime import RUNTIME
+
+    chain, _a1 = backed
+    state = chain.state()
+    record_type = event_record(RUNTIME.event_type)
+    ours = Vec(record_type).decode(state.get(system.Events.key()))
+
+    def record(i: int, ev, values: dict, topics: int) -> bytes:
+        body = b"".join(f.type.encode(values[f.name]) for f in ev.fields)
+        return (PHASE.encode(("ApplyExtrinsic", i)) + bytes((ev.pallet.index, ev.index)) + body
+                + Vec(H256).encode([bytes([i % 256]) * 32] * topics))
+
+    noise = []
+    for i in range(1000):
+        info = {"weight": Weight(i * 7919 % (1 << 40), i), "class": "Normal", "pays_fee": "Yes"}
+        noise.append(record(i, balances.Transfer, {"from": bytes(32), "to": bytes([1]) * 32, "amount": i << 70}, 0))
+        noise.append(record(i, system.ExtrinsicSuccess, {"dispatch_info": info}, i % 3))
+        noise.append(record(i, system.ExtrinsicFailed, {"dispatch_error": DISPATCH_ERROR.decode(b"\x05"),
+                                                        "dispatch_info": info}, 1))
+    mixed = noise[:1500] + [record_type.encode(r) for r in ours] + noise[1500:]
+    raw = encode_compact(len(mixed)) + b"".join(mixed)
+
+    class Host:
+        def get(self, key):
+            return raw if key == system.Events.key() else state.get(key)
+
+    reference = [r["event"][1] for r in Vec(record_type).decode(raw)
+                 if r["event"][0] == "ParaInclusion" and r["event"][1][0] != "UpwardMessagesReceived"]
+    assert reference and len(mixed) > 3000
+    assert parachain_host.candidate_events(Host()) == reference
