@@ -273,6 +273,9 @@ class RpcServer:
                     if session.closed:
                         break
                     await session.drained()
+                    # reading a buffered message does not suspend: without a turn here one connection's
+                    # pipelined backlog would be answered in one go while every other caller waits
+                    await asyncio.sleep(0)
             finally:
                 if self.metrics is not None:
                     self.metrics.sessions_closed.inc()

@@ -83,6 +83,13 @@ class SeenCache:
         return len(self._ids)
 
 
+async def yield_turn() -> None:
+    """Let the loop run other tasks. A receive loop calls it after every frame: awaiting a queue or socket that
+    already holds data does not suspend, so a backlog (a flood of transactions) would otherwise be worked off
+    in one go while RPC calls, timers and other peers wait (issue #13)."""
+    await asyncio.sleep(0)
+
+
 async def _call(handler, *args):
     result = handler(*args)
     if inspect.isawaitable(result):

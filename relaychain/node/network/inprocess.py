@@ -16,7 +16,7 @@ import random
 from typing import Iterable
 
 from relaychain.node.network import wire
-from relaychain.node.network.engine import DEFAULT_MAX_MESSAGE_SIZE, PeerToPeerNetwork
+from relaychain.node.network.engine import DEFAULT_MAX_MESSAGE_SIZE, PeerToPeerNetwork, yield_turn
 from relaychain.node.network.errors import MalformedFrame, NetworkError
 from relaychain.primitives.hashing import blake2_256
 
@@ -169,3 +169,4 @@ class InProcessNetwork(PeerToPeerNetwork):
                 await self._handle_frame(src, frame)
             except Exception:
                 log.exception("handling a frame from %s failed", src.hex()[:16])
+            await yield_turn()

@@ -37,7 +37,7 @@ import zmq.asyncio
 
 from relaychain.node.network import wire
 from relaychain.node.network.addresses import PeerAddress, parse_address
-from relaychain.node.network.engine import DEFAULT_MAX_MESSAGE_SIZE, PeerToPeerNetwork
+from relaychain.node.network.engine import DEFAULT_MAX_MESSAGE_SIZE, PeerToPeerNetwork, yield_turn
 from relaychain.node.network.errors import HandshakeRefused, InvalidAddress, MalformedFrame, NetworkError, NotConnected
 from relaychain.node.network.handshake import (
     ROLE_DIALER,
@@ -340,6 +340,7 @@ class ZmqNetwork(PeerToPeerNetwork):
                 await self._handle_frame(sess.peer_id, frame)
             except Exception:
                 log.exception("handling a frame from %s failed", sess.peer_id.hex()[:16])
+            await yield_turn()
 
     def _inbound_handshake(self, routing_id: bytes, sess: _Inbound | None, frame: wire.Frame) -> None:
         if sess is None:
@@ -498,6 +499,7 @@ class ZmqNetwork(PeerToPeerNetwork):
                 await self._handle_frame(link.peer_id, frame)
             except Exception:
                 log.exception("handling a frame from %s failed", link.peer_id.hex()[:16])
+            await yield_turn()
 
     # -- liveness ----------------------------------------------------------------------------
     async def _keepalive_loop(self) -> None:

@@ -63,6 +63,8 @@ def lossy_run(seed, loss=0.3, n=200):
         got = collect(b)
         for i in range(n):
             a.gossip("t", i.to_bytes(2, "little"))
+        # every message either arrives or is dropped (a receive loop takes one frame per loop turn)
+        await until(lambda: len(got) + hub.dropped >= n)
         await settle()
         return [int.from_bytes(d, "little") for _, d in got], hub.dropped
     return asyncio.run(main())
