@@ -4,7 +4,8 @@ Why a thread: the event loop serves JSON-RPC, Prometheus, gossip and GRANDPA. A 
 ~0.35 s to execute in Python; run on the loop, every RPC call waits for it. On the worker thread the runtime
 shares the interpreter with the loop (the GIL is handed over every few milliseconds), so the loop keeps
 answering while a block is executed or built. Why one thread: nodes of an in-process network share it, so
-their executions queue behind each other instead of competing with the loop for the GIL.
+their executions queue behind each other instead of competing with the loop for the GIL. Jobs have a
+priority: blocks first, then the validation of transactions peers gossip to us.
 
 Rules for what runs there (see `Client.verify_block`, `BabeAuthor.build_proposal`): the job reads the state
 of stored blocks and computes new trie nodes, but does not change the client, the pool or any subsystem;
@@ -14,30 +15,91 @@ what it produced is committed on the loop afterwards, so every listener still ru
 from __future__ import annotations
 
 import asyncio
+import itertools
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
 
+# What waits for the thread, most urgent first: a block's import or authoring is on the slot's clock; a
+# transaction gossiped by a peer can wait (Substrate likewise imports network transactions best effort).
+BLOCKS = 0
+TRANSACTIONS = 1
+
+
+class _ExecutionThread:
+    """One daemon thread taking jobs by (priority, arrival)."""
+
+    def __init__(self):
+        self._jobs: "queue.PriorityQueue" = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._waiting = [0, 0]  # jobs queued per priority (under _count_lock)
+        self._count_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._work, name="block-execution", daemon=True)
+        self._thread.start()
+
+    def submit(self, priority: int, fn: Callable, args: tuple) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        with self._count_lock:
+            self._waiting[priority] += 1
+        self._jobs.put((priority, next(self._order), loop, future, fn, args))
+        return future
+
+    def pending(self, priority: int) -> int:
+        return self._waiting[priority]
+
+    def _work(self) -> None:
+        while True:
+            priority, _n, loop, future, fn, args = self._jobs.get()
+            with self._count_lock:
+                self._waiting[priority] -= 1
+            if future.cancelled():
+                continue
+            try:
+                result, error = fn(*args), None
+            except BaseException as exc:  # handed to the awaiting task, which decides
+                result, error = None, exc
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            except RuntimeError:  # the loop is closed: nobody waits any more
+                pass
+
+
+def _settle(future: asyncio.Future, result, error) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
 _lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
+_thread: _ExecutionThread | None = None
 
 
-def _the_executor() -> ThreadPoolExecutor:
-    global _executor
+def _the_thread() -> _ExecutionThread:
+    global _thread
     with _lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="block-execution")
-        return _executor
+        if _thread is None:
+            _thread = _ExecutionThread()
+        return _thread
 
 
-async def off_loop(fn: Callable[..., T], *args) -> T:
-    """Run `fn(*args)` on the process's block-execution thread and wait for it without blocking the loop.
+async def off_loop(fn: Callable[..., T], *args, priority: int = BLOCKS) -> T:
+    """Run `fn(*args)` on the process's execution thread and wait for it without blocking the loop.
 
-    Jobs run one at a time in submission order. Cancelling the awaiting task does not stop a job that started:
-    its result is dropped (a job never changes shared state, so nothing is left half done)."""
-    return await asyncio.get_running_loop().run_in_executor(_the_executor(), fn, *args)
+    Jobs run one at a time, the most urgent `priority` first, then in submission order. Cancelling the awaiting
+    task drops a job not yet started; one that started runs to its end and its result is dropped (a job never
+    changes shared state, so nothing is left half done)."""
+    return await _the_thread().submit(priority, fn, args)
+
+
+def pending_jobs(priority: int) -> int:
+    """Jobs of `priority` waiting for the thread (to bound best-effort work such as gossiped transactions)."""
+    return 0 if _thread is None else _thread.pending(priority)
 
 
 class InFlight:

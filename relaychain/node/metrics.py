@@ -48,6 +48,9 @@ class NodeMetrics:
         self.txpool_validations_finished = Counter("substrate_sub_txpool_validations_finished",
                                                    "Total number of transactions that finished validation",
                                                    registry=r)
+        self.txpool_gossip_dropped = Counter("substrate_sub_txpool_gossip_dropped",
+                                             "Transactions from peers dropped unvalidated: too many were waiting",
+                                             registry=r)
         # GRANDPA (sc-consensus-grandpa's environment metrics).
         self.grandpa_round = Gauge("substrate_finality_grandpa_round", "Highest completed GRANDPA round.",
                                    registry=r)

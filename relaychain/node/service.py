@@ -23,6 +23,7 @@ from relaychain.node.metrics import MetricsServer, NodeMetrics
 from relaychain.node.parachains import NodeContext, Overseer, RuntimeApi, observer_overseer, validator_overseer
 from relaychain.node.tasks import cancel_and_wait
 from relaychain.node.sync import ROLE_AUTHORITY, ROLE_FULL, BlockSync, role_name
+from relaychain.node.transactions import TransactionPropagation
 from relaychain.node.txpool import PoolLimits, TransactionPool
 
 log = logging.getLogger("relaychain.service")
@@ -31,7 +32,6 @@ NODE_VERSION = "0.1.0"
 NODE_NAME: contextvars.ContextVar[str] = contextvars.ContextVar("relaychain_node_name", default="")
 # A quiet node logs only warnings and errors (a collator's embedded relay node: its user follows the para).
 NODE_QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("relaychain_node_quiet", default=False)
-TRANSACTIONS_TOPIC = "transactions"
 
 
 def _is_signed(xt: bytes) -> bool:
@@ -133,7 +133,8 @@ class Node:
             self.author = BabeAuthor(self.client, self.pool, self.keys, slot_duration_ms=self.slot_duration_ms,
                                      clock=config.clock, announce=self.sync.announce,
                                      limits=config.proposer_limits, metrics=self.metrics)
-        network.on_gossip(TRANSACTIONS_TOPIC, self._on_transaction_gossip)
+        self.transactions = TransactionPropagation(network, self.pool, self.metrics,
+                                                   on_admitted=self._update_pool_metrics)
         network.on_peer_connected(lambda _p: self._update_peer_metrics())
         network.on_peer_disconnected(lambda _p: self._update_peer_metrics())
         best = self.client.header(self.client.best_hash())
@@ -210,6 +211,7 @@ class Node:
                 self.author.inherent_providers.append(self.overseer.subsystem("provisioner").provide)
 
     async def stop(self) -> None:
+        self.transactions.close()
         if self.overseer is not None:
             await self.overseer.stop()
         if self._own_executor:
@@ -339,21 +341,16 @@ class Node:
         finally:
             self.metrics.txpool_validations_finished.inc()
 
-    def _on_transaction_gossip(self, peer_id: bytes, data: bytes) -> bool:
-        try:
-            self.pool.submit(data)
-        except Exception:
-            return False  # invalid, known or banned: do not relay further
+    def _update_pool_metrics(self) -> None:
         self.metrics.ready_transactions.set(self.pool.ready_count())
-        return True
+        self.metrics.future_transactions.set(self.pool.future_count())
 
     def _after_submit(self, xt: bytes, tx_hash: bytes) -> None:
-        self.network.gossip(TRANSACTIONS_TOPIC, xt)
+        self.transactions.propagate(xt)
         peers = ["0x" + p.hex() for p in self.network.peers()]
         if peers:
             self.pool.notify(tx_hash, {"broadcast": peers})
-        self.metrics.ready_transactions.set(self.pool.ready_count())
-        self.metrics.future_transactions.set(self.pool.future_count())
+        self._update_pool_metrics()
         if self.config.is_dev and self.config.sealing == "instant" and self.author is not None:
             asyncio.get_event_loop().call_soon(self._seal_now)
 

@@ -179,13 +179,7 @@ class TransactionPool:
     # ---- submission ----------------------------------------------------------------------------
     def submit(self, xt: bytes, watcher: Optional[Watcher] = None) -> bytes:
         """Validate and add `xt`; return its hash. Raises PoolError or the runtime's InvalidTransaction."""
-        xt = bytes(xt)
-        check_length_prefix(xt)
-        h = transaction_hash(xt)
-        if h in self._txs:
-            raise AlreadyImported(f"0x{h.hex()}")
-        if self.is_banned(h):
-            raise TemporarilyBanned()
+        xt, h = self._precheck(xt)
         try:
             validity = self._validate(xt)
         except PoolError:
@@ -193,6 +187,38 @@ class TransactionPool:
         except Exception:
             self.ban([h])
             raise
+        return self._admit(xt, h, validity, watcher)
+
+    async def submit_off_loop(self, xt: bytes, watcher: Optional[Watcher] = None) -> bytes:
+        """`submit` with the runtime's validation on the execution thread, after any block work there
+        (node/execution.py): how transactions gossiped by peers are imported, best effort."""
+        from relaychain.node.execution import TRANSACTIONS, off_loop
+
+        xt, h = self._precheck(xt)
+        try:
+            validity = await off_loop(self._validate, xt, priority=TRANSACTIONS)
+        except PoolError:
+            raise
+        except Exception:
+            self.ban([h])
+            raise
+        return self._admit(xt, h, validity, watcher)
+
+    def _precheck(self, xt: bytes) -> tuple[bytes, bytes]:
+        """The checks before validation: format, known, banned. Returns (xt, its hash)."""
+        xt = bytes(xt)
+        check_length_prefix(xt)
+        h = transaction_hash(xt)
+        if h in self._txs:
+            raise AlreadyImported(f"0x{h.hex()}")
+        if self.is_banned(h):
+            raise TemporarilyBanned()
+        return xt, h
+
+    def _admit(self, xt: bytes, h: bytes, validity, watcher: Optional[Watcher]) -> bytes:
+        """Add a validated transaction (the pool may have changed while it was validated off the loop)."""
+        if h in self._txs:
+            raise AlreadyImported(f"0x{h.hex()}")
         tx = PooledTransaction(h, xt, int(validity.priority), tuple(bytes(t) for t in validity.requires),
                                tuple(bytes(t) for t in validity.provides), int(validity.longevity),
                                next(self._ids), validated_at=next(self._validations))

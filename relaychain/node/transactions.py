@@ -1,0 +1,112 @@
+"""Transaction propagation between nodes (polkadot-sdk `sc-network-transactions`), issue #13.
+
+Rules:
+- What a node admits to its pool — submitted over RPC or received from a peer — it propagates to its peers.
+- A notification carries a batch: `Transactions<E> = Vec<E>`, SCALE `Compact(n) ‖ E_1 … E_n` with each
+  extrinsic in its own length-prefixed encoding. Transactions admitted within PROPAGATE_DELAY_S travel in one
+  notification, at most MAX_BATCH_BYTES of them (a flood costs the network a frame per batch, not per
+  transaction, and block announcements are not queued behind thousands of frames).
+- A received batch is imported best effort: each transaction is validated off the event loop after any block
+  work (node/execution.py), and beyond MAX_PENDING_TRANSACTIONS waiting for validation the rest are dropped
+  (Substrate's MAX_PENDING_TRANSACTIONS). What the pool admits is propagated on; a batch is never relayed
+  as such, so nobody forwards what their pool refused.
+- A batch that does not decode is the peer's misbehaviour: nothing of it is imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Callable, Optional
+
+from relaychain.node.execution import TRANSACTIONS, pending_jobs
+from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_compact
+
+log = logging.getLogger("relaychain.transactions")
+
+TRANSACTIONS_TOPIC = "transactions"
+PROPAGATE_DELAY_S = 0.05
+MAX_BATCH_BYTES = 1024 * 1024
+MAX_PENDING_TRANSACTIONS = 8192
+
+
+def encode_transactions(xts: list[bytes]) -> bytes:
+    """`Vec<UncheckedExtrinsic>`: each extrinsic already carries its compact length prefix."""
+    return encode_compact(len(xts)) + b"".join(xts)
+
+
+def decode_transactions(data: bytes) -> list[bytes]:
+    """The extrinsics of a notification, each with its length prefix; ScaleDecodeError if malformed."""
+    r = Reader(data)
+    out = []
+    for _ in range(r.compact()):
+        start = r.pos
+        length = r.compact()
+        r.read(length)
+        out.append(r.data[start:r.pos])
+    r.finish()
+    return out
+
+
+class TransactionPropagation:
+    """Batches what the pool admits to the peers, and imports what peers send (module docstring)."""
+
+    def __init__(self, network, pool, metrics=None, *, on_admitted: Optional[Callable[[], None]] = None):
+        self.network = network
+        self.pool = pool
+        self.metrics = metrics
+        self.on_admitted = on_admitted  # called after a peer's transaction entered the pool (metrics)
+        self._outbox: list[bytes] = []
+        self._outbox_bytes = 0
+        self._flush_handle: Optional[asyncio.TimerHandle] = None
+        network.on_gossip(TRANSACTIONS_TOPIC, self._on_notification)
+
+    # -- outbound ----------------------------------------------------------------------------------
+    def propagate(self, xt: bytes) -> None:
+        """Send `xt` to the peers with the next batch."""
+        self._outbox.append(bytes(xt))
+        self._outbox_bytes += len(xt)
+        if self._outbox_bytes >= MAX_BATCH_BYTES:
+            self.flush()
+        elif self._flush_handle is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # a node driven without a loop (tools, tests): nothing to batch with
+                self.flush()
+                return
+            self._flush_handle = loop.call_later(PROPAGATE_DELAY_S, self.flush)
+
+    def flush(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self._outbox:
+            batch, self._outbox, self._outbox_bytes = self._outbox, [], 0
+            self.network.gossip(TRANSACTIONS_TOPIC, encode_transactions(batch))
+
+    def close(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+
+    # -- inbound -----------------------------------------------------------------------------------
+    async def _on_notification(self, peer_id: bytes, data: bytes) -> bool:
+        """Import a peer's batch; never relayed as such (False): what is admitted goes out in our batches."""
+        try:
+            xts = decode_transactions(data)
+        except ScaleDecodeError as exc:
+            log.debug("malformed transactions notification from %s: %s", peer_id.hex()[:16], exc)
+            return False
+        for xt in xts:
+            if pending_jobs(TRANSACTIONS) >= MAX_PENDING_TRANSACTIONS:
+                if self.metrics is not None:
+                    self.metrics.txpool_gossip_dropped.inc()
+                continue
+            try:
+                await self.pool.submit_off_loop(xt)
+            except Exception:  # invalid, known or banned (the pool's typed errors): not ours to forward
+                continue
+            self.propagate(xt)
+            if self.on_admitted is not None:
+                self.on_admitted()
+        return False
