@@ -16,6 +16,11 @@ RUNTIME_API_CACHE_PER_METHOD = 128
 # `LRU_CACHE_SIZE` 5000, holds small records). Headers are read back from the database when missed.
 HEADER_CACHE_SIZE = 256
 
+# Signatures already found valid, remembered so a transaction checked by the pool is not checked again when
+# its block is executed (a pure function of signature, message and key: only positive answers are kept).
+# Two blocks' worth of transfers at Polkadot-like sizes; ~250 bytes an entry.
+VERIFIED_SIGNATURES_CACHE_SIZE = 16384
+
 # Gossip message ids a node remembers to drop repeats: at most this many (sc-network-gossip
 # `KNOWN_MESSAGES_CACHE_SIZE`), each for this long after it was last seen (libp2p gossipsub
 # `duplicate_cache_time`, 60 s): a busy node keeps the count bound, an idle one needs far fewer.

@@ -238,3 +238,32 @@ def test_decode_fuzz_mutated_valid(data):
 
 
 _VALID = _valid_xt()
+
+
+def test_verified_signatures_memo_answers_as_verification_does():
+    """The memo of verified signatures never changes an answer: a valid signature is valid again (from the memo),
+    a tampered signature, message or key is checked afresh and refused, nothing invalid is remembered, and the
+    memo keeps at most its capacity (the least recently used go first)."""
+    from relaychain.primitives import extrinsic as X
+
+    memo = X.VerifiedSignatures(capacity=3)
+    original, X.VERIFIED_SIGNATURES = X.VERIFIED_SIGNATURES, memo
+    try:
+        kp = Sr25519Keypair.from_uri("//MemoTest")
+        msgs = [b"message %d" % i for i in range(5)]
+        sigs = [X.MultiSignature("sr25519", kp.sign(m)) for m in msgs]
+        assert sigs[0].verify(msgs[0], kp.public) and len(memo) == 1
+        assert sigs[0].verify(msgs[0], kp.public)  # answered by the memo
+        forged = bytearray(sigs[0].signature)
+        forged[5] ^= 1
+        assert not X.MultiSignature("sr25519", bytes(forged)).verify(msgs[0], kp.public)
+        assert not sigs[0].verify(msgs[1], kp.public)
+        assert not sigs[0].verify(msgs[0], Sr25519Keypair.from_uri("//Other").public)
+        assert len(memo) == 1  # refusals are not remembered
+        for s, m in zip(sigs, msgs):
+            assert s.verify(m, kp.public)
+        assert len(memo) == 3
+        assert not memo.holds(("sr25519", sigs[0].signature, msgs[0], kp.public))  # evicted first
+        assert memo.holds(("sr25519", sigs[4].signature, msgs[4], kp.public))
+    finally:
+        X.VERIFIED_SIGNATURES = original
