@@ -64,26 +64,44 @@ def _free_port() -> int:
 
 
 class DevNetworkProcess:
-    """`relaychain run --dev --no-paras` in a child process of ours, stopped (by its pid) on close."""
+    """`relaychain run --dev --no-paras` in a child process of ours, stopped (by its pid) on close.
 
-    def __init__(self, block_time_ms: int):
+    `processes=True`: the same four validators from a network file with `processes = true` — one OS process
+    per validator (ZeroMQ between them), Alice's serving the RPC."""
+
+    def __init__(self, block_time_ms: int, processes: bool = False, keep_log: str | None = None,
+                 log_level: str = "warn"):
         self.base = tempfile.mkdtemp(prefix="bench-stps-")
+        self.keep_log = keep_log  # a directory the node logs are copied to on close
         self.port = _free_port()
+        if processes:
+            network = Path(self.base) / "network.toml"
+            network.write_text(
+                f"[relaychain]\nblock_time = {block_time_ms}\nprocesses = true\n" + "".join(
+                    f'[[relaychain.nodes]]\nname = "{name}"\n' + (f"rpc_port = {self.port}\n" if name == "alice" else "")
+                    for name in ("alice", "bob", "charlie", "dave")))
+            argv = ["--config", str(network), "--base-path", str(Path(self.base) / "net")]
+        else:
+            argv = ["--dev", "--no-paras", "--block-time", str(block_time_ms), "--rpc-port", str(self.port),
+                    "--base-path", self.base]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "relaychain.cli", "run", "--dev", "--no-paras", "--block-time", str(block_time_ms),
-             "--rpc-port", str(self.port), "--base-path", self.base, "-l", "warn"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(Path(self.base) / "node.log", "w"))
+            [sys.executable, "-m", "relaychain.cli", "run", *argv, "-l", log_level],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(Path(self.base) / "node.log", "w"),
+            start_new_session=processes)
         self.url = f"ws://127.0.0.1:{self.port}"
 
     def close(self) -> None:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(signal.SIGINT)  # the launcher stops the node processes it started
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
         import shutil
+        if self.keep_log is not None:
+            for log_file in sorted(Path(self.base).rglob("*.log")):
+                shutil.copy(log_file, Path(self.keep_log) / log_file.name)
         shutil.rmtree(self.base, ignore_errors=True)
 
 
@@ -94,6 +112,7 @@ class Rpc:
         self.session, self.ws = session, ws
         self.next_id = 0
         self.waiting: dict[int, asyncio.Future] = {}
+        self.on_notification = None  # callable(params) for subscription notifications
         self.reader = asyncio.ensure_future(self._read())
 
     @classmethod
@@ -105,6 +124,9 @@ class Rpc:
             if msg.type != aiohttp.WSMsgType.TEXT:
                 break
             reply = json.loads(msg.data)
+            if "method" in reply and self.on_notification is not None:
+                self.on_notification(reply["params"])
+                continue
             fut = self.waiting.pop(reply.get("id"), None)
             if fut is not None and not fut.done():
                 fut.set_result(reply)
@@ -193,6 +215,8 @@ class Figures:
     included: int = 0
     sustained_stps: float = 0.0
     missed_slots: int = 0
+    competing_heights: int = 0  # heights at which Alice imported more than one block during the run
+    heads_seen: int = 0
     submit_to_finalized_s: float = 0.0
     max_finality_lag: int = 0
     rpc_p50_ms: float = 0.0
@@ -212,6 +236,8 @@ class Figures:
             f"sustained sTPS             {self.sustained_stps:.0f} (first to last inclusion slot, "
             f"{self.block_time_ms} ms slots)",
             f"missed slots in that span  {self.missed_slots}",
+            f"competing blocks           {self.competing_heights} heights with more than one block "
+            f"({self.heads_seen} headers seen by Alice)",
             f"submit -> all finalized    {self.submit_to_finalized_s:.1f} s",
             f"max finality lag           {self.max_finality_lag} blocks",
             f"RPC chain_getHeader        p50 {self.rpc_p50_ms:.1f} ms, p99 {self.rpc_p99_ms:.1f} ms, "
@@ -310,6 +336,11 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
         sampler_rpc = await Rpc.connect(session, url)
         stop, latencies, lags = asyncio.Event(), [], []
         sampler = asyncio.ensure_future(_sample(sampler_rpc, stop, latencies, lags))
+        heads_rpc = await Rpc.connect(session, url)
+        heads: dict[int, set] = {}
+        heads_rpc.on_notification = lambda p: heads.setdefault(int(p["result"]["number"], 16), set()).add(
+            (p["result"]["parentHash"], p["result"]["stateRoot"], p["result"]["extrinsicsRoot"]))
+        await heads_rpc.call("chain_subscribeAllHeads")
         t0 = time.perf_counter()
         admitted = await asyncio.gather(*(_submit(c, xts[i::CONNECTIONS]) for i, c in enumerate(conns)))
         figures.admitted = sum(admitted)
@@ -318,6 +349,8 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
         figures.submit_to_finalized_s = time.perf_counter() - t0
         stop.set()
         await sampler
+        figures.competing_heights = sum(len(hs) > 1 for hs in heads.values())
+        figures.heads_seen = sum(len(hs) for hs in heads.values())
         figures.included = found
         slots = [await _u64_at(rpc, babe.CurrentSlot.key(), h) for _n, h, _c in blocks]
         figures.blocks = [(num, s, c) for (num, _h, c), s in zip(blocks, slots)]
@@ -330,7 +363,7 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
         figures.rpc_p50_ms = _percentile(latencies, 0.50)
         figures.rpc_p99_ms = _percentile(latencies, 0.99)
         figures.rpc_max_ms = max(latencies, default=0.0)
-        for c in conns + [sampler_rpc, rpc]:
+        for c in conns + [sampler_rpc, heads_rpc, rpc]:
             await c.close()
     return figures
 
@@ -384,8 +417,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--transfers", type=int, default=2000)
     parser.add_argument("--block-time", type=int, default=1000, metavar="MS")
+    parser.add_argument("--processes", action="store_true",
+                        help="one OS process per validator (a network file with processes = true)")
+    parser.add_argument("--keep-logs", metavar="DIR", help="copy the nodes' logs into DIR when done")
+    parser.add_argument("--log-level", default="warn", help="the nodes' -l (e.g. info to see every import)")
     args = parser.parse_args()
-    net = DevNetworkProcess(args.block_time)
+    net = DevNetworkProcess(args.block_time, args.processes, args.keep_logs, args.log_level)
     try:
         f = asyncio.run(run_stps(net.url, net.proc, args.transfers, args.block_time))
     finally:
