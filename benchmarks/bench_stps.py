@@ -216,6 +216,7 @@ class Figures:
     sustained_stps: float = 0.0
     missed_slots: int = 0
     competing_heights: int = 0  # heights at which Alice imported more than one block during the run
+    stale_parent_heights: int = 0  # ... of which blocks of different slots: a node built on an older parent
     heads_seen: int = 0
     submit_to_finalized_s: float = 0.0
     max_finality_lag: int = 0
@@ -237,11 +238,24 @@ class Figures:
             f"{self.block_time_ms} ms slots)",
             f"missed slots in that span  {self.missed_slots}",
             f"competing blocks           {self.competing_heights} heights with more than one block "
-            f"({self.heads_seen} headers seen by Alice)",
+            f"({self.heads_seen} headers seen by Alice); {self.stale_parent_heights} with blocks of different "
+            f"slots (built on an older parent), the rest same-slot claims (BABE primary + secondary)",
             f"submit -> all finalized    {self.submit_to_finalized_s:.1f} s",
             f"max finality lag           {self.max_finality_lag} blocks",
             f"RPC chain_getHeader        p50 {self.rpc_p50_ms:.1f} ms, p99 {self.rpc_p99_ms:.1f} ms, "
             f"max {self.rpc_max_ms:.1f} ms"])
+
+
+def babe_slot(logs: list) -> int | None:
+    """The slot of a header's BABE pre-runtime digest (DigestItem::PreRuntime(b"BABE", PreDigest)): tag 6,
+    engine id, compact length, then the PreDigest variant byte, authority index (u32) and slot (u64)."""
+    for item in logs:
+        raw = bytes.fromhex(item[2:])
+        if raw[:5] == b"\x06BABE":
+            prefix = 1 if raw[5] & 3 == 0 else 2  # the compact length's mode (a pre-digest is < 16 KiB)
+            at = 5 + prefix + 1 + 4
+            return int.from_bytes(raw[at:at + 8], "little")
+    return None
 
 
 def _percentile(values: list, q: float) -> float:
@@ -339,7 +353,8 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
         heads_rpc = await Rpc.connect(session, url)
         heads: dict[int, set] = {}
         heads_rpc.on_notification = lambda p: heads.setdefault(int(p["result"]["number"], 16), set()).add(
-            (p["result"]["parentHash"], p["result"]["stateRoot"], p["result"]["extrinsicsRoot"]))
+            (p["result"]["parentHash"], p["result"]["stateRoot"], p["result"]["extrinsicsRoot"],
+             babe_slot(p["result"]["digest"]["logs"])))
         await heads_rpc.call("chain_subscribeAllHeads")
         t0 = time.perf_counter()
         admitted = await asyncio.gather(*(_submit(c, xts[i::CONNECTIONS]) for i, c in enumerate(conns)))
@@ -350,6 +365,7 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
         stop.set()
         await sampler
         figures.competing_heights = sum(len(hs) > 1 for hs in heads.values())
+        figures.stale_parent_heights = sum(len({h[3] for h in hs}) > 1 for hs in heads.values())
         figures.heads_seen = sum(len(hs) for hs in heads.values())
         figures.included = found
         slots = [await _u64_at(rpc, babe.CurrentSlot.key(), h) for _n, h, _c in blocks]

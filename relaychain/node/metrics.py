@@ -37,6 +37,9 @@ class NodeMetrics:
         self.proposer_end_reason = Counter("substrate_proposer_end_proposal_reason",
                                            "The reason why the block proposing was ended. This doesn't include "
                                            "errors.", ["reason"], registry=r)
+        self.proposer_slots_skipped = Counter("relaychain_proposer_slots_skipped",
+                                              "Slots this node could claim but did not author, by reason",
+                                              ["reason"], registry=r)
         self.imported_blocks = Counter("substrate_import_queue_blocks_submitted",
                                        "Number of blocks submitted to the import queue", registry=r)
         self.import_errors = Counter("substrate_import_queue_processed",

@@ -44,10 +44,14 @@ class ProposerLimits:
     soft_deadline_percent: int = 50
     loop_shared_by: int = 1  # nodes on this event loop that each execute every block (in-process networks)
 
+    def portion_ms(self, slot_duration_ms: int) -> int:
+        """`block_proposal_slot_portion` of a slot."""
+        return slot_duration_ms * self.slot_portion_num // self.slot_portion_den
+
     def budget_ms(self, slot_duration_ms: int, remaining_ms: Optional[int] = None) -> int:
         """The proposer's time for one block: the slot portion, at most what is left of the slot, shared by
         the nodes that must import the block on the same loop."""
-        portion = slot_duration_ms * self.slot_portion_num // self.slot_portion_den
+        portion = self.portion_ms(slot_duration_ms)
         if remaining_ms is not None:
             portion = min(portion, max(0, remaining_ms))
         return portion // max(1, self.loop_shared_by)

@@ -171,13 +171,21 @@ class BabeAuthor:
         return imported
 
     async def run(self) -> None:
-        """The slot loop: author on every slot we can claim, until cancelled. Blocks still being imported are
-        waited for first (within the slot's proposing time): a node builds on what it has received, so honest
-        nodes do not author competing blocks at one height because an import was slower than a slot."""
+        """The slot loop: author on every slot we can claim, until cancelled.
+
+        A node builds on the blocks it has received: while one is still being imported (executed off the loop)
+        it waits, as long as the slot leaves the proposer its full portion after the wait; if the import is
+        still running then, the slot is skipped — a block built on the parent would compete with the one being
+        imported at the same height, which is worse for the chain than an empty slot."""
         async for slot in slot_ticks(self.clock, self.slot_duration_ms):
-            portion_ms = self.limits.budget_ms(slot.duration_ms, slot.end_ms - self.clock.now_ms())
-            if portion_ms > 0 and self.client.imports_in_flight.count:
-                await self.client.imports_in_flight.wait_idle(portion_ms / 1000)
+            in_flight = self.client.imports_in_flight
+            if in_flight.count:
+                wait_ms = slot.end_ms - self.clock.now_ms() - self.limits.portion_ms(slot.duration_ms)
+                if not await in_flight.wait_idle(max(0, wait_ms) / 1000):
+                    log.info("⌛️ Skipping slot %d: still importing %d block(s)", slot.slot, in_flight.count)
+                    if self.metrics is not None:
+                        self.metrics.proposer_slots_skipped.labels("importing").inc()
+                    continue
             budget_ms = self.limits.budget_ms(slot.duration_ms, slot.end_ms - self.clock.now_ms())
             if budget_ms <= 0:
                 log.debug("Skipping proposal slot %d since there's no time left to propose", slot.slot)
