@@ -212,6 +212,7 @@ class Node:
 
     async def stop(self) -> None:
         self.transactions.close()
+        self.pool.close()
         if self.overseer is not None:
             await self.overseer.stop()
         if self._own_executor:

@@ -17,6 +17,7 @@ Errors carry Substrate's author RPC codes/messages (sc-rpc-api `author/error.rs`
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
 import time
@@ -124,6 +125,13 @@ class _Watch:
     callbacks: list = field(default_factory=list)
 
 
+def _running_loop() -> Optional[asyncio.AbstractEventLoop]:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class TransactionPool:
     """The pool. `validate(xt) -> ValidTransaction` runs the runtime at the current best block (raises
     the runtime's InvalidTransaction/UnknownTransaction); `clock()` returns seconds (for bans)."""
@@ -144,6 +152,10 @@ class TransactionPool:
         self._validations = itertools.count(1)
         self._watchers: dict[bytes, list[Watcher]] = {}
         self._in_block: dict[bytes, list[bytes]] = {}  # block hash -> watched tx hashes included in it
+        # maintenance off the loop (a running event loop): one revalidation at a time, resubmissions
+        self._revalidation: Optional[asyncio.Task] = None
+        self._revalidate_again: Optional[int] = None
+        self._background: set[asyncio.Task] = set()
 
     # ---- queries -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -243,14 +255,37 @@ class TransactionPool:
         return h
 
     def resubmit(self, xts: Iterable[bytes]) -> None:
-        """Return transactions of retracted blocks to the pool (a reorg); those no longer valid are dropped."""
+        """Return transactions of retracted blocks to the pool (a reorg); those no longer valid are dropped.
+        Under a running event loop they are validated off it, after block work (a reorg of a full block is
+        hundreds of validations)."""
+        xts = [bytes(x) for x in xts]
         for xt in xts:
-            h = transaction_hash(bytes(xt))
-            self._banned.pop(h, None)
+            self._banned.pop(transaction_hash(xt), None)
+        if _running_loop() is None:
+            for xt in xts:
+                try:
+                    self.submit(xt)
+                except Exception:  # no longer valid at the new best: dropped, as Substrate does
+                    pass
+            return
+        self._in_background(self._resubmit_off_loop(xts))
+
+    async def _resubmit_off_loop(self, xts: list[bytes]) -> None:
+        for xt in xts:
             try:
-                self.submit(xt)
-            except Exception:
+                await self.submit_off_loop(xt)
+            except Exception:  # no longer valid at the new best (the pool's or the runtime's typed errors)
                 pass
+
+    def _in_background(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def close(self) -> None:
+        """Cancel maintenance still running off the loop (the node is stopping)."""
+        for task in list(self._background) + ([self._revalidation] if self._revalidation else []):
+            task.cancel()
 
     def watch(self, tx_hash: bytes, watcher: Watcher) -> None:
         self._watchers.setdefault(tx_hash, []).append(watcher)
@@ -412,7 +447,7 @@ class TransactionPool:
             elif pruned.intersection(tx.requires):
                 tx.requires = tuple(t for t in tx.requires if t not in pruned)
         self.ban(included)
-        self.revalidate(limit=self.limits.revalidate_batch)
+        self.request_revalidation(self.limits.revalidate_batch)
 
     def _drop(self, h: bytes, status: object) -> None:
         self._remove(h)
@@ -423,12 +458,51 @@ class TransactionPool:
     def revalidate(self, limit: Optional[int] = None) -> None:
         """Re-run validity at the (new) best block for the `limit` least recently validated transactions (all
         by default): drop what became invalid, refresh tags and priorities (Substrate revalidates in batches)."""
+        batch = self._revalidation_batch(limit)
+        self._apply_revalidation(batch, self._validate_each([tx.data for tx in batch]))
+
+    def request_revalidation(self, limit: Optional[int]) -> None:
+        """`revalidate`, off the loop when one runs (Substrate's background revalidation queue): one batch at a
+        time; a request while one runs is served by another batch after it."""
+        if _running_loop() is None:
+            self.revalidate(limit)
+            return
+        if self._revalidation is not None and not self._revalidation.done():
+            self._revalidate_again = limit
+            return
+        self._revalidation = asyncio.ensure_future(self._revalidate_off_loop(limit))
+
+    async def _revalidate_off_loop(self, limit: Optional[int]) -> None:
+        from relaychain.node.execution import TRANSACTIONS, off_loop
+
+        while True:
+            batch = self._revalidation_batch(limit)
+            results = await off_loop(self._validate_each, [tx.data for tx in batch], priority=TRANSACTIONS)
+            self._apply_revalidation(batch, results)
+            if self._revalidate_again is None:
+                return
+            limit, self._revalidate_again = self._revalidate_again, None
+
+    def _revalidation_batch(self, limit: Optional[int]) -> list[PooledTransaction]:
         txs = sorted(self._txs.values(), key=lambda t: t.validated_at)
-        for tx in txs[:limit] if limit is not None else txs:
-            h = tx.hash
+        return txs[:limit] if limit is not None else txs
+
+    def _validate_each(self, xts: list[bytes]) -> list:
+        """The validity of each, or the exception its validation raised (reads the chain only)."""
+        out = []
+        for xt in xts:
             try:
-                validity = self._validate(tx.data)
-            except Exception:
+                out.append(self._validate(xt))
+            except Exception as exc:  # any refusal by the runtime: recorded, the caller drops the transaction
+                out.append(exc)
+        return out
+
+    def _apply_revalidation(self, batch: list[PooledTransaction], results: list) -> None:
+        for tx, validity in zip(batch, results):
+            h = tx.hash
+            if self._txs.get(h) is not tx:
+                continue  # included, dropped or replaced while it was being validated
+            if isinstance(validity, Exception):
                 self._drop(h, "invalid")
                 continue
             tx.validated_at = next(self._validations)

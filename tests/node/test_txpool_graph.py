@@ -134,6 +134,35 @@ def test_block_import_prunes_and_revalidates():
     assert len(pool) == 0
 
 
+def test_under_an_event_loop_revalidation_and_resubmission_run_off_it_with_the_same_outcome():
+    """With a running loop the pool validates after a block on the execution thread; what it decides is what
+    the synchronous path decides: outdated ones dropped, the rest in order; a reorg's transactions return."""
+    import asyncio
+
+    async def scenario():
+        pool, ledger, _ = make_pool()
+        hs = [pool.submit(tx(1, n)) for n in range(4)]
+        statuses = []
+        pool.watch(hs[1], statuses.append)
+        ledger.nonces[1] = 2  # a block elsewhere took nonces 0 and 1: both outdated now
+        pool.on_block_imported(b"C" * 32, [], is_best=True)
+        for _ in range(200):
+            if len(pool) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert order(pool) == [(1, 2), (1, 3)] and "invalid" in statuses
+        ledger.nonces[1] = 0  # the block was retracted: its transactions come back, validated off the loop
+        pool.resubmit([tx(1, 0), tx(1, 1)])
+        for _ in range(200):
+            if len(pool) == 4:
+                break
+            await asyncio.sleep(0.01)
+        assert sorted(order(pool)) == [(1, 0), (1, 1), (1, 2), (1, 3)]  # all back (2 and 3 keep stale tags
+        pool.close()                                                      # until their next revalidation)
+
+    asyncio.run(scenario())
+
+
 def test_remove_invalid_moves_dependents_to_future():
     pool, _, _ = make_pool()
     hs = [pool.submit(tx(1, n)) for n in range(3)]
