@@ -194,3 +194,27 @@ def test_the_decoded_header_cache_stays_within_its_bound_on_import(chains):
         assert len(b._headers) <= 3
     assert [b.header(h).hash() for h in hashes] == hashes
     assert len(b._headers) <= 3
+
+
+def test_off_loop_import_stores_what_import_stores_and_rechecks_finality_at_commit(chains):
+    """`import_block_off_loop` verifies on the execution thread and commits on the loop: the same block, header
+    and best as `import_block`; and a block whose fork lost finality while it was being verified is refused
+    at commit, leaving the database as it was."""
+    import asyncio
+
+    a, b = chains
+    _, s1, x = _propose_any(a, 1000)
+    _, _s2, y = _propose_any(a, s1 + 1)  # a competing block at height 1
+
+    async def scenario():
+        imported = await b.import_block_off_loop(x.encode())
+        assert imported.is_new_best and b.block(imported.hash).encode() == x.encode()
+        assert b.imports_in_flight.count == 0
+        verified = b.verify_block(y.encode())  # y verified while the chain finalizes x ...
+        b.finalize(x.header.hash())
+        before = _snapshot(b)
+        with pytest.raises(NotDescendantOfFinalized):
+            b.commit_import(verified)  # ... so y may not be stored any more
+        assert _snapshot(b) == before and b.header(y.header.hash()) is None
+
+    asyncio.run(scenario())
