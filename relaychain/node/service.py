@@ -107,7 +107,7 @@ class Node:
         if callable(network) and not hasattr(network, "gossip"):
             network = network(self.genesis_hash)
         self.network = network
-        self.pool = TransactionPool(self._validate_transaction, config.pool_limits)
+        self.pool = TransactionPool(self._validate_transaction, config.pool_limits, maintain_off_loop=True)
         self.roles = ROLE_AUTHORITY if config.validator else ROLE_FULL  # declared to peers (node-status)
         self.sync = BlockSync(self.client, network, verify_justification=self._verify_justification,
                               roles=self.roles)

@@ -137,8 +137,11 @@ class TransactionPool:
     the runtime's InvalidTransaction/UnknownTransaction); `clock()` returns seconds (for bans)."""
 
     def __init__(self, validate: Callable[[bytes], object], limits: PoolLimits = PoolLimits(),
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, *, maintain_off_loop: bool = False):
         self._validate = validate
+        # True: revalidation after a block and a reorg's resubmissions validate on the execution thread when an
+        # event loop runs (a node's pool; `validate` must then only read the chain). False: synchronously.
+        self.maintain_off_loop = maintain_off_loop
         self.limits = limits
         self._clock = clock
         self._txs: dict[bytes, PooledTransaction] = {}
@@ -256,12 +259,12 @@ class TransactionPool:
 
     def resubmit(self, xts: Iterable[bytes]) -> None:
         """Return transactions of retracted blocks to the pool (a reorg); those no longer valid are dropped.
-        Under a running event loop they are validated off it, after block work (a reorg of a full block is
-        hundreds of validations)."""
+        With `maintain_off_loop` and a running event loop they are validated off it, after block work (a reorg
+        of a full block is hundreds of validations)."""
         xts = [bytes(x) for x in xts]
         for xt in xts:
             self._banned.pop(transaction_hash(xt), None)
-        if _running_loop() is None:
+        if not self.maintain_off_loop or _running_loop() is None:
             for xt in xts:
                 try:
                     self.submit(xt)
@@ -462,9 +465,9 @@ class TransactionPool:
         self._apply_revalidation(batch, self._validate_each([tx.data for tx in batch]))
 
     def request_revalidation(self, limit: Optional[int]) -> None:
-        """`revalidate`, off the loop when one runs (Substrate's background revalidation queue): one batch at a
-        time; a request while one runs is served by another batch after it."""
-        if _running_loop() is None:
+        """`revalidate`, off the loop with `maintain_off_loop` when one runs (Substrate's background
+        revalidation queue): one batch at a time; a request while one runs is served by another batch after it."""
+        if not self.maintain_off_loop or _running_loop() is None:
             self.revalidate(limit)
             return
         if self._revalidation is not None and not self._revalidation.done():

@@ -141,6 +141,7 @@ def test_under_an_event_loop_revalidation_and_resubmission_run_off_it_with_the_s
 
     async def scenario():
         pool, ledger, _ = make_pool()
+        pool.maintain_off_loop = True
         hs = [pool.submit(tx(1, n)) for n in range(4)]
         statuses = []
         pool.watch(hs[1], statuses.append)
