@@ -32,6 +32,7 @@ from relaychain.primitives import types
 from relaychain.primitives.crypto import verify_sr25519
 from relaychain.primitives.memory_bounds import HEADER_CACHE_SIZE
 from relaychain.primitives.scale import ScaleDecodeError, encode_compact
+from relaychain.trie.errors import MissingNodeError
 
 log = logging.getLogger("relaychain.client")
 
@@ -76,6 +77,10 @@ class BadStateRoot(BlockImportError):
 
 class InvalidBlockBody(BlockImportError):
     pass
+
+
+class ParentStateUnavailable(BlockImportError):
+    """The parent's state could not be read while the block was verified (the database says which node)."""
 
 
 class FinalityError(Exception):
@@ -322,6 +327,10 @@ class Client:
         h = header.hash()
         if self.db.header(h) is not None:
             return ImportedBlock(h, header.number, header, False, already_known=True)
+        if self.db.header(header.parent_hash) is None:
+            # not the header cache: the loop may be storing the parent right now (its header cached, its state
+            # not yet written), and only what the database holds has a state to execute on
+            raise UnknownParent(header.parent_hash)
         parent = self._parent_of(header)
 
         pre_header, signature = seal_of(header)
@@ -333,13 +342,19 @@ class Client:
             now_slot = self.clock_ms() // self.slot_duration_ms
             if pre.slot > now_slot + 1:
                 raise BadPreDigest(f"slot {pre.slot} is in the future (now {now_slot})")
-        parent_state = self.state_at(header.parent_hash)
-        author = self._check_claim(parent_state, pre)
-        if not verify_sr25519(signature, pre_header.hash(), author):
-            raise BadSeal(f"seal of block #{header.number} is not a valid signature by authority "
-                          f"{pre.authority_index}")
-
-        nodes = self._execute(parent_state, types.Block(pre_header, tuple(block.extrinsics)), header.state_root)
+        try:
+            parent_state = self.state_at(header.parent_hash)
+            author = self._check_claim(parent_state, pre)
+            if not verify_sr25519(signature, pre_header.hash(), author):
+                raise BadSeal(f"seal of block #{header.number} is not a valid signature by authority "
+                              f"{pre.authority_index}")
+            nodes = self._execute(parent_state, types.Block(pre_header, tuple(block.extrinsics)), header.state_root)
+        except MissingNodeError:
+            # A stored block's state is whole (one database transaction), so this is a parent that went away
+            # while the block was executed off the loop: refuse by rule 1 if finality moved to another fork.
+            self._parent_of(header)
+            raise ParentStateUnavailable(f"the state of block #{header.number - 1} (0x{header.parent_hash.hex()}) "
+                                         f"is no longer stored") from None
         return VerifiedBlock(h, header, tuple(block.extrinsics), nodes)
 
     def commit_import(self, verified: VerifiedBlock) -> ImportedBlock:
@@ -400,6 +415,8 @@ class Client:
             changes = execute_block(parent_state, unsealed_block, storage_root=storage_root)
         except StateRootMismatch as exc:
             raise BadStateRoot(str(exc)) from None
+        except MissingNodeError:  # our database, not the block (see verify_block)
+            raise
         except Exception as exc:  # whatever the runtime raised, the block is bad: the import rule, not a crash
             raise InvalidBlockBody(f"{type(exc).__name__}: {exc}") from None
         if last.get("changes") == changes:

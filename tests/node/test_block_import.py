@@ -218,3 +218,18 @@ def test_off_loop_import_stores_what_import_stores_and_rechecks_finality_at_comm
         assert _snapshot(b) == before and b.header(y.header.hash()) is None
 
     asyncio.run(scenario())
+
+
+def test_a_parent_being_stored_is_unknown_until_its_state_is_written(chains):
+    """The loop caches a block's header just before it writes the block; a child verified on the execution
+    thread in that instant must not take the cached header for a stored parent (its state is not there yet)."""
+    a, b = chains
+    _, s1, x = _propose_any(a, 1000)
+    a.import_block(x.encode())
+    _, _, child = _propose_any(a, s1 + 1)
+    assert child.header.parent_hash == x.header.hash()
+    b._remember_header(x.header.hash(), x.header)  # what `_store` does first, before the database write
+    with pytest.raises(UnknownParent):
+        b.verify_block(child.encode())
+    b.import_block(x.encode())
+    assert b.import_block(child.encode()).is_new_best
