@@ -8,6 +8,17 @@ module, or is a cache bounded by one of these. A leaf module: anything may impor
 # a node hash names its content, so the nodes of a --dev network share it.
 TRIE_CACHE_BYTES = 64 * 2**20
 
+# Of which, nodes an update replaced (they belong to older states only), in a segment of their own: reads of the
+# last few dozen states find them; older ones read from the database. Small, so an idle network's block-by-block
+# stream of replaced nodes fills it within its first minute instead of filling the main segment over hours.
+TRIE_CACHE_STALE_BYTES = 2**20
+
+# The trie cache's main segment ages in generations of this many seconds: a node not read during a whole
+# generation leaves when the next begins. Hot nodes are read every block and stay; the nodes of an abandoned fork
+# or of a state read once go within two generations, where a 64 MiB LRU kept them until it was full (hours of an
+# idle network's growth, issue #13).
+TRIE_CACHE_GENERATION_SECONDS = 30.0
+
 # Runtime-API results kept per API method (polkadot `node/core/runtime-api/src/cache.rs`
 # `DEFAULT_CACHE_CAP`): only unfinalized blocks (and the latest finalized) are asked about.
 RUNTIME_API_CACHE_PER_METHOD = 128
