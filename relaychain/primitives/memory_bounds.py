@@ -19,13 +19,21 @@ TRIE_CACHE_STALE_BYTES = 2**20
 # idle network's growth, issue #13).
 TRIE_CACHE_GENERATION_SECONDS = 30.0
 
-# Runtime-API results kept per API method (polkadot `node/core/runtime-api/src/cache.rs`
-# `DEFAULT_CACHE_CAP`): only unfinalized blocks (and the latest finalized) are asked about.
-RUNTIME_API_CACHE_PER_METHOD = 128
+# Runtime-API results kept per API method, for that many blocks (polkadot `node/core/runtime-api/src/cache.rs`
+# `DEFAULT_CACHE_CAP` is 128: 13 minutes of 6 s blocks): only unfinalized blocks (and the latest finalized) are
+# asked about. 32 covers a finality lag of half a minute at 1 s blocks and fills within the first minute, as an
+# idle node's memory must be flat after it (issue #13).
+RUNTIME_API_CACHE_PER_METHOD = 32
+
+# Results named by a session (its SessionInfo) kept: the sessions a dispute may still concern (polkadot
+# `DISPUTE_WINDOW`, 6 sessions) plus the current and next. By session, not by count of results: a dev session
+# is 10 blocks, so a count bound would fill for minutes (issue #13).
+RUNTIME_API_SESSIONS_CACHED = 8
 
 # Decoded headers a client keeps in memory (sc-client-db `CACHE_HEADERS` is 8; its header-metadata cache,
-# `LRU_CACHE_SIZE` 5000, holds small records). Headers are read back from the database when missed.
-HEADER_CACHE_SIZE = 256
+# `LRU_CACHE_SIZE` 5000, holds small records). Headers are read back from the database when missed. 32: the
+# unfinalized chain and a little, filled within the first minute (256 took four at 1 s blocks, issue #13).
+HEADER_CACHE_SIZE = 32
 
 # Gossip message ids a node remembers to drop repeats: at most this many (sc-network-gossip
 # `KNOWN_MESSAGES_CACHE_SIZE`), each for this long after it was last seen (libp2p gossipsub
