@@ -26,6 +26,7 @@ ENV_INTERVAL = "RELAYCHAIN_TRACEMALLOC_INTERVAL"
 ENV_FRAMES = "RELAYCHAIN_TRACEMALLOC_FRAMES"
 ENV_MODE = "RELAYCHAIN_TRACEMALLOC_MODE"  # "tracemalloc" (default) or "types"
 TOP = 25
+LARGEST = 10
 
 
 def start_from_environment() -> bool:
@@ -75,15 +76,29 @@ def _dump_loop(path: str, interval: float) -> None:
         del snapshot, stats
 
 
-def _type_counts() -> dict[str, int]:
+def _type_counts() -> tuple[dict[str, int], list[tuple[int, str, int]]]:
+    """Live gc-tracked objects by type, and the largest of them by their own size (sys.getsizeof): a list or
+    dict that keeps growing while holding shared objects does not change any count, only its size."""
     import gc
 
     counts: dict[str, int] = {}
+    largest: list[tuple[int, str, int]] = []  # (bytes, type name, length)
+    floor = 0
     for obj in gc.get_objects():
         cls = type(obj)
         name = f"{cls.__module__}.{cls.__qualname__}"
         counts[name] = counts.get(name, 0) + 1
-    return counts
+        size = sys.getsizeof(obj, 0)
+        if size > floor:
+            try:
+                length = len(obj)
+            except TypeError:
+                length = -1
+            largest.append((size, name, length))
+            if len(largest) > 4 * LARGEST:
+                largest = sorted(largest, reverse=True)[:LARGEST]
+                floor = largest[-1][0]
+    return counts, sorted(largest, reverse=True)[:LARGEST]
 
 
 def _malloc_line() -> str:
@@ -116,17 +131,18 @@ def _trie_cache_line() -> str:
 def _count_loop(path: str, interval: float) -> None:
     started = time.monotonic()
     time.sleep(interval)
-    baseline = _type_counts()
+    baseline, _ = _type_counts()
     base_at = time.monotonic() - started
     while True:
         time.sleep(interval)
-        counts = _type_counts()
+        counts, largest = _type_counts()
         now = time.monotonic() - started
         grown = sorted(((n - baseline.get(name, 0), name, n) for name, n in counts.items()), reverse=True)
         lines = [f"=== t={now:.0f}s  object counts grown since t={base_at:.0f}s (gc-tracked objects: "
                  f"{sum(counts.values())}, allocated blocks: {sys.getallocatedblocks()}; {_trie_cache_line()}"
                  f"{_malloc_line()})"]
         lines += [f"{diff:+10d}  now {n:9d}  {name}" for diff, name, n in grown[:TOP] if diff > 0]
+        lines += [f"  largest: {size / 1024:9.1f} KiB  len {length:8d}  {name}" for size, name, length in largest]
         with open(path, "a", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n\n")
-        del counts, grown
+        del counts, grown, largest
