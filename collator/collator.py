@@ -42,7 +42,9 @@ from relaychain.primitives.scale import ScaleDecodeError
 log = logging.getLogger("relaychain.collator")
 
 SUBMIT_TIMEOUT = 5.0
-MAX_RECORDS = 1024
+# the newest collations' records kept (benchmarks read them after a run): filled within a minute at 1 s blocks,
+# so an idle dev network's memory is flat after it (issue #13; 1024 took 17 minutes to fill)
+MAX_RECORDS = 64
 
 
 class BlockBuilder(Protocol):

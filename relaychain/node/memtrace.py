@@ -9,12 +9,15 @@ memory of every traced block and slows the node several times, so read RSS from 
 
 `RELAYCHAIN_TRACEMALLOC_MODE=types` instead counts the live objects the garbage collector tracks, by type
 (instances, dicts, lists, tuples…), and appends the types whose count grew most: no cost per allocation,
-so the chain keeps its pace; a class whose count climbs block after block is what to look at.
+so the chain keeps its pace; a class whose count climbs block after block is what to look at. Its header
+line also gives pymalloc's allocated blocks, the shared trie cache's segments and glibc's mallinfo2 (memory
+malloc holds against memory in use: fragmentation, or growth outside Python objects).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 
@@ -23,6 +26,7 @@ ENV_INTERVAL = "RELAYCHAIN_TRACEMALLOC_INTERVAL"
 ENV_FRAMES = "RELAYCHAIN_TRACEMALLOC_FRAMES"
 ENV_MODE = "RELAYCHAIN_TRACEMALLOC_MODE"  # "tracemalloc" (default) or "types"
 TOP = 25
+LARGEST = 10
 
 
 def start_from_environment() -> bool:
@@ -61,7 +65,7 @@ def _dump_loop(path: str, interval: float) -> None:
         traced, peak = tracemalloc.get_traced_memory()
         lines = [f"=== t={now:.0f}s  growth since t={base_at:.0f}s  traced={traced / 2**20:.1f} MiB "
                  f"(peak {peak / 2**20:.1f} MiB)  total diff="
-                 f"{sum(s.size_diff for s in stats) / 2**20:+.2f} MiB"]
+                 f"{sum(s.size_diff for s in stats) / 2**20:+.2f} MiB{_malloc_line()}"]
         for stat in stats[:TOP]:
             lines.append(f"{stat.size_diff / 1024:+10.1f} KiB {stat.count_diff:+8d} blocks "
                          f"(now {stat.size / 1024:.1f} KiB in {stat.count})")
@@ -72,30 +76,73 @@ def _dump_loop(path: str, interval: float) -> None:
         del snapshot, stats
 
 
-def _type_counts() -> dict[str, int]:
+def _type_counts() -> tuple[dict[str, int], list[tuple[int, str, int]]]:
+    """Live gc-tracked objects by type, and the largest of them by their own size (sys.getsizeof): a list or
+    dict that keeps growing while holding shared objects does not change any count, only its size."""
     import gc
 
     counts: dict[str, int] = {}
+    largest: list[tuple[int, str, int]] = []  # (bytes, type name, length)
+    floor = 0
     for obj in gc.get_objects():
         cls = type(obj)
         name = f"{cls.__module__}.{cls.__qualname__}"
         counts[name] = counts.get(name, 0) + 1
-    return counts
+        size = sys.getsizeof(obj, 0)
+        if size > floor:
+            try:
+                length = len(obj)
+            except TypeError:
+                length = -1
+            largest.append((size, name, length))
+            if len(largest) > 4 * LARGEST:
+                largest = sorted(largest, reverse=True)[:LARGEST]
+                floor = largest[-1][0]
+    return counts, sorted(largest, reverse=True)[:LARGEST]
+
+
+def _malloc_line() -> str:
+    """glibc's own view of its heap (mallinfo2): bytes in use by malloc'd blocks against bytes it holds, so
+    memory held but free (fragmentation) is told apart from memory in use. Empty off glibc."""
+    import ctypes
+    import ctypes.util
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                          "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc.mallinfo2.restype = MallInfo2
+    except (OSError, AttributeError):
+        return ""
+    info = libc.mallinfo2()
+    return (f"; malloc: heap {info.arena / 2**20:.1f} MiB of which in use {info.uordblks / 2**20:.1f} MiB, "
+            f"free {info.fordblks / 2**20:.1f} MiB, mmapped {info.hblkhd / 2**20:.1f} MiB")
+
+
+def _trie_cache_line() -> str:
+    from relaychain.trie.backend import SHARED_NODE_CACHE as cache
+
+    return (f"trie cache: {len(cache.nodes) + len(cache.older)} nodes {cache.used / 2**20:.2f} MiB, "
+            f"stale {len(cache.stale)} nodes {cache.stale_used / 2**20:.2f} MiB")
 
 
 def _count_loop(path: str, interval: float) -> None:
     started = time.monotonic()
     time.sleep(interval)
-    baseline = _type_counts()
+    baseline, _ = _type_counts()
     base_at = time.monotonic() - started
     while True:
         time.sleep(interval)
-        counts = _type_counts()
+        counts, largest = _type_counts()
         now = time.monotonic() - started
         grown = sorted(((n - baseline.get(name, 0), name, n) for name, n in counts.items()), reverse=True)
         lines = [f"=== t={now:.0f}s  object counts grown since t={base_at:.0f}s (gc-tracked objects: "
-                 f"{sum(counts.values())})"]
+                 f"{sum(counts.values())}, allocated blocks: {sys.getallocatedblocks()}; {_trie_cache_line()}"
+                 f"{_malloc_line()})"]
         lines += [f"{diff:+10d}  now {n:9d}  {name}" for diff, name, n in grown[:TOP] if diff > 0]
+        lines += [f"  largest: {size / 1024:9.1f} KiB  len {length:8d}  {name}" for size, name, length in largest]
         with open(path, "a", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n\n")
-        del counts, grown
+        del counts, grown, largest

@@ -8,13 +8,32 @@ module, or is a cache bounded by one of these. A leaf module: anything may impor
 # a node hash names its content, so the nodes of a --dev network share it.
 TRIE_CACHE_BYTES = 64 * 2**20
 
-# Runtime-API results kept per API method (polkadot `node/core/runtime-api/src/cache.rs`
-# `DEFAULT_CACHE_CAP`): only unfinalized blocks (and the latest finalized) are asked about.
-RUNTIME_API_CACHE_PER_METHOD = 128
+# Of which, nodes an update replaced (they belong to older states only), in a segment of their own: reads of the
+# last few dozen states find them; older ones read from the database. Small, so an idle network's block-by-block
+# stream of replaced nodes fills it within its first minute instead of filling the main segment over hours.
+TRIE_CACHE_STALE_BYTES = 2**20
+
+# The trie cache's main segment ages in generations of this many seconds: a node not read during a whole
+# generation leaves when the next begins. Hot nodes are read every block and stay; the nodes of an abandoned fork
+# or of a state read once go within two generations, where a 64 MiB LRU kept them until it was full (hours of an
+# idle network's growth, issue #13).
+TRIE_CACHE_GENERATION_SECONDS = 30.0
+
+# Runtime-API results kept per API method, for that many blocks (polkadot `node/core/runtime-api/src/cache.rs`
+# `DEFAULT_CACHE_CAP` is 128: 13 minutes of 6 s blocks): only unfinalized blocks (and the latest finalized) are
+# asked about. 32 covers a finality lag of half a minute at 1 s blocks and fills within the first minute, as an
+# idle node's memory must be flat after it (issue #13).
+RUNTIME_API_CACHE_PER_METHOD = 32
+
+# Results named by a session (its SessionInfo) kept: the sessions a dispute may still concern (polkadot
+# `DISPUTE_WINDOW`, 6 sessions) plus the current and next. By session, not by count of results: a dev session
+# is 10 blocks, so a count bound would fill for minutes (issue #13).
+RUNTIME_API_SESSIONS_CACHED = 8
 
 # Decoded headers a client keeps in memory (sc-client-db `CACHE_HEADERS` is 8; its header-metadata cache,
-# `LRU_CACHE_SIZE` 5000, holds small records). Headers are read back from the database when missed.
-HEADER_CACHE_SIZE = 256
+# `LRU_CACHE_SIZE` 5000, holds small records). Headers are read back from the database when missed. 32: the
+# unfinalized chain and a little, filled within the first minute (256 took four at 1 s blocks, issue #13).
+HEADER_CACHE_SIZE = 32
 
 # Signatures already found valid, remembered so a transaction checked by the pool is not checked again when
 # its block is executed (a pure function of signature, message and key: only positive answers are kept).

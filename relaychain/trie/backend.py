@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from sys import getsizeof
-from typing import Iterator, Mapping, Optional
+from time import monotonic
+from typing import Callable, Iterator, Mapping, Optional
 
-from relaychain.primitives.memory_bounds import TRIE_CACHE_BYTES
+from relaychain.primitives.memory_bounds import (
+    TRIE_CACHE_BYTES, TRIE_CACHE_GENERATION_SECONDS, TRIE_CACHE_STALE_BYTES)
 
 from .codec import EMPTY_ROOT, HASH_LENGTH, Node, Value, decode_node
 from .errors import MissingNodeError, TrieError
@@ -44,56 +46,120 @@ class NodeCache:
     """Hash → decoded Node memo bounded by bytes (`node_footprint`), as Substrate bounds its shared trie
     cache by size (`--trie-cache-size`, 64 MiB by default). Least recently used entries are evicted first
     (an OrderedDict: O(1) to refresh on a hit and to evict), so the hot upper levels of the trie stay.
+
+    Two rules keep an idle node's cache at its working set instead of filling the budget over hours (issue #13):
+    - nodes an update replaces (`discard`) belong to older states only: they move to a small segment of their
+      own, `stale_budget` bytes, LRU too, where a read of a recent older state (a subsystem asking about the
+      parent block, another node importing the same block) still finds them without reloading them;
+    - the main segment ages in generations of `generation_seconds`: a node not read during a whole generation
+      leaves when the next one begins (the nodes of abandoned forks, of states read once), so what a minute's
+      reads no longer touch is gone within two generations. A node read again is young again.
     Thread-safe: blocks are executed off the event loop while the loop reads state (node/execution.py)."""
 
-    __slots__ = ("budget", "used", "nodes", "_lock")
+    __slots__ = ("budget", "used", "nodes", "older", "stale_budget", "stale_used", "stale",
+                 "generation_seconds", "clock", "generation_started", "_lock")
 
-    def __init__(self, budget_bytes: int = TRIE_CACHE_BYTES):
+    def __init__(self, budget_bytes: int = TRIE_CACHE_BYTES, stale_budget_bytes: Optional[int] = None,
+                 generation_seconds: float = TRIE_CACHE_GENERATION_SECONDS, clock: Callable[[], float] = monotonic):
         if budget_bytes < 0:
             raise ValueError(f"a trie cache budget is a number of bytes >= 0, got {budget_bytes}")
+        if stale_budget_bytes is None:
+            stale_budget_bytes = min(TRIE_CACHE_STALE_BYTES, budget_bytes)
+        if stale_budget_bytes < 0:
+            raise ValueError(f"a stale-node budget is a number of bytes >= 0, got {stale_budget_bytes}")
+        if not generation_seconds > 0:
+            raise ValueError(f"a cache generation lasts a positive number of seconds, got {generation_seconds}")
         self.budget = budget_bytes
-        self.used = 0
+        self.used = 0  # bytes of `nodes` and `older`
         self.nodes: OrderedDict[bytes, tuple[Node, int]] = OrderedDict()  # hash -> (node, its footprint)
-        self._lock = threading.Lock()
+        self.older: OrderedDict[bytes, tuple[Node, int]] = OrderedDict()  # the previous generation, unread since
+        self.stale_budget = stale_budget_bytes
+        self.stale_used = 0
+        self.stale: OrderedDict[bytes, tuple[Node, int]] = OrderedDict()  # replaced nodes, same shape
+        self.generation_seconds = generation_seconds
+        self.clock = clock
+        self.generation_started = clock()
+        self._lock = threading.RLock()
 
     def __len__(self) -> int:
-        return len(self.nodes)
+        return len(self.nodes) + len(self.older) + len(self.stale)
 
     def get(self, node_hash: bytes) -> Optional[Node]:
         with self._lock:
-            entry = self.nodes.get(node_hash)
-            if entry is None:
-                return None
+            return self._get(node_hash)
+
+    def _get(self, node_hash: bytes) -> Optional[Node]:
+        entry = self.nodes.get(node_hash)
+        if entry is not None:
             self.nodes.move_to_end(node_hash)
             return entry[0]
+        entry = self.older.pop(node_hash, None)
+        if entry is not None:  # read again: young again
+            self.nodes[node_hash] = entry
+            return entry[0]
+        entry = self.stale.get(node_hash)
+        if entry is not None:  # an older state's node stays in the stale segment however often it is read
+            self.stale.move_to_end(node_hash)
+            return entry[0]
+        return None
 
     def put(self, node_hash: bytes, node: Node) -> None:
         size = node_footprint(node_hash, node)
-        if size > self.budget:
-            return
         with self._lock:
-            nodes = self.nodes
-            if node_hash in nodes:
-                nodes.move_to_end(node_hash)  # a hash names its content: the held node is the same
+            if self._get(node_hash) is not None:
+                return  # a hash names its content: the held node is the same
+            self._age()
+            if size > self.budget:
                 return
             self.used += size
             while self.used > self.budget:
-                self.used -= nodes.popitem(last=False)[1][1]
-            nodes[node_hash] = (node, size)
+                self.used -= (self.older or self.nodes).popitem(last=False)[1][1]
+            self.nodes[node_hash] = (node, size)
+
+    def age(self) -> None:
+        """Begin a new generation if the current one has lasted `generation_seconds`: the previous generation's
+        nodes, not read since it ended, leave. Called on every miss (a miss costs a database read anyway)."""
+        with self._lock:
+            self._age()
+
+    def _age(self) -> None:
+        now = self.clock()
+        if now - self.generation_started < self.generation_seconds:
+            return
+        self.used -= sum(size for _, size in self.older.values())
+        self.older = self.nodes
+        self.nodes = OrderedDict()
+        self.generation_started = now
 
     def discard(self, hashes) -> None:
-        """Forget the nodes named by `hashes` (those held)."""
+        """The nodes named by `hashes` were replaced by an update: those held leave the main segment for the
+        stale one (the least recently used stale nodes go to make room)."""
         with self._lock:
-            nodes = self.nodes
-            for node_hash in hashes:
-                entry = nodes.pop(node_hash, None)
-                if entry is not None:
-                    self.used -= entry[1]
+            self._discard(hashes)
+
+    def _discard(self, hashes) -> None:
+        nodes, older, stale = self.nodes, self.older, self.stale
+        for node_hash in hashes:
+            entry = nodes.pop(node_hash, None) or older.pop(node_hash, None)
+            if entry is None:
+                if node_hash in stale:
+                    stale.move_to_end(node_hash)
+                continue
+            self.used -= entry[1]
+            if entry[1] > self.stale_budget:
+                continue
+            stale[node_hash] = entry
+            self.stale_used += entry[1]
+            while self.stale_used > self.stale_budget:
+                self.stale_used -= stale.popitem(last=False)[1][1]
 
     def clear(self) -> None:
         with self._lock:
             self.nodes.clear()
+            self.older.clear()
             self.used = 0
+            self.stale.clear()
+            self.stale_used = 0
 
 
 SHARED_NODE_CACHE = NodeCache()

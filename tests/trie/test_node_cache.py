@@ -133,3 +133,132 @@ def test_after_each_update_the_cache_holds_only_nodes_of_the_new_state(batches):
             assert backend.get(key) == entries[key]
         assert set(cache.nodes) <= _reference_node_hashes(entries)
         assert cache.used == sum(size for _, size in cache.nodes.values())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.dictionaries(KEYS, st.one_of(st.none(), SMALL_VALUES), max_size=12), min_size=1, max_size=8))
+def test_reading_an_older_state_after_an_update_leaves_the_main_segment_to_the_new_state(batches):
+    """A subsystem reading the parent block's state after the child's update (or another node importing the
+    same block) finds the replaced nodes in the stale segment: they do not come back into the main segment, which
+    keeps only nodes of the newest state (issue #13: ~400 reloaded nodes a minute filled it for an hour)."""
+    store = MemoryNodeStore()
+    cache = NodeCache(1 << 30, stale_budget_bytes=1 << 30)
+    backend = TrieBackend(store, EMPTY_ROOT, 1, cache)
+    entries: dict = {}
+    for batch in batches:
+        before = dict(entries)
+        for key in entries:  # the state is read before the update replaces it
+            backend.get(key)
+        root, nodes = backend.apply(batch)
+        store.put_nodes(nodes)
+        old, backend = backend, backend.with_root(root)
+        for key, value in batch.items():
+            if value is None:
+                entries.pop(key, None)
+            else:
+                entries[key] = value
+        for key in entries:
+            assert backend.get(key) == entries[key]
+        for key in before:  # the older state, read again after the update
+            assert old.get(key) == before[key]
+        assert set(cache.nodes) <= _reference_node_hashes(entries)
+        assert cache.used == sum(size for _, size in cache.nodes.values())
+        assert cache.stale_used == sum(size for _, size in cache.stale.values())
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.dictionaries(KEYS, st.one_of(st.none(), SMALL_VALUES), max_size=12), min_size=1, max_size=10),
+       st.integers(min_value=0, max_value=3000))
+def test_the_stale_segment_stays_within_its_budget_and_reads_stay_right(batches, stale_budget):
+    store = MemoryNodeStore()
+    cache = NodeCache(1 << 30, stale_budget_bytes=stale_budget)
+    backend = TrieBackend(store, EMPTY_ROOT, 1, cache)
+    states = []
+    entries: dict = {}
+    for batch in batches:
+        for key in entries:
+            backend.get(key)
+        root, nodes = backend.apply(batch)
+        store.put_nodes(nodes)
+        backend = backend.with_root(root)
+        for key, value in batch.items():
+            if value is None:
+                entries.pop(key, None)
+            else:
+                entries[key] = value
+        states.append((backend, dict(entries)))
+        assert cache.stale_used <= stale_budget
+        assert cache.stale_used == sum(size for _, size in cache.stale.values())
+        assert not set(cache.stale) & set(cache.nodes)
+    for state, expected in states:  # every older state still reads right, whichever segment holds its nodes
+        assert sorted(state.keys()) == sorted(expected)
+        for key, value in expected.items():
+            assert state.get(key) == value
+    assert cache.stale_used <= stale_budget
+
+
+def test_the_stale_segment_is_small_beside_the_main_one_by_default():
+    from relaychain.primitives.memory_bounds import TRIE_CACHE_BYTES, TRIE_CACHE_STALE_BYTES
+
+    cache = NodeCache()
+    assert cache.budget == TRIE_CACHE_BYTES and cache.stale_budget == TRIE_CACHE_STALE_BYTES
+    assert TRIE_CACHE_STALE_BYTES <= TRIE_CACHE_BYTES // 16
+    assert NodeCache(1000).stale_budget == 1000  # never more than the whole cache
+
+
+class StepClock:
+    """A clock the test moves: the cache's generations turn when the test says time has passed."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_nodes_unread_for_a_whole_generation_leave_and_nodes_read_each_generation_stay():
+    """The main segment ages (issue #13): an idle network reads the nodes of forks it then abandons and of states
+    it reads once; under a 64 MiB LRU alone they stayed until the budget was full, for hours. A node not read
+    during a whole generation now leaves when the next one begins; the nodes read every generation stay."""
+    hot_items = {bytes([i]) * 3: bytes([i]) * 30 for i in range(40)}  # inline values (< 33 bytes)
+    hot_store, hot_root = _trie(hot_items)
+    clock = StepClock()
+    cache = NodeCache(1 << 30, generation_seconds=30, clock=clock)
+    hot = TrieBackend(hot_store, hot_root, 1, cache)
+    hot_hashes = _reference_node_hashes(hot_items)
+    previous_fork: set = set()
+    for step in range(12):
+        once_items = {blake2_256(bytes([step, i])): bytes([step, i]) * 15 for i in range(30)}
+        once_store, once_root = _trie(once_items)
+        once = TrieBackend(once_store, once_root, 1, cache)  # a fork's state: read in this step, never again
+        for key, value in once_items.items():
+            assert once.get(key) == value
+        for key, value in hot_items.items():  # the chain's state: read in every step
+            assert hot.get(key) == value
+        held = set(cache.nodes) | set(cache.older)
+        fork = _reference_node_hashes(once_items)
+        assert hot_hashes <= held
+        # of the fork states, only this generation's and the one before are held
+        assert held - hot_hashes <= fork | previous_fork
+        assert cache.used == sum(size for _, size in list(cache.nodes.values()) + list(cache.older.values()))
+        previous_fork = fork
+        clock.now += 31  # one generation per step
+    assert cache.used <= cache.budget
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dictionaries(KEYS, VALUES, min_size=1, max_size=100), st.lists(st.integers(0, 100), max_size=30),
+       st.randoms(use_true_random=False))
+def test_reads_across_generations_stay_right_and_the_accounting_exact(items, steps, rnd):
+    store, root = _trie(items)
+    clock = StepClock()
+    cache = NodeCache(20_000, generation_seconds=10, clock=clock)
+    backend = TrieBackend(store, root, 1, cache)
+    keys = list(items)
+    for step in steps:
+        clock.now += step % 25
+        key = rnd.choice(keys)
+        assert backend.get(key) == items[key]
+        assert not set(cache.nodes) & set(cache.older)
+        assert cache.used == sum(size for _, size in list(cache.nodes.values()) + list(cache.older.values()))
+        assert cache.used <= cache.budget

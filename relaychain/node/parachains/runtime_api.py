@@ -5,7 +5,8 @@ SCALE arguments and results Polkadot defines, exactly as a Polkadot node's runti
 are decoded into the declared types of `relaychain.primitives.parachain_types` and cached per block (a block's
 state never changes), in one LRU per method of `RUNTIME_API_CACHE_PER_METHOD` entries as Polkadot's
 `RequestResultCache`: subsystems ask about unfinalized blocks, so a short memory is enough. Results named by
-their argument alone (code by its hash, a session's info) are cached by it, whatever the block, once known.
+their argument alone (code by its hash, a session's info) are cached by it, whatever the block, once known;
+session infos for the last `RUNTIME_API_SESSIONS_CACHED` sessions asked about.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import OrderedDict
 from typing import Callable, Optional
 
 from relaychain.primitives import parachain_types as P
-from relaychain.primitives.memory_bounds import RUNTIME_API_CACHE_PER_METHOD
+from relaychain.primitives.memory_bounds import RUNTIME_API_CACHE_PER_METHOD, RUNTIME_API_SESSIONS_CACHED
 from relaychain.primitives.scale import encode_u32
 from relaychain.primitives.scale_types import BOOL, U32, Option, Tuple, Vec
 
@@ -33,6 +34,7 @@ _OPT_VOTES = Option(P.ScrapedOnChainVotes.SCALE)
 _ASSUMPTION_INDEX = {"Included": 0, "TimedOut": 1, "Free": 2}
 # the same answer at every block that knows it (polkadot keys these caches without the block hash)
 _BLOCK_INDEPENDENT = frozenset({"validation_code_by_hash", "session_info"})
+_BY_SESSION = frozenset({"session_info"})  # bounded by sessions, not by blocks
 
 
 class RuntimeApiError(Exception):
@@ -44,10 +46,12 @@ class RuntimeApi:
     runtime call (the same as `state_call`)."""
 
     def __init__(self, call: Callable[[bytes, str, bytes], bytes],
-                 cache_size: int = RUNTIME_API_CACHE_PER_METHOD):
+                 cache_size: int = RUNTIME_API_CACHE_PER_METHOD,
+                 sessions_cached: int = RUNTIME_API_SESSIONS_CACHED):
         self._call = call
         self._caches: dict[str, "OrderedDict[object, object]"] = {}  # method -> LRU of results
         self._cache_size = cache_size
+        self._sessions_cached = sessions_cached
 
     def cached(self, method: str) -> int:
         """How many results of `method` are held."""
@@ -70,7 +74,7 @@ class RuntimeApi:
         if block_independent and value is None:
             return value  # not known at this block: a later block may know it
         cache[key] = value
-        if len(cache) > self._cache_size:
+        if len(cache) > (self._sessions_cached if method in _BY_SESSION else self._cache_size):
             cache.popitem(last=False)
         return value
 

@@ -2,9 +2,12 @@
 many blocks keeps at most `cache_size` results of a method, answers stay those of the runtime, and results
 named by their argument alone (a session's info) are held once for every block."""
 
+from collator.collator import MAX_RECORDS as COLLATION_RECORDS
 from relaychain.node.consensus.slots import SlotInfo
 from relaychain.node.parachains.runtime_api import RuntimeApi
-from relaychain.primitives.memory_bounds import RUNTIME_API_CACHE_PER_METHOD
+from relaychain.primitives.memory_bounds import (
+    HEADER_CACHE_SIZE, RUNTIME_API_CACHE_PER_METHOD, RUNTIME_API_SESSIONS_CACHED)
+from relaychain.runtime.constants import EPOCH_DURATION_IN_SLOTS
 
 SLOT_MS = 6000
 
@@ -60,5 +63,37 @@ def test_a_session_info_is_held_once_whatever_the_block(node):
     assert call.calls == 3 and api.cached("session_info") == 1
 
 
-def test_the_default_bound_is_polkadots():
-    assert RuntimeApi(lambda *a: b"").__dict__["_cache_size"] == RUNTIME_API_CACHE_PER_METHOD == 128
+def test_session_infos_are_held_for_the_last_sessions_asked_about_only(node):
+    """Session infos are bounded by sessions, not by the per-block count: a dev session is 10 blocks, so 128
+    of them took 20 minutes to fill and an idle node's memory grew all that time (issue #13)."""
+    hashes = _chain(node, 3 * EPOCH_DURATION_IN_SLOTS + 2)
+    tip = hashes[-1]
+    current = RuntimeApi(node.runtime_call).session_index_for_child(tip)
+    assert current >= 3
+    call = CountingCall(node)
+    api = RuntimeApi(call, cache_size=100, sessions_cached=2)
+    uncached = RuntimeApi(node.runtime_call, cache_size=0, sessions_cached=0)
+    known = [s for s in range(current + 1) if uncached.session_info(tip, s) is not None]
+    assert len(known) >= 3
+    for session in known:
+        assert api.session_info(tip, session) == uncached.session_info(tip, session)
+        assert api.cached("session_info") <= 2
+    calls = call.calls
+    api.session_info(tip, known[-1])  # the newest sessions are held
+    api.session_info(hashes[-2], known[-2])
+    assert call.calls == calls
+    api.session_info(tip, known[0])  # the oldest went first
+    assert call.calls == calls + 1
+
+
+def test_the_default_bounds_fill_within_the_first_minute_of_a_1s_chain():
+    """Each per-block bound is reached within a minute at 1 s blocks (an idle network's memory must be flat after
+    its first minute, issue #13) and still covers the unfinalized chain; session infos cover the dispute
+    window (6 sessions) plus the current and next session."""
+    api = RuntimeApi(lambda *a: b"")
+    assert api.__dict__["_cache_size"] == RUNTIME_API_CACHE_PER_METHOD
+    assert api.__dict__["_sessions_cached"] == RUNTIME_API_SESSIONS_CACHED
+    assert 16 <= RUNTIME_API_CACHE_PER_METHOD <= 60 and 16 <= HEADER_CACHE_SIZE <= 60
+    assert RUNTIME_API_SESSIONS_CACHED >= 6 + 2
+    assert RUNTIME_API_SESSIONS_CACHED * EPOCH_DURATION_IN_SLOTS <= 90
+    assert COLLATION_RECORDS <= 64  # a collator hands over at most one collation per relay block

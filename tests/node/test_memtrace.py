@@ -1,0 +1,27 @@
+"""memtrace's types mode (issue #13 memory hunts): what it reports is what is live in the process."""
+
+from relaychain.node import memtrace
+
+
+class Marker:
+    pass
+
+
+def test_type_counts_see_live_instances_and_the_largest_containers():
+    before, _ = memtrace._type_counts()
+    name = f"{Marker.__module__}.{Marker.__qualname__}"
+    markers = [Marker() for _ in range(321)]
+    big = [None] * 500_000  # grows no count: only its own size tells
+    counts, largest = memtrace._type_counts()
+    assert counts[name] - before.get(name, 0) == 321
+    assert any(length == len(big) and kind == "builtins.list" for _, kind, length in largest)
+    assert len(largest) <= memtrace.LARGEST and largest == sorted(largest, reverse=True)
+    del markers, big
+
+
+def test_the_trie_cache_line_counts_both_segments():
+    from relaychain.trie.backend import SHARED_NODE_CACHE
+
+    line = memtrace._trie_cache_line()
+    assert f"{len(SHARED_NODE_CACHE.nodes) + len(SHARED_NODE_CACHE.older)} nodes" in line
+    assert f"stale {len(SHARED_NODE_CACHE.stale)} nodes" in line
