@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -136,6 +137,15 @@ def block_slot(header) -> Optional[int]:
 
 def encode_body(extrinsics) -> bytes:
     return encode_compact(len(extrinsics)) + b"".join(bytes(x) for x in extrinsics)
+
+
+class _Recorded:
+    """What an import produced, set once by calling it."""
+
+    result: Optional[ImportedBlock] = None
+
+    def __call__(self, result: ImportedBlock) -> None:
+        self.result = result
 
 
 class Client:
@@ -276,42 +286,36 @@ class Client:
         This is the import queue's entry: every block handed to it counts as submitted (Substrate's
         `substrate_import_queue_blocks_submitted`), whatever its outcome; the node's own blocks are stored by
         `import_authored` without passing through the queue."""
-        started = self._count_submitted()
-        try:
-            verified = self.verify_block(block_bytes_or_block)
-            result = verified if isinstance(verified, ImportedBlock) else self.commit_import(verified)
-        except BlockImportError:
-            self._count_outcome(None, started)
-            raise
-        self._count_outcome(result, started)
-        return result
+        with self._import_counted() as record:
+            record(self._store_verified(self.verify_block(block_bytes_or_block)))
+        return record.result
 
     async def import_block_off_loop(self, block_bytes_or_block, *, origin: str = "network") -> ImportedBlock:
         """`import_block` with the verification and execution on the process's block-execution thread
         (`node/execution.py`), so the event loop keeps serving while a heavy block is executed; the block is
         stored, and the listeners called, back on the loop."""
-        started = self._count_submitted()
-        with self.imports_in_flight:
-            try:
-                verified = await off_loop(self.verify_block, block_bytes_or_block)
-                result = verified if isinstance(verified, ImportedBlock) else self.commit_import(verified)
-            except BlockImportError:
-                self._count_outcome(None, started)
-                raise
-        self._count_outcome(result, started)
-        return result
+        with self._import_counted() as record, self.imports_in_flight:
+            record(self._store_verified(await off_loop(self.verify_block, block_bytes_or_block)))
+        return record.result
 
-    def _count_submitted(self) -> float:
+    def _store_verified(self, verified: "VerifiedBlock | ImportedBlock") -> ImportedBlock:
+        return verified if isinstance(verified, ImportedBlock) else self.commit_import(verified)
+
+    @contextmanager
+    def _import_counted(self):
+        """Count a block handed to the import queue and its outcome (`substrate_import_queue_*`): an error, or
+        the time a new block took; yields a `record(result)` callable that keeps the result as `.result`."""
         if self.metrics is not None:
             self.metrics.imported_blocks.inc()
-        return time.perf_counter()
-
-    def _count_outcome(self, result: Optional[ImportedBlock], started: float) -> None:
-        if self.metrics is None:
-            return
-        if result is None:
-            self.metrics.import_errors.labels("error").inc()
-        elif not result.already_known:
+        started = time.perf_counter()
+        record = _Recorded()
+        try:
+            yield record
+        except BlockImportError:
+            if self.metrics is not None:
+                self.metrics.import_errors.labels("error").inc()
+            raise
+        if self.metrics is not None and not record.result.already_known:
             self.metrics.import_time.observe(time.perf_counter() - started)
             self.metrics.import_errors.labels("success").inc()
 

@@ -22,6 +22,7 @@ import heapq
 import itertools
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
@@ -195,13 +196,8 @@ class TransactionPool:
     def submit(self, xt: bytes, watcher: Optional[Watcher] = None) -> bytes:
         """Validate and add `xt`; return its hash. Raises PoolError or the runtime's InvalidTransaction."""
         xt, h = self._precheck(xt)
-        try:
+        with self._banned_if_refused(h):
             validity = self._validate(xt)
-        except PoolError:
-            raise
-        except Exception:
-            self.ban([h])
-            raise
         return self._admit(xt, h, validity, watcher)
 
     async def submit_off_loop(self, xt: bytes, watcher: Optional[Watcher] = None) -> bytes:
@@ -210,14 +206,20 @@ class TransactionPool:
         from relaychain.node.execution import TRANSACTIONS, off_loop
 
         xt, h = self._precheck(xt)
-        try:
+        with self._banned_if_refused(h):
             validity = await off_loop(self._validate, xt, priority=TRANSACTIONS)
+        return self._admit(xt, h, validity, watcher)
+
+    @contextmanager
+    def _banned_if_refused(self, h: bytes):
+        """Validation of transaction `h`: a refusal by the runtime bans it; the pool's own errors do not."""
+        try:
+            yield
         except PoolError:
             raise
         except Exception:
             self.ban([h])
             raise
-        return self._admit(xt, h, validity, watcher)
 
     def _precheck(self, xt: bytes) -> tuple[bytes, bytes]:
         """The checks before validation: format, known, banned. Returns (xt, its hash)."""

@@ -111,6 +111,19 @@ def _reference_node_hashes(entries: dict) -> set:
 SMALL_VALUES = st.binary(max_size=32)
 
 
+def _updated(backend, store, entries: dict, batch: dict):
+    """Apply `batch` (None = delete) to `backend`'s state: store the new nodes, mirror the batch in the plain
+    dict `entries`, and return the backend of the new root."""
+    root, nodes = backend.apply(batch)
+    store.put_nodes(nodes)
+    for key, value in batch.items():
+        if value is None:
+            entries.pop(key, None)
+        else:
+            entries[key] = value
+    return backend.with_root(root)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.dictionaries(KEYS, st.one_of(st.none(), SMALL_VALUES), max_size=12), min_size=1, max_size=8))
 def test_after_each_update_the_cache_holds_only_nodes_of_the_new_state(batches):
@@ -121,14 +134,7 @@ def test_after_each_update_the_cache_holds_only_nodes_of_the_new_state(batches):
     backend = TrieBackend(store, EMPTY_ROOT, 1, cache)
     entries: dict = {}
     for batch in batches:
-        root, nodes = backend.apply(batch)
-        store.put_nodes(nodes)
-        backend = backend.with_root(root)
-        for key, value in batch.items():
-            if value is None:
-                entries.pop(key, None)
-            else:
-                entries[key] = value
+        backend = _updated(backend, store, entries, batch)
         for key in entries:
             assert backend.get(key) == entries[key]
         assert set(cache.nodes) <= _reference_node_hashes(entries)
@@ -149,14 +155,7 @@ def test_reading_an_older_state_after_an_update_leaves_the_main_segment_to_the_n
         before = dict(entries)
         for key in entries:  # the state is read before the update replaces it
             backend.get(key)
-        root, nodes = backend.apply(batch)
-        store.put_nodes(nodes)
-        old, backend = backend, backend.with_root(root)
-        for key, value in batch.items():
-            if value is None:
-                entries.pop(key, None)
-            else:
-                entries[key] = value
+        old, backend = backend, _updated(backend, store, entries, batch)
         for key in entries:
             assert backend.get(key) == entries[key]
         for key in before:  # the older state, read again after the update
@@ -178,14 +177,7 @@ def test_the_stale_segment_stays_within_its_budget_and_reads_stay_right(batches,
     for batch in batches:
         for key in entries:
             backend.get(key)
-        root, nodes = backend.apply(batch)
-        store.put_nodes(nodes)
-        backend = backend.with_root(root)
-        for key, value in batch.items():
-            if value is None:
-                entries.pop(key, None)
-            else:
-                entries[key] = value
+        backend = _updated(backend, store, entries, batch)
         states.append((backend, dict(entries)))
         assert cache.stale_used <= stale_budget
         assert cache.stale_used == sum(size for _, size in cache.stale.values())
