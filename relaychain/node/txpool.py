@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import logging
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -28,6 +29,8 @@ from typing import Callable, Iterable, Optional
 
 from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import ScaleDecodeError, decode_compact
+
+log = logging.getLogger("relaychain.txpool")
 
 
 class PoolError(Exception):
@@ -126,6 +129,10 @@ class _Watch:
     callbacks: list = field(default_factory=list)
 
 
+def _log_not_resubmitted(xt: bytes, exc: Exception) -> None:
+    log.debug("Not resubmitted 0x%s: %s %s", transaction_hash(xt).hex(), type(exc).__name__, exc)
+
+
 def _running_loop() -> Optional[asyncio.AbstractEventLoop]:
     try:
         return asyncio.get_running_loop()
@@ -160,6 +167,9 @@ class TransactionPool:
         self._revalidation: Optional[asyncio.Task] = None
         self._revalidate_again: Optional[int] = None
         self._background: set[asyncio.Task] = set()
+        # Blocks retracted so far: a judgement made off the loop against the chain before a reorg (a revalidation,
+        # a block builder's "invalid") is about a chain that is no longer the best; it must not drop anything.
+        self.chain_view = 0
 
     # ---- queries -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -270,8 +280,8 @@ class TransactionPool:
             for xt in xts:
                 try:
                     self.submit(xt)
-                except Exception:  # no longer valid at the new best: dropped, as Substrate does
-                    pass
+                except Exception as exc:  # no longer valid at the new best: dropped, as Substrate does
+                    _log_not_resubmitted(xt, exc)
             return
         self._in_background(self._resubmit_off_loop(xts))
 
@@ -279,8 +289,8 @@ class TransactionPool:
         for xt in xts:
             try:
                 await self.submit_off_loop(xt)
-            except Exception:  # no longer valid at the new best (the pool's or the runtime's typed errors)
-                pass
+            except Exception as exc:  # no longer valid at the new best (the pool's or the runtime's typed errors)
+                _log_not_resubmitted(xt, exc)
 
     def _in_background(self, coro) -> None:
         task = asyncio.ensure_future(coro)
@@ -419,9 +429,15 @@ class TransactionPool:
                 break
             del self._banned[oldest]
 
-    def remove_invalid(self, hashes: Iterable[bytes]) -> None:
-        """Drop transactions found invalid (e.g. by the block builder), ban them, re-sort dependents."""
+    def remove_invalid(self, hashes: Iterable[bytes], *, chain_view: Optional[int] = None) -> None:
+        """Drop transactions found invalid (e.g. by the block builder), ban them, re-sort dependents. With
+        `chain_view` (the pool's `chain_view` when the judgement began) nothing is dropped if a block was
+        retracted since: the builder judged them on a chain that lost (a transaction "stale" there may be in
+        no block of the new best chain), and the pool's revalidation will judge them again."""
         hashes = list(hashes)
+        if chain_view is not None and chain_view != self.chain_view:
+            log.debug("Kept %d transactions reported invalid on a chain retracted since", len(hashes))
+            return
         for h in hashes:
             if h in self._txs:
                 self._drop(h, "invalid")
@@ -442,10 +458,13 @@ class TransactionPool:
         # Prune by tags (sc-transaction-pool `prune_tags`): what the included transactions provided is now on
         # chain — pooled transactions providing the same tags are stale, requirements on them are met.
         pruned: set[bytes] = set()
+        removed = 0
         for h in included:
             tx = self._remove(h)
             if tx is not None:
                 pruned.update(tx.provides)
+                removed += 1
+        log.debug("Pruned %d of the %d transactions in best block 0x%s", removed, len(included), block_hash.hex())
         for h, tx in list(self._txs.items()):
             if pruned.intersection(tx.provides):
                 self._drop(h, "invalid")
@@ -455,6 +474,7 @@ class TransactionPool:
         self.request_revalidation(self.limits.revalidate_batch)
 
     def _drop(self, h: bytes, status: object) -> None:
+        log.debug("Dropped 0x%s: %s", h.hex(), status)
         self._remove(h)
         self.ban([h])
         self._notify(h, status)
@@ -482,8 +502,13 @@ class TransactionPool:
 
         while True:
             batch = self._revalidation_batch(limit)
+            view = self.chain_view
             results = await off_loop(self._validate_each, [tx.data for tx in batch], priority=TRANSACTIONS)
-            self._apply_revalidation(batch, results)
+            if view == self.chain_view:
+                self._apply_revalidation(batch, results)
+            else:  # validated against a chain retracted meanwhile: judged again at the new best
+                log.debug("Revalidation of %d transactions discarded: a reorg happened meanwhile", len(batch))
+                self._revalidate_again = limit if self._revalidate_again is None else self._revalidate_again
             if self._revalidate_again is None:
                 return
             limit, self._revalidate_again = self._revalidate_again, None
@@ -529,7 +554,9 @@ class TransactionPool:
                 self._watchers.pop(h, None)
 
     def on_retracted(self, block_hash: bytes) -> None:
-        """A block left the best chain (reorg): its watched transactions are `retracted`."""
+        """A block left the best chain (reorg): its watched transactions are `retracted`; judgements made off
+        the loop before now no longer drop anything (`chain_view`)."""
+        self.chain_view += 1
         for h in self._in_block.get(block_hash, ()):
             self._notify(h, {"retracted": "0x" + block_hash.hex()})
 

@@ -164,6 +164,59 @@ def test_under_an_event_loop_revalidation_and_resubmission_run_off_it_with_the_s
     asyncio.run(scenario())
 
 
+def test_a_revalidation_that_straddles_a_reorg_drops_nothing_and_is_done_again():
+    """Revalidation runs off the loop against the best block of its start. If a block is retracted meanwhile, its
+    verdicts are about a chain that lost: a transaction "outdated" there may be in no block of the new best
+    chain (and the reorg's resubmission found it still pooled). It stays, and is judged again at the new best."""
+    import asyncio
+    import threading
+
+    async def scenario():
+        pool, ledger, _ = make_pool()
+        pool.maintain_off_loop = True
+        h = pool.submit(tx(1, 0))
+        gate, judged = threading.Event(), threading.Event()
+        plain = ledger.validate
+
+        def validate_at_start(xt):  # read the chain, then take a while to answer (a heavy block on the thread)
+            try:
+                return plain(xt)
+            finally:
+                judged.set()
+                gate.wait(5)
+
+        pool._validate = validate_at_start
+        ledger.nonces[1] = 1  # block A includes it and is the best: outdated
+        pool.request_revalidation(None)
+        while not judged.is_set():
+            await asyncio.sleep(0.005)
+        ledger.nonces[1] = 0  # A is retracted while the verdict is on its way
+        pool.on_retracted(b"A" * 32)
+        pool.resubmit([tx(1, 0)])  # still pooled: nothing to resubmit
+        pool._validate = plain
+        gate.set()
+        for _ in range(200):
+            if pool._revalidation.done():
+                break
+            await asyncio.sleep(0.01)
+        assert h in pool and pool.ready_count() == 1
+        assert not pool.is_banned(h)
+        pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_verdicts_of_a_block_builder_on_a_retracted_chain_drop_nothing():
+    pool, ledger, _ = make_pool()
+    h = pool.submit(tx(1, 0))
+    view = pool.chain_view  # a proposer plans on the best block...
+    pool.on_retracted(b"A" * 32)  # ...which a reorg retracts before its block is concluded
+    pool.remove_invalid([h], chain_view=view)
+    assert h in pool and not pool.is_banned(h)
+    pool.remove_invalid([h], chain_view=pool.chain_view)  # judged on the chain that is still best: dropped
+    assert h not in pool and pool.is_banned(h)
+
+
 def test_remove_invalid_moves_dependents_to_future():
     pool, _, _ = make_pool()
     hs = [pool.submit(tx(1, n)) for n in range(3)]
