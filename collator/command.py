@@ -35,7 +35,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rpc-port", type=int, default=None,
                         help="serve the para's JSON-RPC on this port (token paras; default: no RPC server)")
     parser.add_argument("--rpc-external", action="store_true", help="listen for para RPC on all interfaces")
-    parser.add_argument("-l", "--log", default="info", help="log level (error, warn, info, debug)")
+    parser.add_argument("-l", "--log", default="info",
+                        help="log level, or directives as the relay node takes them (e.g. info,txpool=debug)")
 
 
 async def run(args) -> int:
@@ -105,9 +106,13 @@ async def run(args) -> int:
 
 
 def main(args) -> int:
-    from relaychain.node.command import setup_logging
+    from relaychain.node.command import CommandError, setup_logging
 
-    setup_logging(args.log)
+    try:
+        setup_logging(args.log)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         return asyncio.run(run(args))
     except KeyboardInterrupt:

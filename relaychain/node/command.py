@@ -74,7 +74,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with --malus: how many validators misbehave (the last N; default 1)")
     parser.add_argument("--no-paras", action="store_true",
                         help="with --dev: the relay chain alone, without the example paras (adder 1000, 1001; token 2000, 2001)")
-    parser.add_argument("-l", "--log", default="info", help="log level (error, warn, info, debug)")
+    parser.add_argument("-l", "--log", default="info",
+                        help="log level (error, warn, info, debug), or Substrate's directives: a comma-separated "
+                             "list of LEVEL and TARGET=LEVEL, e.g. `info,txpool=debug,sync=debug` (a target is a "
+                             "logger under `relaychain.`: txpool, sync, babe, grandpa, proposer, parachains…)")
 
 
 class _NodeNameFilter(logging.Filter):
@@ -94,13 +97,36 @@ class _NodeNameFilter(logging.Filter):
         return True
 
 
+LOG_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "warning": logging.WARNING, "info": logging.INFO,
+              "debug": logging.DEBUG, "trace": logging.DEBUG}
+
+
+def parse_log_directives(spec: str) -> tuple[int, dict[str, int]]:
+    """`-l` as Substrate reads it: comma-separated `LEVEL` (the default) and `TARGET=LEVEL` items, the target a
+    logger name under `relaychain.` (`txpool` is `relaychain.txpool`). Returns (default level, {logger: level});
+    CommandError names what it cannot read."""
+    default, targets = logging.INFO, {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        target, _, level = item.rpartition("=")
+        if level.lower() not in LOG_LEVELS or (not target and "=" in item):
+            raise CommandError(f"-l {spec!r}: {item!r} is not LEVEL or TARGET=LEVEL with LEVEL one of "
+                               f"{', '.join(LOG_LEVELS)}")
+        if target:
+            targets[target if target.startswith("relaychain") else f"relaychain.{target}"] = LOG_LEVELS[level.lower()]
+        else:
+            default = LOG_LEVELS[level.lower()]
+    return default, targets
+
+
 def setup_logging(level: str, prefix_names: bool = False) -> None:
-    """Substrate's log shape: `2024-01-01 12:00:00 ✨ Imported #12 (0x1234…abcd)`."""
-    level = {"warn": "WARNING"}.get(level.lower(), level.upper())
+    """Substrate's log shape: `2024-01-01 12:00:00 ✨ Imported #12 (0x1234…abcd)`; `level` as `-l` takes it."""
+    default, targets = parse_log_directives(level)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(node)s%(message)s", datefmt="%Y-%m-%d %H:%M:%S"))
     handler.addFilter(_NodeNameFilter(prefix_names))
-    logging.basicConfig(level=getattr(logging, level, logging.INFO), handlers=[handler], force=True)
+    logging.basicConfig(level=default, handlers=[handler], force=True)
+    for name, target_level in targets.items():
+        logging.getLogger(name).setLevel(target_level)
 
 
 def load_node_key(base_path: Path, hex_seed: Optional[str]):
@@ -128,6 +154,10 @@ def load_node_key(base_path: Path, hex_seed: Optional[str]):
 
 
 def _validate_args(args) -> Optional[str]:
+    try:
+        parse_log_directives(args.log)
+    except CommandError as exc:
+        return str(exc)
     if args.sealing != "slots" and not args.dev:
         return "--sealing is only available with --dev"
     if args.sealing not in ("slots", "instant", "manual") and not args.sealing.isdigit():

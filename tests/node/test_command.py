@@ -25,10 +25,22 @@ def _parse(argv):
     (["--sealing", "instant", "--base-path", "x"], "only available with --dev"),
     (["--dev", "--sealing", "sometimes"], "--sealing must be"),
     (["--dev", "--block-time", "0"], "--block-time must be"),
+    (["--dev", "-l", "info,txpool=loud"], "'txpool=loud' is not LEVEL or TARGET=LEVEL"),
+    (["--dev", "-l", "=debug"], "'=debug' is not LEVEL"),
 ])
 def test_bad_arguments_are_refused(argv, error, capsys):
     assert command.main(_parse(argv)) == 2
     assert error in capsys.readouterr().err
+
+
+def test_log_directives_are_read_as_substrate_reads_them():
+    """`-l` takes a default level and `target=level` items; a target names a logger under `relaychain.`."""
+    import logging
+
+    assert command.parse_log_directives("warn") == (logging.WARNING, {})
+    assert command.parse_log_directives("info,txpool=debug,relaychain.sync=trace") == (
+        logging.INFO, {"relaychain.txpool": logging.DEBUG, "relaychain.sync": logging.DEBUG})
+    assert command.parse_log_directives("babe=debug") == (logging.INFO, {"relaychain.babe": logging.DEBUG})
 
 
 def test_arguments_parse():
