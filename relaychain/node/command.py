@@ -395,7 +395,8 @@ def main(args) -> int:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
             if spec.processes:
-                return run_processes(spec, args.base_path or Path(tempfile.mkdtemp(prefix="relaychain-network-")))
+                return run_processes(spec, args.base_path or Path(tempfile.mkdtemp(prefix="relaychain-network-")),
+                                     args.log)
             return asyncio.run(run_network_file(args))
         return asyncio.run(run(args))
     except KeyboardInterrupt:

@@ -88,3 +88,17 @@ def test_a_channel_the_network_cannot_have_is_refused_with_what_to_fix(tmp_path,
 def test_a_channel_declared_twice_is_refused(tmp_path):
     with pytest.raises(NetworkConfigError, match="declared twice"):
         load_network(_write(tmp_path, NETWORK + "[[hrmp_channels]]\nsender = 1000\nrecipient = 1001\n"))
+
+
+def test_every_process_of_a_network_logs_as_the_launcher_was_told(tmp_path):
+    """`relaychain run --config net.toml -l info,txpool=debug` with `processes = true`: each node and collator
+    process gets the same directives (they were left at the default before, so a debug target never showed)."""
+    from relaychain.launcher import process_commands
+
+    spec = load_network(_write(tmp_path, NETWORK))
+    chain_file = tmp_path / "chain.json"
+    write_chain_file(spec, chain_file)
+    commands = process_commands(spec, tmp_path, chain_file, "info,txpool=debug")
+    assert len(commands) == len(spec.nodes) + sum(len(p.collators) for p in spec.paras)
+    for _name, argv in commands:
+        assert argv[argv.index("-l") + 1] == "info,txpool=debug"
