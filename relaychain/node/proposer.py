@@ -13,6 +13,14 @@ Rules (polkadot-sdk `sc-consensus-slots` `proposing_remaining_duration`, `sc-bas
 - Several nodes may share one event loop (in-process `--dev` networks): every one of them executes the block on
   that loop before the next slot, so the budget is divided among them (`loop_shared_by`) — a node never
   authors a block the nodes beside it cannot import in time.
+- Its peers must also have imported the block before the next slot's author stops waiting for it (the slot
+  worker waits until the next slot leaves only its proposing portion, `BabeAuthor.run`). The proposer predicts
+  their import time by its own (`ImportLatency`: what this node's imports of other authors' blocks took, from
+  hand-over to stored, so waiting for the execution thread and a machine shared with other nodes count) and
+  stops taking transactions once the block, finished now, would be imported after that (`peers_import_by`);
+  until it has measured a heavy import it assumes an import takes as long as its own building took so far.
+  Substrate bounds a block by benchmarked weight for the same purpose; our weights are Polkadot's, not this
+  runtime's cost, so the bound is measured instead.
 """
 
 from __future__ import annotations
@@ -48,6 +56,12 @@ class ProposerLimits:
         """`block_proposal_slot_portion` of a slot."""
         return slot_duration_ms * self.slot_portion_num // self.slot_portion_den
 
+    def peers_import_ms(self, slot_duration_ms: int, remaining_ms: int) -> int:
+        """From now until the next slot's author stops waiting for this slot's block (it waits while its slot
+        still leaves the proposing portion), less a tenth of a slot for the announcement to travel and the
+        block to be stored."""
+        return remaining_ms + slot_duration_ms - self.portion_ms(slot_duration_ms) - slot_duration_ms // 10
+
     def budget_ms(self, slot_duration_ms: int, remaining_ms: Optional[int] = None) -> int:
         """The proposer's time for one block: the slot portion, at most what is left of the slot, shared by
         the nodes that must import the block on the same loop."""
@@ -59,17 +73,58 @@ class ProposerLimits:
 
 @dataclass(frozen=True)
 class Deadlines:
-    """When to stop taking transactions (`hard`) and when to stop trying after repeated overflows (`soft`), in
-    the seconds of `timer`."""
+    """When to stop taking transactions (`hard`), when to stop trying after repeated overflows (`soft`) and by
+    when the peers must have imported the block (`peers_import_by`, None: unbounded), in the seconds of
+    `timer`; `start` is when proposing began."""
 
     hard: float
     soft: float
+    start: float = 0.0
+    peers_import_by: Optional[float] = None
 
     @classmethod
-    def within(cls, budget_ms: int, start: float, soft_percent: int) -> "Deadlines":
+    def within(cls, budget_ms: int, start: float, soft_percent: int,
+               peers_import_ms: Optional[int] = None) -> "Deadlines":
         budget = budget_ms / 1000
         hard = start + budget - budget / 10
-        return cls(hard, start + (hard - start) * soft_percent / 100)
+        import_by = None if peers_import_ms is None else start + peers_import_ms / 1000
+        return cls(hard, start + (hard - start) * soft_percent / 100, start, import_by)
+
+
+INHERENTS_ONLY = 2  # extrinsics of a block without transactions (timestamp, parachains): its import is the fixed cost
+MIN_SAMPLE_EXTRINSICS = 32  # fewer (a few batches, say) say little about the cost of one extrinsic
+LATENCY_WEIGHT = 0.25  # the weight of the newest sample in the moving averages: a few blocks follow a load change
+
+
+class ImportLatency:
+    """How long this node takes to import a block of `n` extrinsics, learnt from its own imports:
+    `base + per_extrinsic * n`, both exponentially weighted moving averages (seconds), the base from blocks of
+    inherents only, the cost per extrinsic from blocks of at least MIN_SAMPLE_EXTRINSICS (it is an average: a
+    block of a few heavy batches is not predicted by it, and is left out of it). A sample is the wall
+    time from handing a block to the import queue to its being stored, so it includes waiting for the
+    execution thread and for a CPU shared with other nodes. Recorded on the event loop, read by the proposer on
+    the execution thread (two floats: a stale read costs one block's estimate)."""
+
+    def __init__(self) -> None:
+        self.base = 0.0
+        self.per_extrinsic: Optional[float] = None
+
+    def record(self, extrinsics: int, seconds: float) -> None:
+        if extrinsics <= INHERENTS_ONLY:
+            self.base += LATENCY_WEIGHT * (seconds - self.base)
+            return
+        if extrinsics < MIN_SAMPLE_EXTRINSICS:
+            return
+        sample = max(0.0, seconds - self.base) / extrinsics
+        prev = self.per_extrinsic
+        self.per_extrinsic = sample if prev is None else prev + LATENCY_WEIGHT * (sample - prev)
+
+    def predict(self, extrinsics: int, built_in: float) -> float:
+        """The expected import time of a block of `extrinsics`; `built_in` (the proposer's own time so far)
+        stands in for it until a heavy import has been measured."""
+        if self.per_extrinsic is None:
+            return self.base + built_in
+        return self.base + self.per_extrinsic * extrinsics
 
 
 @dataclass(frozen=True)
@@ -83,7 +138,8 @@ class Proposal:
 
 
 def fill_block(builder, ready, limits: ProposerLimits, deadlines: Deadlines,
-               timer: Callable[[], float] = time.perf_counter) -> Proposal:
+               timer: Callable[[], float] = time.perf_counter,
+               import_latency: Optional[ImportLatency] = None) -> Proposal:
     """Push ready transactions into `builder` (a runtime BlockBuilder whose inherents are applied) by the
     rules in the module docstring. `ready` is the pool's `BestTransactions`: a transaction left out is
     reported to it, so what depends on it is not tried in this block (it stays in the pool)."""
@@ -103,8 +159,16 @@ def fill_block(builder, ready, limits: ProposerLimits, deadlines: Deadlines,
         if included >= limits.max_transactions:
             reason = HIT_TRANSACTION_COUNT_LIMIT
             break
-        if timer() > deadlines.hard:
+        now = timer()
+        if now > deadlines.hard:
             log.debug("Consensus deadline reached when pushing block transactions, proceeding with proposing.")
+            reason = HIT_DEADLINE
+            break
+        if import_latency is not None and deadlines.peers_import_by is not None and \
+                now + import_latency.predict(included + 1, now - deadlines.start) > deadlines.peers_import_by:
+            log.debug("Peers would import a larger block after the next slot's author stops waiting for it "
+                      "(%d ms predicted for %d extrinsics), proceeding with proposing.",
+                      import_latency.predict(included + 1, now - deadlines.start) * 1000, included + 1)
             reason = HIT_DEADLINE
             break
         if size + len(tx.data) > limits.max_block_bytes:

@@ -71,25 +71,29 @@ class BabeAuthor:
     # `_plan` (on the loop: parent, claim, inherent data, the pool's ready set), `_build` (pure: execute and seal;
     # reads the parent state, changes nothing shared) and `_conclude` (on the loop: the pool, metrics, log).
 
-    def propose(self, slot: SlotInfo, parent_hash: Optional[bytes] = None, *, budget_ms: Optional[int] = None):
+    def propose(self, slot: SlotInfo, parent_hash: Optional[bytes] = None, *, budget_ms: Optional[int] = None,
+                peers_import_ms: Optional[int] = None):
         """Claim `slot` on top of `parent_hash` (default: best) and build a sealed block; None if not ours.
 
-        `budget_ms`: the proposer's time (default: the limits' slot portion, as for a slot starting now).
-        Returns (Block, trie nodes to persist) — the block is not imported yet.
+        `budget_ms`: the proposer's time (default: the limits' slot portion, as for a slot starting now);
+        `peers_import_ms`: by when the peers must have imported the block (default: unbounded; the slot loop
+        sets it, proposer.py). Returns (Block, trie nodes to persist) — the block is not imported yet.
         """
-        plan = self._plan(slot, parent_hash, budget_ms)
+        plan = self._plan(slot, parent_hash, budget_ms, peers_import_ms)
         if plan is None:
             return None
         return self._conclude(plan, self._build(plan))
 
-    async def propose_off_loop(self, slot: SlotInfo, *, budget_ms: Optional[int] = None):
+    async def propose_off_loop(self, slot: SlotInfo, *, budget_ms: Optional[int] = None,
+                               peers_import_ms: Optional[int] = None):
         """`propose` on the best block with the block built on the process's execution thread."""
-        plan = self._plan(slot, None, budget_ms)
+        plan = self._plan(slot, None, budget_ms, peers_import_ms)
         if plan is None:
             return None
         return self._conclude(plan, await off_loop(self._build, plan))
 
-    def _plan(self, slot: SlotInfo, parent_hash: Optional[bytes], budget_ms: Optional[int]) -> Optional["_Plan"]:
+    def _plan(self, slot: SlotInfo, parent_hash: Optional[bytes], budget_ms: Optional[int],
+              peers_import_ms: Optional[int]) -> Optional["_Plan"]:
         parent_hash = parent_hash or self.client.best_hash()
         parent = self.client.header(parent_hash)
         parent_slot = _slot_of(parent)
@@ -103,10 +107,11 @@ class BabeAuthor:
         started = self.timer()
         if budget_ms is None:
             budget_ms = self.limits.budget_ms(slot.duration_ms)
-        deadlines = Deadlines.within(budget_ms, started, self.limits.soft_deadline_percent)
+        deadlines = Deadlines.within(budget_ms, started, self.limits.soft_deadline_percent, peers_import_ms)
         log.info("🙌 Starting consensus session on top of parent 0x%s (#%d)", parent_hash.hex()[:8], parent.number)
         inherents = collect_inherent_data(self.inherent_providers, parent, slot)
-        return _Plan(parent_hash, parent, state, pre, inherents, self.pool.ready(), deadlines, started)
+        return _Plan(parent_hash, parent, state, pre, inherents, self.pool.ready(), deadlines, started,
+                     self.pool.chain_view)
 
     def _build(self, plan: "_Plan"):
         """Execute and seal the block of `plan`: (Block, trie nodes, Proposal, pre-seal hash)."""
@@ -123,7 +128,8 @@ class BabeAuthor:
         digest = [types.PreRuntime(BABE_ENGINE_ID, babe_claims.encode_pre_digest(plan.pre))]
         builder = BlockBuilder(state, plan.parent, digest, storage_root=storage_root)
         builder.apply_inherents(plan.inherents)
-        proposal = fill_block(builder, plan.ready, self.limits, plan.deadlines, self.timer)
+        proposal = fill_block(builder, plan.ready, self.limits, plan.deadlines, self.timer,
+                              self.client.import_latency)
         header, extrinsics, changes = builder.finalize()
         if last.get("changes") == changes:
             nodes = last["nodes"]
@@ -136,8 +142,8 @@ class BabeAuthor:
 
     def _conclude(self, plan: "_Plan", built):
         block, nodes, proposal, pre_hash = built
-        if proposal.invalid:
-            self.pool.remove_invalid(list(proposal.invalid))
+        if proposal.invalid:  # judged at the parent: dropped unless the best chain changed fork meanwhile
+            self.pool.remove_invalid(list(proposal.invalid), chain_view=plan.chain_view)
         self.last_pre_hash = pre_hash
         elapsed = self.timer() - plan.started
         self.last_proposal = proposal
@@ -156,9 +162,10 @@ class BabeAuthor:
         proposal = self.propose(slot, budget_ms=budget_ms)
         return None if proposal is None else self._store_and_announce(*proposal)
 
-    async def author_off_loop(self, slot: SlotInfo, *, budget_ms: Optional[int] = None):
+    async def author_off_loop(self, slot: SlotInfo, *, budget_ms: Optional[int] = None,
+                              peers_import_ms: Optional[int] = None):
         """`author` with the block built on the execution thread (the slot loop's way)."""
-        proposal = await self.propose_off_loop(slot, budget_ms=budget_ms)
+        proposal = await self.propose_off_loop(slot, budget_ms=budget_ms, peers_import_ms=peers_import_ms)
         return None if proposal is None else self._store_and_announce(*proposal)
 
     def _store_and_announce(self, block, nodes):
@@ -186,12 +193,14 @@ class BabeAuthor:
                     if self.metrics is not None:
                         self.metrics.proposer_slots_skipped.labels("importing").inc()
                     continue
-            budget_ms = self.limits.budget_ms(slot.duration_ms, slot.end_ms - self.clock.now_ms())
+            remaining_ms = slot.end_ms - self.clock.now_ms()
+            budget_ms = self.limits.budget_ms(slot.duration_ms, remaining_ms)
             if budget_ms <= 0:
                 log.debug("Skipping proposal slot %d since there's no time left to propose", slot.slot)
                 continue
             try:
-                await self.author_off_loop(slot, budget_ms=budget_ms)
+                await self.author_off_loop(slot, budget_ms=budget_ms,
+                                           peers_import_ms=self.limits.peers_import_ms(slot.duration_ms, remaining_ms))
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -211,6 +220,7 @@ class _Plan:
     ready: object  # the pool's BestTransactions: a snapshot of the ready set at planning time
     deadlines: Deadlines
     started: float
+    chain_view: int  # the pool's, at planning: the block's "invalid" verdicts hold only if no reorg came after
 
 
 InherentDataProvider = Callable[[types.Header, SlotInfo], tuple[bytes, bytes]]
