@@ -100,6 +100,7 @@ class DevNetworkProcess:
                 self.proc.wait()
         import shutil
         if self.keep_log is not None:
+            Path(self.keep_log).mkdir(parents=True, exist_ok=True)
             for log_file in sorted(Path(self.base).rglob("*.log")):
                 shutil.copy(log_file, Path(self.keep_log) / log_file.name)
         shutil.rmtree(self.base, ignore_errors=True)
@@ -224,6 +225,8 @@ class Figures:
     rpc_p99_ms: float = 0.0
     rpc_max_ms: float = 0.0
     funding_s: float = 0.0
+    index_disagrees: int = 0  # finalized heights whose chain_getBlockHash is not the finalized chain's block
+    left_in_pool: int = 0  # of the transfers not included when the run ended, those still in Alice's pool
 
     def table(self) -> str:
         per_block = [c for _n, _s, c in self.blocks]
@@ -232,7 +235,10 @@ class Figures:
             f"senders funded in {self.funding_s:.1f} s)",
             f"pool admission             {self.admitted}/{self.transfers} "
             f"({100 * self.admitted / max(1, self.transfers):.1f} %), {self.admission_per_s:.0f}/s",
-            f"included (finalized)       {self.included}/{self.admitted}",
+            f"included (finalized)       {self.included}/{self.admitted}"
+            + (f" ({self.left_in_pool} of the others still in Alice's pool)" if self.included < self.admitted else "")
+            + (f"; chain_getBlockHash disagreed with the finalized chain at {self.index_disagrees} heights"
+               if self.index_disagrees else ""),
             f"inclusion blocks           {len(self.blocks)}: transfers per block {per_block}",
             f"sustained sTPS             {self.sustained_stps:.0f} (first to last inclusion slot, "
             f"{self.block_time_ms} ms slots)",
@@ -295,23 +301,35 @@ async def _submit(rpc: Rpc, xts: list[bytes]) -> int:
     return admitted
 
 
+async def _finalized_after(rpc: Rpc, number: int, head: str) -> list[tuple[int, str]]:
+    """The finalized chain above `number` up to `head`, oldest first, by parent hashes (not the number index)."""
+    chain = []
+    while True:
+        header = await rpc.call("chain_getHeader", [head])
+        n = int(header["number"], 16)
+        if n <= number:
+            return chain[::-1]
+        chain.append((n, head))
+        head = header["parentHash"]
+
+
 async def _included_in_finalized(rpc: Rpc, ours: set, start_number: int, want: int, stop_after: float):
-    """Walk finalized blocks after `start_number` until `want` of `ours` are found: [(number, hash, count)]."""
-    found, number, blocks = 0, start_number, []
+    """Walk finalized blocks after `start_number` until `want` of `ours` are found: ([(number, hash, count)],
+    found, heights at which `chain_getBlockHash` named another block than the finalized chain holds)."""
+    found, number, blocks, index_disagrees = 0, start_number, [], 0
     deadline = time.monotonic() + stop_after
     while found < want and time.monotonic() < deadline:
-        fin_number = int((await rpc.call("chain_getHeader", [await rpc.call("chain_getFinalizedHead")]))["number"], 16)
-        while number < fin_number:
-            number += 1
-            h = await rpc.call("chain_getBlockHash", [number])
+        for n, h in await _finalized_after(rpc, number, await rpc.call("chain_getFinalizedHead")):
+            number = n
+            index_disagrees += await rpc.call("chain_getBlockHash", [n]) != h
             block = await rpc.call("chain_getBlock", [h])
             count = sum(blake2_256(bytes.fromhex(x[2:])) in ours for x in block["block"]["extrinsics"])
             if count:
-                blocks.append((number, h, count))
+                blocks.append((n, h, count))
                 found += count
         if found < want:
             await asyncio.sleep(0.1)
-    return blocks, found
+    return blocks, found, index_disagrees
 
 
 async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None = None) -> Figures:
@@ -360,8 +378,12 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
         admitted = await asyncio.gather(*(_submit(c, xts[i::CONNECTIONS]) for i, c in enumerate(conns)))
         figures.admitted = sum(admitted)
         figures.admission_per_s = figures.admitted / max(1e-9, time.perf_counter() - t0)
-        blocks, found = await _included_in_finalized(rpc, ours, start_number, figures.admitted, INCLUSION_TIMEOUT_S)
+        blocks, found, figures.index_disagrees = await _included_in_finalized(rpc, ours, start_number,
+                                                                               figures.admitted, INCLUSION_TIMEOUT_S)
         figures.submit_to_finalized_s = time.perf_counter() - t0
+        if found < figures.admitted:  # where are the others? (Alice's pool holds them, or nobody does)
+            pooled = {blake2_256(bytes.fromhex(x[2:])) for x in await rpc.call("author_pendingExtrinsics")}
+            figures.left_in_pool = len(ours & pooled)
         stop.set()
         await sampler
         figures.competing_heights = sum(len(hs) > 1 for hs in heads.values())
