@@ -7,12 +7,7 @@ Polkadot: `polkadot/node/core/chain-selection` and `polkadot/node/service/src/re
 Rules:
 - A block is *viable* unless it, or an unfinalized ancestor of it, was reverted. Finalized blocks are never
   reverted.
-- The best block is the viable block of the greatest BABE weight — the number of blocks authored in primary
-  slots (VRF lottery wins) on its chain — then the highest, then the lower hash (sc-consensus-babe's fork
-  choice, as Polkadot's chain-selection orders its leaves by weight, then number; the hash instead of "the
-  first one seen" so every node converges on the same head). A primary block therefore wins a height over the
-  secondary-slot block of the same slot. Weights are counted from the finalized block, which every candidate
-  descends from (import rule 1), so comparisons are those of weights from genesis.
+- The best block is the highest viable leaf; on equal height the lower hash wins, so every node converges.
 - `revert(h)` makes `h` and all its descendants non-viable (for good: a later, longer chain through a reverted
   block never becomes best) and moves the best block to the best viable block if it was among them.
 - GRANDPA may finalize a block only if it is viable and every voting rule accepts it (`can_finalize`); the
@@ -28,7 +23,6 @@ from typing import Callable, Iterable, Optional
 log = logging.getLogger("relaychain.chain_selection")
 
 VotingRule = Callable[[bytes], bool]
-MAX_CACHED_WEIGHTS = 4096  # unfinalized blocks whose weight is remembered (cleared whenever finality moves)
 _REVERTED_KEY = b"chain-selection/reverted"
 
 
@@ -39,14 +33,10 @@ class RevertError(Exception):
 class ChainSelection:
     """Owns fork choice for a `Client`: the client asks `is_better` on import and `best_viable_leaf`."""
 
-    def __init__(self, db, header_of: Callable[[bytes], object], finalized: Callable[[], bytes],
-                 added_weight: Callable[[object], int] = lambda header: 0):
+    def __init__(self, db, header_of: Callable[[bytes], object], finalized: Callable[[], bytes]):
         self._db = db
         self._header_of = header_of
         self._finalized = finalized
-        self._added_weight = added_weight  # a header's BABE weight: 1 for a primary-slot block, else 0
-        self._weights: dict[bytes, int] = {}  # block -> weight above the finalized block `_weights_base`
-        self._weights_base: Optional[bytes] = None
         self._voting_rules: list[VotingRule] = []
         raw = db.meta_get(_REVERTED_KEY) or b""
         self._reverted: set[bytes] = {raw[i:i + 32] for i in range(0, len(raw), 32)}
@@ -175,31 +165,8 @@ class ChainSelection:
         header = self._header_of(block_hash)
         return None if header is None else header.number
 
-    def _rank(self, block_hash: bytes) -> tuple[int, int, int]:
-        return self.weight(block_hash), self._number(block_hash) or 0, -int.from_bytes(block_hash, "big")
-
-    def weight(self, block_hash: bytes) -> int:
-        """The BABE weight of `block_hash`'s chain above the finalized block (0 for it and below)."""
-        finalized = self._finalized()
-        if finalized != self._weights_base or len(self._weights) > MAX_CACHED_WEIGHTS:
-            self._weights.clear()
-            self._weights_base = finalized
-        fin_number = self._number(finalized) or 0
-        path, h, weight = [], block_hash, 0
-        while True:
-            known = self._weights.get(h)
-            if known is not None:
-                weight = known
-                break
-            header = self._header_of(h)
-            if header is None or header.number <= fin_number:
-                break
-            path.append((h, header))
-            h = header.parent_hash
-        for h, header in reversed(path):
-            weight += self._added_weight(header)
-            self._weights[h] = weight
-        return weight
+    def _rank(self, block_hash: bytes) -> tuple[int, int]:
+        return self._number(block_hash) or 0, -int.from_bytes(block_hash, "big")
 
     def _highest_viable_ancestor(self, block_hash: bytes, floor: int) -> Optional[bytes]:
         h = block_hash

@@ -9,9 +9,8 @@ Import rules (polkadot-sdk `sc-consensus-babe` verifier + `sc-client` import, si
 3. Re-executing the unsealed block with the runtime over the parent's state gives the header's state root.
 4. Header, body and the new trie nodes are written in one atomic database transaction — a bad block changes
    nothing.
-Fork choice is `chain_selection.ChainSelection`'s: the viable block with the most primary-slot blocks on its chain
-(BABE's weight), then the highest, then the lower hash (every node converges on the same head); reverted blocks
-(disputes) and their descendants never become best.
+Fork choice is `chain_selection.ChainSelection`'s: the highest viable block wins, on equal length the lower hash
+(every node converges on the same head); reverted blocks (disputes) and their descendants never become best.
 """
 
 from __future__ import annotations
@@ -120,11 +119,6 @@ def seal_of(header) -> tuple[object, bytes]:
     return pre, bytes(seal.data)
 
 
-def babe_added_weight(header) -> int:
-    """sc-consensus-babe's `PreDigest::added_weight`: 1 for a block authored in a primary slot, else 0."""
-    return int(header.number > 0 and isinstance(babe_pre_digest(header), types.PrimaryPreDigest))
-
-
 def babe_pre_digest(header) -> babe_claims.PreDigest:
     """The single BABE pre-runtime digest of a header (BadPreDigest if missing, repeated or malformed)."""
     found = [d for d in header.digest.logs if isinstance(d, types.PreRuntime) and bytes(d.engine) == BABE_ENGINE_ID]
@@ -181,7 +175,7 @@ class Client:
         self.leaves: set[bytes] = {best}
         self.imports_in_flight = InFlight()  # blocks being executed off the loop (the slot worker waits for them)
         self.import_latency = ImportLatency()  # what imports take here: the proposer bounds its blocks by it
-        self.chain_selection = ChainSelection(db, self.header, self.finalized_hash, added_weight=babe_added_weight)
+        self.chain_selection = ChainSelection(db, self.header, self.finalized_hash)
 
     # ---- genesis ---------------------------------------------------------------------------------
     def _init_genesis(self, storage: dict) -> None:

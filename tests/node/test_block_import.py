@@ -153,39 +153,28 @@ def test_bad_blocks_are_rejected_and_change_nothing(chains):
     assert b.import_block(block.encode()).is_new_best
 
 
-def _primary(block) -> bool:
-    """Whether `block` was authored in a primary slot (its BABE pre-digest, decoded here on its own)."""
-    pre = next(bytes(d.data) for d in block.header.digest.logs if isinstance(d, types.PreRuntime))
-    return pre[0] == 1  # PreDigest::Primary is variant 1 (SecondaryPlain 2, SecondaryVRF 3)
-
-
 def test_fork_choice_and_finality(chains):
     a, b = chains
-    # Two competing blocks at height 1 (different slots): more primary-slot blocks, then the lower hash.
+    # Two competing blocks at height 1 (different slots), then one extending the first.
     _, s1, x = _propose_any(a, 1000)
     _, s2, y = _propose_any(a, s1 + 1)
     for blk in (x, y):
         b.import_block(blk.encode())
-    first = max((x, y), key=lambda blk: (_primary(blk), -int.from_bytes(blk.header.hash(), "big")))
-    second = y if first is x else x
-    assert b.best_hash() == first.header.hash()
-    # A child of the other one: its chain is longer; it wins unless `first` is primary and it and its child not.
-    a.import_block(second.encode())
-    a.db.set_best(second.header.hash())
+    lower = min(x.header.hash(), y.header.hash())
+    assert b.best_hash() == lower  # equal length: the lower hash wins
+    higher = max(x.header.hash(), y.header.hash())
+    a.import_block((x if higher == x.header.hash() else y).encode())
+    a.db.set_best(higher)
     _, _, z = _propose_any(a, s2 + 1)
-    assert z.header.parent_hash == second.header.hash()
+    assert z.header.parent_hash == higher
     imported = b.import_block(z.encode())
-    if _primary(second) + _primary(z) >= _primary(first):
-        assert imported.is_new_best and imported.retracted == (first.header.hash(),)
-        assert imported.enacted == (second.header.hash(), z.header.hash()) and b.hash_by_number(1) == second.header.hash()
-    else:  # a secondary-slot chain, however long, does not outweigh a primary-slot block
-        assert not imported.is_new_best and b.best_hash() == first.header.hash()
-    # Finalize `first`, whichever is best: the best chain must follow it; finalizing the sibling is refused, and
-    # z (on the sibling) no longer imports.
-    b.finalize(first.header.hash())
-    assert b.best_hash() == first.header.hash() and b.hash_by_number(1) == first.header.hash()
+    assert imported.is_new_best and imported.retracted == (lower,) and imported.enacted == (higher, z.header.hash())
+    assert b.hash_by_number(1) == higher
+    # Finalize the losing fork: the best chain must follow it; finalizing backwards is refused.
+    b.finalize(lower)
+    assert b.best_hash() == lower and b.hash_by_number(1) == lower
     with pytest.raises(client_mod.FinalityError):
-        b.finalize(second.header.hash())
+        b.finalize(higher)
     with pytest.raises(NotDescendantOfFinalized):
         b.import_block(types.Block(_reseal(z.header, dev_keypair("alice")), z.extrinsics).encode())
 

@@ -1,7 +1,6 @@
 """Chain selection: viability, reverts and fork choice; GRANDPA's voting rule seam (parachains.md §9-§10).
 
-Fork choice is checked against plain rules written here (highest viable block, lower hash on ties; with BABE
-weights, the most primary-slot blocks first); the
+Fork choice is checked against a plain rule written here (highest viable block, lower hash on ties); the
 voting rule with a stub predicate on a real 4-validator in-process network.
 """
 
@@ -35,11 +34,8 @@ class Tree:
         self.by_name[name] = h.hash()
         return h.hash()
 
-    def selection(self, db, primaries: frozenset = frozenset()) -> ChainSelection:
-        """`primaries`: names of the blocks authored in primary slots (BABE weight 1)."""
-        primary_hashes = {self.by_name[n] for n in primaries}
-        return ChainSelection(db, self.headers.get, lambda: self.by_name[self.fin],
-                              added_weight=lambda header: int(header.hash() in primary_hashes))
+    def selection(self, db) -> ChainSelection:
+        return ChainSelection(db, self.headers.get, lambda: self.by_name[self.fin])
 
 
 def plain_best(tree: Tree, reverted: set) -> bytes:
@@ -104,38 +100,6 @@ def test_reverts_are_persisted_and_finality_is_never_reverted(db, tmp_path):
         again.revert(t.by_name["A"])
     with pytest.raises(RevertError):
         again.revert(b"\x77" * 32)
-
-
-def plain_babe_best(tree: Tree, primaries: set) -> bytes:
-    """The reference of sc-consensus-babe's choice: the most primary-slot blocks above the finalized block, then
-    the highest, then (ours) the lower hash."""
-    fin = tree.by_name[tree.fin]
-
-    def weight(h):
-        w = 0
-        while h != fin:
-            w += h in primaries
-            h = tree.headers[h].parent_hash
-        return w
-    candidates = [h for h in tree.headers if _descends(tree, h, fin)]
-    return max(candidates, key=lambda h: (weight(h), tree.headers[h].number, -int.from_bytes(h, "big")))
-
-
-@pytest.mark.parametrize("primary_names", [set(), {"A"}, {"X"}, {"X", "Y"}, {"B", "Y"}, {"C", "D", "Y"}, {"Z"}])
-def test_the_chain_with_more_primary_blocks_is_best_then_the_longer(db, primary_names):
-    """BABE weight: a shorter chain of primary-slot blocks beats a longer one of secondary-slot blocks."""
-    t = Tree()
-    for parent, name in [("G", "A"), ("A", "B"), ("B", "C"), ("C", "D"), ("A", "X"), ("X", "Y"), ("G", "Z")]:
-        t.add(parent, name)
-    cs = t.selection(db, frozenset(primary_names))
-    leaves = [t.by_name[n] for n in ("D", "Y", "Z")]
-    expected = plain_babe_best(t, {t.by_name[n] for n in primary_names})
-    assert cs.best_viable_leaf(leaves) == expected
-    for leaf in leaves:
-        assert cs.is_better(expected, leaf) == (leaf != expected)
-    t.fin = "A"  # weights now count from A: the choice among A's descendants is the same
-    if _descends(t, expected, t.by_name["A"]):
-        assert cs.best_viable_leaf(leaves) == expected
 
 
 def test_voting_rules_restrict_finality(db):
