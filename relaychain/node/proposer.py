@@ -13,8 +13,9 @@ Rules (polkadot-sdk `sc-consensus-slots` `proposing_remaining_duration`, `sc-bas
 - Several nodes may share one event loop (in-process `--dev` networks): every one of them executes the block on
   that loop before the next slot, so the budget is divided among them (`loop_shared_by`) — a node never
   authors a block the nodes beside it cannot import in time.
-- Its peers must also have imported the block before the next slot's author stops waiting for it (the slot
-  worker waits until the next slot leaves only its proposing portion, `BabeAuthor.run`). The proposer predicts
+- Its peers must also have imported the block when the next slot begins, so its author builds on it (it would
+  wait for an import still running only while its slot leaves the proposing portion, then skip the slot:
+  `BabeAuthor.run`; that wait is the margin for a misprediction). The proposer predicts
   their import time by its own (`ImportLatency`: what this node's imports of other authors' blocks took, from
   hand-over to stored, so waiting for the execution thread and a machine shared with other nodes count) and
   stops taking transactions once the block, finished now, would be imported after that (`peers_import_by`);
@@ -57,10 +58,10 @@ class ProposerLimits:
         return slot_duration_ms * self.slot_portion_num // self.slot_portion_den
 
     def peers_import_ms(self, slot_duration_ms: int, remaining_ms: int) -> int:
-        """From now until the next slot's author stops waiting for this slot's block (it waits while its slot
-        still leaves the proposing portion), less a tenth of a slot for the announcement to travel and the
-        block to be stored."""
-        return remaining_ms + slot_duration_ms - self.portion_ms(slot_duration_ms) - slot_duration_ms // 10
+        """From now until the next slot begins, less a tenth of a slot for the announcement to travel: the next
+        author then finds the block imported. Its wait for a block still being imported (up to the part of its
+        slot outside the proposing portion) is the margin for an import slower than predicted."""
+        return remaining_ms - slot_duration_ms // 10
 
     def budget_ms(self, slot_duration_ms: int, remaining_ms: Optional[int] = None) -> int:
         """The proposer's time for one block: the slot portion, at most what is left of the slot, shared by
@@ -166,7 +167,7 @@ def fill_block(builder, ready, limits: ProposerLimits, deadlines: Deadlines,
             break
         if import_latency is not None and deadlines.peers_import_by is not None and \
                 now + import_latency.predict(included + 1, now - deadlines.start) > deadlines.peers_import_by:
-            log.debug("Peers would import a larger block after the next slot's author stops waiting for it "
+            log.debug("Peers would import a larger block after the next slot begins "
                       "(%d ms predicted for %d extrinsics), proceeding with proposing.",
                       import_latency.predict(included + 1, now - deadlines.start) * 1000, included + 1)
             reason = HIT_DEADLINE
