@@ -32,6 +32,8 @@ from relaychain.primitives.scale import ScaleDecodeError, decode_compact
 
 log = logging.getLogger("relaychain.txpool")
 
+RESUBMIT_CHUNK = 32  # a retracted block's transactions validated to a job on the execution thread
+
 
 class PoolError(Exception):
     """A transaction the pool refuses. `code`/`message`/`data` are the author RPC error fields."""
@@ -210,15 +212,34 @@ class TransactionPool:
             validity = self._validate(xt)
         return self._admit(xt, h, validity, watcher)
 
-    async def submit_off_loop(self, xt: bytes, watcher: Optional[Watcher] = None) -> bytes:
-        """`submit` with the runtime's validation on the execution thread, after any block work there
-        (node/execution.py): how transactions gossiped by peers are imported, best effort."""
+    async def submit_many_off_loop(self, xts: list[bytes]) -> list:
+        """`submit` for several transactions (a peer's batch, a retracted block's, in chunks), validated off the
+        loop on the execution thread after any block work (node/execution.py): one job validates them all — one
+        hand-over between loop and thread, not one per transaction (each costs a wake-up of the loop and a wait
+        for the GIL). Returns, in order, each one's hash or the exception that
+        refused it (the pool's errors, or the runtime's refusal, which bans it as `submit` does)."""
         from relaychain.node.execution import TRANSACTIONS, off_loop
 
-        xt, h = self._precheck(xt)
-        with self._banned_if_refused(h):
-            validity = await off_loop(self._validate, xt, priority=TRANSACTIONS)
-        return self._admit(xt, h, validity, watcher)
+        outcomes: list = [None] * len(xts)
+        checked = []
+        for i, xt in enumerate(xts):
+            try:
+                checked.append((i, *self._precheck(xt)))
+            except PoolError as exc:
+                outcomes[i] = exc
+        if checked:
+            validities = await off_loop(self._validate_each, [xt for _i, xt, _h in checked], priority=TRANSACTIONS)
+            for (i, xt, h), validity in zip(checked, validities):
+                if isinstance(validity, Exception):
+                    if not isinstance(validity, PoolError):
+                        self.ban([h])
+                    outcomes[i] = validity
+                    continue
+                try:
+                    outcomes[i] = self._admit(xt, h, validity, None)
+                except PoolError as exc:
+                    outcomes[i] = exc
+        return outcomes
 
     @contextmanager
     def _banned_if_refused(self, h: bytes):
@@ -286,11 +307,11 @@ class TransactionPool:
         self._in_background(self._resubmit_off_loop(xts))
 
     async def _resubmit_off_loop(self, xts: list[bytes]) -> None:
-        for xt in xts:
-            try:
-                await self.submit_off_loop(xt)
-            except Exception as exc:  # no longer valid at the new best (the pool's or the runtime's typed errors)
-                _log_not_resubmitted(xt, exc)
+        for start in range(0, len(xts), RESUBMIT_CHUNK):
+            chunk = xts[start:start + RESUBMIT_CHUNK]
+            for xt, outcome in zip(chunk, await self.submit_many_off_loop(chunk)):
+                if isinstance(outcome, Exception):  # no longer valid at the new best: dropped, as Substrate does
+                    _log_not_resubmitted(xt, outcome)
 
     def _in_background(self, coro) -> None:
         task = asyncio.ensure_future(coro)

@@ -217,6 +217,38 @@ def test_verdicts_of_a_block_builder_on_a_retracted_chain_drop_nothing():
     assert h not in pool and pool.is_banned(h)
 
 
+def test_a_peers_batch_is_validated_in_one_job_with_each_outcome_in_order(monkeypatch):
+    """What a peer sends is validated VALIDATION_CHUNK to a job on the execution thread; each transaction gets
+    the outcome `submit` would give it: admitted (its hash), known, refused by the runtime (and banned)."""
+    import asyncio
+
+    from relaychain.node import execution
+
+    jobs = []
+    real_off_loop = execution.off_loop
+
+    async def counting_off_loop(fn, *args, **kw):
+        jobs.append(fn)
+        return await real_off_loop(fn, *args, **kw)
+
+    monkeypatch.setattr(execution, "off_loop", counting_off_loop)
+
+    async def scenario():
+        pool, ledger, _ = make_pool()
+        pooled = pool.submit(tx(3, 0))
+        ledger.nonces[2] = 1  # (2, 0) is outdated
+        batch = [tx(1, 0), tx(3, 0), tx(2, 0), tx(1, 1), b"\x08\x01"]
+        outcomes = await pool.submit_many_off_loop(batch)
+        assert outcomes[0] == txpool.transaction_hash(tx(1, 0)) and outcomes[3] == txpool.transaction_hash(tx(1, 1))
+        assert isinstance(outcomes[1], AlreadyImported) and pooled in pool
+        assert isinstance(outcomes[2], Outdated) and pool.is_banned(txpool.transaction_hash(tx(2, 0)))
+        assert isinstance(outcomes[4], BadFormat)
+        assert sorted(order(pool)) == [(1, 0), (1, 1), (3, 0)]
+        assert len(jobs) == 1  # the three that passed the pre-checks, validated together
+
+    asyncio.run(scenario())
+
+
 def test_remove_invalid_moves_dependents_to_future():
     pool, _, _ = make_pool()
     hs = [pool.submit(tx(1, n)) for n in range(3)]
