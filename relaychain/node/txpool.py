@@ -168,8 +168,8 @@ class TransactionPool:
         """`submit` for several transactions (a peer's batch, a retracted block's, in chunks), validated off the
         loop on the execution thread after any block work (node/execution.py): one job validates them all — one
         hand-over between loop and thread, not one per transaction (each costs a wake-up of the loop and a wait
-        for the GIL). Returns, in order, each one's hash or the exception that
-        refused it (the pool's errors, or the runtime's refusal, which bans it as `submit` does)."""
+        for the GIL). Returns, in order, each one's hash or the exception that refused it (the pool's errors,
+        or the runtime's refusal, which bans it as `submit` does)."""
         from relaychain.node.execution import TRANSACTIONS, off_loop
 
         outcomes: list = [None] * len(xts)
