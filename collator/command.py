@@ -106,9 +106,10 @@ async def run(args) -> int:
 
 def main(args) -> int:
     from relaychain.node.command import setup_logging
+    from relaychain.node.heap import run_trimmed
 
     setup_logging(args.log)
     try:
-        return asyncio.run(run(args))
+        return asyncio.run(run_trimmed(run(args)))  # a long-running process: its freed C heap goes back
     except KeyboardInterrupt:
         return 0
