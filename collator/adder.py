@@ -19,8 +19,8 @@ KEEP = AdderCollator.KEEP  # heads saved: all the collator remembers
 
 
 class AdderBlockBuilder:
-    def __init__(self, state_file: Optional[Path] = None):
-        self.inner = AdderCollator()
+    def __init__(self, state_file: Optional[Path] = None, keep: int = KEEP):
+        self.inner = AdderCollator(keep=keep)
         self.state_file = Path(state_file) if state_file is not None else None
         if self.state_file is not None and self.state_file.exists():
             saved = json.loads(self.state_file.read_text())
@@ -36,5 +36,5 @@ class AdderBlockBuilder:
         if self.state_file is None:
             return
         tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({h.hex(): s for h, s in self.inner.state_of.items()}))  # at most KEEP, oldest first
+        tmp.write_text(json.dumps({h.hex(): s for h, s in self.inner.state_of.items()}))  # at most `keep`, oldest first
         os.replace(tmp, self.state_file)  # atomic: a crash leaves the old file or the new one
