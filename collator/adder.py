@@ -15,16 +15,17 @@ from typing import Optional
 
 from parachain.block import AdderCollator
 
-KEEP = 4096
+KEEP = AdderCollator.KEEP  # heads saved: all the collator remembers
 
 
 class AdderBlockBuilder:
-    def __init__(self, state_file: Optional[Path] = None):
-        self.inner = AdderCollator()
+    def __init__(self, state_file: Optional[Path] = None, keep: int = KEEP):
+        self.inner = AdderCollator(keep=keep)
         self.state_file = Path(state_file) if state_file is not None else None
         if self.state_file is not None and self.state_file.exists():
             saved = json.loads(self.state_file.read_text())
-            self.inner.state_of.update({bytes.fromhex(h): int(s) for h, s in saved.items()})
+            for h, s in saved.items():  # saved oldest first
+                self.inner.remember(bytes.fromhex(h), int(s))
 
     def produce_block(self, parent_head: bytes) -> bytes:
         block_data, _head = self.inner.produce_block(parent_head)
@@ -34,7 +35,6 @@ class AdderBlockBuilder:
     def _save(self) -> None:
         if self.state_file is None:
             return
-        items = list(self.inner.state_of.items())[-KEEP:]
         tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({h.hex(): s for h, s in items}))
+        tmp.write_text(json.dumps({h.hex(): s for h, s in self.inner.state_of.items()}))  # at most `keep`, oldest first
         os.replace(tmp, self.state_file)  # atomic: a crash leaves the old file or the new one

@@ -107,6 +107,7 @@ async def run(args) -> int:
 
 def main(args) -> int:
     from relaychain.node.command import CommandError, setup_logging
+    from relaychain.node.heap import run_trimmed
 
     try:
         setup_logging(args.log)
@@ -114,6 +115,6 @@ def main(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(run(args))
+        return asyncio.run(run_trimmed(run(args)))  # a long-running process: its freed C heap goes back
     except KeyboardInterrupt:
         return 0

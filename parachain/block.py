@@ -72,10 +72,17 @@ def produce_block(parent_head: HeadData, state: int, add: int = ADD) -> tuple[by
 
 
 class AdderCollator:
-    """Collator-side chain state: the state behind each head it has built, so it can extend any of them."""
+    """Collator-side chain state: the state behind each of the last `keep` heads it has built, so it can extend
+    any of them. A para block's parent is the para's head at a recent relay parent, so older heads are never
+    extended again; keeping every head was memory growing with the chain (issue #13)."""
 
-    def __init__(self, add: int = ADD):
+    KEEP = 4096
+
+    def __init__(self, add: int = ADD, keep: int = KEEP):
+        if keep < 1:
+            raise ValueError("an adder collator must remember at least the head it built last")
         self.add = add
+        self.keep = keep
         genesis = genesis_head()
         self.state_of: dict[bytes, int] = {genesis.encode(): 0}
 
@@ -88,5 +95,12 @@ class AdderCollator:
             raise KeyError(f"no known state behind the head of block #{parent.number}")
         add = self.add if add is None else add
         block_data, head = produce_block(parent, state, add)
-        self.state_of[head.encode()] = (state + add) & U64_MASK
+        self.remember(head.encode(), (state + add) & U64_MASK)
         return block_data, head
+
+    def remember(self, head: bytes, state: int) -> None:
+        """Record the state behind `head` as the newest; the oldest beyond `keep` are forgotten."""
+        self.state_of.pop(head, None)  # re-inserted at the newest end
+        self.state_of[head] = state
+        while len(self.state_of) > self.keep:
+            del self.state_of[next(iter(self.state_of))]

@@ -116,8 +116,10 @@ class TokenParaNode:
             self.pool.on_retracted(h)
         self.pool.resubmit([xt for h in retracted for xt in self.store.extrinsics(h)[1:]])  # not the inherent
         for h in enacted:
-            xts = self.store.extrinsics(h)
-            self.pool.on_block_imported(h, [transaction_hash(x) for x in xts], is_best=True)  # each in turn
+            # Each in turn. Not the inherent: it never enters a pool, and a 30-minute ban per para block would be
+            # memory growing with the chain (issue #13).
+            xts = self.store.extrinsics(h)[1:]
+            self.pool.on_block_imported(h, [transaction_hash(x) for x in xts], is_best=True)
         if retracted:
             # What the pool learnt on the retracted blocks (tags they provided, requirements met) no longer holds:
             # revalidate everything on the new best state, as Substrate's pool maintenance does after a reorg.

@@ -381,6 +381,7 @@ def main(args) -> int:
         return 2
     setup_logging(args.log, prefix_names=(args.dev and args.sealing == "slots") or args.config is not None)
     from relaychain.node import memtrace
+    from relaychain.node.heap import run_trimmed
 
     memtrace.start_from_environment()  # RELAYCHAIN_TRACEMALLOC=<file>: allocation growth, for memory hunts
     if args.dev and not args.key_name:
@@ -397,8 +398,8 @@ def main(args) -> int:
             if spec.processes:
                 return run_processes(spec, args.base_path or Path(tempfile.mkdtemp(prefix="relaychain-network-")),
                                      args.log)
-            return asyncio.run(run_network_file(args))
-        return asyncio.run(run(args))
+            return asyncio.run(run_trimmed(run_network_file(args)))
+        return asyncio.run(run_trimmed(run(args)))
     except KeyboardInterrupt:
         return 0
     except DatabaseCorrupt as exc:  # refused before anything was written: say how to start over

@@ -101,6 +101,84 @@ def _type_counts() -> tuple[dict[str, int], list[tuple[int, str, int]]]:
     return counts, sorted(largest, reverse=True)[:LARGEST]
 
 
+GROWN = 12
+_SIZE_FLOOR = 2048  # containers below this cannot account for megabytes of growth one by one
+
+
+def _container_sizes() -> dict[int, tuple[int, str, int]]:
+    """id -> (own size, type name, length) of every container of at least `_SIZE_FLOOR` bytes: the gc-tracked
+    ones and the dicts they hold that the collector has untracked (a dict of only bytes/ints/str is not
+    tracked, so a growing bytes -> bytes map is invisible to `gc.get_objects()` alone)."""
+    import gc
+
+    sizes: dict[int, tuple[int, str, int]] = {}
+
+    def note(obj) -> None:
+        size = sys.getsizeof(obj, 0)
+        if size >= _SIZE_FLOOR:
+            cls = type(obj)
+            try:
+                length = len(obj)
+            except TypeError:
+                length = -1
+            sizes[id(obj)] = (size, f"{cls.__module__}.{cls.__qualname__}", length)
+
+    for obj in gc.get_objects():
+        note(obj)
+        for ref in gc.get_referents(obj):
+            if type(ref) is dict and not gc.is_tracked(ref):
+                note(ref)
+    return sizes
+
+
+def _owner(obj_id: int) -> str:
+    """Where the container with this id hangs: `<referrer type>[.<attribute or key>]` (best effort)."""
+    import gc
+
+    target = next((o for o in gc.get_objects() if id(o) == obj_id), None)
+    if target is None:  # an untracked dict: look for it among the referents
+        for o in gc.get_objects():
+            target = next((r for r in gc.get_referents(o) if id(r) == obj_id), None)
+            if target is not None:
+                break
+    if target is None:
+        return "?"
+    owners = []
+    for ref in gc.get_referrers(target):
+        if type(ref).__name__ in ("frame", "cell") or ref is sys._getframe():
+            continue
+        if isinstance(ref, dict):
+            key = next((k for k, v in ref.items() if v is target), None)
+            holders = [h for h in gc.get_referrers(ref) if getattr(h, "__dict__", None) is ref]
+            where = type(holders[0]).__qualname__ if holders else "dict"
+            owners.append(f"{where}.{key}" if isinstance(key, str) else f"{where}[…]")
+        else:
+            attrs = getattr(ref, "__dict__", None)
+            attr = next((k for k, v in attrs.items() if v is target), None) if isinstance(attrs, dict) else None
+            if attr is None:  # __slots__
+                attr = next((n for n in getattr(type(ref), "__slots__", ()) if getattr(ref, n, None) is target),
+                            None)
+            owners.append(f"{type(ref).__qualname__}.{attr}" if attr else type(ref).__qualname__)
+        if len(owners) >= 3:
+            break
+    return ", ".join(owners) or "?"
+
+
+def _grown_containers(before: dict, after: dict) -> list[str]:
+    """The containers that grew most between two `_container_sizes()` (same object, same type), with owners."""
+    grown = sorted(((a[0] - before[k][0], k, a) for k, a in after.items()
+                    if k in before and before[k][1] == a[1] and a[0] > before[k][0]), reverse=True)[:GROWN]
+    lines = [f"  grown: {diff / 1024:+9.1f} KiB  now {a[0] / 1024:9.1f} KiB  len {a[2]:8d}  {a[1]}  in {_owner(k)}"
+             for diff, k, a in grown]
+    new = {}
+    for k, a in after.items():
+        if k not in before or before[k][1] != a[1]:
+            new[a[1]] = new.get(a[1], 0) + a[0]
+    lines += [f"  new large: {size / 1024:9.1f} KiB  {name}"
+              for name, size in sorted(new.items(), key=lambda item: -item[1])[:LARGEST]]
+    return lines
+
+
 def _malloc_line() -> str:
     """glibc's own view of its heap (mallinfo2): bytes in use by malloc'd blocks against bytes it holds, so
     memory held but free (fragmentation) is told apart from memory in use. Empty off glibc."""
@@ -121,6 +199,34 @@ def _malloc_line() -> str:
             f"free {info.fordblks / 2**20:.1f} MiB, mmapped {info.hblkhd / 2**20:.1f} MiB")
 
 
+def _pymalloc_line() -> str:
+    """pymalloc's arenas against the bytes its live blocks hold (sys._debugmallocstats): arenas kept alive by
+    a few blocks each grow RSS while no count grows. That function writes to file descriptor 2 only, so fd 2
+    points at a temporary file while it runs (a log line written in those milliseconds lands there too)."""
+    import tempfile
+
+    figures = {}
+    with tempfile.TemporaryFile() as capture:
+        saved = os.dup(2)
+        try:
+            os.dup2(capture.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        capture.seek(0)
+        for line in capture.read().decode(errors="replace").splitlines():
+            if line.startswith("# ") and "=" in line:
+                name, _, value = line[2:].partition("=")
+                figures[name.strip()] = int(value.strip().replace(",", "") or 0)
+    arenas = figures.get("arenas allocated current")
+    if arenas is None:
+        return ""
+    return (f"; pymalloc: {arenas} arenas (1 MiB each on 64-bit CPython 3.10+), blocks hold "
+            f"{figures.get('bytes in allocated blocks', 0) / 2**20:.1f} MiB, free in pools "
+            f"{figures.get('bytes in available blocks', 0) / 2**20:.1f} MiB")
+
+
 def _trie_cache_line() -> str:
     from relaychain.trie.backend import SHARED_NODE_CACHE as cache
 
@@ -132,17 +238,21 @@ def _count_loop(path: str, interval: float) -> None:
     started = time.monotonic()
     time.sleep(interval)
     baseline, _ = _type_counts()
+    sizes = _container_sizes()
     base_at = time.monotonic() - started
     while True:
         time.sleep(interval)
         counts, largest = _type_counts()
+        previous, sizes = sizes, _container_sizes()
         now = time.monotonic() - started
         grown = sorted(((n - baseline.get(name, 0), name, n) for name, n in counts.items()), reverse=True)
         lines = [f"=== t={now:.0f}s  object counts grown since t={base_at:.0f}s (gc-tracked objects: "
                  f"{sum(counts.values())}, allocated blocks: {sys.getallocatedblocks()}; {_trie_cache_line()}"
-                 f"{_malloc_line()})"]
+                 f"{_malloc_line()}{_pymalloc_line()})"]
         lines += [f"{diff:+10d}  now {n:9d}  {name}" for diff, name, n in grown[:TOP] if diff > 0]
         lines += [f"  largest: {size / 1024:9.1f} KiB  len {length:8d}  {name}" for size, name, length in largest]
+        lines += _grown_containers(previous, sizes)
+        del previous
         with open(path, "a", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n\n")
         del counts, grown, largest

@@ -176,3 +176,18 @@ def test_after_falling_back_transactions_ahead_of_the_state_wait_and_none_is_los
         included += para.build().included[1:]
     assert included == first + later
     assert balance(para, BOB().public) == DEV_ENDOWMENT + 6 * AMOUNT and node.pool.pending() == []
+
+
+def test_included_transactions_are_banned_but_not_the_block_inherent(para):
+    from relaychain.node.txpool import transaction_hash
+
+    node = para.node
+    xt = transfer_xt(para, 0)
+    para.on_loop(lambda: node.submit(xt))
+    built = para.build()
+    assert xt in built.included and node.store.best_hash() == built.header.hash()
+    inherent = node.store.extrinsics(built.header.hash())[0]
+    assert inherent != xt
+    assert node.pool.is_banned(transaction_hash(xt))
+    assert not node.pool.is_banned(transaction_hash(inherent))
+    assert len(node.pool._banned) == 1

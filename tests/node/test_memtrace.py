@@ -25,3 +25,29 @@ def test_the_trie_cache_line_counts_both_segments():
     line = memtrace._trie_cache_line()
     assert f"{len(SHARED_NODE_CACHE.nodes) + len(SHARED_NODE_CACHE.older)} nodes" in line
     assert f"stale {len(SHARED_NODE_CACHE.stale)} nodes" in line
+
+
+class Holder:
+    pass
+
+
+def test_grown_containers_name_the_attribute_holding_them_also_for_untracked_dicts():
+    import gc
+
+    holder = Holder()
+    holder.objects = {i: [i] for i in range(300)}  # tracked: holds lists
+    holder.plain = {b"%d" % i: b"v" for i in range(300)}  # only bytes: the collector untracks it
+    gc.collect()
+    assert not gc.is_tracked(holder.plain)
+    before = memtrace._container_sizes()
+    for i in range(300, 5000):
+        holder.objects[i] = [i]
+        holder.plain[b"%d" % i] = b"v"
+    lines = memtrace._grown_containers(before, memtrace._container_sizes())
+    assert any("in Holder.objects" in line and "len     5000" in line for line in lines)
+    assert any("in Holder.plain" in line and "len     5000" in line for line in lines)
+
+
+def test_the_pymalloc_line_reads_the_arena_count():
+    line = memtrace._pymalloc_line()
+    assert line == "" or ("arenas" in line and int(line.split("pymalloc: ")[1].split()[0]) >= 1)

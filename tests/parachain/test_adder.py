@@ -197,3 +197,19 @@ def test_a_collator_builds_a_chain_every_block_of_which_validates():
 def test_a_collator_refuses_a_head_it_does_not_know():
     with pytest.raises(KeyError):
         AdderCollator().produce_block(HeadData(3, bytes(32), ref_hash_state(1)))
+
+
+def test_a_collator_remembers_only_its_newest_heads_and_still_extends_the_last():
+    collator = AdderCollator(keep=3)
+    head, state = genesis_head(), 0
+    heads = [head]
+    for i in range(1, 7):
+        _, head = collator.produce_block(head.encode(), add=i)
+        state += i
+        heads.append(head)
+    assert list(collator.state_of) == [h.encode() for h in heads[-3:]]  # oldest first, the rest forgotten
+    assert collator.state_of[head.encode()] == state
+    with pytest.raises(KeyError):
+        collator.produce_block(heads[0].encode())
+    block_data, _ = collator.produce_block(head.encode(), add=1)
+    assert run(head.encode(), block_data, rpn=200).head_data == collator.produce_block(head.encode(), add=1)[1].encode()
