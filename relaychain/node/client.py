@@ -166,6 +166,9 @@ class Client:
         self.header_cache_size = HEADER_CACHE_SIZE
         self.import_listeners: list[Callable[[ImportedBlock], None]] = []
         self.finality_listeners: list[Callable[[object, bytes, list], None]] = []
+        # The best block moved to another fork without an import (finality on a fork, a dispute's revert):
+        # called with (new best hash, retracted hashes, enacted hashes oldest first), as an import's reorg is.
+        self.best_moved_listeners: list[Callable[[bytes, list, list], None]] = []
         if db.best() is None:
             if genesis_storage is None:
                 raise ValueError("an empty database needs the genesis storage")
@@ -462,9 +465,11 @@ class Client:
         retracted, enacted = self.route(best, h) if is_best else ([], [])
         imported = ImportedBlock(h, header.number, header, is_best, retracted=tuple(retracted), enacted=tuple(enacted),
                                  extrinsic_count=len(extrinsics))
+        moved = None
         if reverted is not None:
             if not self.chain_selection.is_viable(self.best_hash()):
                 new_best = self.chain_selection.best_viable_leaf(self.leaves)
+                moved = (new_best, *self.route(self.best_hash(), new_best))
                 self.db.set_best(new_best)
                 log.warning("⏪ Reverted #%d (%s): the best block is now #%d", self.number(reverted),
                             "0x" + reverted.hex()[:8], self.number(new_best))
@@ -472,6 +477,8 @@ class Client:
                 log.warning("⏪ Reverted #%d (%s), off our best chain", self.number(reverted),
                             "0x" + reverted.hex()[:8])
         self._notify_import(imported)
+        if moved is not None:  # after the import's own listeners: they saw the block as best first
+            self._notify_best_moved(*moved)
         return imported
 
     def _notify_import(self, imported: ImportedBlock) -> None:
@@ -501,8 +508,10 @@ class Client:
             raise FinalityError(f"block #{header.number} 0x{block_hash.hex()} does not descend from the "
                                 f"finalized block")
         best = self.best_hash()
+        moved = None
         if not self.is_descendant(block_hash, best):
             new_best = self._best_leaf_under(block_hash)
+            moved = (new_best, *self.route(best, new_best))
             self.db.set_best(new_best)
         self.db.finalize(block_hash, justification)
         self.chain_selection.prune_finalized()
@@ -512,12 +521,21 @@ class Client:
             self.metrics.block_height.labels("finalized").set(header.number)
             self.metrics.block_height.labels("best").set(self.best_number())
             self.metrics.leaves.set(len(self.leaves))
+        if moved is not None:
+            self._notify_best_moved(*moved)
         for cb in list(self.finality_listeners):
             try:
                 cb(header, block_hash, newly)
             except Exception:
                 log.exception("finality listener failed")
         return newly
+
+    def _notify_best_moved(self, new_best: bytes, retracted: list, enacted: list) -> None:
+        for cb in list(self.best_moved_listeners):
+            try:
+                cb(new_best, retracted, enacted)
+            except Exception:  # a listener's failure must not undo finality or a revert
+                log.exception("best-block listener failed")
 
     def _best_leaf_under(self, block_hash: bytes) -> bytes:
         return self.chain_selection.best_viable_leaf(self.leaves, under=block_hash)
@@ -530,9 +548,11 @@ class Client:
         if self.chain_selection.is_viable(best):
             return None
         new_best = self.chain_selection.best_viable_leaf(self.leaves)
+        retracted, enacted = self.route(best, new_best)
         self.db.set_best(new_best)
         if self.metrics is not None:
             self.metrics.block_height.labels("best").set(self.best_number())
+        self._notify_best_moved(new_best, retracted, enacted)
         return new_best
 
     def justifications(self, block_hash: bytes) -> Optional[list[tuple[bytes, bytes]]]:

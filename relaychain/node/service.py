@@ -113,6 +113,7 @@ class Node:
                               roles=self.roles)
         self.client.import_listeners.append(self._on_import)
         self.client.finality_listeners.append(self._on_finality)
+        self.client.best_moved_listeners.append(self._on_best_moved)
         self._subscribers: dict[str, list[Callable]] = {"new_head": [], "finalized": [], "all_head": []}
         self._best_waiters: list[asyncio.Future] = []
         self._tasks: list[asyncio.Task] = []
@@ -302,6 +303,26 @@ class Node:
                     fut.set_result(imported.hash)
             self._best_waiters.clear()
         self._emit("all_head", imported.header)
+
+    def _on_best_moved(self, new_best: bytes, retracted: list, enacted: list) -> None:
+        """The best block moved to another fork without an import (GRANDPA finalized a block off our best chain,
+        or a dispute reverted it): the pool follows as on an import's reorg — what the retracted blocks included
+        goes back, what the enacted ones include leaves. Without this, transactions pruned while their blocks
+        were best were lost with them (8,000-transfer runs: 462 in one)."""
+        from relaychain.node.txpool import transaction_hash
+
+        for h in retracted:
+            self.pool.on_retracted(h)
+            self.pool.resubmit(x for x in self.client.block(h).extrinsics if _is_signed(x))
+        for h in enacted:
+            block = self.client.block(h)
+            self.pool.on_block_imported(h, [h2 for h2, x in ((transaction_hash(x), x) for x in block.extrinsics)
+                                            if _is_signed(x) or h2 in self.pool], True)
+        header = self.client.header(new_best)
+        if retracted:
+            log.info("♻️  Reorg on #%d,%s to #%d,%s, by finality or a revert", self.client.number(retracted[0]),
+                     short_hash(retracted[0]), header.number, short_hash(new_best))
+        self._emit("new_head", header)
 
     def _on_finality(self, header, block_hash: bytes, newly: list) -> None:
         log.info("✅ Finalized #%d (%s)", header.number, short_hash(block_hash))
