@@ -274,18 +274,23 @@ class Node:
             return False
 
     # ---- events ----------------------------------------------------------------------------------
-    def _on_import(self, imported: ImportedBlock) -> None:
-        block = self.client.block(imported.hash)
+    def _pool_included(self, block_hash: bytes) -> list[bytes]:
+        """The hashes of what a block included that a pool could hold: inherents never enter a pool, and a
+        30-minute ban per inherent per block would be memory growing with the chain (issue #13)."""
         from relaychain.node.txpool import transaction_hash
 
-        # Only what a pool could hold is pruned and banned: inherents never enter a pool, and a 30-minute ban
-        # per inherent per block would be memory growing with the chain (issue #13).
-        included = [h for h, x in ((transaction_hash(x), x) for x in block.extrinsics)
-                    if _is_signed(x) or h in self.pool]
-        for h in imported.retracted:  # a reorg: what the old best chain included goes back to the pool
+        return [h for h, x in ((transaction_hash(x), x) for x in self.client.block(block_hash).extrinsics)
+                if _is_signed(x) or h in self.pool]
+
+    def _return_to_pool(self, retracted) -> None:
+        """A reorg: what the blocks that left the best chain included goes back to the pool."""
+        for h in retracted:
             self.pool.on_retracted(h)
-            retracted = self.client.block(h)
-            self.pool.resubmit(x for x in retracted.extrinsics if _is_signed(x))
+            self.pool.resubmit(x for x in self.client.block(h).extrinsics if _is_signed(x))
+
+    def _on_import(self, imported: ImportedBlock) -> None:
+        included = self._pool_included(imported.hash)
+        self._return_to_pool(imported.retracted)
         self.pool.on_block_imported(imported.hash, included, imported.is_new_best)
         self.metrics.ready_transactions.set(self.pool.ready_count())
         self.metrics.future_transactions.set(self.pool.future_count())
@@ -309,15 +314,9 @@ class Node:
         or a dispute reverted it): the pool follows as on an import's reorg — what the retracted blocks included
         goes back, what the enacted ones include leaves. Without this, transactions pruned while their blocks
         were best were lost with them (8,000-transfer runs: 462 in one)."""
-        from relaychain.node.txpool import transaction_hash
-
-        for h in retracted:
-            self.pool.on_retracted(h)
-            self.pool.resubmit(x for x in self.client.block(h).extrinsics if _is_signed(x))
+        self._return_to_pool(retracted)
         for h in enacted:
-            block = self.client.block(h)
-            self.pool.on_block_imported(h, [h2 for h2, x in ((transaction_hash(x), x) for x in block.extrinsics)
-                                            if _is_signed(x) or h2 in self.pool], True)
+            self.pool.on_block_imported(h, self._pool_included(h), True)
         header = self.client.header(new_best)
         if retracted:
             log.info("♻️  Reorg on #%d,%s to #%d,%s, by finality or a revert", self.client.number(retracted[0]),
