@@ -21,6 +21,7 @@ import logging
 from typing import Callable, Optional
 
 from relaychain.node.execution import TRANSACTIONS, pending_jobs
+from relaychain.node.txpool import VALIDATION_CHUNK
 from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_compact
 
 log = logging.getLogger("relaychain.transactions")
@@ -29,7 +30,6 @@ TRANSACTIONS_TOPIC = "transactions"
 PROPAGATE_DELAY_S = 0.05
 MAX_BATCH_BYTES = 1024 * 1024
 MAX_PENDING_TRANSACTIONS = 8192
-VALIDATION_CHUNK = 32  # ~7-10 ms of validation here: one job on the execution thread
 
 
 def encode_transactions(xts: list[bytes]) -> bytes:
