@@ -165,13 +165,13 @@ def fill_block(builder, ready, limits: ProposerLimits, deadlines: Deadlines,
             log.debug("Consensus deadline reached when pushing block transactions, proceeding with proposing.")
             reason = HIT_DEADLINE
             break
-        if import_latency is not None and deadlines.peers_import_by is not None and \
-                now + import_latency.predict(included + 1, now - deadlines.start) > deadlines.peers_import_by:
-            log.debug("Peers would import a larger block after the next slot begins "
-                      "(%d ms predicted for %d extrinsics), proceeding with proposing.",
-                      import_latency.predict(included + 1, now - deadlines.start) * 1000, included + 1)
-            reason = HIT_DEADLINE
-            break
+        if import_latency is not None and deadlines.peers_import_by is not None:
+            predicted = import_latency.predict(included + 1, now - deadlines.start)
+            if now + predicted > deadlines.peers_import_by:
+                log.debug("Peers would import a larger block after the next slot begins (%d ms predicted for %d "
+                          "extrinsics), proceeding with proposing.", predicted * 1000, included + 1)
+                reason = HIT_DEADLINE
+                break
         if size + len(tx.data) > limits.max_block_bytes:
             ready.report_invalid(tx)
             if give_up_after_overflow():
