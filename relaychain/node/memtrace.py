@@ -76,29 +76,22 @@ def _dump_loop(path: str, interval: float) -> None:
         del snapshot, stats
 
 
-def _type_counts() -> tuple[dict[str, int], list[tuple[int, str, int]]]:
-    """Live gc-tracked objects by type, and the largest of them by their own size (sys.getsizeof): a list or
-    dict that keeps growing while holding shared objects does not change any count, only its size."""
+def _type_counts() -> dict[str, int]:
+    """Live gc-tracked objects by type."""
     import gc
 
     counts: dict[str, int] = {}
-    largest: list[tuple[int, str, int]] = []  # (bytes, type name, length)
-    floor = 0
     for obj in gc.get_objects():
         cls = type(obj)
         name = f"{cls.__module__}.{cls.__qualname__}"
         counts[name] = counts.get(name, 0) + 1
-        size = sys.getsizeof(obj, 0)
-        if size > floor:
-            try:
-                length = len(obj)
-            except TypeError:
-                length = -1
-            largest.append((size, name, length))
-            if len(largest) > 4 * LARGEST:
-                largest = sorted(largest, reverse=True)[:LARGEST]
-                floor = largest[-1][0]
-    return counts, sorted(largest, reverse=True)[:LARGEST]
+    return counts
+
+
+def _largest(sizes: dict[int, tuple[int, str, int]]) -> list[tuple[int, str, int]]:
+    """The largest containers of a `_container_sizes()` by their own size: a list or dict that keeps growing
+    while holding shared objects does not change any count, only its size."""
+    return sorted(sizes.values(), reverse=True)[:LARGEST]
 
 
 GROWN = 12
@@ -237,13 +230,14 @@ def _trie_cache_line() -> str:
 def _count_loop(path: str, interval: float) -> None:
     started = time.monotonic()
     time.sleep(interval)
-    baseline, _ = _type_counts()
+    baseline = _type_counts()
     sizes = _container_sizes()
     base_at = time.monotonic() - started
     while True:
         time.sleep(interval)
-        counts, largest = _type_counts()
+        counts = _type_counts()
         previous, sizes = sizes, _container_sizes()
+        largest = _largest(sizes)
         now = time.monotonic() - started
         grown = sorted(((n - baseline.get(name, 0), name, n) for name, n in counts.items()), reverse=True)
         lines = [f"=== t={now:.0f}s  object counts grown since t={base_at:.0f}s (gc-tracked objects: "
