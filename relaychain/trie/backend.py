@@ -116,13 +116,10 @@ class NodeCache:
                 self.used -= (self.older or self.nodes).popitem(last=False)[1][1]
             self.nodes[node_hash] = (node, size)
 
-    def age(self) -> None:
-        """Begin a new generation if the current one has lasted `generation_seconds`: the previous generation's
-        nodes, not read since it ended, leave. Called on every miss (a miss costs a database read anyway)."""
-        with self._lock:
-            self._age()
-
     def _age(self) -> None:
+        """Begin a new generation if the current one has lasted `generation_seconds`: the previous generation's
+        nodes, not read since it ended, leave. Called by `put`, on every miss (a miss costs a database read
+        anyway)."""
         now = self.clock()
         if now - self.generation_started < self.generation_seconds:
             return
