@@ -122,7 +122,11 @@ class Reader:
         return int.from_bytes(self.read(bits // 8), "little")
 
     def u8(self) -> int:
-        return self.uint(8)
+        pos = self.pos
+        if pos >= len(self.data):
+            raise ScaleDecodeError(f"need 1 bytes at offset {pos}, only 0 left")
+        self.pos = pos + 1
+        return self.data[pos]
 
     def u16(self) -> int:
         return self.uint(16)

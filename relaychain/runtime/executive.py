@@ -28,7 +28,7 @@ from relaychain.runtime.errors import (InvalidBlock, InvalidTransaction, Malform
 from relaychain.runtime.framework import (
     NONE, PHASE_FINALIZATION, BlockContext, Call, DispatchError, Origin, Runtime, phase_apply_extrinsic,
 )
-from relaychain.runtime.frame_types import Weight
+from relaychain.runtime.frame_types import PerDispatchClass, Weight
 from relaychain.runtime.overlay import Host, Overlay
 from relaychain.runtime.pallets import balances, babe, system, transaction_payment as tp
 from relaychain.runtime.runtime import RUNTIME
@@ -133,7 +133,7 @@ def check_extrinsic(state, xt: bytes, current: int, runtime: Runtime = RUNTIME) 
     return CheckedExtrinsic(who, call, sig.nonce, sig.tip, sig.era, len(xt))
 
 
-def _check_block_limits(xt: CheckedExtrinsic, used: dict, used_len: int) -> tuple[Weight, int]:
+def _check_block_limits(xt: CheckedExtrinsic, used: PerDispatchClass, used_len: int) -> tuple[Weight, int]:
     """CheckWeight: the extrinsic's weight and length must fit what is left of its class's limits."""
     cls = xt.dispatch_class
     total = system.BASE_EXTRINSIC + xt.weight
@@ -143,7 +143,7 @@ def _check_block_limits(xt: CheckedExtrinsic, used: dict, used_len: int) -> tupl
     max_ext = limits["max_extrinsic"]
     if total.ref_time > max_ext.ref_time or total.proof_size > max_ext.proof_size:
         raise InvalidTransaction("ExhaustsResources")
-    cur = used[_CLASS_KEY[cls]]
+    cur = used.of(cls)
     cap = limits["max_total"]
     if cur.ref_time + total.ref_time > cap.ref_time or cur.proof_size + total.proof_size > cap.proof_size:
         raise InvalidTransaction("ExhaustsResources")
@@ -166,7 +166,6 @@ def _pre_dispatch(ctx: BlockContext, checked: CheckedExtrinsic) -> tuple[Origin,
     state = ctx.state
     d = checked.call.definition
     used = system.BlockWeight.get(state)
-    used = {k: (v if isinstance(v, Weight) else Weight(**v)) for k, v in used.items()}
     total_weight, new_len = _check_block_limits(checked, used, system.AllExtrinsicsLen.get(state) or 0)
     fee, origin = 0, NONE
     if checked.signer is not None:
@@ -181,9 +180,7 @@ def _pre_dispatch(ctx: BlockContext, checked: CheckedExtrinsic) -> tuple[Origin,
         if not balances.withdraw_fee(ctx, who, fee):
             raise InvalidTransaction("Payment")
         origin = Origin.signed(who)
-    key = _CLASS_KEY[d.dispatch_class]
-    used[key] = used[key] + total_weight
-    system.BlockWeight.set(state, used)
+    system.BlockWeight.set(state, used.accrue(d.dispatch_class, total_weight))
     system.AllExtrinsicsLen.set(state, new_len)
     return origin, fee
 
@@ -398,8 +395,7 @@ def validate_transaction(host: Host, xt: bytes, *, block_number: int,
         raise InvalidTransaction("Payment")
     if checked.nonce < info.nonce:
         raise InvalidTransaction("Stale")
-    zero = Weight(0)
-    _check_block_limits(checked, {"normal": zero, "operational": zero, "mandatory": zero}, 0)
+    _check_block_limits(checked, PerDispatchClass(), 0)
     fee = _fee(state, checked)
     if not balances.can_pay_fee(info, fee.final_fee):
         raise InvalidTransaction("Payment")

@@ -70,7 +70,7 @@ def test_a_block_past_the_old_proof_size_cap_is_built_and_imported(chain, keys):
     parent = chain.state()
     header, body, changes, results = chain.build(xts)
     assert all(r.success for r in results) and len(body) == n + 2  # + Timestamp.set, ParaInherent.enter
-    assert system.BlockWeight.get(chain.state())["normal"].proof_size > OLD_NORMAL_PROOF_SIZE_LIMIT
+    assert system.BlockWeight.get(chain.state()).normal.proof_size > OLD_NORMAL_PROOF_SIZE_LIMIT
     assert system.account(chain.state(), keys["Alice"].public).nonce == n
     # every node re-executes it to the same state root
     got = executive.execute_block(parent, Block(header, tuple(body)), storage_root=chain.storage_root(parent))

@@ -161,7 +161,7 @@ def _debit(ctx, who: bytes, info: AccountInfo, amount: int, keep_alive: bool) ->
 def _reap(ctx, who: bytes, info: AccountInfo) -> None:
     """dec_providers to zero: the account and its nonce are removed (frame_system::kill_account)."""
     if info.providers <= 1 and info.sufficients == 0:
-        ctx.state.set(system.Account.key(who), None)
+        system.remove_account(ctx.state, who)
         system.on_killed_account(ctx, who)
     else:
         system.put_account(ctx.state, who, replace(info, providers=info.providers - 1,

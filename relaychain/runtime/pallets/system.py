@@ -7,6 +7,7 @@ data: AccountData{free, reserved, frozen, flags}}` — Polkadot keeps balances h
 
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import dataclass
 
@@ -17,8 +18,8 @@ from relaychain.runtime.framework import (
     DISPATCH_ERROR, RUNTIME_EVENT, Pallet, Weight, account_field, ensure_root, ensure_signed,
 )
 from relaychain.runtime.frame_types import (
-    BLOCK_LENGTH, BLOCK_WEIGHTS, COMPACT_U32, DIGEST, DISPATCH_INFO, PHASE, RUNTIME_DB_WEIGHT, RUNTIME_VERSION,
-    WEIGHT, event_record, per_dispatch_class,
+    BLOCK_LENGTH, BLOCK_WEIGHTS, COMPACT_U32, DIGEST, DISPATCH_INFO, PER_CLASS_WEIGHT, PHASE, RUNTIME_DB_WEIGHT,
+    RUNTIME_VERSION, PerDispatchClass, event_record,
 )
 from relaychain.primitives.scale_types import (
     ACCOUNT_ID, BOOL, BYTES, H256, STR, U16, U32, U128, Field, Struct, Vec,
@@ -87,7 +88,6 @@ ACCOUNT_INFO = _AccountInfoType("frame_system::AccountInfo", [
     params=[("Nonce", U32), ("AccountData", ACCOUNT_DATA)], cls=AccountInfo)
 LAST_RUNTIME_UPGRADE_INFO = Struct("frame_system::LastRuntimeUpgradeInfo", [
     ("spec_version", COMPACT_U32, "codec::Compact<u32>"), ("spec_name", STR, "sp_runtime::RuntimeString")])
-PER_CLASS_WEIGHT = per_dispatch_class(WEIGHT)
 
 pallet = Pallet("System", 0, "frame_system", event_docs=("Event for the System pallet.",),
                 error_docs=("Error for the System pallet",))
@@ -96,8 +96,7 @@ Account = pallet.storage_map("Account", [("Blake2_128Concat", ACCOUNT_ID)], ACCO
                              docs=("The full account information for a particular account ID.",))
 ExtrinsicCount = pallet.storage_value("ExtrinsicCount", U32, optional=True,
                                       docs=("Total extrinsics count for the current block.",))
-BlockWeight = pallet.storage_value("BlockWeight", PER_CLASS_WEIGHT,
-                                   default={"normal": Weight(0), "operational": Weight(0), "mandatory": Weight(0)},
+BlockWeight = pallet.storage_value("BlockWeight", PER_CLASS_WEIGHT, default=PerDispatchClass(),
                                    docs=("The current weight for the block.",))
 AllExtrinsicsLen = pallet.storage_value("AllExtrinsicsLen", U32, optional=True,
                                         docs=("Total length (in bytes) for all extrinsics put together, for the "
@@ -235,17 +234,28 @@ def remark_with_event(ctx, origin, remark: bytes) -> None:
 
 # -- accounts (frame_system::Pallet::{inc,dec}_providers) ----------------------------------------
 
+@functools.lru_cache(maxsize=4096)
+def account_key(who: bytes) -> bytes:
+    """`System.Account`'s storage key of `who`, remembered: a transfer reads and writes its signer's account
+    three times each (nonce, fee, transfer), and the pool validated it moments before."""
+    return Account.key(who)
+
+
 def account(state, who: bytes) -> AccountInfo:
-    raw = state.get(Account.key(who))
+    raw = state.get(account_key(who))
     return AccountInfo() if raw is None else ACCOUNT_INFO.decode(raw)
 
 
 def put_account(state, who: bytes, info: AccountInfo) -> None:
-    state.set(Account.key(who), ACCOUNT_INFO.encode(info))
+    state.set(account_key(who), ACCOUNT_INFO.encode(info))
+
+
+def remove_account(state, who: bytes) -> None:
+    state.set(account_key(who), None)
 
 
 def account_exists(state, who: bytes) -> bool:
-    return state.get(Account.key(who)) is not None
+    return state.get(account_key(who)) is not None
 
 
 def on_created_account(ctx, who: bytes) -> None:
