@@ -137,8 +137,10 @@ class MultiAddress:
 
     KINDS: ClassVar[tuple[str, ...]] = ("Id", "Index", "Raw", "Address32", "Address20")
 
+    _SIZES: ClassVar[dict] = {"Id": 32, "Address32": 32, "Address20": 20}
+
     def __post_init__(self):
-        sizes = {"Id": 32, "Address32": 32, "Address20": 20}
+        sizes = self._SIZES
         if self.kind not in self.KINDS:
             raise ExtrinsicError(f"unknown MultiAddress kind {self.kind!r}")
         if self.kind == "Index":

@@ -42,7 +42,7 @@ class TransactionError(RuntimeError):
 class Overlay:
     """Block-local changes over a Host, with nested transactional layers."""
 
-    __slots__ = ("host", "changes", "events", "logs", "_journal")
+    __slots__ = ("host", "changes", "events", "logs", "_journal", "_reads")
 
     def __init__(self, host: Host, changes: Optional[Mapping[bytes, Optional[bytes]]] = None):
         self.host = host
@@ -52,12 +52,18 @@ class Overlay:
         # one entry per open transaction: (original values of keys first touched in it, events length,
         # logs length)
         self._journal: list[tuple[dict, int, int]] = []
+        # values read from the host: it is a parent state and does not change under the overlay, and a block
+        # reads some keys once per extrinsic (the genesis hash, the fee multiplier) — as Substrate's local
+        # trie cache, a walk from the root each time otherwise
+        self._reads: dict[bytes, Optional[bytes]] = {}
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, key: bytes) -> Optional[bytes]:
         v = self.changes.get(key, _MISSING)
         if v is _MISSING:
-            return self.host.get(key)
+            v = self._reads.get(key, _MISSING)
+            if v is _MISSING:
+                v = self._reads[key] = self.host.get(key)
         return v
 
     def exists(self, key: bytes) -> bool:

@@ -26,6 +26,30 @@ def test_reads_writes_and_next_key():
     assert o.keys_with_prefix(b"") == [b"a", b"b", b"e"]
 
 
+class CountingHost(Host):
+    def __init__(self, data):
+        super().__init__(data)
+        self.reads = []
+
+    def get(self, key):
+        self.reads.append(key)
+        return super().get(key)
+
+
+def test_a_parent_key_is_read_from_the_host_once_per_overlay_and_changes_still_win():
+    host = CountingHost({b"a": b"1"})
+    o = Overlay(host)
+    assert [o.get(b"a"), o.get(b"a"), o.get(b"missing"), o.get(b"missing")] == [b"1", b"1", None, None]
+    assert host.reads == [b"a", b"missing"]
+    o.start_transaction()
+    o.set(b"a", b"2")
+    assert o.get(b"a") == b"2"
+    o.rollback_transaction()
+    assert o.get(b"a") == b"1" and host.reads == [b"a", b"missing"]
+    o.remove(b"a")
+    assert o.get(b"a") is None
+
+
 ops = st.lists(st.tuples(st.sampled_from(["set", "del", "event", "start", "commit", "rollback"]),
                          st.sampled_from([b"k1", b"k2", b"k3"]), st.binary(min_size=1, max_size=2)), max_size=40)
 
