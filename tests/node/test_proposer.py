@@ -13,8 +13,8 @@ import pytest
 from relaychain.node.client import Client
 from relaychain.node.consensus.babe import BabeAuthor
 from relaychain.node.consensus.slots import ManualClock, SlotInfo
-from relaychain.node.proposer import (HIT_BLOCK_SIZE_LIMIT, HIT_DEADLINE, LATENCY_WEIGHT, MIN_SAMPLE_EXTRINSICS,
-                                      NO_MORE_TRANSACTIONS, ImportLatency, ProposerLimits)
+from relaychain.node.proposer import (DEVIATION_MARGIN, HIT_BLOCK_SIZE_LIMIT, HIT_DEADLINE, LATENCY_WEIGHT,
+                                      MIN_SAMPLE_EXTRINSICS, NO_MORE_TRANSACTIONS, ImportLatency, ProposerLimits)
 from relaychain.primitives.crypto import Sr25519Keypair, dev_keypair
 from relaychain.primitives.extrinsic import sign_extrinsic
 from relaychain.runtime import apis
@@ -174,7 +174,13 @@ def test_import_latency_is_a_fixed_cost_learnt_from_small_blocks_plus_a_cost_per
     latency.record(1000, 0.5)  # a heavy block: its time beyond the fixed cost, per extrinsic
     per = (0.5 - base) / 1000
     assert latency.per_extrinsic == pytest.approx(per)
+    assert latency.predict(300, built_in=0.0) == pytest.approx(base + 300 * per)  # one sample: no deviation yet
     latency.record(2 * MIN_SAMPLE_EXTRINSICS, 1.0)  # the machine got slower: the estimate moves a quarter of the way
-    per += LATENCY_WEIGHT * ((1.0 - base) / (2 * MIN_SAMPLE_EXTRINSICS) - per)
+    sample = (1.0 - base) / (2 * MIN_SAMPLE_EXTRINSICS)
+    deviation = LATENCY_WEIGHT * abs(sample - per)  # from zero, a quarter of the way to this surprise
+    per += LATENCY_WEIGHT * (sample - per)
     assert latency.per_extrinsic == pytest.approx(per)
-    assert latency.predict(300, built_in=0.0) == pytest.approx(base + 300 * per)
+    assert latency.predict(300, built_in=0.0) == pytest.approx(base + 300 * (per + DEVIATION_MARGIN * deviation))
+    for _ in range(40):  # steady imports: the deviation decays and the prediction returns to the mean
+        latency.record(1000, base + 1000 * per)
+    assert latency.predict(300, built_in=0.0) == pytest.approx(base + 300 * per, rel=1e-3)
