@@ -1,7 +1,9 @@
 """Polkadot-style sTPS on the dev network (issue #13): `relaychain run --dev --no-paras` in its own process
 (four validators, BABE slots, GRANDPA), N distinct senders funded by `Utility.batch_all` from the dev
 accounts, N transfers pre-signed (sender i -> sender i+1, `transfer_keep_alive`, nonce 0, immortal) and
-submitted pipelined with `author_submitExtrinsic` over 4 WebSockets.
+submitted pipelined with `author_submitExtrinsic` over 4 WebSockets — to Alice's RPC, or with `--processes
+--spread` one to each validator's (a network's users reach it through many nodes; every node still validates
+every transfer, the RPC work is shared).
 
 Reported (on the finalized chain, so forks do not count twice):
 - pool admission: the share of submissions the pool accepted, and admissions per second;
@@ -67,18 +69,24 @@ class DevNetworkProcess:
     """`relaychain run --dev --no-paras` in a child process of ours, stopped (by its pid) on close.
 
     `processes=True`: the same four validators from a network file with `processes = true` — one OS process
-    per validator (ZeroMQ between them), Alice's serving the RPC."""
+    per validator (ZeroMQ between them), Alice's serving the RPC; with `spread=True` every validator serves
+    one (`submit_urls`), as users of a network reach it through many nodes."""
 
     def __init__(self, block_time_ms: int, processes: bool = False, keep_log: str | None = None,
-                 log_level: str = "warn"):
+                 log_level: str = "warn", spread: bool = False):
+        if spread and not processes:
+            raise ValueError("--spread needs --processes: in one process the validators share one RPC server")
         self.base = tempfile.mkdtemp(prefix="bench-stps-")
         self.keep_log = keep_log  # a directory the node logs are copied to on close
         self.port = _free_port()
+        ports = {"alice": self.port}
+        if spread:
+            ports.update((name, _free_port()) for name in ("bob", "charlie", "dave"))
         if processes:
             network = Path(self.base) / "network.toml"
             network.write_text(
                 f"[relaychain]\nblock_time = {block_time_ms}\nprocesses = true\n" + "".join(
-                    f'[[relaychain.nodes]]\nname = "{name}"\n' + (f"rpc_port = {self.port}\n" if name == "alice" else "")
+                    f'[[relaychain.nodes]]\nname = "{name}"\n' + (f"rpc_port = {ports[name]}\n" if name in ports else "")
                     for name in ("alice", "bob", "charlie", "dave")))
             argv = ["--config", str(network), "--base-path", str(Path(self.base) / "net")]
         else:
@@ -89,6 +97,7 @@ class DevNetworkProcess:
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(Path(self.base) / "node.log", "w"),
             start_new_session=processes)
         self.url = f"ws://127.0.0.1:{self.port}"
+        self.submit_urls = [f"ws://127.0.0.1:{port}" for port in ports.values()]
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -227,11 +236,13 @@ class Figures:
     funding_s: float = 0.0
     index_disagrees: int = 0  # finalized heights whose chain_getBlockHash is not the finalized chain's block
     left_in_pool: int = 0  # of the transfers not included when the run ended, those still in Alice's pool
+    submit_nodes: int = 1  # the validators whose RPC took the submissions (Alice's alone by default)
 
     def table(self) -> str:
         per_block = [c for _n, _s, c in self.blocks]
         return "\n".join([
-            f"transfers submitted        {self.transfers} ({CONNECTIONS} WebSockets, {WINDOW} in flight each; "
+            f"transfers submitted        {self.transfers} ({CONNECTIONS} WebSockets to {self.submit_nodes} "
+            f"node{'s' if self.submit_nodes > 1 else ''}, {WINDOW} in flight each; "
             f"senders funded in {self.funding_s:.1f} s)",
             f"pool admission             {self.admitted}/{self.transfers} "
             f"({100 * self.admitted / max(1, self.transfers):.1f} %), {self.admission_per_s:.0f}/s",
@@ -332,8 +343,12 @@ async def _included_in_finalized(rpc: Rpc, ours: set, start_number: int, want: i
     return blocks, found, index_disagrees
 
 
-async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None = None) -> Figures:
-    figures = Figures(n, block_time_ms)
+async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None = None,
+                   submit_urls: list[str] | None = None) -> Figures:
+    """Fund, submit and measure; the transfers go over CONNECTIONS WebSockets to `submit_urls` in turn (Alice's
+    by default); everything else (funding, sampling, inclusion) asks Alice."""
+    submit_urls = submit_urls or [url]
+    figures = Figures(n, block_time_ms, submit_nodes=len(submit_urls))
     async with aiohttp.ClientSession() as session:
         rpc = await _wait_for_rpc(session, url, proc)
         genesis_hash = bytes.fromhex((await rpc.call("chain_getBlockHash", [0]))[2:])
@@ -364,7 +379,12 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
         xts = transfers(keys, genesis_hash)
         ours = {blake2_256(x) for x in xts}
         start_number = int((await rpc.call("chain_getHeader", [await rpc.call("chain_getFinalizedHead")]))["number"], 16)
-        conns = [await Rpc.connect(session, url) for _ in range(CONNECTIONS)]
+        for u in submit_urls[1:]:  # every node serving submissions is up and has imported the funding
+            other = await _wait_for_rpc(session, u, proc)
+            while await other.call("state_getStorage", ["0x" + account_key(keys[-1].public).hex()]) is None:
+                await asyncio.sleep(0.2)
+            await other.close()
+        conns = [await Rpc.connect(session, submit_urls[i % len(submit_urls)]) for i in range(CONNECTIONS)]
         sampler_rpc = await Rpc.connect(session, url)
         stop, latencies, lags = asyncio.Event(), [], []
         sampler = asyncio.ensure_future(_sample(sampler_rpc, stop, latencies, lags))
@@ -457,12 +477,16 @@ def main() -> int:
     parser.add_argument("--block-time", type=int, default=1000, metavar="MS")
     parser.add_argument("--processes", action="store_true",
                         help="one OS process per validator (a network file with processes = true)")
+    parser.add_argument("--spread", action="store_true",
+                        help="with --processes: submit to every validator's RPC (one WebSocket each), not only Alice's")
     parser.add_argument("--keep-logs", metavar="DIR", help="copy the nodes' logs into DIR when done")
     parser.add_argument("--log-level", default="warn", help="the nodes' -l (e.g. info to see every import)")
     args = parser.parse_args()
-    net = DevNetworkProcess(args.block_time, args.processes, args.keep_logs, args.log_level)
+    if args.spread and not args.processes:
+        parser.error("--spread needs --processes")
+    net = DevNetworkProcess(args.block_time, args.processes, args.keep_logs, args.log_level, args.spread)
     try:
-        f = asyncio.run(run_stps(net.url, net.proc, args.transfers, args.block_time))
+        f = asyncio.run(run_stps(net.url, net.proc, args.transfers, args.block_time, submit_urls=net.submit_urls))
     finally:
         net.close()
     print(f.table())
