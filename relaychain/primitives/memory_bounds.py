@@ -19,6 +19,18 @@ TRIE_CACHE_STALE_BYTES = 2**20
 # idle network's growth, issue #13).
 TRIE_CACHE_GENERATION_SECONDS = 30.0
 
+# Values read from the trie, by (state root, key) (Substrate's shared value cache, part of its trie cache): a root
+# names a whole state, so an entry never goes stale. The pool validates every transaction at the best block
+# and reads the same few keys each time (the genesis hash, the fee multiplier); the validators of a --dev
+# network read the same state. Only values up to TRIE_VALUE_CACHE_MAX_VALUE bytes (accounts, hashes, counters),
+# so ~300 bytes an entry.
+TRIE_VALUE_CACHE_ENTRIES = 2048
+TRIE_VALUE_CACHE_MAX_VALUE = 256
+
+# System.Account storage keys remembered by account id (a transfer computes its signer's seven times).
+# ~250 bytes an entry.
+ACCOUNT_KEY_CACHE_SIZE = 4096
+
 # Runtime-API results kept per API method, for that many blocks (polkadot `node/core/runtime-api/src/cache.rs`
 # `DEFAULT_CACHE_CAP` is 128: 13 minutes of 6 s blocks): only unfinalized blocks (and the latest finalized) are
 # asked about. 32 covers a finality lag of half a minute at 1 s blocks and fills within the first minute, as an

@@ -14,7 +14,8 @@ from time import monotonic
 from typing import Callable, Iterator, Mapping, Optional
 
 from relaychain.primitives.memory_bounds import (
-    TRIE_CACHE_BYTES, TRIE_CACHE_GENERATION_SECONDS, TRIE_CACHE_STALE_BYTES)
+    TRIE_CACHE_BYTES, TRIE_CACHE_GENERATION_SECONDS, TRIE_CACHE_STALE_BYTES, TRIE_VALUE_CACHE_ENTRIES,
+    TRIE_VALUE_CACHE_MAX_VALUE)
 
 from .codec import EMPTY_ROOT, HASH_LENGTH, Node, Value, decode_node
 from .errors import MissingNodeError, TrieError
@@ -161,13 +162,60 @@ class NodeCache:
 
 SHARED_NODE_CACHE = NodeCache()
 
+_MISS = object()
+
+
+class ValueCache:
+    """(state root, key) → value memo, least recently used evicted first, as Substrate's shared value cache:
+    a root names a whole state, so an entry is never stale. Absent keys (None) are remembered too; values longer
+    than `max_value` bytes are not (a block's events, the runtime code: large and read rarely). Thread-safe."""
+
+    __slots__ = ("capacity", "max_value", "_entries", "_lock")
+    MISS = _MISS  # what `get` returns for a (root, key) not remembered (None is a remembered absence)
+
+    def __init__(self, capacity: int = TRIE_VALUE_CACHE_ENTRIES, max_value: int = TRIE_VALUE_CACHE_MAX_VALUE):
+        if capacity < 0 or max_value < 0:
+            raise ValueError("a value cache's capacity and largest value are numbers >= 0")
+        self.capacity = capacity
+        self.max_value = max_value
+        self._entries: OrderedDict[tuple[bytes, bytes], Optional[bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, root: bytes, key: bytes):
+        """The value remembered for `key` in the state `root`, or `ValueCache.MISS`."""
+        with self._lock:
+            value = self._entries.get((root, key), _MISS)
+            if value is not _MISS:
+                self._entries.move_to_end((root, key))
+            return value
+
+    def put(self, root: bytes, key: bytes, value: Optional[bytes]) -> None:
+        if value is not None and len(value) > self.max_value:
+            return
+        with self._lock:
+            self._entries[(root, key)] = value
+            self._entries.move_to_end((root, key))
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+SHARED_VALUE_CACHE = ValueCache()
+
 
 class TrieBackend:
     """Read access to the trie under `root`, plus pure incremental root updates."""
 
-    __slots__ = ("store", "root", "state_version", "cache")
+    __slots__ = ("store", "root", "state_version", "cache", "values")
 
-    def __init__(self, store: NodeStore, root: bytes, state_version: int = 1, cache: Optional[NodeCache] = None):
+    def __init__(self, store: NodeStore, root: bytes, state_version: int = 1, cache: Optional[NodeCache] = None,
+                 values: Optional[ValueCache] = None):
         if len(root) != HASH_LENGTH:
             raise TrieError(f"a state root is 32 bytes, got {len(root)}")
         if state_version not in (0, 1):
@@ -176,6 +224,7 @@ class TrieBackend:
         self.root = bytes(root)
         self.state_version = state_version
         self.cache = SHARED_NODE_CACHE if cache is None else cache
+        self.values = SHARED_VALUE_CACHE if values is None else values
 
     # -- node access -------------------------------------------------------------------------------
 
@@ -224,7 +273,16 @@ class TrieBackend:
 
     def get(self, key: bytes) -> Optional[bytes]:
         """The value at `key`, or None when the key is absent."""
-        path = bytes(key).hex()
+        key = bytes(key)
+        value = self.values.get(self.root, key)
+        if value is _MISS:
+            value = self._walk_to(key)
+            self.values.put(self.root, key, value)
+        return value
+
+    def _walk_to(self, key: bytes) -> Optional[bytes]:
+        """The value at `key` read from the nodes (trie.md §6.2), past the value cache."""
+        path = key.hex()
         node = self.root_node()
         pos = 0
         while node is not None:

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from relaychain.primitives.hashing import blake2_256
 from relaychain.trie import EMPTY_ROOT, MemoryNodeStore, TrieBackend
-from relaychain.trie.backend import NodeCache
+from relaychain.trie.backend import NodeCache, ValueCache
+
+NO_VALUES = ValueCache(0)  # every read walks the nodes: these tests are about the node cache
 
 KEYS = st.binary(min_size=1, max_size=6)
 VALUES = st.binary(max_size=80)
@@ -29,7 +31,7 @@ def _trie(items: dict):
 def test_reads_through_a_small_cache_are_right_and_the_cache_stays_within_its_budget(items, budget, rnd):
     store, root = _trie(items)
     cache = NodeCache(budget)
-    backend = TrieBackend(store, root, 1, cache)
+    backend = TrieBackend(store, root, 1, cache, NO_VALUES)
     keys = list(items) * 2
     rnd.shuffle(keys)
     for key in keys:
@@ -51,7 +53,7 @@ def test_the_accounted_bytes_cover_the_memory_the_cache_holds():
     try:
         before = tracemalloc.get_traced_memory()[0]
         cache = NodeCache(1 << 30)
-        backend = TrieBackend(store, root, 1, cache)
+        backend = TrieBackend(store, root, 1, cache, NO_VALUES)
         for key in items:
             backend.get(key)
         del backend
@@ -67,10 +69,10 @@ def test_a_node_read_again_outlives_nodes_read_once():
     items = {bytes([i]) * 3: bytes([i]) * 40 for i in range(64)}
     store, root = _trie(items)
     probe = NodeCache(1 << 30)
-    TrieBackend(store, root, 1, probe).get(b"\x00" * 3)
+    TrieBackend(store, root, 1, probe, NO_VALUES).get(b"\x00" * 3)
     root_size = probe.nodes[root][1]
     cache = NodeCache(root_size * 6)
-    backend = TrieBackend(store, root, 1, cache)
+    backend = TrieBackend(store, root, 1, cache, NO_VALUES)
     for key in items:  # every read starts at the root: it is always the most recently used
         backend.get(key)
         assert root in cache.nodes
@@ -81,7 +83,7 @@ def test_a_node_larger_than_the_budget_is_not_cached_and_reads_still_work():
     items = {b"k": b"v" * 20}
     store, root = _trie(items)
     cache = NodeCache(10)
-    assert TrieBackend(store, root, 1, cache).get(b"k") == b"v" * 20
+    assert TrieBackend(store, root, 1, cache, NO_VALUES).get(b"k") == b"v" * 20
     assert len(cache) == 0 and cache.used == 0
 
 
@@ -131,7 +133,7 @@ def test_after_each_update_the_cache_holds_only_nodes_of_the_new_state(batches):
     leaves nothing of the older states cached (issue #13: every block's dead paths used to stay)."""
     store = MemoryNodeStore()
     cache = NodeCache(1 << 30)
-    backend = TrieBackend(store, EMPTY_ROOT, 1, cache)
+    backend = TrieBackend(store, EMPTY_ROOT, 1, cache, NO_VALUES)
     entries: dict = {}
     for batch in batches:
         backend = _updated(backend, store, entries, batch)
@@ -149,7 +151,7 @@ def test_reading_an_older_state_after_an_update_leaves_the_main_segment_to_the_n
     keeps only nodes of the newest state (issue #13: ~400 reloaded nodes a minute filled it for an hour)."""
     store = MemoryNodeStore()
     cache = NodeCache(1 << 30, stale_budget_bytes=1 << 30)
-    backend = TrieBackend(store, EMPTY_ROOT, 1, cache)
+    backend = TrieBackend(store, EMPTY_ROOT, 1, cache, NO_VALUES)
     entries: dict = {}
     for batch in batches:
         before = dict(entries)
@@ -171,7 +173,7 @@ def test_reading_an_older_state_after_an_update_leaves_the_main_segment_to_the_n
 def test_the_stale_segment_stays_within_its_budget_and_reads_stay_right(batches, stale_budget):
     store = MemoryNodeStore()
     cache = NodeCache(1 << 30, stale_budget_bytes=stale_budget)
-    backend = TrieBackend(store, EMPTY_ROOT, 1, cache)
+    backend = TrieBackend(store, EMPTY_ROOT, 1, cache, NO_VALUES)
     states = []
     entries: dict = {}
     for batch in batches:
@@ -216,13 +218,13 @@ def test_nodes_unread_for_a_whole_generation_leave_and_nodes_read_each_generatio
     hot_store, hot_root = _trie(hot_items)
     clock = StepClock()
     cache = NodeCache(1 << 30, generation_seconds=30, clock=clock)
-    hot = TrieBackend(hot_store, hot_root, 1, cache)
+    hot = TrieBackend(hot_store, hot_root, 1, cache, NO_VALUES)
     hot_hashes = _reference_node_hashes(hot_items)
     previous_fork: set = set()
     for step in range(12):
         once_items = {blake2_256(bytes([step, i])): bytes([step, i]) * 15 for i in range(30)}
         once_store, once_root = _trie(once_items)
-        once = TrieBackend(once_store, once_root, 1, cache)  # a fork's state: read in this step, never again
+        once = TrieBackend(once_store, once_root, 1, cache, NO_VALUES)  # a fork's state: read in this step, never again
         for key, value in once_items.items():
             assert once.get(key) == value
         for key, value in hot_items.items():  # the chain's state: read in every step
@@ -245,7 +247,7 @@ def test_reads_across_generations_stay_right_and_the_accounting_exact(items, ste
     store, root = _trie(items)
     clock = StepClock()
     cache = NodeCache(20_000, generation_seconds=10, clock=clock)
-    backend = TrieBackend(store, root, 1, cache)
+    backend = TrieBackend(store, root, 1, cache, NO_VALUES)
     keys = list(items)
     for step in steps:
         clock.now += step % 25

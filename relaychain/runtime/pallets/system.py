@@ -12,6 +12,7 @@ import struct
 from dataclasses import dataclass
 
 from relaychain.primitives.hashing import blake2_64, blake2_256
+from relaychain.primitives.memory_bounds import ACCOUNT_KEY_CACHE_SIZE
 from relaychain.primitives.scale import Reader, encode_compact
 from relaychain.runtime import constants as C
 from relaychain.runtime.framework import (
@@ -234,7 +235,7 @@ def remark_with_event(ctx, origin, remark: bytes) -> None:
 
 # -- accounts (frame_system::Pallet::{inc,dec}_providers) ----------------------------------------
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=ACCOUNT_KEY_CACHE_SIZE)
 def account_key(who: bytes) -> bytes:
     """`System.Account`'s storage key of `who`, remembered: a transfer reads and writes its signer's account
     three times each (nonce, fee, transfer), and the pool validated it moments before."""
