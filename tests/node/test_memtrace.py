@@ -51,3 +51,16 @@ def test_grown_containers_name_the_attribute_holding_them_also_for_untracked_dic
 def test_the_pymalloc_line_reads_the_arena_count():
     line = memtrace._pymalloc_line()
     assert line == "" or ("arenas" in line and int(line.split("pymalloc: ")[1].split()[0]) >= 1)
+
+
+def test_large_objects_are_counted_once_under_their_holder():
+    holder = Holder()
+    holder.blobs = [bytes(1000 + i) for i in range(40)]  # a list of large bytes: counted under the list
+    holder.again = holder.blobs  # the same objects reached twice count once
+    before = memtrace._large_objects()
+    holder.blobs.extend(bytes(2000) for _ in range(10))
+    after = memtrace._large_objects()
+    count, total = after[("bytes", "list")]
+    was = before.get(("bytes", "list"), (0, 0))
+    assert count - was[0] >= 10 and total - was[1] >= 10 * 2000
+    assert any("bytes held by list" in line for line in memtrace._grown_large(before, after))
