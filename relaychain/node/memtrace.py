@@ -203,7 +203,7 @@ def _large_objects() -> dict[tuple[str, str], tuple[int, int]]:
     for obj in gc.get_objects():
         where = None
         for ref in gc.get_referents(obj):
-            if id(ref) in seen:
+            if id(ref) in seen or isinstance(ref, type):  # classes are not what grows, and have many holders
                 continue
             size = sys.getsizeof(ref, 0)
             if size < _LARGE:
