@@ -192,7 +192,8 @@ def _holder_names() -> dict[int, str]:
 
 def _large_objects() -> dict[tuple[str, str], tuple[int, int]]:
     """(type, holder) -> (count, bytes) of the objects of at least `_LARGE` bytes that gc-tracked objects hold,
-    each counted once, under the first holder found: the malloc'd side of the heap (bytes of blocks, PoVs and
+    directly or through containers the collector has untracked (a tuple or dict of only bytes and ints), each
+    counted once, under the first holder found: the malloc'd side of the heap (bytes of blocks, PoVs and
     chunks, dict and list tables), where `_type_counts` sees no change when a few large objects replace many
     small ones or one value keeps growing."""
     import gc
@@ -202,9 +203,14 @@ def _large_objects() -> dict[tuple[str, str], tuple[int, int]]:
     out: dict[tuple[str, str], tuple[int, int]] = {}
     for obj in gc.get_objects():
         where = None
-        for ref in gc.get_referents(obj):
+        todo = list(gc.get_referents(obj))
+        while todo:
+            ref = todo.pop()
             if id(ref) in seen or isinstance(ref, type):  # classes are not what grows, and have many holders
                 continue
+            if type(ref) in (tuple, dict) and not gc.is_tracked(ref):
+                seen.add(id(ref))
+                todo.extend(gc.get_referents(ref))
             size = sys.getsizeof(ref, 0)
             if size < _LARGE:
                 continue

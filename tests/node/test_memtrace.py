@@ -64,3 +64,21 @@ def test_large_objects_are_counted_once_under_their_holder():
     was = before.get(("bytes", "list"), (0, 0))
     assert count - was[0] >= 10 and total - was[1] >= 10 * 2000
     assert any("bytes held by list" in line for line in memtrace._grown_large(before, after))
+
+
+def test_large_objects_inside_untracked_containers_are_counted():
+    import gc
+
+    holder = Holder()
+    holder.table = {}
+    before = memtrace._large_objects()
+    for i in range(20):
+        holder.table[i] = (b"k%d" % i, bytes(4000 + i))  # tuples of bytes: the collector untracks them
+    gc.collect()
+    assert not gc.is_tracked(holder.table[0])
+    after = memtrace._large_objects()
+
+    def large_bytes(census):
+        return sum(total for (kind, _), (_, total) in census.items() if kind == "bytes")
+
+    assert large_bytes(after) - large_bytes(before) >= 20 * 4000
