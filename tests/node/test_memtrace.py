@@ -82,3 +82,16 @@ def test_large_objects_inside_untracked_containers_are_counted():
         return sum(total for (kind, _), (_, total) in census.items() if kind == "bytes")
 
     assert large_bytes(after) - large_bytes(before) >= 20 * 4000
+
+
+def test_the_census_creates_no_instance_dicts():
+    import gc
+
+    holders = [Holder() for _ in range(2000)]
+    for h in holders:
+        h.value = []  # attributes kept inline on CPython 3.11+: no dict until someone asks for __dict__
+    gc.collect()
+    dicts = sum(1 for o in gc.get_objects() if type(o) is dict)
+    memtrace._large_objects()
+    gc.collect()
+    assert sum(1 for o in gc.get_objects() if type(o) is dict) - dicts < 100
