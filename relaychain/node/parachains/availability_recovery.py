@@ -57,8 +57,11 @@ class AvailabilityRecovery(Subsystem):
 
     async def start(self) -> None:
         # the erasure kernels' one-off load (memory and time) at start, not at the first recovery from
-        # non-systematic chunks, which comes whenever a fetch first fails
-        await asyncio.to_thread(warm_up)
+        # non-systematic chunks, which comes whenever a fetch first fails. In the background: the overseer
+        # starts its subsystems one by one and registers for imports after the last, so a start that waits
+        # (seconds where numba has no cached kernels yet) let the first blocks go unseen by approval voting,
+        # and finality never passed them
+        self.ctx.spawn(asyncio.to_thread(warm_up), "erasure-warm-up")
 
     async def _serve_available_data(self, peer_id: bytes, data: bytes) -> bytes:
         """`/req_available_data/1`: request = candidate hash (32 bytes) ‖ validator count u32."""
