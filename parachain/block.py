@@ -72,11 +72,17 @@ def produce_block(parent_head: HeadData, state: int, add: int = ADD) -> tuple[by
 
 
 class AdderCollator:
-    """Collator-side chain state: the state behind each of the last `keep` heads it has built, so it can extend
-    any of them. A para block's parent is the para's head at a recent relay parent, so older heads are never
-    extended again; keeping every head was memory growing with the chain (issue #13)."""
+    """Collator-side chain state: the state behind each of the last `keep` heads it built or extended, so it can
+    extend any of them. A head the collator built becomes the para's head only while its candidate can still
+    be backed and included (allowed ancestry, then pending availability until available or timed out: a few
+    dozen relay blocks, one collation per relay block), and the para's head is extended again at every
+    collation, which keeps it among the newest. A head it no longer remembers is still extended when the state
+    behind it is the one every block adding this collator's constant gives (`number * add`, checked against
+    the head's post_state), as polkadot's adder collator recomputes it (`calculate_head_and_state_for_number`).
+    Keeping every head was memory growing with the chain, and 4096 heads a window that took an hour to fill
+    (issue #13)."""
 
-    KEEP = 4096
+    KEEP = 64
 
     def __init__(self, add: int = ADD, keep: int = KEEP):
         if keep < 1:
@@ -86,15 +92,24 @@ class AdderCollator:
         genesis = genesis_head()
         self.state_of: dict[bytes, int] = {genesis.encode(): 0}
 
+    def state_behind(self, parent: HeadData) -> int:
+        """The state behind `parent`: remembered, or `number * add` if that hashes to its post_state (KeyError
+        if neither)."""
+        state = self.state_of.get(parent.encode())
+        if state is None:
+            state = (parent.number * self.add) & U64_MASK
+            if hash_state(state) != parent.post_state:
+                raise KeyError(f"no known state behind the head of block #{parent.number}")
+        return state
+
     def produce_block(self, parent_head: bytes | HeadData, add: int | None = None) -> tuple[bytes, HeadData]:
         """Block data and new head extending `parent_head` (SCALE bytes or a HeadData) by `add`
         (default: this collator's constant)."""
         parent = parent_head if isinstance(parent_head, HeadData) else HeadData.decode(parent_head)
-        state = self.state_of.get(parent.encode())
-        if state is None:
-            raise KeyError(f"no known state behind the head of block #{parent.number}")
+        state = self.state_behind(parent)
         add = self.add if add is None else add
         block_data, head = produce_block(parent, state, add)
+        self.remember(parent.encode(), state)  # extended: among the newest again
         self.remember(head.encode(), (state + add) & U64_MASK)
         return block_data, head
 

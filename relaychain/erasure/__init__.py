@@ -19,7 +19,7 @@ from .branches import (
 )
 from .codec import (
     obtain_chunks, obtain_chunks_v1, reconstruct, reconstruct_from_systematic, reconstruct_from_systematic_v1,
-    reconstruct_v1,
+    reconstruct_v1, warm_up,
 )
 from .errors import (
     BadPayload, BranchOutOfBounds, ChunkIndexOutOfBounds, EmptyPayload, ErasureError, ErasureRootMismatch,
@@ -34,7 +34,7 @@ __all__ = [
     "Branches", "ErasureChunk", "branch_hash", "branches", "chunk_key", "data_matches_root", "erasure_root",
     "reconstruct_verified", "verify_chunk",
     "obtain_chunks", "obtain_chunks_v1", "reconstruct", "reconstruct_from_systematic",
-    "reconstruct_from_systematic_v1", "reconstruct_v1",
+    "reconstruct_from_systematic_v1", "reconstruct_v1", "warm_up",
     "BadPayload", "BranchOutOfBounds", "ChunkIndexOutOfBounds", "EmptyPayload", "ErasureError",
     "ErasureRootMismatch", "InvalidBranchProof", "InvalidInput", "NonUniformChunks", "NotEnoughChunks",
     "NotEnoughValidators", "TooManyValidators", "UnevenLength",

@@ -115,3 +115,12 @@ def reconstruct_v1(n_validators: int, chunks: Mapping[int, bytes]) -> AvailableD
 def reconstruct_from_systematic_v1(n_validators: int, chunks: Sequence[bytes]) -> AvailableData:
     """The AvailableData from the systematic chunks 0..k−1."""
     return decode_available_data_prefix(reconstruct_from_systematic(n_validators, chunks))
+
+
+def warm_up() -> None:
+    """Load every kernel now: numba loads a kernel (from its on-disk cache) at its first call, and the
+    reconstruction kernels cost ~3.5 MiB of JIT memory and ~50 ms then. A node that recovers from
+    non-systematic chunks only when a fetch fails would otherwise pay it minutes into its run, at its first
+    such recovery (issue #13: memory must be flat after the first minute)."""
+    chunks = obtain_chunks(4, bytes(64))
+    reconstruct(4, {1: chunks[1], 3: chunks[3]})  # a systematic chunk missing: the erasure path

@@ -381,8 +381,9 @@ def main(args) -> int:
         return 2
     setup_logging(args.log, prefix_names=(args.dev and args.sealing == "slots") or args.config is not None)
     from relaychain.node import memtrace
-    from relaychain.node.heap import run_trimmed
+    from relaychain.node.heap import limit_arenas, run_trimmed
 
+    limit_arenas()  # before any thread allocates, memtrace's included (run_trimmed's call comes too late for it)
     memtrace.start_from_environment()  # RELAYCHAIN_TRACEMALLOC=<file>: allocation growth, for memory hunts
     if args.dev and not args.key_name:
         args.key_name = "alice"

@@ -11,7 +11,9 @@ memory of every traced block and slows the node several times, so read RSS from 
 (instances, dicts, lists, tuples…), and appends the types whose count grew most: no cost per allocation,
 so the chain keeps its pace; a class whose count climbs block after block is what to look at. Its header
 line also gives pymalloc's allocated blocks, the shared trie cache's segments and glibc's mallinfo2 (memory
-malloc holds against memory in use: fragmentation, or growth outside Python objects).
+malloc holds against memory in use: fragmentation, or growth outside Python objects). Below the counts it
+lists the containers that grew and the objects of 512+ bytes (malloc's, not pymalloc's) whose bytes grew, by
+type and holder: a bytes value or a table that keeps growing changes no count.
 """
 
 from __future__ import annotations
@@ -172,6 +174,66 @@ def _grown_containers(before: dict, after: dict) -> list[str]:
     return lines
 
 
+_LARGE = 512  # CPython's small-object limit: bigger objects come from malloc, where pymalloc's figures miss them
+
+
+def _holder_names() -> dict[int, str]:
+    """id of an instance's or a module's __dict__ -> the name of what owns it, from the collector's referents:
+    reading `obj.__dict__` would create the dict of every instance whose attributes CPython 3.11+ keeps inline
+    (12,000 new dicts in a node, the memory the census is there to measure)."""
+    import gc
+
+    names: dict[int, str] = {}
+    for obj in gc.get_objects():
+        if type(obj) is dict:
+            continue
+        for ref in gc.get_referents(obj):
+            if type(ref) is dict and id(ref) not in names:
+                names[id(ref)] = (f"module {obj.__name__}" if type(obj).__name__ == "module"
+                                  else type(obj).__qualname__)
+    return names
+
+
+def _large_objects() -> dict[tuple[str, str], tuple[int, int]]:
+    """(type, holder) -> (count, bytes) of the objects of at least `_LARGE` bytes that gc-tracked objects hold,
+    directly or through containers the collector has untracked (a tuple or dict of only bytes and ints), each
+    counted once, under the first holder found: the malloc'd side of the heap (bytes of blocks, PoVs and
+    chunks, dict and list tables), where `_type_counts` sees no change when a few large objects replace many
+    small ones or one value keeps growing."""
+    import gc
+
+    holders = _holder_names()
+    seen: set[int] = set()
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    for obj in gc.get_objects():
+        where = None
+        todo = list(gc.get_referents(obj))
+        while todo:
+            ref = todo.pop()
+            if id(ref) in seen or isinstance(ref, type):  # classes are not what grows, and have many holders
+                continue
+            if type(ref) in (tuple, dict) and not gc.is_tracked(ref):
+                seen.add(id(ref))
+                todo.extend(gc.get_referents(ref))
+            size = sys.getsizeof(ref, 0)
+            if size < _LARGE:
+                continue
+            seen.add(id(ref))
+            if where is None:
+                where = holders.get(id(obj)) or type(obj).__qualname__
+            key = (type(ref).__qualname__, where)
+            count, total = out.get(key, (0, 0))
+            out[key] = (count + 1, total + size)
+    return out
+
+
+def _grown_large(before: dict, after: dict) -> list[str]:
+    """The (type, holder) groups of large objects whose bytes grew most between two `_large_objects()`."""
+    grown = sorted(((after[k][1] - before.get(k, (0, 0))[1], k) for k in after), reverse=True)[:GROWN]
+    return [f"  large: {diff / 1024:+9.1f} KiB  now {after[k][1] / 1024:9.1f} KiB in {after[k][0]:6d} "
+            f"{k[0]} held by {k[1]}" for diff, k in grown if diff > 0]
+
+
 def _malloc_line() -> str:
     """glibc's own view of its heap (mallinfo2): bytes in use by malloc'd blocks against bytes it holds, so
     memory held but free (fragmentation) is told apart from memory in use. Empty off glibc."""
@@ -232,11 +294,13 @@ def _count_loop(path: str, interval: float) -> None:
     time.sleep(interval)
     baseline = _type_counts()
     sizes = _container_sizes()
+    large = _large_objects()
     base_at = time.monotonic() - started
     while True:
         time.sleep(interval)
         counts = _type_counts()
         previous, sizes = sizes, _container_sizes()
+        previous_large, large = large, _large_objects()
         largest = _largest(sizes)
         now = time.monotonic() - started
         grown = sorted(((n - baseline.get(name, 0), name, n) for name, n in counts.items()), reverse=True)
@@ -246,7 +310,9 @@ def _count_loop(path: str, interval: float) -> None:
         lines += [f"{diff:+10d}  now {n:9d}  {name}" for diff, name, n in grown[:TOP] if diff > 0]
         lines += [f"  largest: {size / 1024:9.1f} KiB  len {length:8d}  {name}" for size, name, length in largest]
         lines += _grown_containers(previous, sizes)
-        del previous
+        lines += [f"  large objects: {sum(n for n, _ in large.values())} of {_LARGE}+ bytes hold "
+                  f"{sum(b for _, b in large.values()) / 2**20:.1f} MiB"] + _grown_large(previous_large, large)
+        del previous, previous_large
         with open(path, "a", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n\n")
         del counts, grown, largest

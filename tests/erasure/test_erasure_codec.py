@@ -161,3 +161,30 @@ def test_concurrent_calls_from_threads_agree():
     for payload, chunks, out in zip(payloads, chunk_sets, outs):
         assert chunks == obtain_chunks(100, payload)
         assert out[:len(payload)] == payload
+
+
+WARM_PROBE = """
+import sys
+from relaychain.erasure import _kernels, warm_up
+kernels = ("encode", "reconstruct", "error_locator", "mul_tables")
+before = [k for k in kernels if getattr(_kernels, k).signatures]
+if sys.argv[1] == "warm":
+    warm_up()
+print(before, [k for k in kernels if not getattr(_kernels, k).signatures])
+"""
+
+
+@pytest.mark.parametrize("mode", ["warm", "cold"])
+def test_warm_up_loads_every_kernel_a_reconstruction_from_any_chunks_needs(mode):
+    # numba loads a kernel at its first call: in a fresh process none is loaded, and after warm_up none is left
+    # for the first recovery from non-systematic chunks to load (the control shows the probe can tell)
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", WARM_PROBE, mode], capture_output=True, text=True, check=True)
+    loaded_before, missing_after = out.stdout.strip().split("] [")
+    assert loaded_before == "["
+    if mode == "warm":
+        assert missing_after == "]"
+    else:
+        assert missing_after != "]"

@@ -64,3 +64,47 @@ def test_run_trimmed_returns_the_main_result_and_stops_its_trimmer():
 
     result, others = asyncio.run(scenario())
     assert result == 42 and others == []
+
+
+ARENA_PROBE = """
+import ctypes, os, sys, tempfile, threading
+from relaychain.node import heap
+if sys.argv[1] == "limit":
+    assert heap.limit_arenas()
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = (ctypes.c_size_t,)
+held, started = [], threading.Barrier(4)
+def work():
+    held.append(libc.malloc(200_000 - 64))  # each thread's first allocation picks its arena
+    started.wait()
+threads = [threading.Thread(target=work) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+libc.fopen.restype = ctypes.c_void_p
+libc.fopen.argtypes = (ctypes.c_char_p, ctypes.c_char_p)
+libc.fclose.argtypes = (ctypes.c_void_p,)
+libc.malloc_info.argtypes = (ctypes.c_int, ctypes.c_void_p)
+path = tempfile.mktemp()
+f = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, f)
+libc.fclose(f)
+print(open(path).read().count('<heap nr='))
+os.unlink(path)
+"""
+
+
+@glibc_only
+@pytest.mark.parametrize("mode", ["limit", "default"])
+def test_threads_share_one_arena_once_limited(mode):
+    # malloc_info lists one <heap> per arena: four threads that allocate get arenas of their own by default
+    # (the control: the probe can tell), and share the main one after limit_arenas.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    out = subprocess.run([sys.executable, "-c", ARENA_PROBE, mode], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    arenas = int(out.split()[-1])
+    assert arenas == 1 if mode == "limit" else arenas > 1

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from parachain.abi import ValidationParams
-from parachain.block import AdderCollator, BlockData, HeadData, genesis_head, produce_block
+from parachain.block import ADD, AdderCollator, BlockData, HeadData, genesis_head, produce_block
 from parachain.errors import WasmTrap
 from parachain.limits import ExecutionLimits
 from parachain.runtimes import adder
@@ -207,9 +207,36 @@ def test_a_collator_remembers_only_its_newest_heads_and_still_extends_the_last()
         _, head = collator.produce_block(head.encode(), add=i)
         state += i
         heads.append(head)
-    assert list(collator.state_of) == [h.encode() for h in heads[-3:]]  # oldest first, the rest forgotten
+    # oldest first, the rest forgotten (each parent was refreshed, then its child came after it)
+    assert list(collator.state_of) == [h.encode() for h in heads[-3:]]
     assert collator.state_of[head.encode()] == state
     with pytest.raises(KeyError):
-        collator.produce_block(heads[0].encode())
+        collator.produce_block(heads[2].encode())  # state 3 is not 2 * ADD: nothing to recompute it from
     block_data, _ = collator.produce_block(head.encode(), add=1)
     assert run(head.encode(), block_data, rpn=200).head_data == collator.produce_block(head.encode(), add=1)[1].encode()
+
+
+def test_a_head_extended_again_and_again_is_never_forgotten():
+    # a stalled para: every collation builds on the same on-chain head, and none of the new heads makes it
+    collator = AdderCollator(keep=4)
+    _, on_chain = collator.produce_block(genesis_head().encode(), add=5)
+    for i in range(100):
+        collator.produce_block(on_chain.encode(), add=i)
+        assert len(collator.state_of) <= 4
+        assert on_chain.encode() in collator.state_of
+
+
+def test_a_forgotten_head_of_constant_additions_is_recomputed_and_checked():
+    collator = AdderCollator(keep=2)
+    heads, head = [], genesis_head()
+    for _ in range(10):
+        _, head = collator.produce_block(head.encode())  # the collator's constant: state = number * ADD
+        heads.append(head)
+    old = heads[3]
+    assert old.encode() not in collator.state_of
+    block_data, new = collator.produce_block(old.encode())
+    assert BlockData.decode(block_data).state == old.number * ADD  # what the reference chain had
+    assert run(old.encode(), block_data, rpn=300).head_data == new.encode()
+    forged = HeadData(old.number, old.parent_hash, ref_hash_state(old.number * ADD + 1))
+    with pytest.raises(KeyError):
+        collator.produce_block(forged.encode())

@@ -22,7 +22,7 @@ import random
 from typing import Optional
 
 from relaychain.erasure import (
-    ErasureChunk, ErasureError, code_params, reconstruct_from_systematic, reconstruct_verified, verify_chunk,
+    ErasureChunk, ErasureError, code_params, reconstruct_from_systematic, reconstruct_verified, verify_chunk, warm_up,
 )
 from relaychain.erasure.available_data import decode_available_data_prefix
 from relaychain.node.network.errors import NetworkError
@@ -54,6 +54,14 @@ class AvailabilityRecovery(Subsystem):
         super().__init__(ctx)
         self.in_flight: dict[bytes, asyncio.Task] = {}
         ctx.node.network.on_request(AVAILABLE_DATA_PROTOCOL, self._serve_available_data)
+
+    async def start(self) -> None:
+        # the erasure kernels' one-off load (memory and time) at start, not at the first recovery from
+        # non-systematic chunks, which comes whenever a fetch first fails. In the background: the overseer
+        # starts its subsystems one by one and registers for imports after the last, so a start that waits
+        # (seconds where numba has no cached kernels yet) let the first blocks go unseen by approval voting,
+        # and finality never passed them
+        self.ctx.spawn(asyncio.to_thread(warm_up), "erasure-warm-up")
 
     async def _serve_available_data(self, peer_id: bytes, data: bytes) -> bytes:
         """`/req_available_data/1`: request = candidate hash (32 bytes) ‖ validator count u32."""

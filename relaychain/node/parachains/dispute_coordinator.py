@@ -103,9 +103,12 @@ class DisputeCoordinator(Subsystem):
             # inclusions at or below finality can no longer hold finality back (never reverted), and kept
             # for good they grew by every candidate of every block
             self.included = {h: at for h, at in self.included.items() if at[1] > signal.number}
-            current = max((s for s, _ in self.votes), default=0)
+            current = max([s for s, _ in self.votes] + list(self.validators), default=0)
             for key in [k for k in self.votes if k[0] + KEEP_SESSIONS < current]:
                 del self.votes[key]
+            # the keys of a session no vote can concern any more (one entry per session, every session)
+            for session in [s for s in self.validators if s + KEEP_SESSIONS < current]:
+                del self.validators[session]
 
     def _scrape(self, leaf: bytes, number: int) -> None:
         api = self.ctx.node.runtime_api

@@ -30,6 +30,10 @@ log = logging.getLogger("relaychain.parachains.provisioner")
 
 KEEP_BITFIELD_BLOCKS = 4
 KEEP_CANDIDATE_BLOCKS = 8
+# A candidate on chain at block n has its relay parent at or below n, so from leaf n + KEEP_CANDIDATE_BLOCKS on
+# it could not stay among `candidates` anyway: its hash need not be remembered longer. (polkadot's provisioner
+# keeps its per-leaf state only while the leaf is active.)
+KEEP_ON_CHAIN_BLOCKS = KEEP_CANDIDATE_BLOCKS
 
 
 class Provisioner(Subsystem):
@@ -40,7 +44,7 @@ class Provisioner(Subsystem):
         super().__init__(ctx)
         self.bitfields: dict[bytes, dict[int, P.SignedAvailabilityBitfield]] = {}
         self.candidates: dict[bytes, ProvisionBackedCandidate] = {}
-        self.on_chain: set[bytes] = set()
+        self.on_chain: dict[bytes, int] = {}  # candidate hash -> number of the leaf that backed or included it
         self.disputes: dict[tuple[int, bytes], tuple] = {}  # (session, candidate) -> statements
 
     async def handle_message(self, m) -> None:
@@ -64,15 +68,15 @@ class Provisioner(Subsystem):
         for kind, payload in self.ctx.node.runtime_api.candidate_events(leaf.hash):
             if kind in ("CandidateBacked", "CandidateIncluded"):
                 h = payload[0].hash()
-                self.on_chain.add(h)
+                self.on_chain[h] = max(self.on_chain.get(h, 0), leaf.number)
                 self.candidates.pop(h, None)
         for rp in [rp for rp in self.bitfields if (client.number(rp) or 0) + KEEP_BITFIELD_BLOCKS < leaf.number]:
             del self.bitfields[rp]
         for h, c in list(self.candidates.items()):
             if (client.number(c.relay_parent) or 0) + KEEP_CANDIDATE_BLOCKS < leaf.number:
                 del self.candidates[h]
-        if len(self.on_chain) > 4096:
-            self.on_chain = set(list(self.on_chain)[-2048:])
+        for h in [h for h, number in self.on_chain.items() if number + KEEP_ON_CHAIN_BLOCKS < leaf.number]:
+            del self.on_chain[h]
 
     # -- block authoring ---------------------------------------------------------------------------
     def inherent_data(self, parent_header) -> P.ParachainsInherentData:
