@@ -28,7 +28,7 @@ from relaychain.runtime.errors import (InvalidBlock, InvalidTransaction, Malform
 from relaychain.runtime.framework import (
     NONE, PHASE_FINALIZATION, BlockContext, Call, DispatchError, Origin, Runtime, phase_apply_extrinsic,
 )
-from relaychain.runtime.frame_types import PerDispatchClass, Weight
+from relaychain.runtime.frame_types import DISPATCH_CLASS_FIELD, PerDispatchClass, Weight
 from relaychain.runtime.overlay import Host, Overlay
 from relaychain.runtime.pallets import balances, babe, system, transaction_payment as tp
 from relaychain.runtime.runtime import RUNTIME
@@ -36,7 +36,6 @@ from relaychain.trie import ordered_trie_root
 
 StorageRoot = Callable[[Mapping[bytes, Optional[bytes]]], bytes]
 TX_LONGEVITY_MAX = (1 << 64) - 1
-_CLASS_KEY = {"Normal": "normal", "Operational": "operational", "Mandatory": "mandatory"}
 
 
 @dataclass(frozen=True)
@@ -139,7 +138,7 @@ def _check_block_limits(xt: CheckedExtrinsic, used: PerDispatchClass, used_len: 
     total = system.BASE_EXTRINSIC + xt.weight
     if cls == "Mandatory":
         return total, used_len + xt.length
-    limits = system.BLOCK_WEIGHTS_VALUE["per_class"][_CLASS_KEY[cls]]
+    limits = system.BLOCK_WEIGHTS_VALUE["per_class"][DISPATCH_CLASS_FIELD[cls]]
     max_ext = limits["max_extrinsic"]
     if total.ref_time > max_ext.ref_time or total.proof_size > max_ext.proof_size:
         raise InvalidTransaction("ExhaustsResources")
@@ -148,7 +147,7 @@ def _check_block_limits(xt: CheckedExtrinsic, used: PerDispatchClass, used_len: 
     if cur.ref_time + total.ref_time > cap.ref_time or cur.proof_size + total.proof_size > cap.proof_size:
         raise InvalidTransaction("ExhaustsResources")
     new_len = used_len + xt.length
-    if new_len > system.BLOCK_LENGTH_VALUE["max"][_CLASS_KEY[cls]]:
+    if new_len > system.BLOCK_LENGTH_VALUE["max"][DISPATCH_CLASS_FIELD[cls]]:
         raise InvalidTransaction("ExhaustsResources")
     return total, new_len
 

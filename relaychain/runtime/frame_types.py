@@ -57,7 +57,7 @@ class PerDispatchClass:
 
     def of(self, dispatch_class: str) -> Weight:
         """The weight of `dispatch_class` ("Normal", "Operational" or "Mandatory")."""
-        return getattr(self, _CLASS_FIELD[dispatch_class])
+        return getattr(self, DISPATCH_CLASS_FIELD[dispatch_class])
 
     def accrue(self, dispatch_class: str, weight: Weight) -> "PerDispatchClass":
         """`PerDispatchClass::accrue`: `weight` added to `dispatch_class`'s (saturating at u64 in Substrate;
@@ -74,7 +74,8 @@ class PerDispatchClass:
         return PerDispatchClass(normal, operational, mandatory)
 
 
-_CLASS_FIELD = {"Normal": "normal", "Operational": "operational", "Mandatory": "mandatory"}
+# a DispatchClass variant -> its field in a PerDispatchClass (these weights, and the limits' dict values)
+DISPATCH_CLASS_FIELD = {"Normal": "normal", "Operational": "operational", "Mandatory": "mandatory"}
 
 
 class _PerClassWeightType(Struct):
