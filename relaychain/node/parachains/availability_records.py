@@ -57,6 +57,10 @@ def _unincluded_key(record: "CandidateRecord", candidate_hash: bytes) -> bytes:
     return _prune_key(record.stored_at + KEEP_UNINCLUDED, candidate_hash, UNINCLUDED_PREFIX)
 
 
+def _finalized_key(record: "CandidateRecord", candidate_hash: bytes) -> bytes:
+    return _prune_key(record.included_at + KEEP_AFTER_FINALITY, candidate_hash)
+
+
 class CandidateRecords:
     """The records of one node's availability store, in its database's metadata table."""
 
@@ -90,7 +94,7 @@ class CandidateRecords:
                 self.open[candidate_hash] = record
                 continue
             else:
-                index = _prune_key(record.included_at + KEEP_AFTER_FINALITY, candidate_hash)
+                index = _finalized_key(record, candidate_hash)
             if self.db.meta_get(index) is None:
                 self.db.meta_put(index, b"")
         return bad
@@ -126,7 +130,7 @@ class CandidateRecords:
             if record.included_at <= number:
                 record.finalized = True
                 self.db.meta_put(RECORD_PREFIX + candidate_hash, record.encode())
-                self.db.meta_put(_prune_key(record.included_at + KEEP_AFTER_FINALITY, candidate_hash), b"")
+                self.db.meta_put(_finalized_key(record, candidate_hash), b"")
                 del self.open[candidate_hash]
 
     def expired(self, finalized_number: int, best_number: int) -> list[bytes]:
