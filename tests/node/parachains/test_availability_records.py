@@ -5,6 +5,7 @@ also across a restart. The expected expiries come from a plain model of the rule
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,48 +80,43 @@ def test_records_leave_memory_at_finality_and_go_when_due(candidates, lag, resta
             db.close()
 
 
-def test_a_database_from_before_the_index_gets_it_on_load(tmp_path):
-    db = Database(tmp_path / "db", map_size=1 << 24)
-    try:
-        h = _hash(7)
-        db.meta_put(RECORD_PREFIX + h, CandidateRecord(10, 12, True).encode())  # finalized, no index entry
-        records = CandidateRecords(db)
-        assert records.load() == [] and records.open == {}
-        assert records.expired(12 + KEEP_AFTER_FINALITY - 1, 20_000) == []
-        assert records.expired(12 + KEEP_AFTER_FINALITY, 20_000) == [h]
-        assert not records.knows(h)
-    finally:
-        db.close()
+@pytest.fixture
+def db(tmp_path):
+    database = Database(tmp_path / "db", map_size=1 << 24)
+    yield database
+    database.close()
 
 
-def test_a_never_included_record_from_before_its_index_gets_it_on_load(tmp_path):
-    db = Database(tmp_path / "db", map_size=1 << 24)
-    try:
-        h = _hash(8)
-        db.meta_put(RECORD_PREFIX + h, CandidateRecord(10).encode())  # held in memory before: no index entry
-        records = CandidateRecords(db)
-        assert records.load() == [] and records.open == {}
-        assert records.expired(0, 10 + KEEP_UNINCLUDED - 1) == [] and records.knows(h)
-        assert records.expired(0, 10 + KEEP_UNINCLUDED) == [h]
-        assert not records.knows(h)
-    finally:
-        db.close()
+def test_a_database_from_before_the_index_gets_it_on_load(db):
+    h = _hash(7)
+    db.meta_put(RECORD_PREFIX + h, CandidateRecord(10, 12, True).encode())  # finalized, no index entry
+    records = CandidateRecords(db)
+    assert records.load() == [] and records.open == {}
+    assert records.expired(12 + KEEP_AFTER_FINALITY - 1, 20_000) == []
+    assert records.expired(12 + KEEP_AFTER_FINALITY, 20_000) == [h]
+    assert not records.knows(h)
 
 
-def test_a_second_store_racing_the_first_cannot_prune_an_included_candidate(tmp_path):
-    db = Database(tmp_path / "db", map_size=1 << 24)
-    try:
-        h = _hash(9)
-        records = CandidateRecords(db)
-        first, second = records.new_record(h, 10), records.new_record(h, 12)  # both before either was written
-        for rows in (first, second):
-            for key, value in rows.items():
-                db.meta_put(key, value)
-        records.included(h, 14)
-        assert set(records.open) == {h}
-        assert records.expired(0, 12 + KEEP_UNINCLUDED) == []  # the stray entry goes, the candidate stays
-        assert db.meta_items(UNINCLUDED_PREFIX) == [] and records.knows(h)
-        records.finalized(14)
-        assert records.open == {} and records.expired(14 + KEEP_AFTER_FINALITY, 10**5) == [h]
-    finally:
-        db.close()
+def test_a_never_included_record_from_before_its_index_gets_it_on_load(db):
+    h = _hash(8)
+    db.meta_put(RECORD_PREFIX + h, CandidateRecord(10).encode())  # held in memory before: no index entry
+    records = CandidateRecords(db)
+    assert records.load() == [] and records.open == {}
+    assert records.expired(0, 10 + KEEP_UNINCLUDED - 1) == [] and records.knows(h)
+    assert records.expired(0, 10 + KEEP_UNINCLUDED) == [h]
+    assert not records.knows(h)
+
+
+def test_a_second_store_racing_the_first_cannot_prune_an_included_candidate(db):
+    h = _hash(9)
+    records = CandidateRecords(db)
+    first, second = records.new_record(h, 10), records.new_record(h, 12)  # both before either was written
+    for rows in (first, second):
+        for key, value in rows.items():
+            db.meta_put(key, value)
+    records.included(h, 14)
+    assert set(records.open) == {h}
+    assert records.expired(0, 12 + KEEP_UNINCLUDED) == []  # the stray entry goes, the candidate stays
+    assert db.meta_items(UNINCLUDED_PREFIX) == [] and records.knows(h)
+    records.finalized(14)
+    assert records.open == {} and records.expired(14 + KEEP_AFTER_FINALITY, 10**5) == [h]
