@@ -13,9 +13,9 @@ Rules (polkadot-sdk `sc-consensus-slots` `proposing_remaining_duration`, `sc-bas
 - Several nodes may share one event loop (in-process `--dev` networks): every one of them executes the block on
   that loop before the next slot, so the budget is divided among them (`loop_shared_by`) — a node never
   authors a block the nodes beside it cannot import in time.
-- Its peers must also have imported the block when the next slot begins, so its author builds on it (it would
-  wait for an import still running only while its slot leaves the proposing portion, then skip the slot:
-  `BabeAuthor.run`; that wait is the margin for a misprediction). The proposer predicts
+- Its peers must also have imported the block when the next slot begins, so its author builds on it (it
+  waits for an import still running while a fifth of its slot is left, then proposes a smaller block in what
+  remains, or skips the slot: `BabeAuthor.run`; that wait is the margin for a misprediction). The proposer predicts
   their import time by its own (`ImportLatency`: what this node's imports of other authors' blocks took, from
   hand-over to stored, so waiting for the execution thread and a machine shared with other nodes count) and
   stops taking transactions once the block, finished now, would be imported after that (`peers_import_by`);
@@ -52,6 +52,7 @@ class ProposerLimits:
     slot_portion_den: int = 3
     soft_deadline_percent: int = 50
     loop_shared_by: int = 1  # nodes on this event loop that each execute every block (in-process networks)
+    late_proposal_den: int = 5  # a slot's author waiting for an import still proposes while 1/5 of the slot is left
 
     def portion_ms(self, slot_duration_ms: int) -> int:
         """`block_proposal_slot_portion` of a slot."""
@@ -62,6 +63,13 @@ class ProposerLimits:
         author then finds the block imported. Its wait for a block still being imported (up to the part of its
         slot outside the proposing portion) is the margin for an import slower than predicted."""
         return remaining_ms - slot_duration_ms // 10
+
+    def import_wait_ms(self, slot_duration_ms: int, remaining_ms: int) -> int:
+        """How long a slot's author may wait for a block it is still importing before it gives the slot up: until
+        1/`late_proposal_den` of the slot is left. A later start means a smaller block (the budget and the peers'
+        deadline shrink with what is left; a block of inherents alone is built and imported in milliseconds), and
+        a small block keeps the chain's pace where an empty slot loses a block time."""
+        return max(0, remaining_ms - slot_duration_ms // self.late_proposal_den)
 
     def budget_ms(self, slot_duration_ms: int, remaining_ms: Optional[int] = None) -> int:
         """The proposer's time for one block: the slot portion, at most what is left of the slot, shared by

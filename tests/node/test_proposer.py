@@ -184,3 +184,41 @@ def test_import_latency_is_a_fixed_cost_learnt_from_small_blocks_plus_a_cost_per
     for _ in range(40):  # steady imports: the deviation decays and the prediction returns to the mean
         latency.record(1000, base + 1000 * per)
     assert latency.predict(300, built_in=0.0) == pytest.approx(base + 300 * per, rel=1e-3)
+
+
+def test_a_slot_is_ours_to_wait_for_exactly_when_we_can_propose_in_it(node):
+    """The slot worker asks `can_claim` before waiting for an import (a slot that is not ours is neither waited
+    for nor counted as skipped): its answer is whether a proposal on the best block is made."""
+    author = _author(node, SteppingTimer(0.001))
+    answers = {slot: author.can_claim(SlotInfo(slot, SLOT_MS)) for slot in range(1000, 1040)}
+    assert True in answers.values() and False in answers.values()  # alice is one of the dev authorities
+    for slot, ours in answers.items():
+        assert (author.propose(SlotInfo(slot, SLOT_MS)) is not None) == ours, slot
+
+
+def test_an_author_still_importing_waits_while_a_fifth_of_its_slot_is_left_then_proposes_less(node, other_client):
+    """`import_wait_ms`: a slot's author waits for an import until a fifth of the slot is left. What it proposes
+    then is a smaller block its peers still import before the next slot: the budget and the peers' deadline
+    are those of the time left (here 1.2 s of 6: 0.6 s for the peers at 0.1 s per extrinsic, so at most 6
+    transfers), and it is valid for another node."""
+    limits = ProposerLimits()
+    assert limits.import_wait_ms(SLOT_MS, SLOT_MS) == SLOT_MS - SLOT_MS // 5
+    assert limits.import_wait_ms(SLOT_MS, 2000) == 2000 - 1200
+    assert limits.import_wait_ms(SLOT_MS, 1000) == 0  # less than a fifth left: no wait, the slot is given up
+    alice, bob = dev_keypair("alice"), dev_keypair("bob")
+    for nonce in range(40):
+        node.submit_extrinsic(signed_transfer(alice, bob.public, 10**12, nonce, node.genesis_hash))
+    node.client.import_latency.per_extrinsic = 0.1
+    author = _author(node, SteppingTimer(0.001))
+    remaining = SLOT_MS // 5
+    for slot in range(1000, 1200):
+        proposal = author.propose(SlotInfo(slot, SLOT_MS), budget_ms=limits.budget_ms(SLOT_MS, remaining),
+                                  peers_import_ms=limits.peers_import_ms(SLOT_MS, remaining))
+        if proposal is not None:
+            break
+    else:
+        raise AssertionError("alice could not claim any slot")
+    assert author.last_proposal.end_reason == HIT_DEADLINE
+    assert 0 < author.last_proposal.included <= (remaining - SLOT_MS // 10) / 1000 / 0.1
+    block, _nodes = proposal
+    assert other_client.import_block(block.encode()).is_new_best

@@ -66,6 +66,12 @@ class BabeAuthor:
         index = babe_claims.authorities_index_of(view.authorities, self.keys.babe.public)
         return babe_claims.claim_slot(view, slot, index, self.keys.babe)
 
+    def can_claim(self, slot: SlotInfo) -> bool:
+        """Whether we can claim `slot` on top of the best block. (A block being imported does not change the
+        answer within an epoch: claims depend on the epoch's authorities and randomness, not on the parent.)"""
+        view = epoch_view(self.client.state_at(self.client.best_hash()), slot.slot)
+        return self.claim(view, slot.slot) is not None
+
     # ---- proposing -------------------------------------------------------------------------------
     # A proposal has three steps so that the runtime work can leave the event loop (node/execution.py):
     # `_plan` (on the loop: parent, claim, inherent data, the pool's ready set), `_build` (pure: execute and seal;
@@ -180,15 +186,18 @@ class BabeAuthor:
     async def run(self) -> None:
         """The slot loop: author on every slot we can claim, until cancelled.
 
-        A node builds on the blocks it has received: while one is still being imported (executed off the loop)
-        it waits, as long as the slot leaves the proposer its full portion after the wait; if the import is
-        still running then, the slot is skipped — a block built on the parent would compete with the one being
-        imported at the same height, which is worse for the chain than an empty slot."""
+        A node builds on the blocks it has received: if it can claim the slot while one is still being imported
+        (executed off the loop), it waits for the import while a fifth of the slot is left
+        (`ProposerLimits.import_wait_ms`) and proposes in the rest; if the import is still running then, the slot
+        is skipped — a block built on the parent would compete with the one being imported at the same height,
+        which is worse for the chain than an empty slot. A slot it cannot claim is not waited for or counted."""
         async for slot in slot_ticks(self.clock, self.slot_duration_ms):
             in_flight = self.client.imports_in_flight
             if in_flight.count:
-                wait_ms = slot.end_ms - self.clock.now_ms() - self.limits.portion_ms(slot.duration_ms)
-                if not await in_flight.wait_idle(max(0, wait_ms) / 1000):
+                if not self.can_claim(slot):
+                    continue
+                wait_ms = self.limits.import_wait_ms(slot.duration_ms, slot.end_ms - self.clock.now_ms())
+                if not await in_flight.wait_idle(wait_ms / 1000):
                     log.info("⌛️ Skipping slot %d: still importing %d block(s)", slot.slot, in_flight.count)
                     if self.metrics is not None:
                         self.metrics.proposer_slots_skipped.labels("importing").inc()
