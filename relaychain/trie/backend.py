@@ -29,10 +29,18 @@ from .update import apply_changes
 _ENTRY_BYTES = 96 + 56 + 28 + 56
 
 
+# Value nodes (a V1 value of 33 bytes or more, stored under its hash) share the node cache, as in Substrate's
+# (`NodeOwned::Value`), under this prefix: 33-byte keys never meet a node's 32-byte hash, so a value whose
+# bytes happen to encode a node is never returned as one.
+_VALUE_NODE = b"v"
+
+
 def node_footprint(node_hash: bytes, node: Node) -> int:
     """The bytes a cache entry holds: the key, the decoded node with its partial key, value and child
     references (Python object sizes, not the encoded length: a decoded branch takes ~2-3x its encoding),
     plus the cache entry itself. Shared singletons (None, the empty partial) are counted too: an over-estimate."""
+    if isinstance(node, bytes):  # a value node
+        return _ENTRY_BYTES + getsizeof(node_hash) + getsizeof(node)
     size = _ENTRY_BYTES + getsizeof(node_hash) + getsizeof(node) + getsizeof(node.partial)
     value = node.value
     if value is not None:
@@ -105,17 +113,39 @@ class NodeCache:
         return None
 
     def put(self, node_hash: bytes, node: Node) -> None:
-        size = node_footprint(node_hash, node)
         with self._lock:
-            if self._get(node_hash) is not None:
-                return  # a hash names its content: the held node is the same
-            self._age()
-            if size > self.budget:
-                return
-            self.used += size
-            while self.used > self.budget:
-                self.used -= (self.older or self.nodes).popitem(last=False)[1][1]
-            self.nodes[node_hash] = (node, size)
+            self._put(node_hash, node)
+
+    def _put(self, key: bytes, entry) -> None:
+        if self._get(key) is not None:
+            return  # a hash names its content: the held entry is the same
+        self._age()
+        size = node_footprint(key, entry)
+        if size > self.budget:
+            return
+        self.used += size
+        while self.used > self.budget:
+            self.used -= (self.older or self.nodes).popitem(last=False)[1][1]
+        self.nodes[key] = (entry, size)
+
+    def get_value_node(self, value_hash: bytes) -> Optional[bytes]:
+        """The bytes of the value node stored under `value_hash`, if held."""
+        with self._lock:
+            return self._get(_VALUE_NODE + value_hash)
+
+    def put_value_node(self, value_hash: bytes, data: bytes) -> None:
+        with self._lock:
+            self._put(_VALUE_NODE + value_hash, data)
+
+    def put_created(self, nodes, value_nodes) -> None:
+        """Nodes (hash, Node) and value nodes (hash, bytes) an update has just created: the new state's, read
+        by the next block and by the pool at the new best block, which would otherwise load each one back
+        from the database it was written to (Substrate's trie cache likewise keeps what a block wrote)."""
+        with self._lock:
+            for node_hash, node in nodes:
+                self._put(node_hash, node)
+            for value_hash, data in value_nodes:
+                self._put(_VALUE_NODE + value_hash, data)
 
     def _age(self) -> None:
         """Begin a new generation if the current one has lasted `generation_seconds`: the previous generation's
@@ -264,9 +294,13 @@ class TrieBackend:
             return None
         if not value.hashed:
             return value.data
+        data = self.cache.get_value_node(value.data)
+        if data is not None:
+            return data
         data = self.store.get_node(value.data)
         if data is None:
             raise MissingNodeError(value.data, "reading a hashed value")
+        self.cache.put_value_node(value.data, data)
         return data
 
     # -- reads -------------------------------------------------------------------------------------

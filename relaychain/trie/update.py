@@ -11,7 +11,8 @@ one child and no value folds into that child; an emptied branch disappears), wit
 The stored nodes an update replaces (`superseded`: on the changed paths, the root included) are dropped from
 the backend's node cache: only states older than the new one still read them, so a cache that kept them
 would fill with every block's dead paths (issue #13). A later read of an old state re-reads them from the
-store; nothing but the cache is touched, so `apply_changes` stays pure in effect.
+store. The nodes and value nodes it creates go into the cache: the new state's reads (the next block, the
+pool at the new best) find them. Nothing but the cache is touched, so `apply_changes` stays pure in effect.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ Slot = Union[None, bytes, Node]
 
 
 class _Update:
-    __slots__ = ("backend", "keys", "values", "state_version", "new_nodes", "superseded")
+    __slots__ = ("backend", "keys", "values", "state_version", "new_nodes", "superseded", "created",
+                 "created_values")
 
     def __init__(self, backend, keys: list[str], values: list[Optional[bytes]]):
         self.backend = backend
@@ -37,12 +39,15 @@ class _Update:
         self.state_version = backend.state_version
         self.new_nodes: dict[bytes, bytes] = {}
         self.superseded: list[bytes] = []  # hashes of stored nodes this update replaces
+        self.created: list[tuple[bytes, Node]] = []  # (hash, node) of the hashed nodes this update makes
+        self.created_values: list[tuple[bytes, bytes]] = []  # (hash, bytes) of its value nodes
 
     def written(self, data: bytes) -> Value:
         """The form of a value written now; a V1 value node is recorded for persisting."""
         value = value_for(data, self.state_version)
         if value.hashed:
             self.new_nodes[value.data] = data
+            self.created_values.append((value.data, data))
         return value
 
     def reference(self, slot: Slot) -> Optional[bytes]:
@@ -54,6 +59,7 @@ class _Update:
             return encoded
         digest = blake2_256(encoded)
         self.new_nodes[digest] = encoded
+        self.created.append((digest, slot))
         return digest
 
     def node_of(self, slot: Slot) -> Optional[Node]:
@@ -181,4 +187,6 @@ def apply_changes(backend, changes: Mapping[bytes, Optional[bytes]]) -> tuple[by
     encoded = encode_node(root_node)  # the root node is always hashed, even when short (§3)
     root = blake2_256(encoded)
     work.new_nodes[root] = encoded
+    work.created.append((root, root_node))
+    backend.cache.put_created(work.created, work.created_values)
     return root, work.new_nodes

@@ -39,10 +39,13 @@ def test_reads_through_a_small_cache_are_right_and_the_cache_stays_within_its_bu
         assert cache.used <= budget
     assert sorted(backend.keys()) == sorted(items)
     assert cache.used <= budget
-    # every held node is the one its hash names
-    for node_hash, (node, _) in cache.nodes.items():
+    # every held node (or value node, under its 33-byte key) is the one its hash names
+    for key, (entry, _) in cache.nodes.items():
+        node_hash = key if len(key) == 32 else key[1:]
         assert store.get_node(node_hash) is not None and blake2_256(store.get_node(node_hash)) == node_hash
-        assert node is not None
+        if len(key) == 33:
+            assert entry == store.get_node(node_hash)
+        assert entry is not None
 
 
 def test_the_accounted_bytes_cover_the_memory_the_cache_holds():
@@ -256,3 +259,60 @@ def test_reads_across_generations_stay_right_and_the_accounting_exact(items, ste
         assert not set(cache.nodes) & set(cache.older)
         assert cache.used == sum(size for _, size in list(cache.nodes.values()) + list(cache.older.values()))
         assert cache.used <= cache.budget
+
+
+class CountingStore(MemoryNodeStore):
+    """A MemoryNodeStore that counts its reads."""
+
+    __slots__ = ("reads",)
+
+    def __init__(self):
+        super().__init__()
+        self.reads = 0
+
+    def get_node(self, node_hash):
+        self.reads += 1
+        return super().get_node(node_hash)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(KEYS, VALUES, min_size=1, max_size=60),
+       st.lists(st.dictionaries(KEYS, st.one_of(st.none(), VALUES), max_size=12), min_size=1, max_size=5))
+def test_the_states_updates_create_are_read_without_the_store(items, batches):
+    """The nodes and value nodes an update creates go into the cache (the next block and the pool read the new
+    state): every key of a state built by updates through one cache reads right without one store read."""
+    store, cache = CountingStore(), NodeCache(1 << 30)
+    entries: dict = {}
+    backend = _updated(TrieBackend(store, EMPTY_ROOT, 1, cache, NO_VALUES), store, entries, items)
+    for batch in batches:
+        backend = _updated(backend, store, entries, batch)
+    store.reads = 0
+    for key, value in entries.items():
+        assert backend.get(key) == value
+    assert sorted(backend.keys()) == sorted(entries)
+    assert store.reads == 0
+
+
+def test_a_value_whose_bytes_encode_a_node_is_read_as_a_value_and_the_node_as_a_node():
+    """Value nodes share the node cache under their own keys: a V1 value equal to a node's encoding has that
+    node's hash, and each read still gets what it asked for, in either order."""
+    from relaychain.trie.codec import decode_node
+
+    first = {b"\x10": b"a" * 40, b"\x20": b"b" * 40}  # a root branch over two leaves, at nibbles 1 and 2
+    store = MemoryNodeStore()
+    root, nodes = TrieBackend(store, EMPTY_ROOT, 1, NodeCache(0)).apply(first)
+    store.put_nodes(nodes)
+    leaf_hash = decode_node(store.get_node(root)).children[1]
+    leaf = store.get_node(leaf_hash)  # the leaf of b"\x10": adding b"\x30" below leaves it as it is
+    items = dict(first)
+    items[b"\x30"] = leaf
+    for order in (list(items), list(reversed(items))):
+        store = MemoryNodeStore()
+        root, nodes = TrieBackend(store, EMPTY_ROOT, 1, NodeCache(0)).apply(items)
+        store.put_nodes(nodes)
+        assert decode_node(store.get_node(root)).children[1] == leaf_hash  # the node and the value share a hash
+        cache = NodeCache(1 << 30)
+        for _ in range(2):  # loading into the cache, then reading from it
+            backend = TrieBackend(store, root, 1, cache, NO_VALUES)
+            for key in order:
+                assert backend.get(key) == items[key]
