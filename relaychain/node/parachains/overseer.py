@@ -146,11 +146,11 @@ class Overseer:
         return next(s for s in self.subsystems if s.name == name)
 
     async def start(self) -> None:
+        """Start every subsystem, then deliver signals. The client's events are subscribed to first: the
+        blocks imported while a subsystem's `start()` awaits are queued as signals and delivered after the
+        last has started (no subsystem sees a signal before its `start()`), not missed."""
         for s in self.subsystems:
             self._inboxes[s] = asyncio.Queue()
-            await s.start()
-        for s in self.subsystems:
-            self._tasks.append(asyncio.create_task(self._run(s), name=f"{self.node.name}-{s.name}"))
         self._running = True
         client = self.node.client
         client.import_listeners.append(self._on_import)
@@ -159,6 +159,10 @@ class Overseer:
         header = client.header(best)
         if header.number > 0:  # a restarted node works on its best block right away
             self._activate(ActivatedLeaf(best, header.number, header.parent_hash))
+        for s in self.subsystems:
+            await s.start()
+        for s in self.subsystems:
+            self._tasks.append(asyncio.create_task(self._run(s), name=f"{self.node.name}-{s.name}"))
 
     async def stop(self) -> None:
         self._running = False

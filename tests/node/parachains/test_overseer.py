@@ -1,5 +1,6 @@
 """The overseer: messages reach the subsystem that declares them, signals reach all in order, and a failing
-handler neither stops its subsystem nor leaves a requester waiting forever."""
+handler neither stops its subsystem nor leaves a requester waiting forever; blocks imported while subsystems
+start are signalled after they have all started, not missed."""
 
 from __future__ import annotations
 
@@ -106,3 +107,53 @@ def test_a_message_type_has_one_handler():
         name = "twin"
     with pytest.raises(ValueError):
         Overseer(NodeContext(client=FakeClient(), network=None, runtime_api=None), [Echo, Twin])
+
+
+def _imported(number: int, parent: bytes):
+    header = type("H", (), {"number": number, "parent_hash": parent})()
+    return type("I", (), {"already_known": False, "hash": bytes([number]) * 32, "header": header})()
+
+
+def test_blocks_imported_while_subsystems_start_are_signalled_once_all_have_started():
+    """A subsystem whose start() takes a while (loading kernels, opening a database) must not hide the blocks
+    imported meanwhile from the others: they arrive, in order, after every start() has returned."""
+    async def scenario():
+        client = FakeClient()
+        release = asyncio.Event()
+        started = []
+
+        class SlowStart(Recorder):
+            name = "slow"
+
+            async def start(self):
+                await release.wait()
+                started.append(self.name)
+
+        class Early(Recorder):
+            name = "early"
+
+            async def start(self):
+                started.append(self.name)
+
+            async def handle_signal(self, s):
+                assert started == ["early", "slow"], "a signal before every subsystem had started"
+                await super().handle_signal(s)
+
+        o = Overseer(NodeContext(client=client, network=None, runtime_api=None), [Early, SlowStart])
+        starting = asyncio.ensure_future(o.start())
+        await asyncio.sleep(0.01)
+        first, second = _imported(1, b"\x00" * 32), _imported(2, b"\x01" * 32)
+        for cb in list(client.import_listeners):  # imported while "slow" is still starting
+            cb(first)
+            cb(second)
+        release.set()
+        await starting
+        try:
+            expected = [ActiveLeavesUpdate(ActivatedLeaf(first.hash, 1, b"\x00" * 32), ()),
+                        ActiveLeavesUpdate(ActivatedLeaf(second.hash, 2, first.hash), (first.hash,))]
+            assert await wait_until(lambda: all(len(o.subsystem(n).signals) == 2 for n in ("early", "slow")), 5)
+            for name in ("early", "slow"):
+                assert o.subsystem(name).signals == expected
+        finally:
+            await o.stop()
+    asyncio.run(scenario())
