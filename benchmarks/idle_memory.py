@@ -13,6 +13,12 @@ Done-when of the issue: flat within 5 MiB after the first minute over 30 minutes
         # tracemalloc inflates RSS, so take the RSS figures from a run without it.
     python3 benchmarks/idle_memory.py --minutes 6 --tracemalloc /tmp/types.txt --count-types --tracemalloc-interval 60
         # live objects by type instead: cheap, the chain keeps its pace
+
+tracemalloc with frames slows the in-process network until finality stalls, and sees nothing C extensions
+allocate. For growth outside Python objects, run the node under heaptrack and compare two times of the run:
+
+    heaptrack -o /tmp/ht python -m relaychain.cli run --dev -l warn      # Ctrl-C after ten minutes
+    python3 benchmarks/heap_growth.py /tmp/ht.zst --from 60 --to 540
 """
 
 from __future__ import annotations
