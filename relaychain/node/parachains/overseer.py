@@ -159,18 +159,25 @@ class Overseer:
         header = client.header(best)
         if header.number > 0:  # a restarted node works on its best block right away
             self._activate(ActivatedLeaf(best, header.number, header.parent_hash))
-        for s in self.subsystems:
-            await s.start()
+        try:
+            for s in self.subsystems:
+                await s.start()
+        except BaseException:  # a start failed: nothing will read the inboxes, so stop filling them
+            self._unsubscribe()
+            raise
         for s in self.subsystems:
             self._tasks.append(asyncio.create_task(self._run(s), name=f"{self.node.name}-{s.name}"))
 
-    async def stop(self) -> None:
+    def _unsubscribe(self) -> None:
         self._running = False
         client = self.node.client
         for listeners, cb in ((client.import_listeners, self._on_import),
                               (client.finality_listeners, self._on_finality)):
             if cb in listeners:
                 listeners.remove(cb)
+
+    async def stop(self) -> None:
+        self._unsubscribe()
         await cancel_and_wait(self._tasks + list(self._spawned), f"{self.node.name} subsystem tasks")
         for s in self.subsystems:
             try:

@@ -157,3 +157,20 @@ def test_blocks_imported_while_subsystems_start_are_signalled_once_all_have_star
         finally:
             await o.stop()
     asyncio.run(scenario())
+
+
+def test_a_failed_start_leaves_no_subscription_behind():
+    async def scenario():
+        client = FakeClient()
+
+        class Broken(Recorder):
+            name = "broken"
+
+            async def start(self):
+                raise RuntimeError("cannot open its database")
+
+        o = Overseer(NodeContext(client=client, network=None, runtime_api=None), [Recorder, Broken])
+        with pytest.raises(RuntimeError):
+            await o.start()
+        assert not client.import_listeners and not client.finality_listeners
+    asyncio.run(scenario())
