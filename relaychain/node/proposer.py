@@ -60,8 +60,8 @@ class ProposerLimits:
 
     def peers_import_ms(self, slot_duration_ms: int, remaining_ms: int) -> int:
         """From now until the next slot begins, less a tenth of a slot for the announcement to travel: the next
-        author then finds the block imported. Its wait for a block still being imported (up to the part of its
-        slot outside the proposing portion) is the margin for an import slower than predicted."""
+        author then finds the block imported. Its wait for a block still being imported (`import_wait_ms`) is the
+        margin for an import slower than predicted."""
         return remaining_ms - slot_duration_ms // 10
 
     def import_wait_ms(self, slot_duration_ms: int, remaining_ms: int) -> int:
