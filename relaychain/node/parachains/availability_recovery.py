@@ -58,9 +58,8 @@ class AvailabilityRecovery(Subsystem):
     async def start(self) -> None:
         # the erasure kernels' one-off load (memory and time) at start, not at the first recovery from
         # non-systematic chunks, which comes whenever a fetch first fails. In the background: the overseer
-        # starts its subsystems one by one and registers for imports after the last, so a start that waits
-        # (seconds where numba has no cached kernels yet) let the first blocks go unseen by approval voting,
-        # and finality never passed them
+        # delivers no signal to any subsystem until every start() has returned, so a start that waits (seconds
+        # where numba has no cached kernels yet) would hold back every subsystem's first blocks
         self.ctx.spawn(asyncio.to_thread(warm_up), "erasure-warm-up")
 
     async def _serve_available_data(self, peer_id: bytes, data: bytes) -> bytes:
