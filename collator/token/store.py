@@ -47,10 +47,9 @@ def decode_body(body: bytes) -> tuple[bytes, ...]:
 class ParaBlockStore:
     """Blocks, their states, the best and the finalized block of one para, under `path`."""
 
-    def __init__(self, path: str | os.PathLike, genesis_header: Header, genesis_state: Mapping[bytes, bytes],
-                 *, map_size: int = 1 << 30):
+    def __init__(self, path: str | os.PathLike, genesis_header: Header, genesis_state: Mapping[bytes, bytes]):
         self.path = Path(path)
-        self.db = Database(self.path, map_size=map_size)
+        self.db = Database(self.path)  # its map starts small and grows with the chain
         genesis_hash = genesis_header.hash()
         try:
             stored = self.db.meta_get(_GENESIS)

@@ -17,6 +17,9 @@ Crash safety: every public write is one lmdb write transaction, committed with f
 default `sync=True`); lmdb's copy-on-write B-trees make a commit all-or-nothing, so after a kill -9 at
 any instant the database reopens at the last committed transaction.
 
+The map is writable, allocated on disk before lmdb uses it, and grown on demand (`memory_map.py`: why, and
+what a full disk does).
+
 One process per database: `<db>/LOCK` is held (flock) while the database is open, and a second opener,
 in any process, gets `DatabaseInUse` naming the holder's pid (see `lock.py`). A damaged data file (truncated,
 overwritten, not lmdb) is refused with `DatabaseCorrupt` before lmdb maps it, and left as it is
@@ -36,11 +39,12 @@ from relaychain.primitives.hashing import blake2_256
 from relaychain.primitives.scale import ScaleDecodeError, decode_compact
 
 from .errors import StorageError, UnknownBlockError
-from .integrity import check_data_file
+from .integrity import DATA_FILE, check_data_file
 from .lock import DirectoryLock
+from .memory_map import DEFAULT_INITIAL_MAP, MapGate, allocate, initial_map_size, next_map_size
 
 SCHEMA_VERSION = b"1"
-_MAX_GROWTHS = 6
+_MAX_GROWTHS = 6  # growths one write may trigger before it gives up
 _BEST = b":best"
 _FINALIZED = b":finalized"
 _SCHEMA = b":schema"
@@ -90,8 +94,11 @@ def _creating_marker(directory: str) -> Path:
 class Database:
     """Blocks, canonical index, finality, trie nodes, metadata and availability chunks in one lmdb file."""
 
-    def __init__(self, path: str | os.PathLike, map_size: int = 1 << 33):
+    def __init__(self, path: str | os.PathLike, map_size: int = DEFAULT_INITIAL_MAP):
+        """Open (or create) the database at `path`. `map_size` is the map to start with; it grows when a
+        write needs more, and an existing database starts with room beyond what it holds."""
         self.path = os.path.abspath(os.fspath(path))
+        self._gate = MapGate()
         with _open_paths_lock:
             if self.path in _open_paths:
                 raise StorageError(f"database {self.path} is already open in this process; close it first")
@@ -102,10 +109,17 @@ class Database:
             os.makedirs(self.path, exist_ok=True)
             self._lock.acquire()  # before lmdb sees the files: nobody else may be writing them
             creating = _creating_marker(self.path)
-            check_data_file(self.path, creation_interrupted=creating.exists())  # refused before lmdb maps it
-            self._env = lmdb.open(self.path, map_size=map_size, max_dbs=len(_SUBDBS), subdir=True,
-                                  sync=True, metasync=True, readahead=False, lock=True)
+            committed = check_data_file(self.path, creation_interrupted=creating.exists())  # before lmdb maps it
+            self._map_size = initial_map_size(committed, map_size)
+            self._env = lmdb.open(self.path, map_size=self._map_size, max_dbs=len(_SUBDBS), subdir=True,
+                                  sync=True, metasync=True, readahead=False, lock=True, writemap=True)
+            self._map_size = self._env.info()["map_size"]
+            # lmdb has sized the file to the map (sparse); its blocks are taken before anything is written
+            allocate(os.path.join(self.path, DATA_FILE), self._map_size)
         except BaseException as e:
+            if self._env is not None:
+                self._env.close()
+                self._env = None
             self._lock.release()
             with _open_paths_lock:
                 _open_paths.discard(self.path)
@@ -137,30 +151,52 @@ class Database:
         return self._env
 
     def _get(self, name: bytes, key: bytes) -> Optional[bytes]:
+        env = self._live_env()
+        self._gate.enter()
         try:
-            with self._live_env().begin(db=self._dbs[name]) as txn:
+            with env.begin(db=self._dbs[name]) as txn:
                 return txn.get(key)
         except lmdb.Error as e:
             raise StorageError(f"read from {self.path} failed: {e}") from e
+        finally:
+            self._gate.leave()
 
     def _write(self, body):
         """Run `body(txn)` in one write transaction; if the map is full, the aborted transaction is
-        retried after doubling the map size (a few times)."""
+        retried after growing the map (a few times)."""
         env = self._live_env()
         for attempt in range(_MAX_GROWTHS + 1):
+            seen = self._map_size
+            self._gate.enter()
             try:
                 with env.begin(write=True) as txn:
                     return body(txn)
             except lmdb.MapFullError:
-                if attempt == _MAX_GROWTHS:
-                    raise StorageError(f"database {self.path} is full even after growing the map; "
-                                       f"open it with a larger map_size") from None
-                try:
-                    env.set_mapsize(env.info()["map_size"] * 2)
-                except lmdb.Error as e:
-                    raise StorageError(f"database {self.path} is full and could not grow: {e}") from e
+                pass
             except lmdb.Error as e:
                 raise StorageError(f"write to {self.path} failed: {e}") from e
+            finally:
+                self._gate.leave()
+            if attempt == _MAX_GROWTHS:
+                raise StorageError(f"database {self.path} is full even after growing its map to "
+                                   f"{self._map_size >> 20} MiB; open it with a larger map_size")
+            self._gate.remap(lambda: self._grow(env, seen))
+
+    def _grow(self, env: lmdb.Environment, seen: int) -> None:
+        """Grow the map past `seen` bytes, unless another write did meanwhile. Runs with no transaction open."""
+        if self._map_size != seen:
+            return
+        size = next_map_size(seen)
+        try:
+            allocate(os.path.join(self.path, DATA_FILE), size)
+        except OSError as e:
+            raise StorageError(f"database {self.path} is full and the disk has no room to grow it to "
+                               f"{size >> 20} MiB: {e.strerror or e}") from e
+        try:
+            env.set_mapsize(size)
+        except lmdb.Error as e:
+            raise StorageError(f"database {self.path} is full and could not grow: {e}") from e
+        self._map_size = size
 
     @property
     def map_size(self) -> int:
@@ -357,8 +393,10 @@ class Database:
         stops at `end`: an index keyed by big-endian numbers gives the entries up to a number)."""
         prefix, end = bytes(prefix), bytes(end)
         out = []
+        env = self._live_env()
+        self._gate.enter()
         try:
-            with self._live_env().begin(db=self._dbs[b"meta"]) as txn:
+            with env.begin(db=self._dbs[b"meta"]) as txn:
                 cursor = txn.cursor()
                 if cursor.set_range(prefix):
                     for key in cursor.iternext(values=False):
@@ -367,6 +405,8 @@ class Database:
                         out.append(key)
         except lmdb.Error as e:
             raise StorageError(f"read from {self.path} failed: {e}") from e
+        finally:
+            self._gate.leave()
         return out
 
     # -- availability chunks -----------------------------------------------------------------------
@@ -419,8 +459,10 @@ class Database:
 
     def _keys_with_prefix(self, name: bytes, prefix: bytes) -> list[bytes]:
         out = []
+        env = self._live_env()
+        self._gate.enter()
         try:
-            with self._live_env().begin(db=self._dbs[name]) as txn:
+            with env.begin(db=self._dbs[name]) as txn:
                 cursor = txn.cursor()
                 if cursor.set_range(prefix):
                     for key in cursor.iternext(values=False):
@@ -429,4 +471,6 @@ class Database:
                         out.append(key)
         except lmdb.Error as e:
             raise StorageError(f"read from {self.path} failed: {e}") from e
+        finally:
+            self._gate.leave()
         return out

@@ -11,11 +11,12 @@ reads, never through the map, and refuses it with `DatabaseCorrupt` when:
 - its two meta pages (pages 0 and 1) lack lmdb's magic `0xBEEFC0DE` or data version 1, or disagree on the
   page size (not an lmdb file, or its head was overwritten);
 - it is shorter than the last page its newest committed meta page uses, `(mm_last_pg + 1) × page size`
-  (lmdb extends the file before it commits pages, so a shorter file was truncated afterwards);
-- py-lmdb's offline verifier (`lmdb.verify`) finds a reachable page that does not hold its own page number,
-  a malformed node, keys out of order, or pages neither reachable nor free. It reads every page (about
-  0.3 s per 100 MB), so a file larger than `FULL_CHECK_LIMIT` gets only the checks above at start, and
-  damage inside it surfaces later as a `StorageError`.
+  (lmdb extends the file before it commits pages, so a shorter file was truncated afterwards; with a
+  writable map the file is the whole map, and only the committed part is checked);
+- py-lmdb's offline verifier (`lmdb.verify`) finds a reachable page that does not hold its own page number, a
+  malformed node, keys out of order, or pages neither reachable nor free. It reads every page (about 0.3 s per
+  100 MB), so a database whose commit uses more than `FULL_CHECK_LIMIT` gets only the checks above at start,
+  and damage inside it surfaces later as a `StorageError`.
 
 Layout (LMDB 0.9, 64-bit, little-endian; `mdb.c` `MDB_page`, `MDB_meta`): a page starts with a 16-byte
 header (`mp_pgno` u64, `mp_pad` u16, `mp_flags` u16, `mp_lower` u16, `mp_upper` u16); a meta page then holds
@@ -40,7 +41,7 @@ DATA_FILE = "data.mdb"
 MDB_MAGIC = 0xBEEFC0DE
 MDB_DATA_VERSION = 1
 PAGE_HEADER = 16
-FULL_CHECK_LIMIT = 1 << 30  # bytes; larger data files are not walked page by page at start
+FULL_CHECK_LIMIT = 1 << 30  # committed bytes; larger databases are not walked page by page at start
 # mm_magic, mm_version, mm_address, mm_mapsize, free-DB md_pad (= page size), 44 bytes to the main DB's
 # end, mm_last_pg, mm_txnid
 _META = struct.Struct("<IIQQI44x48sQQ")
@@ -81,9 +82,10 @@ def committed_size(path: str) -> int:
     return (committed[3] + 1) * psize
 
 
-def check_data_file(directory: str, creation_interrupted: bool = False) -> None:
+def check_data_file(directory: str, creation_interrupted: bool = False) -> int:
     """Raise `DatabaseCorrupt` (naming `directory` and what is wrong) unless the lmdb data file there is
-    absent (a new database) or whole. Reads the file; never writes, never maps it.
+    absent (a new database) or whole; return the bytes its last commit uses (0 for none). Reads the file;
+    never writes, never maps it.
 
     `creation_interrupted`: the database was being created when its process died (`CREATING` marker), so an
     empty data file is that unfinished creation, not a truncated database, and is created again."""
@@ -91,20 +93,20 @@ def check_data_file(directory: str, creation_interrupted: bool = False) -> None:
     try:
         size = os.path.getsize(path)
     except FileNotFoundError:
-        return
+        return 0
     except OSError as e:
         raise DatabaseCorrupt(f"database {directory} cannot be read: {e.strerror or e}") from None
     try:
         if size == 0:
             if creation_interrupted:
-                return
+                return 0
             raise DatabaseCorrupt("data.mdb is empty (truncated to 0 bytes?)")
         needed = committed_size(path)
         if size < needed:
             raise DatabaseCorrupt(f"data.mdb holds {size} bytes but its last commit uses {needed} (truncated)")
-        if size > FULL_CHECK_LIMIT:
-            log.info("Database %s holds %d MB: its pages are not all verified at start", directory, size >> 20)
-            return
+        if needed > FULL_CHECK_LIMIT:
+            log.info("Database %s holds %d MB: its pages are not all verified at start", directory, needed >> 20)
+            return needed
         try:
             problems = lmdb_verify.verify(path, subdir=False)
         except lmdb_verify.VerifyError as e:
@@ -112,6 +114,7 @@ def check_data_file(directory: str, creation_interrupted: bool = False) -> None:
         if problems:
             more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
             raise DatabaseCorrupt(f"data.mdb is corrupt: {problems[0]}{more}")
+        return needed
     except DatabaseCorrupt as e:
         raise DatabaseCorrupt(f"database {directory} is damaged, refusing to open it: {e}",
                               directory=directory) from None

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from tests.node.harness import rpc
+from tests.storage.lmdb_pages import committed_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -88,7 +89,7 @@ def test_a_damaged_database_is_refused_then_purged(tmp_path):
     _stop(node)
     data = tmp_path / "alice" / "db" / "data.mdb"
     node_key = (tmp_path / "alice" / "network" / "secret_ed25519").read_text()
-    os.truncate(data, data.stat().st_size // 2)
+    os.truncate(data, committed_bytes(data) // 2)
     before = _digest(data)
 
     refused = _run("run", "--dev", "--sealing", "manual", "--rpc-port", str(port), "--base-path", str(tmp_path))

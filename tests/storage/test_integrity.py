@@ -5,15 +5,12 @@ before dying; cut to 0 bytes it silently became a new, empty database (a node th
 old chain); pages of garbage raised a raw `lmdb.CorruptedError` later. Every open here runs in a child
 process, so a regression shows as a signal death instead of killing the test run.
 
-The page layout the tests use to aim at live pages is LMDB 0.9's (`mdb.c`: 16-byte page header, then
-`MDB_meta`: magic u32, version u32, address u64, mapsize u64, free-DB `MDB_db` (48 bytes), main-DB `MDB_db`
-(48 bytes, `md_root` u64 last), `mm_last_pg` u64, `mm_txnid` u64), read here with plain `struct`.
+The tests aim at live pages through LMDB 0.9's layout, read with plain `struct` (`lmdb_pages.py`).
 """
 
 import hashlib
 import os
 import signal
-import struct
 import subprocess
 import sys
 import textwrap
@@ -24,6 +21,7 @@ from relaychain.primitives.scale import encode_compact
 from relaychain.storage import Database, DatabaseCorrupt
 
 from .chain import ZERO, import_chain, make_block
+from .lmdb_pages import committed_bytes, metas
 
 OPEN = textwrap.dedent("""
     import sys
@@ -48,16 +46,7 @@ def _digest(path) -> str:
 
 
 def _metas(path):
-    """(page size, [(main root, last page, txnid) of meta 0 and 1]) read with plain struct."""
-    raw = (path / "data.mdb").read_bytes()
-    psize = struct.unpack_from("<I", raw, 16 + 24)[0]  # mm_psize aliases the free DB's md_pad
-    out = []
-    for page in (0, 1):
-        base = page * psize + 16
-        root = struct.unpack_from("<Q", raw, base + 24 + 48 + 40)[0]
-        last_pg, txnid = struct.unpack_from("<QQ", raw, base + 24 + 96)
-        out.append((root, last_pg, txnid))
-    return psize, out
+    return metas(path / "data.mdb")
 
 
 @pytest.fixture
@@ -88,15 +77,14 @@ def test_a_whole_database_opens(chain_db):
 
 
 def test_truncated_to_half_is_refused_not_a_sigbus(chain_db):
-    size = (chain_db / "data.mdb").stat().st_size
+    size = committed_bytes(chain_db / "data.mdb")
     os.truncate(chain_db / "data.mdb", size // 2)
     _assert_refused(chain_db, "truncated")
 
 
 def test_one_page_short_is_refused(chain_db):
-    psize, metas = _metas(chain_db)
-    needed = (max(metas, key=lambda m: m[2])[1] + 1) * psize
-    os.truncate(chain_db / "data.mdb", needed - psize)
+    psize, _ = _metas(chain_db)
+    os.truncate(chain_db / "data.mdb", committed_bytes(chain_db / "data.mdb") - psize)
     _assert_refused(chain_db, "truncated")
 
 
@@ -108,8 +96,8 @@ def test_truncated_to_zero_is_refused_not_a_new_genesis(chain_db):
 
 @pytest.mark.parametrize("which", ["main root", "meta page 0", "meta page 1"])
 def test_a_page_of_garbage_is_refused(chain_db, which):
-    psize, metas = _metas(chain_db)
-    committed = max(metas, key=lambda m: m[2])
+    psize, both = _metas(chain_db)
+    committed = max(both, key=lambda m: m[2])
     page = {"main root": committed[0], "meta page 0": 0, "meta page 1": 1}[which]
     with open(chain_db / "data.mdb", "r+b") as f:
         f.seek(page * psize)
@@ -163,7 +151,7 @@ def test_a_large_file_still_gets_the_size_and_meta_checks(chain_db, monkeypatch)
 
     monkeypatch.setattr(integrity, "FULL_CHECK_LIMIT", 0)  # every file counts as large: no page walk
     integrity.check_data_file(str(chain_db))  # whole: accepted without the walk
-    size = (chain_db / "data.mdb").stat().st_size
+    size = committed_bytes(chain_db / "data.mdb")
     os.truncate(chain_db / "data.mdb", size // 2)
     with pytest.raises(DatabaseCorrupt, match="truncated"):
         integrity.check_data_file(str(chain_db))
