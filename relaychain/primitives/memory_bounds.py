@@ -53,7 +53,10 @@ HEADER_CACHE_SIZE = 32
 VERIFIED_SIGNATURES_CACHE_SIZE = 16384
 
 # Gossip message ids a node remembers to drop repeats: at most this many (sc-network-gossip
-# `KNOWN_MESSAGES_CACHE_SIZE`), each for this long after it was last seen (libp2p gossipsub
-# `duplicate_cache_time`, 60 s): a busy node keeps the count bound, an idle one needs far fewer.
+# `KNOWN_MESSAGES_CACHE_SIZE`), each for this long after it was last seen: a busy node keeps the count bound,
+# an idle one needs far fewer. A repeat arrives while a message spreads (well under a second) or when GRANDPA
+# re-gossips a stuck round's votes (after a round duration, seconds). 30 s, half of libp2p gossipsub's
+# `duplicate_cache_time`: with 60 s the caches of a --dev network (~2,300 ids each, eight of them) reached their
+# steady state only in the second minute, ~2 MiB after the first minute (issue #13).
 GOSSIP_SEEN_CACHE_SIZE = 8192
-GOSSIP_SEEN_SECONDS = 60.0
+GOSSIP_SEEN_SECONDS = 30.0
