@@ -96,6 +96,9 @@ def test_invalid_collations_and_pvfs_are_never_backed_and_the_chain_goes_on(tmp_
             assert await wait_until(lambda: events_of(alice, "CandidateIncluded", 1000), 60)
             start = alice.client.best_number()
             leaf = alice.client.best_hash()
+            # the backing group reads the relay parent from its own client: answers "unknown relay parent"
+            # until it has imported the block alice has just imported (CI at a79071d caught that race)
+            assert await wait_until(lambda: all(n.client.header(leaf) is not None for n in net.nodes), 30)
             good = alice.runtime_api.persisted_validation_data(leaf, 2000, "Included")
             wrong_parent = P.PersistedValidationData(b"\x00" * 72, good.relay_parent_number,
                                                      good.relay_parent_storage_root, good.max_pov_size)
@@ -133,7 +136,9 @@ def test_invalid_collations_and_pvfs_are_never_backed_and_the_chain_goes_on(tmp_
                         return
                     await asyncio.sleep(0.01)
             killer = asyncio.ensure_future(kill_busy_worker())
-            answer = await submit(net, attacker, forge(alice, alice.client.best_hash(), 2002, block_data=b"\x01"))
+            looping_leaf = alice.client.best_hash()
+            assert await wait_until(lambda: all(n.client.header(looping_leaf) is not None for n in net.nodes), 30)
+            answer = await submit(net, attacker, forge(alice, looping_leaf, 2002, block_data=b"\x01"))
             await killer
             assert answer[0] == "Rejected" and "worker-died" in answer[1], answer
 
