@@ -391,23 +391,7 @@ class Database:
     def meta_keys_below(self, prefix: bytes, end: bytes) -> list[bytes]:
         """The metadata keys starting with `prefix` and ordered before `end`, in key order (a range scan that
         stops at `end`: an index keyed by big-endian numbers gives the entries up to a number)."""
-        prefix, end = bytes(prefix), bytes(end)
-        out = []
-        env = self._live_env()
-        self._gate.enter()
-        try:
-            with env.begin(db=self._dbs[b"meta"]) as txn:
-                cursor = txn.cursor()
-                if cursor.set_range(prefix):
-                    for key in cursor.iternext(values=False):
-                        if not key.startswith(prefix) or key >= end:
-                            break
-                        out.append(key)
-        except lmdb.Error as e:
-            raise StorageError(f"read from {self.path} failed: {e}") from e
-        finally:
-            self._gate.leave()
-        return out
+        return self._keys_with_prefix(b"meta", bytes(prefix), bytes(end))
 
     # -- availability chunks -----------------------------------------------------------------------
 
@@ -457,7 +441,8 @@ class Database:
             raise StorageError(f"chunk index must be a u32, got {index!r}")
         return index.to_bytes(4, "big")
 
-    def _keys_with_prefix(self, name: bytes, prefix: bytes) -> list[bytes]:
+    def _keys_with_prefix(self, name: bytes, prefix: bytes, end: Optional[bytes] = None) -> list[bytes]:
+        """The keys of sub-database `name` that start with `prefix` (and, given `end`, order before it)."""
         out = []
         env = self._live_env()
         self._gate.enter()
@@ -466,7 +451,7 @@ class Database:
                 cursor = txn.cursor()
                 if cursor.set_range(prefix):
                     for key in cursor.iternext(values=False):
-                        if not key.startswith(prefix):
+                        if not key.startswith(prefix) or (end is not None and key >= end):
                             break
                         out.append(key)
         except lmdb.Error as e:
