@@ -98,6 +98,7 @@ class Database:
         """Open (or create) the database at `path`. `map_size` is the map to start with; it grows when a
         write needs more, and an existing database starts with room beyond what it holds."""
         self.path = os.path.abspath(os.fspath(path))
+        self._data_file = os.path.join(self.path, DATA_FILE)
         self._gate = MapGate()
         with _open_paths_lock:
             if self.path in _open_paths:
@@ -110,12 +111,11 @@ class Database:
             self._lock.acquire()  # before lmdb sees the files: nobody else may be writing them
             creating = _creating_marker(self.path)
             committed = check_data_file(self.path, creation_interrupted=creating.exists())  # before lmdb maps it
-            self._map_size = initial_map_size(committed, map_size)
-            self._env = lmdb.open(self.path, map_size=self._map_size, max_dbs=len(_SUBDBS), subdir=True,
-                                  sync=True, metasync=True, readahead=False, lock=True, writemap=True)
+            self._env = lmdb.open(self.path, map_size=initial_map_size(committed, map_size), max_dbs=len(_SUBDBS),
+                                  subdir=True, sync=True, metasync=True, readahead=False, lock=True, writemap=True)
             self._map_size = self._env.info()["map_size"]
             # lmdb has sized the file to the map (sparse); its blocks are taken before anything is written
-            allocate(os.path.join(self.path, DATA_FILE), self._map_size)
+            allocate(self._data_file, self._map_size)
         except BaseException as e:
             if self._env is not None:
                 self._env.close()
@@ -188,7 +188,7 @@ class Database:
             return
         size = next_map_size(seen)
         try:
-            allocate(os.path.join(self.path, DATA_FILE), size)
+            allocate(self._data_file, size)
         except OSError as e:
             raise StorageError(f"database {self.path} is full and the disk has no room to grow it to "
                                f"{size >> 20} MiB: {e.strerror or e}") from e
