@@ -146,6 +146,21 @@ def test_a_mortal_transaction_is_checked_against_its_birth_block(running):
     refused(running, chain.build(RelayEnv(4, PARA), [xt4], commit=False), "ancient birth block")
 
 
+def test_a_birth_block_64_below_the_parent_is_forgotten(running):
+    """SPEC §6 step 3: block n forgets BlockHash(n - 1 - 64), so a longer era born there dies with it."""
+    chain = genesis()
+    for n in range(1, 66):
+        chain.build(RelayEnv(n, PARA), [])
+    era = Era.mortal(128, 2)
+    assert era.birth(66) == era.birth(67) == 2
+    xt = chain.sign(ALICE, transfer_call(BOB.public, UNIT), era=era, birth_hash=chain.state[block_hash_key(2)])
+    built = chain.build(RelayEnv(66, PARA), [xt], commit=False)  # forgets BlockHash(1): block 2's still held
+    assert validate(running, built) == built.expected_result()
+    chain.build(RelayEnv(66, PARA), [])
+    assert block_hash_key(1) not in chain.state and block_hash_key(0) in chain.state
+    refused(running, chain.build(RelayEnv(67, PARA), [xt], commit=False), "ancient birth block")
+
+
 # -- XCM out: teleports ---------------------------------------------------------------------------------------
 
 def _beneficiary(who: bytes) -> Location:

@@ -264,8 +264,8 @@ class TokenRef:
         st[NUMBER] = encode_u32(number)
         st[PARENT_HASH] = parent_hash
         st[block_hash_key(number - 1)] = parent_hash
-        if number - 1 - 256 > 0:
-            st.pop(block_hash_key(number - 1 - 256), None)
+        if number - 1 - 64 > 0:
+            st.pop(block_hash_key(number - 1 - 64), None)
 
         ctx = _Ctx(st, events, self.para_id, 0)
         last = int.from_bytes(st.get(LAST_RELAY_NUMBER, bytes(4)), "little")

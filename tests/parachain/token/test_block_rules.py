@@ -1,6 +1,6 @@
 """execute_block's structural rules (SPEC.md §1, §6): every tampering with the PoV is refused with the rule it
 breaks; a block built by `build_block` round-trips; the block-hash window keeps block 0 and forgets the rest
-beyond 256."""
+beyond 64."""
 
 from __future__ import annotations
 
@@ -88,17 +88,17 @@ def test_the_validation_parameters_bind_the_inherent():
     assert e.value.rule == "validation_data"
 
 
-def test_block_hash_window_keeps_genesis_and_forgets_beyond_256():
+def test_block_hash_window_keeps_genesis_and_forgets_beyond_64():
     para = Para()
     para.build()
     key = lambda n: plain_key("System", "BlockHash") + twox64(n.to_bytes(4, "little")) + n.to_bytes(4, "little")
     state = dict(para.state)
-    for n in (42, 43, 44):
+    for n in (234, 235, 236):
         state[key(n)] = bytes([n]) * 32
     parent = Header(b"\x07" * 32, 299, trie_root(state, 1), bytes(32), Digest(()))
     para.state, para.header = state, parent
-    built = para.build()  # block 300: BlockHash(299) recorded, BlockHash(299 - 256 = 43) forgotten
+    built = para.build()  # block 300: BlockHash(299) recorded, BlockHash(299 - 64 = 235) forgotten
     assert built.header.number == 300
     assert para.state[key(299)] == parent.hash()
-    assert key(43) not in para.state and para.state[key(42)] == bytes([42]) * 32 and key(44) in para.state
+    assert key(235) not in para.state and para.state[key(234)] == bytes([234]) * 32 and key(236) in para.state
     assert para.state[key(0)] == para.genesis_hash

@@ -334,7 +334,7 @@ function validate(params: Uint8Array): Uint8Array {
   c.st.set(k.number, u32le(c.number));
   c.st.set(k.parentHash, parentHash);
   c.st.set(k.blockHashKey(c.number - 1), parentHash);
-  if (c.number > 257) c.st.del(k.blockHashKey(c.number - 257));
+  if (c.number > 65) c.st.del(k.blockHashKey(c.number - 65)); // a ring of 64 (SPEC §2)
 
   // §6.4 Extrinsics: the inherent first, then signed transactions only.
   if (bodies.length == 0) throw new Error("block has no set_validation_data inherent");
