@@ -37,6 +37,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rpc-external", action="store_true", help="listen for para RPC on all interfaces")
     parser.add_argument("-l", "--log", default="info",
                         help="log level, or directives as the relay node takes them (e.g. info,txpool=debug)")
+    parser.add_argument("--detailed-log-output", action="store_true",
+                        help="log milliseconds, level, thread and target too (on by itself when -l asks for more "
+                             "than info)")
 
 
 async def run(args) -> int:
@@ -110,7 +113,7 @@ def main(args) -> int:
     from relaychain.node.heap import run_trimmed
 
     try:
-        setup_logging(args.log)
+        setup_logging(args.log, detailed=args.detailed_log_output)
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -362,7 +362,7 @@ async def start_in_process(spec: NetworkSpec, base_path: Path, *, clock=None, hu
 # -- one OS process per node -----------------------------------------------------------------------------
 
 def process_commands(spec: NetworkSpec, base_path: Path, chain_file: Path,
-                     log_directives: str = "info") -> list[tuple[str, list[str]]]:
+                     log_directives: str = "info", detailed_log: bool = False) -> list[tuple[str, list[str]]]:
     """(name, argv) of every process of the network: validators first, then collators; each logs as `-l`
     `log_directives` says (the launcher's own)."""
     from relaychain.node.command import load_node_key
@@ -383,7 +383,7 @@ def process_commands(spec: NetworkSpec, base_path: Path, chain_file: Path,
     for name, p2p, rpc, prometheus, para_id in plan:
         boot = [a for other, a in addresses.items() if other != name]
         common = ["--chain", str(chain_file), "--base-path", str(base_path / name), "--port", str(p2p),
-                  "-l", log_directives, "--bootnodes", *boot]
+                  "-l", log_directives, *(["--detailed-log-output"] if detailed_log else []), "--bootnodes", *boot]
         if para_id is None:
             # one PVF worker each: a machine running every validator of a network has few cores per validator
             argv = [sys.executable, "-m", "relaychain.cli", "run", "--validator", f"--{name}", "--pvf-workers", "1",
@@ -400,13 +400,13 @@ def process_commands(spec: NetworkSpec, base_path: Path, chain_file: Path,
     return commands
 
 
-def run_processes(spec: NetworkSpec, base_path: Path, log_directives: str = "info") -> int:
+def run_processes(spec: NetworkSpec, base_path: Path, log_directives: str = "info", detailed_log: bool = False) -> int:
     """Start every node and collator as its own process; stop them all on Ctrl-C/SIGTERM or if one exits."""
     base_path.mkdir(parents=True, exist_ok=True)
     chain_file = base_path / "chain.json"
     write_chain_file(spec, chain_file)
     procs = []
-    for name, argv in process_commands(spec, base_path, chain_file, log_directives):
+    for name, argv in process_commands(spec, base_path, chain_file, log_directives, detailed_log):
         log_path = base_path / f"{name}.log"
         out = open(log_path, "ab")
         procs.append((name, subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,

@@ -78,6 +78,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="log level (error, warn, info, debug), or Substrate's directives: a comma-separated "
                              "list of LEVEL and TARGET=LEVEL, e.g. `info,txpool=debug,sync=debug` (a target is a "
                              "logger under `relaychain.`: txpool, sync, babe, grandpa, proposer, parachains…)")
+    parser.add_argument("--detailed-log-output", action="store_true",
+                        help="log milliseconds, level, thread and target too (on by itself when -l asks for more "
+                             "than info)")
 
 
 class _NodeNameFilter(logging.Filter):
@@ -94,8 +97,11 @@ class _NodeNameFilter(logging.Filter):
             return False
         name = NODE_NAME.get()
         record.node = f"[{name}] " if self.prefix_names and name else ""
+        record.level = _SUBSTRATE_LEVEL_NAMES.get(record.levelno, record.levelname)
         return True
 
+
+_SUBSTRATE_LEVEL_NAMES = {logging.WARNING: "WARN"}  # the others are Python's: ERROR, INFO, DEBUG
 
 LOG_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "warning": logging.WARNING, "info": logging.INFO,
               "debug": logging.DEBUG, "trace": logging.DEBUG}
@@ -118,11 +124,20 @@ def parse_log_directives(spec: str) -> tuple[int, dict[str, int]]:
     return default, targets
 
 
-def setup_logging(level: str, prefix_names: bool = False) -> None:
-    """Substrate's log shape: `2024-01-01 12:00:00 ✨ Imported #12 (0x1234…abcd)`; `level` as `-l` takes it."""
+SIMPLE_LOG_FORMAT = "%(asctime)s %(node)s%(message)s"
+DETAILED_LOG_FORMAT = "%(asctime)s.%(msecs)03d %(level)5s %(threadName)s %(name)s: %(node)s%(message)s"
+
+
+def setup_logging(level: str, prefix_names: bool = False, detailed: bool = False) -> None:
+    """Substrate's log shape: `2024-01-01 12:00:00 ✨ Imported #12 (0x1234…abcd)`; `level` as `-l` takes it.
+    Detailed (`--detailed-log-output`, and on its own when a directive asks for more than info, as Substrate
+    does): milliseconds, level, thread and target, `2024-01-01 12:00:00.123  INFO MainThread relaychain.client: …`
+    — what a slot's timeline under load needs (issue #13)."""
     default, targets = parse_log_directives(level)
+    detailed = detailed or min([default, *targets.values()]) < logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(node)s%(message)s", datefmt="%Y-%m-%d %H:%M:%S"))
+    handler.setFormatter(logging.Formatter(DETAILED_LOG_FORMAT if detailed else SIMPLE_LOG_FORMAT,
+                                           datefmt="%Y-%m-%d %H:%M:%S"))
     handler.addFilter(_NodeNameFilter(prefix_names))
     logging.basicConfig(level=default, handlers=[handler], force=True)
     for name, target_level in targets.items():
@@ -379,7 +394,8 @@ def main(args) -> int:
     if error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    setup_logging(args.log, prefix_names=(args.dev and args.sealing == "slots") or args.config is not None)
+    setup_logging(args.log, prefix_names=(args.dev and args.sealing == "slots") or args.config is not None,
+                  detailed=args.detailed_log_output)
     from relaychain.node import memtrace
     from relaychain.node.heap import limit_arenas, run_trimmed
 
@@ -398,7 +414,7 @@ def main(args) -> int:
                 return 2
             if spec.processes:
                 return run_processes(spec, args.base_path or Path(tempfile.mkdtemp(prefix="relaychain-network-")),
-                                     args.log)
+                                     args.log, args.detailed_log_output)
             return asyncio.run(run_trimmed(run_network_file(args)))
         return asyncio.run(run_trimmed(run(args)))
     except KeyboardInterrupt:

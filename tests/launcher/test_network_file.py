@@ -102,3 +102,9 @@ def test_every_process_of_a_network_logs_as_the_launcher_was_told(tmp_path):
     assert len(commands) == len(spec.nodes) + sum(len(p.collators) for p in spec.paras)
     for _name, argv in commands:
         assert argv[argv.index("-l") + 1] == "info,txpool=debug"
+        assert "--detailed-log-output" not in argv
+    from relaychain.cli import build_parser
+
+    for _name, argv in process_commands(spec, tmp_path, chain_file, "info", detailed_log=True):
+        cli_args = argv[argv.index("relaychain.cli") + 1:]  # `run …` or `collator …`
+        assert build_parser(cli_args).parse_args(cli_args).detailed_log_output

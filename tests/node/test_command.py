@@ -43,6 +43,34 @@ def test_log_directives_are_read_as_substrate_reads_them():
     assert command.parse_log_directives("babe=debug") == (logging.INFO, {"relaychain.babe": logging.DEBUG})
 
 
+def test_detailed_log_output_adds_milliseconds_level_thread_and_target(capsys):
+    """Substrate's `--detailed-log-output`, on by itself when a directive asks for more than info."""
+    import logging
+    import re
+
+    root, sync = logging.getLogger(), logging.getLogger("relaychain.sync")
+    saved = root.handlers[:], root.level, sync.level
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+
+    def last_line(logger, level, message):
+        logger.log(level, message)
+        return capsys.readouterr().err.strip().splitlines()[-1]
+
+    try:
+        command.setup_logging("info")
+        assert re.fullmatch(stamp + " ✨ Imported #12", last_line(sync, logging.INFO, "✨ Imported #12"))
+        command.setup_logging("info", detailed=True)
+        assert re.fullmatch(stamp + r"\.\d{3}  WARN MainThread relaychain\.sync: slow peer",
+                            last_line(sync, logging.WARNING, "slow peer"))
+        command.setup_logging("warn,sync=debug")
+        assert re.fullmatch(stamp + r"\.\d{3} DEBUG MainThread relaychain\.sync: asked for #3",
+                            last_line(sync, logging.DEBUG, "asked for #3"))
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        sync.setLevel(saved[2])
+
+
 def test_arguments_parse():
     a = _parse(["--validator", "--bob", "--base-path", "/tmp/x", "--port", "30444", "--bootnodes",
                 "/ip4/127.0.0.1/tcp/30333/p2p/" + "00" * 32, "--rpc-port", "9955", "--prometheus-port", "9616"])
