@@ -15,6 +15,7 @@ Fork choice is `chain_selection.ChainSelection`'s: the highest viable block wins
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -33,7 +34,7 @@ from relaychain.node.proposer import ImportLatency
 from relaychain.primitives import types
 from relaychain.primitives.crypto import verify_sr25519
 from relaychain.primitives.memory_bounds import HEADER_CACHE_SIZE
-from relaychain.primitives.scale import ScaleDecodeError, encode_compact
+from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_compact
 from relaychain.trie.errors import MissingNodeError
 
 log = logging.getLogger("relaychain.client")
@@ -137,6 +138,16 @@ def block_slot(header) -> Optional[int]:
     return babe_pre_digest(header).slot
 
 
+def _block_hash(block_bytes_or_block) -> Optional[bytes]:
+    """The hash of a block (encoded or decoded) from its header alone, or None if the header does not decode."""
+    if isinstance(block_bytes_or_block, types.Block):
+        return block_bytes_or_block.header.hash()
+    try:
+        return types.Header.decode_from(Reader(bytes(block_bytes_or_block))).hash()
+    except (ScaleDecodeError, ValueError, TypeError):
+        return None
+
+
 def encode_body(extrinsics) -> bytes:
     return encode_compact(len(extrinsics)) + b"".join(bytes(x) for x in extrinsics)
 
@@ -177,6 +188,7 @@ class Client:
         best = db.best()
         self.leaves: set[bytes] = {best}
         self.imports_in_flight = InFlight()  # blocks being executed off the loop (the slot worker waits for them)
+        self._importing: dict[bytes, "asyncio.Future"] = {}  # block hash -> (ImportedBlock | None, error | None)
         self.import_latency = ImportLatency()  # what imports take here: the proposer bounds its blocks by it
         self.chain_selection = ChainSelection(db, self.header, self.finalized_hash)
 
@@ -296,10 +308,46 @@ class Client:
             record(self._store_verified(self.verify_block(block_bytes_or_block)))
         return record.result
 
+    def is_importing(self, block_hash: bytes) -> bool:
+        """Whether `block_hash` is being imported off the loop right now (not yet stored)."""
+        return bytes(block_hash) in self._importing
+
     async def import_block_off_loop(self, block_bytes_or_block, *, origin: str = "network") -> ImportedBlock:
         """`import_block` with the verification and execution on the process's block-execution thread
         (`node/execution.py`), so the event loop keeps serving while a heavy block is executed; the block is
-        stored, and the listeners called, back on the loop."""
+        stored, and the listeners called, back on the loop.
+
+        A block is executed once however often it arrives: one that comes again while its import runs (announced,
+        and fetched by sync for a vote naming it) waits for that import and gets its outcome as `already_known`,
+        or its error. Executed twice, a heavy block held the execution thread, and a slot's author waiting for it
+        gave its slot up (issue #13)."""
+        block_hash = _block_hash(block_bytes_or_block)
+        while block_hash is not None and block_hash in self._importing:
+            imported, error = await asyncio.shield(self._importing[block_hash])
+            if error is not None:
+                raise error
+            if imported is not None:
+                return ImportedBlock(imported.hash, imported.number, imported.header, False, already_known=True)
+            # that import was cancelled before it finished: import it here
+        if block_hash is None:  # the header does not decode: verification says why
+            return await self._import_off_loop(block_bytes_or_block)
+        outcome = asyncio.get_running_loop().create_future()
+        self._importing[block_hash] = outcome
+        try:
+            imported = await self._import_off_loop(block_bytes_or_block)
+        except BlockImportError as exc:  # the block's fault: the same answer for every copy of it
+            outcome.set_result((None, exc))
+            raise
+        except BaseException:  # cancelled, or not the block's fault: a waiting copy imports itself
+            outcome.set_result((None, None))
+            raise
+        else:
+            outcome.set_result((imported, None))
+            return imported
+        finally:
+            del self._importing[block_hash]
+
+    async def _import_off_loop(self, block_bytes_or_block) -> ImportedBlock:
         handed = time.perf_counter()
         began: list[float] = []
 

@@ -173,8 +173,9 @@ class BlockSync:
     def request_block(self, block_hash: bytes, peer_id: Optional[bytes] = None) -> None:
         """Fetch a block we lack (and its missing ancestors) in the background, from `peer_id` first, then
         from the others — e.g. a fork block GRANDPA votes on whose announcement we never received (Substrate
-        `set_sync_fork_request`). One fetch per block at a time."""
-        if self.client.header(block_hash) is not None or block_hash in self._requested:
+        `set_sync_fork_request`). One fetch per block at a time; none for a block being imported."""
+        if self.client.header(block_hash) is not None or block_hash in self._requested \
+                or self.client.is_importing(block_hash):
             return
         peers = self.network.peers()
         peer = peer_id if peer_id in peers else (peers[0] if peers else None)
@@ -185,7 +186,7 @@ class BlockSync:
         async def fetch() -> None:
             try:
                 async with self._lock:
-                    if self.client.header(block_hash) is None:
+                    if self.client.header(block_hash) is None and not self.client.is_importing(block_hash):
                         await self._fetch_ancestors(peer, block_hash)
             finally:
                 self._requested.discard(block_hash)

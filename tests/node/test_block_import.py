@@ -220,6 +220,35 @@ def test_off_loop_import_stores_what_import_stores_and_rechecks_finality_at_comm
     asyncio.run(scenario())
 
 
+def test_a_block_arriving_twice_during_its_import_is_executed_once(chains):
+    """Announced and fetched by sync at once: the second copy waits for the first import (not for the execution
+    thread) and is `already_known`; a bad block gives both copies its error; no import stays marked in flight."""
+    import asyncio
+
+    a, b = chains
+    _, s1, x = _propose_any(a, 1000)
+    a.import_block(x.encode())
+    _, _, child = _propose_any(a, s1 + 1)
+    executions = []
+    verify = b.verify_block
+    b.verify_block = lambda block: executions.append(block) or verify(block)  # a spy: counts, changes nothing
+    forged = types.Block(_reseal(child.header, dev_keypair("ferdie", "sr25519")), child.extrinsics)
+
+    async def scenario():
+        first, second = await asyncio.gather(b.import_block_off_loop(x.encode()), b.import_block_off_loop(x))
+        assert len(executions) == 1 and b.block(x.header.hash()).encode() == x.encode()
+        assert (first.is_new_best, first.already_known) == (True, False)
+        assert (second.hash, second.number, second.is_new_best, second.already_known) == (x.header.hash(), 1,
+                                                                                        False, True)
+        outcomes = await asyncio.gather(b.import_block_off_loop(forged.encode()),
+                                        b.import_block_off_loop(forged.encode()), return_exceptions=True)
+        assert len(executions) == 2 and all(isinstance(o, BadSeal) for o in outcomes)
+        assert not b.is_importing(forged.header.hash()) and not b.is_importing(x.header.hash())
+        assert (await b.import_block_off_loop(child.encode())).is_new_best  # the real child still imports
+
+    asyncio.run(scenario())
+
+
 def test_a_parent_being_stored_is_unknown_until_its_state_is_written(chains):
     """The loop caches a block's header just before it writes the block; a child verified on the execution
     thread in that instant must not take the cached header for a stored parent (its state is not there yet)."""
