@@ -137,11 +137,29 @@ def test_purge_chain_without_a_database_says_so(tmp_path):
 
 @pytest.fixture
 def taken_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen()
-    yield s.getsockname()[1]
-    s.close()
+    """A port held by a listener whose neighbours up to +3 are free: `--dev` with slots also binds
+    `--rpc-port + 2` and `+ 3` for the token paras, and the refusal must name the taken port, not a
+    neighbour some other process happens to hold (CI failed once on +3)."""
+    for _ in range(100):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        if all(_is_free(port + offset) for offset in (1, 2, 3)):
+            s.listen()
+            yield port
+            s.close()
+            return
+        s.close()
+    pytest.fail("no port with three free neighbours")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except (OSError, OverflowError):  # in use, or past 65535
+            return False
+    return True
 
 
 def test_rpc_port_in_use_with_dev_slots_is_refused_before_any_block(tmp_path, taken_port):
