@@ -24,11 +24,12 @@ from typing import Callable, TypeVar
 T = TypeVar("T")
 
 # How long a thread may hold the GIL while another waits for it (CPython's default is 5 ms). Every socket
-# write or read of the event loop releases the GIL and must win it back from the busy execution thread; at
-# 5 ms per handover a loop doing thousands of small writes a second is throttled to a crawl (py-spy: half of
-# the loop's time in `transport.write` while a block executed). 0.5 ms keeps the loop's share up at a few
-# per cent more switching for the runtime.
-SWITCH_INTERVAL_S = 0.0005
+# write or read of the event loop releases the GIL and must win it back from the busy execution thread, so a
+# long interval throttles a loop doing many small writes; a short one makes every busy thread hand the GIL
+# over (and the CPU caches with it) hundreds of times a second. Measured with `bench_stps.py --processes`
+# (8,000 transfers, 1 s blocks, issue #13): 0.5 ms gave a median of 727 sTPS; 1 ms 800-889; 2 ms 889-1,143
+# (median 1,000, no missed slot, RPC p99 66-220 ms); 5 ms 533-1,000 with missed slots and a p99 up to 333 ms.
+SWITCH_INTERVAL_S = 0.002
 
 # What waits for the thread, most urgent first: a block's import or authoring is on the slot's clock; a
 # transaction gossiped by a peer can wait (Substrate likewise imports network transactions best effort).
