@@ -1,7 +1,10 @@
 """Transaction propagation between nodes (polkadot-sdk `sc-network-transactions`), issue #13.
 
 Rules:
-- What a node admits to its pool — submitted over RPC or received from a peer — it propagates to its peers.
+- What a node admits to its pool — submitted over RPC or received from a peer — it propagates to its peers,
+  except to a peer known to have it: one that sent it to us, or to which we sent it (each peer's
+  `known_transactions`, the last MAX_KNOWN_TRANSACTIONS hashes). So the node a transaction was submitted to never
+  gets it back from the peers it reached, and it does not travel a link twice in the same direction.
 - A notification carries a batch: `Transactions<E> = Vec<E>`, SCALE `Compact(n) ‖ E_1 … E_n` with each
   extrinsic in its own length-prefixed encoding. Transactions admitted within PROPAGATE_DELAY_S travel in one
   notification, at most MAX_BATCH_BYTES of them (a flood costs the network a frame per batch, not per
@@ -18,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from typing import Callable, Optional
 
 from relaychain.node.execution import TRANSACTIONS, pending_jobs
-from relaychain.node.txpool import VALIDATION_CHUNK
+from relaychain.node.txpool import VALIDATION_CHUNK, transaction_hash
+from relaychain.primitives.memory_bounds import MAX_KNOWN_TRANSACTIONS
 from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_compact
 
 log = logging.getLogger("relaychain.transactions")
@@ -50,6 +55,30 @@ def decode_transactions(data: bytes) -> list[bytes]:
     return out
 
 
+class KnownTransactions:
+    """The hashes of transactions a peer is known to have, the last `capacity` of them (an LRU set)."""
+
+    def __init__(self, capacity: int = MAX_KNOWN_TRANSACTIONS):
+        self.capacity = capacity
+        self._hashes: OrderedDict[bytes, None] = OrderedDict()
+
+    def insert(self, tx_hash: bytes) -> bool:
+        """Remember `tx_hash`; True if it was not known."""
+        if tx_hash in self._hashes:
+            self._hashes.move_to_end(tx_hash)
+            return False
+        self._hashes[tx_hash] = None
+        if len(self._hashes) > self.capacity:
+            self._hashes.popitem(last=False)
+        return True
+
+    def __contains__(self, tx_hash: bytes) -> bool:
+        return tx_hash in self._hashes
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+
 class TransactionPropagation:
     """Batches what the pool admits to the peers, and imports what peers send (module docstring)."""
 
@@ -58,15 +87,27 @@ class TransactionPropagation:
         self.pool = pool
         self.metrics = metrics
         self.on_admitted = on_admitted  # called after a peer's transaction entered the pool (metrics)
-        self._outbox: list[bytes] = []
+        self._outbox: list[tuple[bytes, bytes]] = []  # (hash, extrinsic)
         self._outbox_bytes = 0
         self._flush_handle: Optional[asyncio.TimerHandle] = None
+        self._known: dict[bytes, KnownTransactions] = {}  # peer id -> what it is known to have
         network.on_gossip(TRANSACTIONS_TOPIC, self._on_notification)
+        network.on_peer_disconnected(self._forget_peer)
+
+    def known_to(self, peer_id: bytes) -> KnownTransactions:
+        known = self._known.get(peer_id)
+        if known is None:
+            known = self._known[peer_id] = KnownTransactions()
+        return known
+
+    def _forget_peer(self, peer_id: bytes) -> None:
+        self._known.pop(peer_id, None)
 
     # -- outbound ----------------------------------------------------------------------------------
     def propagate(self, xt: bytes) -> None:
-        """Send `xt` to the peers with the next batch."""
-        self._outbox.append(bytes(xt))
+        """Send `xt` with the next batch to the peers not known to have it."""
+        xt = bytes(xt)
+        self._outbox.append((transaction_hash(xt), xt))
         self._outbox_bytes += len(xt)
         if self._outbox_bytes >= MAX_BATCH_BYTES:
             self.flush()
@@ -82,9 +123,14 @@ class TransactionPropagation:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
-        if self._outbox:
-            batch, self._outbox, self._outbox_bytes = self._outbox, [], 0
-            self.network.gossip(TRANSACTIONS_TOPIC, encode_transactions(batch))
+        if not self._outbox:
+            return
+        batch, self._outbox, self._outbox_bytes = self._outbox, [], 0
+        for peer in self.network.peers():
+            known = self.known_to(peer)
+            news = [xt for h, xt in batch if known.insert(h)]
+            if news:
+                self.network.notify(peer, TRANSACTIONS_TOPIC, encode_transactions(news))
 
     def close(self) -> None:
         if self._flush_handle is not None:
@@ -99,6 +145,9 @@ class TransactionPropagation:
         except ScaleDecodeError as exc:
             log.debug("malformed transactions notification from %s: %s", peer_id.hex()[:16], exc)
             return False
+        known = self.known_to(peer_id)
+        for xt in xts:
+            known.insert(transaction_hash(xt))
         for start in range(0, len(xts), VALIDATION_CHUNK):
             chunk = xts[start:start + VALIDATION_CHUNK]
             if pending_jobs(TRANSACTIONS) * VALIDATION_CHUNK >= MAX_PENDING_TRANSACTIONS:

@@ -60,3 +60,7 @@ VERIFIED_SIGNATURES_CACHE_SIZE = 16384
 # steady state only in the second minute, ~2 MiB after the first minute (issue #13).
 GOSSIP_SEEN_CACHE_SIZE = 8192
 GOSSIP_SEEN_SECONDS = 30.0
+
+# Transaction hashes remembered per peer as known to it: it sent them to us or we sent them to it, so they are not
+# sent to it again (sc-network-transactions `MAX_KNOWN_TRANSACTIONS`, an LRU per peer).
+MAX_KNOWN_TRANSACTIONS = 10240

@@ -153,6 +153,9 @@ class PeerToPeerNetwork(Network):
         for peer in self.peers():
             self._send_frame(peer, raw)
 
+    def notify(self, peer_id: bytes, topic: str, data: bytes) -> bool:
+        return self._send_frame(peer_id, self._encode_checked(wire.Gossip(topic, bytes(data))))
+
     async def request(self, peer_id: bytes, protocol: str, data: bytes, timeout: float = 5.0) -> bytes:
         if peer_id not in self.peers():
             raise NotConnected(f"peer {peer_id.hex()[:16]}… is not connected")

@@ -38,6 +38,11 @@ class Network(abc.ABC):
         """Broadcast `data` on `topic` to every peer; they deliver it once and relay it on."""
 
     @abc.abstractmethod
+    def notify(self, peer_id: bytes, topic: str, data: bytes) -> bool:
+        """Send `data` on `topic` to one peer (a notification protocol's per-peer send); its handlers see it as
+        gossip. False if the peer is not connected."""
+
+    @abc.abstractmethod
     def on_gossip(self, topic: str, handler: GossipHandler) -> None:
         """Call `handler(peer_id, data)` for each new message on `topic`.
 
