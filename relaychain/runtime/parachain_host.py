@@ -12,6 +12,7 @@ describes them for metadata V15.
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Optional
 
 from relaychain.primitives.parachain_types import (
@@ -22,7 +23,7 @@ from relaychain.primitives.parachain_types import (
     ScrapedOnChainVotes, SessionInfo,
 )
 from relaychain.primitives.scale import Reader, encode_bool, encode_u32
-from relaychain.primitives.scale_types import BOOL, H256, Option, Struct, Tuple, Vec
+from relaychain.primitives.scale_types import BOOL, H256, Enum, Option, Struct, Tuple, Vec
 from relaychain.runtime.errors import RuntimeApiError
 from relaychain.runtime.frame_types import PHASE, event_record
 from relaychain.runtime.framework import BlockContext
@@ -170,27 +171,57 @@ def candidates_pending_availability(host, para_id: int) -> list:
     return [] if c is None else [c]
 
 
+@functools.lru_cache(maxsize=None)
+def _fixed_event_lengths(runtime_event: Enum) -> dict[int, int]:
+    """The encoded length of every RuntimeEvent whose fields have one size (most of a transfer's: Withdraw,
+    Transfer, Deposit, TransactionFeePaid), by `pallet index << 8 | event index`, its first two bytes."""
+    lengths = {}
+    for pallet_index, (_name, codec) in runtime_event.by_index.items():
+        (pallet_event,) = codec.types
+        if type(pallet_event) is not Enum:
+            continue
+        for event_index, (_event, fields) in pallet_event.by_index.items():
+            size = fields.fixed_size()
+            if size is not None:
+                lengths[pallet_index << 8 | event_index] = 2 + size
+    return lengths
+
+
 def candidate_events(host) -> list:
     """The ParaInclusion candidate events of block B, from its `System.Events`.
 
     Only those records are decoded: the others (a block of transfers holds thousands) are skipped by their
-    SCALE layout, since this is asked of every imported block by several subsystems."""
+    SCALE layout, a fixed-size event by its length alone, since this is asked of every imported block by
+    several subsystems."""
     raw = host.get(system.Events.key())
     if raw is None:
         return []
     runtime_event = RUNTIME.event_type
+    fixed_lengths = _fixed_event_lengths(runtime_event)
     wanted = inclusion.pallet.index  # a RuntimeEvent starts with its pallet's index
     r = Reader(raw)
+    data = r.data
     out = []
     for _ in range(r.compact()):
-        PHASE.skip(r)
-        if r.remaining and r.data[r.pos] == wanted:
+        if r.pos < len(data) and data[r.pos] == 0:  # Phase::ApplyExtrinsic(u32), the common case
+            r.read(5)
+        else:
+            PHASE.skip(r)
+        pos = r.pos
+        if pos < len(data) and data[pos] == wanted:
             _pallet, event = runtime_event.decode_from(r)
             if event[0] != "UpwardMessagesReceived":
                 out.append(event)
         else:
-            runtime_event.skip(r)
-        EVENT_TOPICS.skip(r)
+            length = fixed_lengths.get(int.from_bytes(data[pos:pos + 2], "big")) if pos + 2 <= len(data) else None
+            if length is None:
+                runtime_event.skip(r)
+            else:
+                r.read(length)
+        if r.pos < len(data) and data[r.pos] == 0:  # no topics, the common case
+            r.read(1)
+        else:
+            EVENT_TOPICS.skip(r)
     r.finish()
     return out
 

@@ -211,7 +211,7 @@ def test_candidate_events_among_thousands_of_other_records_equal_a_full_decode(b
     """`candidate_events` skips other pallets' records by their layout instead of decoding them: among 3,000
     records of variable-length events (compact weights, enum payloads, topics) it finds exactly what decoding
     every record finds."""
-    from relaychain.primitives.scale import encode_compact
+    from relaychain.primitives.scale import ScaleDecodeError, encode_compact
     from relaychain.runtime import parachain_host
     from relaychain.runtime.frame_types import PHASE, Weight, event_record
     from relaychain.runtime.framework import DISPATCH_ERROR
@@ -225,7 +225,8 @@ def test_candidate_events_among_thousands_of_other_records_equal_a_full_decode(b
 
     def record(i: int, ev, values: dict, topics: int) -> bytes:
         body = b"".join(f.type.encode(values[f.name]) for f in ev.fields)
-        return (PHASE.encode(("ApplyExtrinsic", i)) + bytes((ev.pallet.index, ev.index)) + body
+        phase = PHASE.encode(("ApplyExtrinsic", i) if i % 100 else ("Finalization" if i % 200 else "Initialization"))
+        return (phase + bytes((ev.pallet.index, ev.index)) + body
                 + Vec(H256).encode([bytes([i % 256]) * 32] * topics))
 
     noise = []
@@ -246,3 +247,7 @@ def test_candidate_events_among_thousands_of_other_records_equal_a_full_decode(b
                  if r["event"][0] == "ParaInclusion" and r["event"][1][0] != "UpwardMessagesReceived"]
     assert reference and len(mixed) > 3000
     assert parachain_host.candidate_events(Host()) == reference
+    for cut in (1, 40, 80):  # the last records cut short at several points: an error, not a shorter list
+        raw = encode_compact(len(mixed)) + b"".join(mixed)[:-cut]
+        with pytest.raises(ScaleDecodeError):
+            parachain_host.candidate_events(Host())
