@@ -166,7 +166,12 @@ class ChainSelection:
         return None if header is None else header.number
 
     def _rank(self, block_hash: bytes) -> tuple[int, int]:
-        return self._number(block_hash) or 0, -int.from_bytes(block_hash, "big")
+        return _rank(self._number(block_hash) or 0, block_hash)
+
+    def outranks(self, number: int, block_hash: bytes, current: bytes) -> bool:
+        """Whether block `number`/`block_hash` (not imported yet, say) would replace `current` as the best block
+        if it is viable: the fork choice's rank alone, from its header."""
+        return _rank(number, block_hash) > self._rank(current)
 
     def _highest_viable_ancestor(self, block_hash: bytes, floor: int) -> Optional[bytes]:
         h = block_hash
@@ -184,3 +189,8 @@ class ChainSelection:
             h = header.parent_hash
             header = self._header_of(h)
         return h == ancestor
+
+
+def _rank(number: int, block_hash: bytes) -> tuple[int, int]:
+    """The fork choice's order: higher first, then the lower hash."""
+    return number, -int.from_bytes(block_hash, "big")

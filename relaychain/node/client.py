@@ -22,7 +22,7 @@ import time
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Awaitable, Callable, Optional
 
 from relaychain.node.chain_selection import ChainSelection
 from relaychain.node.consensus import babe_claims
@@ -138,12 +138,12 @@ def block_slot(header) -> Optional[int]:
     return babe_pre_digest(header).slot
 
 
-def _block_hash(block_bytes_or_block) -> Optional[bytes]:
-    """The hash of a block (encoded or decoded) from its header alone, or None if the header does not decode."""
+def _block_header(block_bytes_or_block) -> Optional[types.Header]:
+    """The header of a block (encoded or decoded), or None if it does not decode."""
     if isinstance(block_bytes_or_block, types.Block):
-        return block_bytes_or_block.header.hash()
+        return block_bytes_or_block.header
     try:
-        return types.Header.decode_from(Reader(bytes(block_bytes_or_block))).hash()
+        return types.Header.decode_from(Reader(bytes(block_bytes_or_block)))
     except (ScaleDecodeError, ValueError, TypeError):
         return None
 
@@ -189,6 +189,10 @@ class Client:
         self.leaves: set[bytes] = {best}
         self.imports_in_flight = InFlight()  # blocks being executed off the loop (the slot worker waits for them)
         self._importing: dict[bytes, "asyncio.Future"] = {}  # block hash -> (ImportedBlock | None, error | None)
+        self._importing_numbers: dict[bytes, int] = {}  # block hash -> number, of the imports running (not held)
+        # What a side block's import waits for (`import_block_off_loop`), if anything: the slot worker's
+        # `side_import_hold`, set by the node that runs one.
+        self.side_import_hold: Optional[Callable[[types.Header], "Optional[Awaitable[None]]"]] = None
         self.import_latency = ImportLatency()  # what imports take here: the proposer bounds its blocks by it
         self.chain_selection = ChainSelection(db, self.header, self.finalized_hash)
 
@@ -320,8 +324,16 @@ class Client:
         A block is executed once however often it arrives: one that comes again while its import runs (announced,
         and fetched by sync for a vote naming it) waits for that import and gets its outcome as `already_known`,
         or its error. Executed twice, a heavy block held the execution thread, and a slot's author waiting for it
-        gave its slot up (issue #13)."""
-        block_hash = _block_hash(block_bytes_or_block)
+        gave its slot up (issue #13).
+
+        A side block — one the fork choice ranks below the best block once the imports running at its height or
+        above are done (the losing claim of a slot with two claimants, a late block) — cannot change the parent
+        the next block is built on. Its import waits for what `side_import_hold` returns (the slot worker: until
+        this node has authored the slot it is about to author), so the execution thread is free for that block;
+        it is imported then. A block that would become the best (the winning claim, or one whose rival failed)
+        is imported at once: every node that has both builds and votes on it."""
+        header = _block_header(block_bytes_or_block)
+        block_hash = None if header is None else header.hash()
         while block_hash is not None and block_hash in self._importing:
             imported, error = await asyncio.shield(self._importing[block_hash])
             if error is not None:
@@ -334,6 +346,8 @@ class Client:
         outcome = asyncio.get_running_loop().create_future()
         self._importing[block_hash] = outcome
         try:
+            await self._hold_side_block(header)
+            self._importing_numbers[block_hash] = header.number
             imported = await self._import_off_loop(block_bytes_or_block)
         except BlockImportError as exc:  # the block's fault: the same answer for every copy of it
             outcome.set_result((None, exc))
@@ -346,6 +360,22 @@ class Client:
             return imported
         finally:
             del self._importing[block_hash]
+            self._importing_numbers.pop(block_hash, None)
+
+    async def _hold_side_block(self, header: types.Header) -> None:
+        """Wait as `import_block_off_loop` says for a side block; return at once for any other."""
+        if self.side_import_hold is None:
+            return
+        rivals = [self._importing[h] for h, n in self._importing_numbers.items() if n >= header.number]
+        if rivals:
+            await asyncio.wait([asyncio.shield(f) for f in rivals])
+        if self.chain_selection.outranks(header.number, header.hash(), self.best_hash()):
+            return
+        hold = self.side_import_hold(header)
+        if hold is not None:
+            log.debug("Holding the import of side block #%d (0x%s) until this node has authored its slot",
+                      header.number, header.hash().hex())
+            await hold
 
     async def _import_off_loop(self, block_bytes_or_block) -> ImportedBlock:
         handed = time.perf_counter()

@@ -177,6 +177,7 @@ class Node:
         if self.author is not None:
             sealing = self.config.sealing
             if sealing == "slots":
+                self.client.side_import_hold = self.author.side_import_hold
                 self._tasks.append(asyncio.create_task(self.author.run(), name=f"babe-{self.node_name}"))
             elif sealing not in ("instant", "manual"):
                 self._tasks.append(asyncio.create_task(self._interval_sealing(int(sealing))))

@@ -249,6 +249,81 @@ def test_a_block_arriving_twice_during_its_import_is_executed_once(chains):
     asyncio.run(scenario())
 
 
+def test_a_side_block_waits_for_the_hold_and_a_block_that_would_be_best_does_not(chains):
+    """Blocks at height 1 (the fork choice prefers the lower hash). While one is imported another waits; the
+    first turns out bad, so the second imports at once, without asking the slot worker's hold. A sibling with a
+    lower hash would become the best block: it imports at once too. One with a higher hash than the best is a
+    side block: it is not executed (nor counted as an import in flight, which the slot worker waits for)
+    until the hold is released."""
+    import asyncio
+
+    a, b = chains
+    blocks, slot = [], 1000
+    while len(blocks) < 3 or blocks[2].header.hash() < min(blocks[0].header.hash(), blocks[1].header.hash()):
+        _, slot, block = _propose_any(a, slot + 1)  # a imports none of them: all are at height 1
+        blocks = blocks[:2] + [block] if len(blocks) >= 2 else blocks + [block]
+    high, low = sorted(blocks[:2], key=lambda blk: blk.header.hash(), reverse=True)
+    side = blocks[2]  # its hash is above the lower of the first two: it loses to that one
+    forged = types.Block(_reseal(low.header, dev_keypair("ferdie", "sr25519")), low.extrinsics)
+    executions, asked = [], []
+    verify = b.verify_block
+    b.verify_block = lambda block: executions.append(block) or verify(block)  # a spy: counts, changes nothing
+
+    async def scenario():
+        released = asyncio.Event()
+        b.side_import_hold = lambda header: asked.append(header) or released.wait()
+        bad, first = await asyncio.gather(b.import_block_off_loop(forged.encode()),
+                                          asyncio.wait_for(b.import_block_off_loop(high.encode()), 30),
+                                          return_exceptions=True)
+        assert isinstance(bad, BadSeal) and first.is_new_best and asked == []
+        better = await asyncio.wait_for(b.import_block_off_loop(low.encode()), 30)
+        assert better.is_new_best and asked == [] and len(executions) == 3
+        held = asyncio.ensure_future(b.import_block_off_loop(side.encode()))
+        await asyncio.sleep(0.3)
+        assert not held.done() and [h.hash() for h in asked] == [side.header.hash()]
+        assert b.is_importing(side.header.hash()) and b.imports_in_flight.count == 0 and len(executions) == 3
+        released.set()
+        imported = await asyncio.wait_for(held, 30)
+        assert len(executions) == 4 and (imported.is_new_best, imported.already_known) == (False, False)
+        assert b.best_hash() == low.header.hash() and not b.is_importing(side.header.hash())
+
+    asyncio.run(scenario())
+
+
+def test_the_slot_worker_holds_side_blocks_only_while_a_slot_of_its_own_is_due(chains):
+    """`BabeAuthor.side_import_hold`: None for a validator that can claim neither the current nor the next slot;
+    for one that can, a wait that ends when the slot loop is done with that slot, or at the slot's end."""
+    import asyncio
+
+    a, _b = chains
+    header = _propose_any(a, 1000)[2].header
+    names = ("alice", "bob", "charlie", "dave")
+    slot = next(s for s in range(2000, 2200)
+                if 0 < sum(_author(a, n).can_claim(SlotInfo(t, SLOT_MS)) for n in names for t in (s, s + 1))
+                and not all(any(_author(a, n).can_claim(SlotInfo(t, SLOT_MS)) for t in (s, s + 1)) for n in names))
+
+    async def scenario():
+        for name in names:
+            author = _author(a, name)
+            author.clock.set(slot * SLOT_MS + 10)
+            claims = [author.can_claim(SlotInfo(t, SLOT_MS)) for t in (slot, slot + 1)]
+            hold = author.side_import_hold(header)
+            assert (hold is None) == (not any(claims)), name
+            if hold is None:
+                continue
+            waiting = asyncio.ensure_future(hold)
+            await asyncio.sleep(0.05)
+            assert not waiting.done()
+            author._slot_done(slot + 1)  # what `run` does once it is done with a slot
+            await asyncio.wait_for(waiting, 1)
+            assert author.side_import_hold(header) is None  # both slots are behind it now
+            late = _author(a, name)
+            late.clock.set((slot + 1 + claims.index(True)) * SLOT_MS - 30)  # 30 ms before that slot ends
+            await asyncio.wait_for(late.side_import_hold(header), 1)  # ends with the slot, handled or not
+
+    asyncio.run(scenario())
+
+
 def test_a_parent_being_stored_is_unknown_until_its_state_is_written(chains):
     """The loop caches a block's header just before it writes the block; a child verified on the execution
     thread in that instant must not take the cached header for a stored parent (its state is not there yet)."""

@@ -15,12 +15,12 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Awaitable, Callable, Optional
 
 from relaychain.node.consensus import babe_claims
 from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
-from relaychain.node.consensus.slots import Clock, SlotInfo, slot_ticks
+from relaychain.node.consensus.slots import Clock, SlotInfo, slot_at, slot_ticks
 from relaychain.node.execution import off_loop
 from relaychain.node.proposer import Deadlines, ProposerLimits, fill_block  # noqa: F401 - ProposerLimits re-exported
 from relaychain.primitives import types
@@ -59,6 +59,8 @@ class BabeAuthor:
         self.inherent_providers: list[InherentDataProvider] = [timestamp_provider]
         self.last_pre_hash = b""
         self.last_proposal = None  # the last block's Proposal: what went in and why it ended
+        self._handled_slot = -1  # the last slot the slot loop is done with (authored, skipped, not ours)
+        self._slot_waiters: list[tuple[int, asyncio.Future]] = []  # (slot, resolved once it is handled)
 
     # ---- claims ----------------------------------------------------------------------------------
     def claim(self, view: babe_claims.EpochView, slot: int) -> Optional[babe_claims.PreDigest]:
@@ -71,6 +73,35 @@ class BabeAuthor:
         answer within an epoch: claims depend on the epoch's authorities and randomness, not on the parent.)"""
         view = epoch_view(self.client.state_at(self.client.best_hash()), slot.slot)
         return self.claim(view, slot.slot) is not None
+
+    def side_import_hold(self, header: types.Header) -> Optional[Awaitable[None]]:
+        """What the import of a side block waits for (`Client.import_block_off_loop`): this node being done with
+        the current or the next slot, when it can claim one it has not handled yet. That block is built on the
+        best block, which a side block cannot change, and importing the side block first would hold the
+        execution thread it is built on (same-slot claims made the next slot's author wait for two heavy imports,
+        issue #13). At most until that slot ends; None when this node authors neither slot."""
+        current = slot_at(self.clock.now_ms(), self.slot_duration_ms)
+        for slot in (current, current + 1):
+            if slot > self._handled_slot and self.can_claim(SlotInfo(slot, self.slot_duration_ms)):
+                return self._until_handled(slot)
+        return None
+
+    async def _until_handled(self, slot: int) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        self._slot_waiters.append((slot, waiter))
+        left_ms = SlotInfo(slot, self.slot_duration_ms).end_ms - self.clock.now_ms()
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), max(0, left_ms) / 1000)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            self._slot_waiters = [(s, w) for s, w in self._slot_waiters if w is not waiter]
+
+    def _slot_done(self, slot: int) -> None:
+        self._handled_slot = max(self._handled_slot, slot)
+        for waiting_for, waiter in self._slot_waiters:
+            if waiting_for <= slot and not waiter.done():
+                waiter.set_result(None)
 
     # ---- proposing -------------------------------------------------------------------------------
     # A proposal has three steps so that the runtime work can leave the event loop (node/execution.py):
@@ -192,29 +223,36 @@ class BabeAuthor:
         is skipped — a block built on the parent would compete with the one being imported at the same height,
         which is worse for the chain than an empty slot. A slot it cannot claim is not waited for or counted."""
         async for slot in slot_ticks(self.clock, self.slot_duration_ms):
-            in_flight = self.client.imports_in_flight
-            if in_flight.count:
-                if not self.can_claim(slot):
-                    continue
-                wait_ms = self.limits.import_wait_ms(slot.duration_ms, slot.end_ms - self.clock.now_ms())
-                if not await in_flight.wait_idle(wait_ms / 1000):
-                    log.info("⌛️ Skipping slot %d: still importing %d block(s)", slot.slot, in_flight.count)
-                    if self.metrics is not None:
-                        self.metrics.proposer_slots_skipped.labels("importing").inc()
-                    continue
-            remaining_ms = slot.end_ms - self.clock.now_ms()
-            budget_ms = self.limits.budget_ms(slot.duration_ms, remaining_ms)
-            if budget_ms <= 0:
-                log.debug("Skipping proposal slot %d since there's no time left to propose", slot.slot)
-                continue
             try:
-                await self.author_off_loop(slot, budget_ms=budget_ms,
-                                           peers_import_ms=self.limits.peers_import_ms(slot.duration_ms, remaining_ms))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("block authoring failed at slot %d", slot.slot)
-            await asyncio.sleep(0)
+                await self._handle_slot(slot)
+            finally:
+                self._slot_done(slot.slot)
+
+    async def _handle_slot(self, slot: SlotInfo) -> None:
+        """One slot of `run`: wait for an import still running, then author, if we can claim it."""
+        in_flight = self.client.imports_in_flight
+        if in_flight.count:
+            if not self.can_claim(slot):
+                return
+            wait_ms = self.limits.import_wait_ms(slot.duration_ms, slot.end_ms - self.clock.now_ms())
+            if not await in_flight.wait_idle(wait_ms / 1000):
+                log.info("⌛️ Skipping slot %d: still importing %d block(s)", slot.slot, in_flight.count)
+                if self.metrics is not None:
+                    self.metrics.proposer_slots_skipped.labels("importing").inc()
+                return
+        remaining_ms = slot.end_ms - self.clock.now_ms()
+        budget_ms = self.limits.budget_ms(slot.duration_ms, remaining_ms)
+        if budget_ms <= 0:
+            log.debug("Skipping proposal slot %d since there's no time left to propose", slot.slot)
+            return
+        try:
+            await self.author_off_loop(slot, budget_ms=budget_ms,
+                                       peers_import_ms=self.limits.peers_import_ms(slot.duration_ms, remaining_ms))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("block authoring failed at slot %d", slot.slot)
+        await asyncio.sleep(0)
 
 
 @dataclass(frozen=True)
