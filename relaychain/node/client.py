@@ -326,12 +326,13 @@ class Client:
         or its error. Executed twice, a heavy block held the execution thread, and a slot's author waiting for it
         gave its slot up (issue #13).
 
-        A side block — one the fork choice ranks below the best block once the imports running at its height or
-        above are done (the losing claim of a slot with two claimants, a late block) — cannot change the parent
-        the next block is built on. Its import waits for what `side_import_hold` returns (the slot worker: until
-        this node has authored the slot it is about to author), so the execution thread is free for that block;
-        it is imported then. A block that would become the best (the winning claim, or one whose rival failed)
-        is imported at once: every node that has both builds and votes on it."""
+        A side block — one at the best block's height that the fork choice ranks below it, once the imports
+        running at its height or above are done: the losing claim of a slot with two claimants — cannot change
+        the parent the next block is built on. Its import waits for what `side_import_hold` returns (the slot
+        worker: until this node has authored the slot it is about to author), so the execution thread is free for
+        that block; it is imported then. A block that would become the best (the winning claim, or one whose
+        rival failed) is imported at once, so every node that has both builds and votes on it; so is a block below
+        the best block's height (a fork being synced is not held block by block)."""
         header = _block_header(block_bytes_or_block)
         block_hash = None if header is None else header.hash()
         while block_hash is not None and block_hash in self._importing:
@@ -369,7 +370,8 @@ class Client:
         rivals = [self._importing[h] for h, n in self._importing_numbers.items() if n >= header.number]
         if rivals:
             await asyncio.wait([asyncio.shield(f) for f in rivals])
-        if self.chain_selection.outranks(header.number, header.hash(), self.best_hash()):
+        best = self.best_hash()
+        if header.number != self.number(best) or self.chain_selection.outranks(header.number, header.hash(), best):
             return
         hold = self.side_import_hold(header)
         if hold is not None:

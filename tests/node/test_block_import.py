@@ -254,7 +254,7 @@ def test_a_side_block_waits_for_the_hold_and_a_block_that_would_be_best_does_not
     first turns out bad, so the second imports at once, without asking the slot worker's hold. A sibling with a
     lower hash would become the best block: it imports at once too. One with a higher hash than the best is a
     side block: it is not executed (nor counted as an import in flight, which the slot worker waits for)
-    until the hold is released."""
+    until the hold is released. A block below the best block's height (a fork being synced) is not held."""
     import asyncio
 
     a, b = chains
@@ -264,6 +264,9 @@ def test_a_side_block_waits_for_the_hold_and_a_block_that_would_be_best_does_not
         blocks = blocks[:2] + [block] if len(blocks) >= 2 else blocks + [block]
     high, low = sorted(blocks[:2], key=lambda blk: blk.header.hash(), reverse=True)
     side = blocks[2]  # its hash is above the lower of the first two: it loses to that one
+    _, slot, stale = _propose_any(a, slot + 1)  # a fourth block at height 1
+    a.import_block(low.encode())
+    _, _, child = _propose_any(a, slot + 1)  # height 2, on `low`
     forged = types.Block(_reseal(low.header, dev_keypair("ferdie", "sr25519")), low.extrinsics)
     executions, asked = [], []
     verify = b.verify_block
@@ -286,6 +289,9 @@ def test_a_side_block_waits_for_the_hold_and_a_block_that_would_be_best_does_not
         imported = await asyncio.wait_for(held, 30)
         assert len(executions) == 4 and (imported.is_new_best, imported.already_known) == (False, False)
         assert b.best_hash() == low.header.hash() and not b.is_importing(side.header.hash())
+        assert (await b.import_block_off_loop(child.encode())).is_new_best
+        below = await asyncio.wait_for(b.import_block_off_loop(stale.encode()), 30)
+        assert below.number == 1 and not below.already_known and len(asked) == 1
 
     asyncio.run(scenario())
 
