@@ -347,7 +347,7 @@ class Client:
         outcome = asyncio.get_running_loop().create_future()
         self._importing[block_hash] = outcome
         try:
-            await self._hold_side_block(header)
+            await self._hold_side_block(header, block_hash)
             self._importing_numbers[block_hash] = header.number
             imported = await self._import_off_loop(block_bytes_or_block)
         except BlockImportError as exc:  # the block's fault: the same answer for every copy of it
@@ -363,20 +363,21 @@ class Client:
             del self._importing[block_hash]
             self._importing_numbers.pop(block_hash, None)
 
-    async def _hold_side_block(self, header: types.Header) -> None:
-        """Wait as `import_block_off_loop` says for a side block; return at once for any other."""
+    async def _hold_side_block(self, header: types.Header, block_hash: bytes) -> None:
+        """Wait as `import_block_off_loop` says for a side block (`block_hash` is the header's); return at once
+        for any other."""
         if self.side_import_hold is None:
             return
         rivals = [self._importing[h] for h, n in self._importing_numbers.items() if n >= header.number]
         if rivals:
             await asyncio.wait([asyncio.shield(f) for f in rivals])
         best = self.best_hash()
-        if header.number != self.number(best) or self.chain_selection.outranks(header.number, header.hash(), best):
+        if header.number != self.number(best) or self.chain_selection.outranks(header.number, block_hash, best):
             return
         hold = self.side_import_hold(header)
         if hold is not None:
             log.debug("Holding the import of side block #%d (0x%s) until this node has authored its slot",
-                      header.number, header.hash().hex())
+                      header.number, block_hash.hex())
             await hold
 
     async def _import_off_loop(self, block_bytes_or_block) -> ImportedBlock:

@@ -368,7 +368,7 @@ class Node:
         self.metrics.future_transactions.set(self.pool.future_count())
 
     def _after_submit(self, xt: bytes, tx_hash: bytes) -> None:
-        self.transactions.propagate(xt)
+        self.transactions.propagate(xt, tx_hash)
         peers = ["0x" + p.hex() for p in self.network.peers()]
         if peers:
             self.pool.notify(tx_hash, {"broadcast": peers})

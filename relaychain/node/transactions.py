@@ -104,10 +104,10 @@ class TransactionPropagation:
         self._known.pop(peer_id, None)
 
     # -- outbound ----------------------------------------------------------------------------------
-    def propagate(self, xt: bytes) -> None:
-        """Send `xt` with the next batch to the peers not known to have it."""
+    def propagate(self, xt: bytes, tx_hash: bytes) -> None:
+        """Send `xt` (its pool hash `tx_hash`) with the next batch to the peers not known to have it."""
         xt = bytes(xt)
-        self._outbox.append((transaction_hash(xt), xt))
+        self._outbox.append((tx_hash, xt))
         self._outbox_bytes += len(xt)
         if self._outbox_bytes >= MAX_BATCH_BYTES:
             self.flush()
@@ -156,9 +156,9 @@ class TransactionPropagation:
                 continue
             outcomes = await self.pool.submit_many_off_loop(chunk)
             # invalid, known or banned ones are not ours to forward
-            admitted = [xt for xt, outcome in zip(chunk, outcomes) if not isinstance(outcome, Exception)]
-            for xt in admitted:
-                self.propagate(xt)
+            admitted = [(xt, outcome) for xt, outcome in zip(chunk, outcomes) if not isinstance(outcome, Exception)]
+            for xt, tx_hash in admitted:  # an admitted transaction's outcome is its hash
+                self.propagate(xt, tx_hash)
             if admitted and self.on_admitted is not None:
                 self.on_admitted()
         return False
