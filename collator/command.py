@@ -37,9 +37,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rpc-external", action="store_true", help="listen for para RPC on all interfaces")
     parser.add_argument("-l", "--log", default="info",
                         help="log level, or directives as the relay node takes them (e.g. info,txpool=debug)")
-    parser.add_argument("--detailed-log-output", action="store_true",
-                        help="log milliseconds, level, thread and target too (on by itself when -l asks for more "
-                             "than info)")
+    from relaychain.node.command import add_detailed_log_output
+
+    add_detailed_log_output(parser)
 
 
 async def run(args) -> int:

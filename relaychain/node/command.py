@@ -78,6 +78,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="log level (error, warn, info, debug), or Substrate's directives: a comma-separated "
                              "list of LEVEL and TARGET=LEVEL, e.g. `info,txpool=debug,sync=debug` (a target is a "
                              "logger under `relaychain.`: txpool, sync, babe, grandpa, proposer, parachains…)")
+    add_detailed_log_output(parser)
+
+
+def add_detailed_log_output(parser: argparse.ArgumentParser) -> None:
+    """Substrate's `--detailed-log-output`, for every command that logs as a node does (`setup_logging`)."""
     parser.add_argument("--detailed-log-output", action="store_true",
                         help="log milliseconds, level, thread and target too (on by itself when -l asks for more "
                              "than info)")
