@@ -91,43 +91,53 @@ def encode_partial(partial: str) -> bytes:
     return bytes.fromhex("0" + partial if len(partial) & 1 else partial)
 
 
+# SCALE compact of 0..63 (one byte): the length prefix of every child reference (1..32 bytes) and short value.
+_COMPACT_BYTE = tuple(bytes((n << 2,)) for n in range(64))
+
+
 def encode_node(node: Node) -> bytes:
     """Encode a leaf or branch node (§2)."""
     value = node.value
-    if node.children is None:
+    children = node.children
+    partial = node.partial
+    if children is None:
         if value is None:
             raise TrieEncodeError("a leaf must have a value")
-        kind = HASHED_VALUE_LEAF if value.hashed else LEAF
+        base, bits = HASHED_VALUE_LEAF if value.hashed else LEAF
     elif value is None:
-        kind = BRANCH_NO_VALUE
+        base, bits = BRANCH_NO_VALUE
     else:
-        kind = HASHED_VALUE_BRANCH if value.hashed else BRANCH_WITH_VALUE
-    out = [encode_header(kind[0], kind[1], len(node.partial)), encode_partial(node.partial)]
-    if node.children is not None:
-        if len(node.children) != 16:
+        base, bits = HASHED_VALUE_BRANCH if value.hashed else BRANCH_WITH_VALUE
+    count = len(partial)
+    header = bytes((base | count,)) if count < (1 << bits) - 1 else encode_header(base, bits, count)
+    out = [header, bytes.fromhex("0" + partial if count & 1 else partial)]
+    refs = []
+    if children is not None:
+        if len(children) != 16:
             raise TrieEncodeError("a branch has exactly 16 child slots")
-        bitmap = 0
-        for i, child in enumerate(node.children):
+        bitmap, bit = 0, 1
+        for child in children:
             if child is not None:
-                bitmap |= 1 << i
+                size = len(child)
+                if not 0 < size <= HASH_LENGTH:
+                    raise TrieEncodeError(f"a child reference must be 1..32 bytes, got {size}")
+                bitmap |= bit
+                refs.append(_COMPACT_BYTE[size])
+                refs.append(child)
+            bit <<= 1
         if bitmap == 0:
             raise TrieEncodeError("a branch must have at least one child")
         out.append(bitmap.to_bytes(2, "little"))
     if value is not None:
+        data = value.data
         if value.hashed:
-            if len(value.data) != HASH_LENGTH:
+            if len(data) != HASH_LENGTH:
                 raise TrieEncodeError("a hashed value must be a 32-byte hash")
-            out.append(value.data)
         else:
-            out.append(encode_compact(len(value.data)))
-            out.append(value.data)
-    if node.children is not None:
-        for child in node.children:
-            if child is not None:
-                if not 0 < len(child) <= HASH_LENGTH:
-                    raise TrieEncodeError(f"a child reference must be 1..32 bytes, got {len(child)}")
-                out.append(encode_compact(len(child)))
-                out.append(child)
+            size = len(data)
+            out.append(_COMPACT_BYTE[size] if size < 64 else encode_compact(size))
+        out.append(data)
+    out += refs
     return b"".join(out)
 
 

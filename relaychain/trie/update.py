@@ -77,7 +77,7 @@ class _Update:
         # An insert diverging inside the partial key splits the node at the divergence point. Deletes
         # of keys that diverge are of absent keys: nothing to do.
         split = len(partial)
-        for i in range(lo, hi):
+        for i in range(lo, hi) if split else ():  # an empty partial key cannot be split
             key = keys[i]
             if values[i] is not None and not key.startswith(partial, depth):
                 common = 0
@@ -150,17 +150,22 @@ class _Update:
     def normalise(self, partial: str, value: Optional[Value], slots: list[Slot]) -> Optional[Node]:
         """Canonical form: no node without content, a leaf when no children, and a value-less branch
         with a single child folded into that child (trie.md §8: no one-child branches without a value)."""
-        used = [i for i in range(16) if slots[i] is not None]
+        used, index = 0, -1
+        for i, slot in enumerate(slots):
+            if slot is not None:
+                used += 1
+                index = i
         if not used:
             return None if value is None else Node(partial, value, None)
-        if value is None and len(used) == 1:
-            index = used[0]
+        if value is None and used == 1:
             only = slots[index]
             if isinstance(only, bytes) and len(only) == HASH_LENGTH:
                 self.superseded.append(only)  # folded into its parent
             child = self.node_of(only)
             return Node(partial + NIBBLES[index] + child.partial, child.value, child.children)
-        return Node(partial, value, tuple(self.reference(s) for s in slots))
+        # the child references: kept ones as they are, new nodes encoded (`reference`)
+        return Node(partial, value, tuple([s if s is None or s.__class__ is bytes else self.reference(s)
+                                           for s in slots]))
 
 
 def apply_changes(backend, changes: Mapping[bytes, Optional[bytes]]) -> tuple[bytes, dict[bytes, bytes]]:
