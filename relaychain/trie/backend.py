@@ -94,6 +94,17 @@ class NodeCache:
         return len(self.nodes) + len(self.older) + len(self.stale)
 
     def get(self, node_hash: bytes) -> Optional[Node]:
+        # A hit in the current generation (the common case: every read walks the hot upper levels) takes no lock:
+        # a lookup and a refresh are each one atomic step of the dict, and a hash names its content, so a
+        # generation swapped meanwhile only means the refresh missed.
+        nodes = self.nodes
+        entry = nodes.get(node_hash)
+        if entry is not None:
+            try:
+                nodes.move_to_end(node_hash)
+            except KeyError:  # evicted meanwhile: the node is still the one named by the hash
+                pass
+            return entry[0]
         with self._lock:
             return self._get(node_hash)
 
