@@ -52,6 +52,12 @@ HEADER_CACHE_SIZE = 32
 # Two blocks' worth of transfers at Polkadot-like sizes; ~250 bytes an entry.
 VERIFIED_SIGNATURES_CACHE_SIZE = 16384
 
+# Signed extrinsics already decoded (bytes -> the extrinsic and its call): a transaction is decoded when it reaches
+# the pool (twice on the node it was submitted to: the RPC checks its format first), then by every block that
+# executes it and by the pool's revalidations. Unsigned ones (inherents) are unique to their block and are not
+# kept, so an idle node keeps none. One 8,000-transfer flood's worth.
+DECODED_EXTRINSICS_CACHE_SIZE = 8192
+
 # Gossip message ids a node remembers to drop repeats: at most this many (sc-network-gossip
 # `KNOWN_MESSAGES_CACHE_SIZE`), each for this long after it was last seen: a busy node keeps the count bound,
 # an idle one needs far fewer. A repeat arrives while a message spreads (well under a second) or when GRANDPA

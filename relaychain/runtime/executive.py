@@ -13,11 +13,14 @@ Then the nonce is bumped and the fee withdrawn, the call dispatched in its own s
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence
 
 from relaychain.primitives.extrinsic import UncheckedExtrinsic, encode_additional_signed, signing_payload
 from relaychain.primitives.inherents import InherentData
+from relaychain.primitives.memory_bounds import DECODED_EXTRINSICS_CACHE_SIZE
 from relaychain.primitives.scale import (
     Reader, ScaleDecodeError, encode_bool, encode_bytes, encode_compact, encode_u32, encode_u64,
 )
@@ -96,12 +99,56 @@ def nonce_tag(who: bytes, nonce: int) -> bytes:
 
 # -- checks shared by apply and validate ---------------------------------------------------------
 
+class DecodedExtrinsics:
+    """A bounded, thread-safe memo of signed extrinsics' decodings (least recently used evicted first): a
+    transaction is decoded by the pool when it arrives, then by every block that executes it (the author's and
+    each importer's) and by the pool's revalidations. Exact: decoding is a pure function of the bytes and the
+    runtime (one memo per runtime), its results are immutable, and bytes that do not decode are not kept."""
+
+    def __init__(self, capacity: int = DECODED_EXTRINSICS_CACHE_SIZE):
+        self.capacity = capacity
+        self._entries: OrderedDict[bytes, tuple[UncheckedExtrinsic, Call]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, xt: bytes) -> Optional[tuple[UncheckedExtrinsic, Call]]:
+        with self._lock:
+            entry = self._entries.get(xt)
+            if entry is not None:
+                self._entries.move_to_end(xt)
+            return entry
+
+    def put(self, xt: bytes, entry: tuple[UncheckedExtrinsic, Call]) -> None:
+        with self._lock:
+            self._entries[xt] = entry
+            self._entries.move_to_end(xt)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+DECODED_EXTRINSICS = DecodedExtrinsics()  # for RUNTIME, the runtime of this chain
+
+
 def decode_extrinsic(xt: bytes, runtime: Runtime = RUNTIME) -> tuple[UncheckedExtrinsic, Call]:
+    """The extrinsic and its call; MalformedExtrinsic if the bytes are not an extrinsic of `runtime`."""
+    xt = bytes(xt)
+    memo = DECODED_EXTRINSICS if runtime is RUNTIME else None
+    entry = None if memo is None else memo.get(xt)
+    if entry is not None:
+        return entry
     try:
         uxt = UncheckedExtrinsic.decode(xt)
         call = runtime.decode_call_bytes(uxt.call)
     except (ScaleDecodeError, ValueError) as e:
         raise MalformedExtrinsic(str(e)) from None
+    if memo is not None and uxt.signature is not None:
+        memo.put(xt, (uxt, call))
     return uxt, call
 
 

@@ -425,3 +425,35 @@ def test_inherents_come_from_inherent_data(chain):
     assert b.apply_inherents(InherentData()) == [] and b.extrinsics == []
     with pytest.raises(InvalidBlock):
         b.finalize()
+
+
+def test_decoded_extrinsics_memo_answers_as_decoding_does(chain, keys):
+    """The memo of decoded extrinsics never changes an answer: a signed extrinsic decodes to what a fresh decoding
+    gives (and to the same objects again), bytes that do not decode are refused every time and not remembered,
+    inherents are not remembered, and the memo keeps at most its capacity (least recently used first)."""
+    from relaychain.primitives.extrinsic import UncheckedExtrinsic
+    from relaychain.runtime.runtime import RUNTIME
+
+    memo = executive.DecodedExtrinsics(capacity=2)
+    original, executive.DECODED_EXTRINSICS = executive.DECODED_EXTRINSICS, memo
+    try:
+        xts = [chain.sign(keys["Alice"], transfer(keys["Bob"].public, n + 1), n) for n in range(3)]
+        first = executive.decode_extrinsic(xts[0])
+        assert first[0] == UncheckedExtrinsic.decode(xts[0])
+        assert first[1] == RUNTIME.decode_call_bytes(UncheckedExtrinsic.decode(xts[0]).call)
+        assert executive.decode_extrinsic(bytearray(xts[0]))[0] is first[0] and len(memo) == 1
+        truncated = xts[1][:-1]
+        for _ in range(2):
+            with pytest.raises(MalformedExtrinsic):
+                executive.decode_extrinsic(truncated)
+        assert len(memo) == 1
+        memo.clear()
+        _header, body, _changes, _results = chain.build()
+        for inherent in body:  # the timestamp and parachains inherents: unsigned
+            executive.decode_extrinsic(inherent)
+        assert len(body) == 2 and len(memo) == 0
+        for xt in xts:
+            executive.decode_extrinsic(xt)
+        assert len(memo) == 2 and memo.get(xts[0]) is None and memo.get(xts[1]) is not None and memo.get(xts[2]) is not None
+    finally:
+        executive.DECODED_EXTRINSICS = original
