@@ -436,11 +436,16 @@ class TransactionPool:
                 pruned.update(tx.provides)
                 removed += 1
         log.debug("Pruned %d of the %d transactions in best block 0x%s", removed, len(included), block_hash.hex())
+        changed = False
         for h, tx in list(self._txs.items()):
             if pruned.intersection(tx.provides):
                 self._drop(h, "invalid")
+                changed = True
             elif pruned.intersection(tx.requires):
                 tx.requires = tuple(t for t in tx.requires if t not in pruned)
+                changed = True
+        if changed:  # what waited for the included transactions may be ready now
+            self._repartition()
         self.ban(included)
         self.request_revalidation(self.limits.revalidate_batch)
 
@@ -499,23 +504,34 @@ class TransactionPool:
         return out
 
     def _apply_revalidation(self, batch: list[PooledTransaction], results: list) -> None:
+        """Keep what is still valid with its refreshed priority and tags; drop the rest. The ready set is
+        recomputed only when a transaction left or its tags changed: a priority alone does not change what is
+        ready (the block builder orders by it when it starts)."""
+        changed = False
         for tx, validity in zip(batch, results):
             h = tx.hash
             if self._txs.get(h) is not tx:
                 continue  # included, dropped or replaced while it was being validated
             if isinstance(validity, Exception):
                 self._drop(h, "invalid")
+                changed = True
                 continue
             tx.validated_at = next(self._validations)
+            tx.priority = int(validity.priority)
+            requires = tuple(bytes(t) for t in validity.requires)
+            provides = tuple(bytes(t) for t in validity.provides)
+            if requires == tx.requires and provides == tx.provides:
+                continue
+            changed = True
             for tag in tx.provides:
                 if self._provided_by.get(tag) == h:
                     del self._provided_by[tag]
-            tx.priority = int(validity.priority)
-            tx.requires = tuple(bytes(t) for t in validity.requires)
-            tx.provides = tuple(bytes(t) for t in validity.provides)
+            tx.requires = requires
+            tx.provides = provides
             for tag in tx.provides:
                 self._provided_by.setdefault(tag, h)
-        self._repartition()
+        if changed:
+            self._repartition()
 
     def on_finalized(self, block_hashes: Iterable[bytes]) -> None:
         """Blocks became final: watchers of transactions included in them get `finalized` and are released."""

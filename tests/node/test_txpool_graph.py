@@ -305,6 +305,37 @@ def test_pruning_by_tags_without_revalidation():
     assert all(t.requires == () for t in pool.ready())
 
 
+
+def test_revalidation_moves_a_transaction_whose_tags_changed_and_keeps_the_rest():
+    """Revalidation recomputes what is ready when tags change (here: (3, 1) now waits for (3, 0), which no one
+    provides), and leaves the other transactions ready and in order."""
+    pool, ledger, _ = make_pool()
+    ledger.nonces[3] = 1
+    waiting = pool.submit(tx(3, 1))
+    pool.submit(tx(1, 0, prio=2))
+    pool.submit(tx(2, 0, prio=5))
+    assert sorted(order(pool)) == [(1, 0), (2, 0), (3, 1)]
+    ledger.nonces[3] = 0  # (3, 1) now requires (3, 0)
+    pool.revalidate()
+    assert order(pool) == [(2, 0), (1, 0)] and pool.future_count() == 1 and waiting in pool
+    assert pool.ready_count() == 2
+    ledger.nonces[3] = 1
+    pool.revalidate()
+    assert order(pool) == [(2, 0), (1, 0), (3, 1)] and pool.future_count() == 0
+
+
+def test_block_import_keeps_what_required_included_transactions_ready():
+    """Transactions whose requirements the best block's transactions provided stay ready, in order, without
+    waiting for a revalidation."""
+    pool, ledger, _ = make_pool(revalidate_batch=0)
+    h0 = pool.submit(tx(1, 0))
+    pool.submit(tx(1, 1))
+    pool.submit(tx(1, 2))
+    ledger.nonces[1] = 1
+    pool.on_block_imported(b"D" * 32, [h0], is_best=True)
+    assert order(pool) == [(1, 1), (1, 2)] and pool.future_count() == 0
+
+
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
