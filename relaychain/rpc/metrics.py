@@ -24,6 +24,7 @@ CALL_TIME_BUCKETS_US = (5.0, 25.0, 100.0, 500.0, 1_000.0, 2_500.0, 10_000.0, 25_
 class RpcMetrics:
     def __init__(self, registry: CollectorRegistry, is_known_method: Callable[[str], bool]):
         self.is_known_method = is_known_method
+        self._by_call: dict[tuple[str, str], _CallSeries] = {}  # (protocol, method) -> its series
         self.calls_time = Histogram("substrate_rpc_calls_time", "Total time [μs] of processed RPC calls",
                                     ["protocol", "method", "is_rate_limited"], buckets=CALL_TIME_BUCKETS_US,
                                     registry=registry)
@@ -41,13 +42,46 @@ class RpcMetrics:
     def method_label(self, method: str) -> str:
         return method if self.is_known_method(method) else "unknown"
 
+    def _series(self, protocol: str, method: str) -> "_CallSeries":
+        """The labelled series of one (protocol, method), looked up once: `labels()` validates and locks on every
+        call, and a busy server answers thousands of calls a second. Unknown names all share one entry."""
+        key = (protocol, method)
+        series = self._by_call.get(key)
+        if series is None:
+            label = self.method_label(method)
+            unknown = (protocol, "unknown")
+            series = self._by_call.get(unknown) if label == "unknown" else None
+            if series is None:
+                series = _CallSeries(self, protocol, label)
+                self._by_call[unknown if label == "unknown" else key] = series
+        return series
+
     def on_call(self, protocol: str, method: str) -> float:
         """Count a call; returns its start time for `on_response`."""
-        self.calls_started.labels(protocol, self.method_label(method)).inc()
+        self._series(protocol, method).started.inc()
         return time.perf_counter()
 
     def on_response(self, protocol: str, method: str, is_error: bool, started: float) -> None:
-        label = self.method_label(method)
-        micros = (time.perf_counter() - started) * 1_000_000
-        self.calls_time.labels(protocol, label, "false").observe(micros)
-        self.calls_finished.labels(protocol, label, "true" if is_error else "false", "false").inc()
+        series = self._series(protocol, method)
+        series.time.observe((time.perf_counter() - started) * 1_000_000)
+        series.finished(is_error).inc()
+
+
+class _CallSeries:
+    """The series of one (protocol, method label); the error count's is made on the first error, so a method
+    that never failed shows no `is_error="true"` series, as before."""
+
+    __slots__ = ("metrics", "protocol", "label", "started", "time", "_finished")
+
+    def __init__(self, metrics: RpcMetrics, protocol: str, label: str):
+        self.metrics, self.protocol, self.label = metrics, protocol, label
+        self.started = metrics.calls_started.labels(protocol, label)
+        self.time = metrics.calls_time.labels(protocol, label, "false")
+        self._finished = {False: metrics.calls_finished.labels(protocol, label, "false", "false")}
+
+    def finished(self, is_error: bool):
+        child = self._finished.get(is_error)
+        if child is None:
+            child = self._finished[is_error] = self.metrics.calls_finished.labels(
+                self.protocol, self.label, "true" if is_error else "false", "false")
+        return child
