@@ -118,7 +118,10 @@ class ImportLatency:
     A block must be imported in time, not on average: the cost per extrinsic is predicted DEVIATION_MARGIN
     mean deviations above its mean (the mean deviation a moving average too), as TCP bounds a round trip
     (RFC 6298: SRTT + K x RTTVAR). On a machine whose imports vary (nodes sharing its cores) blocks get smaller
-    and the next slot's author is not left waiting; where they do not vary the margin vanishes."""
+    and the next slot's author is not left waiting; where they do not vary the margin vanishes. Only imports
+    slower than the mean widen the margin (the danger is a late block, not an early one): when a load ends,
+    faster imports bring the estimate down instead of holding it up as a deviation (RFC 6298's |SRTT - R| would,
+    and blocks stayed small for a dozen slots after a flood of transactions, issue #13)."""
 
     def __init__(self) -> None:
         self.base = 0.0
@@ -136,7 +139,7 @@ class ImportLatency:
         if prev is None:
             self.per_extrinsic = sample
             return
-        self.per_extrinsic_deviation += LATENCY_WEIGHT * (abs(sample - prev) - self.per_extrinsic_deviation)
+        self.per_extrinsic_deviation += LATENCY_WEIGHT * (max(0.0, sample - prev) - self.per_extrinsic_deviation)
         self.per_extrinsic = prev + LATENCY_WEIGHT * (sample - prev)
 
     def predict(self, extrinsics: int, built_in: float) -> float:

@@ -186,6 +186,24 @@ def test_import_latency_is_a_fixed_cost_learnt_from_small_blocks_plus_a_cost_per
     assert latency.predict(300, built_in=0.0) == pytest.approx(base + 300 * per, rel=1e-3)
 
 
+
+def test_import_latency_widens_its_margin_for_slower_imports_only():
+    """A slower import than the mean widens the margin; a faster one lowers the mean and lets the margin decay,
+    so the prediction falls quickly when a load ends (issue #13)."""
+    latency = ImportLatency()
+    latency.record(1000, 0.5)
+    latency.record(1000, 1.0)  # slower: a quarter of the way to the surprise
+    slow = LATENCY_WEIGHT * (1.0 / 1000 - 0.5 / 1000)
+    assert latency.per_extrinsic_deviation == pytest.approx(slow)
+    mean = latency.per_extrinsic
+    before = latency.predict(1000, built_in=0.0)
+    latency.record(1000, 0.1)  # faster: the mean falls and the deviation only decays
+    assert latency.per_extrinsic == pytest.approx(mean + LATENCY_WEIGHT * (0.1 / 1000 - mean))
+    assert latency.per_extrinsic_deviation == pytest.approx((1 - LATENCY_WEIGHT) * slow)
+    after = latency.predict(1000, built_in=0.0)
+    assert after == pytest.approx(1000 * (latency.per_extrinsic + DEVIATION_MARGIN * latency.per_extrinsic_deviation))
+    assert after < before
+
 def test_a_slot_is_ours_to_wait_for_exactly_when_we_can_propose_in_it(node):
     """The slot worker asks `can_claim` before waiting for an import (a slot that is not ours is neither waited
     for nor counted as skipped): its answer is whether a proposal on the best block is made."""
