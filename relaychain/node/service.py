@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from relaychain.node.authority_discovery import AuthorityDiscovery
 from relaychain.node.client import Client, ClientChainView, ImportedBlock
@@ -283,15 +284,25 @@ class Node:
         return [h for h, x in ((transaction_hash(x), x) for x in self.client.block(block_hash).extrinsics)
                 if _is_signed(x) or h in self.pool]
 
-    def _return_to_pool(self, retracted) -> None:
-        """A reorg: what the blocks that left the best chain included goes back to the pool."""
+    def _return_to_pool(self, retracted, enacted_included: Iterable[bytes] = ()) -> None:
+        """A reorg: what the blocks that left the best chain included goes back to the pool, except what the
+        blocks that joined it include (`enacted_included`: on chain again, so it would only be found stale, as
+        sc-transaction-pool's maintain leaves out what it pruned for the enacted blocks)."""
+        from relaychain.node.txpool import transaction_hash
+
+        on_chain = set(enacted_included)
         for h in retracted:
             self.pool.on_retracted(h)
-            self.pool.resubmit(x for x in self.client.block(h).extrinsics if _is_signed(x))
+            self.pool.resubmit(x for x in self.client.block(h).extrinsics
+                               if _is_signed(x) and transaction_hash(x) not in on_chain)
 
     def _on_import(self, imported: ImportedBlock) -> None:
         included = self._pool_included(imported.hash)
-        self._return_to_pool(imported.retracted)
+        if imported.retracted:
+            earlier = {h: self._pool_included(h) for h in imported.enacted if h != imported.hash}
+            self._return_to_pool(imported.retracted, itertools.chain(included, *earlier.values()))
+            for h, hashes in earlier.items():  # a longer fork overtook: its other blocks' transactions leave too
+                self.pool.on_block_imported(h, hashes, True)
         self.pool.on_block_imported(imported.hash, included, imported.is_new_best)
         self.metrics.ready_transactions.set(self.pool.ready_count())
         self.metrics.future_transactions.set(self.pool.future_count())
@@ -315,9 +326,10 @@ class Node:
         or a dispute reverted it): the pool follows as on an import's reorg — what the retracted blocks included
         goes back, what the enacted ones include leaves. Without this, transactions pruned while their blocks
         were best were lost with them (8,000-transfer runs: 462 in one)."""
-        self._return_to_pool(retracted)
-        for h in enacted:
-            self.pool.on_block_imported(h, self._pool_included(h), True)
+        included = {h: self._pool_included(h) for h in enacted}
+        self._return_to_pool(retracted, itertools.chain(*included.values()))
+        for h, hashes in included.items():
+            self.pool.on_block_imported(h, hashes, True)
         header = self.client.header(new_best)
         if retracted:
             log.info("♻️  Reorg on #%d,%s to #%d,%s, by finality or a revert", self.client.number(retracted[0]),

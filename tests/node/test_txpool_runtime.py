@@ -133,3 +133,43 @@ def test_transactions_of_a_best_chain_that_finality_abandons_return_to_the_pool(
     assert node.best_hash() == sibling.header.hash()
     assert moves == [(sibling.header.hash(), [ours.hash], [sibling.header.hash()])]
     assert h in node.pool and node.pool.ready_count() == 1  # back, valid on the finalized fork
+
+
+def test_a_reorg_returns_only_what_the_new_best_chain_does_not_include(node):
+    """A sibling that outranks our best block is imported: what only our old block included comes back to the
+    pool; what the sibling includes too is on chain again and is not resubmitted (sc-transaction-pool's maintain
+    leaves out what it pruned for the enacted blocks) — validating it again would only find it stale."""
+    from relaychain.node.consensus.babe import AuthorityKeys, BabeAuthor
+    from relaychain.node.consensus.slots import ManualClock
+    from relaychain.node.txpool import TransactionPool
+    from relaychain.runtime.executive import validate_transaction
+
+    alice, bob, charlie = dev_keypair("alice"), dev_keypair("bob"), dev_keypair("charlie")
+    genesis = node.best_hash()
+    both = signed_transfer(alice, bob.public, 10 ** 12, 0, node.genesis_hash)
+    only_ours = signed_transfer(charlie, bob.public, 10 ** 12, 0, node.genesis_hash)
+    h_both, h_only = node.submit_extrinsic(both), node.submit_extrinsic(only_ours)
+    ours = _author_block(node)
+    assert len(node.block(ours.hash).extrinsics) == 4 and len(node.pool) == 0
+    sibling_pool = TransactionPool(lambda xt: validate_transaction(node.client.state_at(genesis), xt, block_number=0,
+                                                                   block_hash_of=node.client.hash_by_number))
+    sibling_pool.submit(both)
+    sibling = None  # a block at height 1 with `both` only, ranked above ours (a lower hash)
+    for slot in range(1100, 1600):
+        for name in ("alice", "bob", "charlie", "dave"):
+            author = BabeAuthor(node.client, sibling_pool, AuthorityKeys(dev_keypair(name), dev_keypair(name, "ed25519")),
+                                slot_duration_ms=SLOT_MS, clock=ManualClock(0))
+            proposal = author.propose(SlotInfo(slot, SLOT_MS), genesis)
+            if proposal is not None and proposal[0].header.hash() < ours.hash:
+                sibling = proposal[0]
+                break
+        if sibling is not None:
+            break
+    assert sibling is not None and len(sibling.extrinsics) == 3, "no outranking sibling could be built"
+    validated = []
+    validate = node.pool._validate
+    node.pool._validate = lambda xt: (validated.append(bytes(xt)), validate(xt))[1]
+    imported = node.client.import_block(sibling.encode())
+    assert imported.is_new_best and imported.retracted == (ours.hash,)
+    assert h_only in node.pool and h_both not in node.pool and node.pool.ready_count() == 1
+    assert both not in validated and only_ours in validated
