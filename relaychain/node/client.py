@@ -62,6 +62,11 @@ class NotDescendantOfFinalized(BlockImportError):
     pass
 
 
+class SideBlockDropped(NotDescendantOfFinalized):
+    """A deferred side block (`Client.import_block_off_loop`) that nothing needed before finality passed its height:
+    never executed, and now refused as any block below finality off the finalized chain is."""
+
+
 class BadPreDigest(BlockImportError):
     pass
 
@@ -138,12 +143,32 @@ def block_slot(header) -> Optional[int]:
     return babe_pre_digest(header).slot
 
 
+# A side block of this many extrinsics or more waits until it is needed (`Client.import_block_off_loop`); smaller
+# ones cost little to import (a block of inherents, a few transactions) and are imported as Substrate does.
+DEFER_SIDE_BLOCK_EXTRINSICS = 32
+# At most this many wait at once (finality stalled under load would otherwise keep every one in memory): the
+# oldest is then imported.
+MAX_DEFERRED_SIDE_BLOCKS = 8
+
+
 def _block_header(block_bytes_or_block) -> Optional[types.Header]:
     """The header of a block (encoded or decoded), or None if it does not decode."""
     if isinstance(block_bytes_or_block, types.Block):
         return block_bytes_or_block.header
     try:
         return types.Header.decode_from(Reader(bytes(block_bytes_or_block)))
+    except (ScaleDecodeError, ValueError, TypeError):
+        return None
+
+
+def _extrinsic_count(block_bytes_or_block) -> Optional[int]:
+    """How many extrinsics a block (encoded or decoded) holds, or None if that does not decode."""
+    if isinstance(block_bytes_or_block, types.Block):
+        return len(block_bytes_or_block.extrinsics)
+    try:
+        r = Reader(bytes(block_bytes_or_block))
+        types.Header.decode_from(r)
+        return r.compact()
     except (ScaleDecodeError, ValueError, TypeError):
         return None
 
@@ -193,6 +218,10 @@ class Client:
         # What a side block's import waits for (`import_block_off_loop`), if anything: the slot worker's
         # `side_import_hold`, set by the node that runs one.
         self.side_import_hold: Optional[Callable[[types.Header], "Optional[Awaitable[None]]"]] = None
+        # Whether heavy side blocks wait until they are needed (set with `side_import_hold`), and those waiting:
+        # block hash -> (number, the future that releases it).
+        self.defer_heavy_side_blocks = False
+        self._deferred: dict[bytes, tuple[int, "asyncio.Future"]] = {}
         self.import_latency = ImportLatency()  # what imports take here: the proposer bounds its blocks by it
         self.chain_selection = ChainSelection(db, self.header, self.finalized_hash)
 
@@ -332,9 +361,22 @@ class Client:
         worker: until this node has authored the slot it is about to author), so the execution thread is free for
         that block; it is imported then. A block that would become the best (the winning claim, or one whose
         rival failed) is imported at once, so every node that has both builds and votes on it; so is a block below
-        the best block's height (a fork being synced is not held block by block)."""
+        the best block's height (a fork being synced is not held block by block).
+
+        With `defer_heavy_side_blocks`, an announced side block (`origin` "network") of DEFER_SIDE_BLOCK_EXTRINSICS
+        or more that the fork choice still ranks below the best chain after that hold is deferred further, until
+        something needs it: a vote or a fetch names it (`release_deferred`), a child of it arrives, or the best
+        chain moves without an import (a revert, finality on another fork). If finality passes its height first,
+        it is dropped unexecuted (`SideBlockDropped`), as a block arriving then is refused. Its import would cost
+        every other node as much as the winning claim's, for a block nothing builds on (issue #13: 1-3 such
+        claims in a 9-slot run)."""
         header = _block_header(block_bytes_or_block)
         block_hash = None if header is None else header.hash()
+        if block_hash is not None:
+            self.release_deferred(header.parent_hash)  # a child needs it: import it first
+            parent_import = self._importing.get(header.parent_hash)
+            if parent_import is not None:  # verified against the stored parent: wait for it to be stored
+                await asyncio.shield(parent_import)
         while block_hash is not None and block_hash in self._importing:
             imported, error = await asyncio.shield(self._importing[block_hash])
             if error is not None:
@@ -348,6 +390,8 @@ class Client:
         self._importing[block_hash] = outcome
         try:
             await self._hold_side_block(header, block_hash)
+            if origin == "network":  # announced; not a block sync fetched (it waits for no one)
+                await self._defer_side_block(header, block_hash, block_bytes_or_block)
             self._importing_numbers[block_hash] = header.number
             imported = await self._import_off_loop(block_bytes_or_block)
         except BlockImportError as exc:  # the block's fault: the same answer for every copy of it
@@ -379,6 +423,46 @@ class Client:
             log.debug("Holding the import of side block #%d (0x%s) until this node has authored its slot",
                       header.number, block_hash.hex())
             await hold
+
+    async def _defer_side_block(self, header: types.Header, block_hash: bytes, block_bytes_or_block) -> None:
+        """Wait as `import_block_off_loop` says for a heavy side block still behind the best chain; raise
+        SideBlockDropped if finality passed it meanwhile. Return at once for any other block."""
+        if not self.defer_heavy_side_blocks or header.number > self.best_number():
+            return
+        if self.chain_selection.outranks(header.number, block_hash, self.best_hash()):
+            return
+        count = _extrinsic_count(block_bytes_or_block)
+        if count is None or count < DEFER_SIDE_BLOCK_EXTRINSICS:
+            return
+        release = asyncio.get_running_loop().create_future()
+        if len(self._deferred) >= MAX_DEFERRED_SIDE_BLOCKS:
+            self.release_deferred(min(self._deferred, key=lambda h: self._deferred[h][0]))
+        self._deferred[block_hash] = (header.number, release)
+        log.debug("Deferring the import of side block #%d (0x%s, %d extrinsics) until it is needed",
+                  header.number, block_hash.hex(), count)
+        try:
+            await release
+        finally:
+            self._deferred.pop(block_hash, None)
+        if header.number <= self.finalized_number():
+            log.debug("Dropped side block #%d (0x%s): finality passed it before anything needed it",
+                      header.number, block_hash.hex())
+            raise SideBlockDropped(f"side block #{header.number} was not needed before finality passed it")
+
+    def release_deferred(self, block_hash: bytes) -> bool:
+        """Import a deferred side block now (something needs it); False if `block_hash` is not deferred."""
+        entry = self._deferred.get(bytes(block_hash))
+        if entry is None:
+            return False
+        if not entry[1].done():
+            entry[1].set_result(None)
+        return True
+
+    def _release_deferred_up_to(self, number: Optional[int] = None) -> None:
+        """Release the deferred side blocks at or below `number` (all of them without one)."""
+        for block_number, release in list(self._deferred.values()):
+            if (number is None or block_number <= number) and not release.done():
+                release.set_result(None)
 
     async def _import_off_loop(self, block_bytes_or_block) -> ImportedBlock:
         handed = time.perf_counter()
@@ -596,6 +680,7 @@ class Client:
             self.db.set_best(new_best)
         self.db.finalize(block_hash, justification)
         self.chain_selection.prune_finalized()
+        self._release_deferred_up_to(header.number)  # dropped: they are off the finalized chain
         _, newly = self.route(old, block_hash)
         self.leaves = {leaf for leaf in self.leaves if self.is_descendant(block_hash, leaf)} or {self.best_hash()}
         if self.metrics is not None:
@@ -612,6 +697,7 @@ class Client:
         return newly
 
     def _notify_best_moved(self, new_best: bytes, retracted: list, enacted: list) -> None:
+        self._release_deferred_up_to()  # the best chain changed: what was behind it may not be any more
         for cb in list(self.best_moved_listeners):
             try:
                 cb(new_best, retracted, enacted)

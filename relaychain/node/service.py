@@ -179,6 +179,7 @@ class Node:
             sealing = self.config.sealing
             if sealing == "slots":
                 self.client.side_import_hold = self.author.side_import_hold
+                self.client.defer_heavy_side_blocks = True
                 self._tasks.append(asyncio.create_task(self.author.run(), name=f"babe-{self.node_name}"))
             elif sealing not in ("instant", "manual"):
                 self._tasks.append(asyncio.create_task(self._interval_sealing(int(sealing))))

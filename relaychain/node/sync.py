@@ -19,7 +19,8 @@ import logging
 from dataclasses import dataclass
 from typing import Optional
 
-from relaychain.node.client import BlockImportError, Client, FinalityError, NotDescendantOfFinalized, UnknownParent
+from relaychain.node.client import (BlockImportError, Client, FinalityError, NotDescendantOfFinalized, SideBlockDropped,
+                                    UnknownParent)
 from relaychain.primitives import types
 from relaychain.primitives.scale import Reader, encode_bytes, encode_compact, encode_option, encode_u32
 
@@ -174,6 +175,8 @@ class BlockSync:
         """Fetch a block we lack (and its missing ancestors) in the background, from `peer_id` first, then
         from the others — e.g. a fork block GRANDPA votes on whose announcement we never received (Substrate
         `set_sync_fork_request`). One fetch per block at a time; none for a block being imported."""
+        if self.client.release_deferred(block_hash):  # a side block deferred until needed: it is needed now
+            return
         if self.client.header(block_hash) is not None or block_hash in self._requested \
                 or self.client.is_importing(block_hash):
             return
@@ -202,6 +205,8 @@ class BlockSync:
         except UnknownParent as exc:
             asyncio.get_event_loop().create_task(self._sync_then_import(peer_id, exc.parent_hash, data, relay=True))
             return False
+        except SideBlockDropped:  # deferred by us, not needed before finality passed it: not the peer's fault
+            return False
         except BlockImportError as exc:
             log.warning("💔 Error importing block: %s: %s", type(exc).__name__, exc)
             return False
@@ -225,8 +230,8 @@ class BlockSync:
         async with self._lock:  # one ancestor fetch at a time; a concurrent one may already have filled the gap
             if self.client.header(parent_hash) is None:
                 await self._fetch_ancestors(peer_id, parent_hash)
-            try:
-                imported = await self._import(data, "network")
+            try:  # under the lock: as a synced block (never deferred, which would hold the lock)
+                imported = await self._import(data, "sync")
             except BlockImportError as exc:
                 log.debug("announced block rejected after sync: %s", exc)
                 return False

@@ -343,3 +343,93 @@ def test_a_parent_being_stored_is_unknown_until_its_state_is_written(chains):
         b.verify_block(child.encode())
     b.import_block(x.encode())
     assert b.import_block(child.encode()).is_new_best
+
+
+def test_a_heavy_side_block_waits_until_needed_and_finality_drops_it_unexecuted(tmp_path, monkeypatch):
+    """`defer_heavy_side_blocks` (blocks of inherents count as heavy here: the threshold is lowered to 2). A side
+    block still behind the best chain after the slot worker's hold is not executed until something needs it:
+    `release_deferred` (a vote or a fetch names it) imports it; a child arriving imports it first, then the child;
+    finality passing its height drops it unexecuted (SideBlockDropped) and tells the peer nothing bad."""
+    import asyncio
+
+    from relaychain.node.client import SideBlockDropped
+
+    monkeypatch.setattr(client_mod, "DEFER_SIDE_BLOCK_EXTRINSICS", 2)
+    a, b, c = (_client(tmp_path / n) for n in "abc")
+    siblings, slot = [], 1000
+    while len(siblings) < 4:  # four blocks at height 1
+        _, slot, block = _propose_any(a, slot + 1)
+        siblings.append(block)
+    winner, *sides = sorted(siblings, key=lambda blk: blk.header.hash())  # the lowest hash is the best
+    released, dropped, parent = sides
+    a.import_block(winner.encode())
+    _, slot, winners_child = _propose_any(a, slot + 1)
+    c.import_block(parent.encode())
+    _, _, parents_child = _propose_any(c, slot + 1)  # height 2 on a side block: it outranks the winner
+    executions = []
+    verify = b.verify_block
+    b.verify_block = lambda block: executions.append(block.header.hash() if isinstance(block, types.Block)
+                                                     else types.Block.decode(block).header.hash()) or verify(block)
+    b.defer_heavy_side_blocks = True
+
+    async def scenario():
+        assert (await b.import_block_off_loop(winner.encode())).is_new_best
+        waiting = {blk.header.hash(): asyncio.ensure_future(b.import_block_off_loop(blk.encode())) for blk in sides}
+        await asyncio.sleep(0.2)
+        assert not any(w.done() for w in waiting.values()) and executions == [winner.header.hash()]
+        assert all(b.is_importing(h) for h in waiting) and b.imports_in_flight.count == 0
+        assert not b.release_deferred(winner.header.hash())  # not deferred: nothing to release
+        assert b.release_deferred(released.header.hash())
+        imported = await asyncio.wait_for(waiting[released.header.hash()], 30)
+        assert not imported.is_new_best and executions[-1] == released.header.hash()
+        child = await asyncio.wait_for(b.import_block_off_loop(parents_child.encode()), 30)
+        assert child.is_new_best and b.best_hash() == parents_child.header.hash()
+        assert (await asyncio.wait_for(waiting[parent.header.hash()], 30)).hash == parent.header.hash()
+        assert executions[-2:] == [parent.header.hash(), parents_child.header.hash()]
+        assert not waiting[dropped.header.hash()].done()
+        b.finalize(parent.header.hash())
+        with pytest.raises(SideBlockDropped):
+            await asyncio.wait_for(waiting[dropped.header.hash()], 30)
+        assert dropped.header.hash() not in executions and b.header(dropped.header.hash()) is None
+        assert not b.is_importing(dropped.header.hash())
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        for client in (a, b, c):
+            client.db.close()
+
+
+def test_deferred_side_blocks_are_bounded_the_oldest_is_imported(tmp_path, monkeypatch):
+    """At most MAX_DEFERRED_SIDE_BLOCKS wait (here 2): deferring a third imports the one deferred first."""
+    import asyncio
+
+    monkeypatch.setattr(client_mod, "DEFER_SIDE_BLOCK_EXTRINSICS", 2)
+    monkeypatch.setattr(client_mod, "MAX_DEFERRED_SIDE_BLOCKS", 2)
+    a, b = _client(tmp_path / "a"), _client(tmp_path / "b")
+    siblings, slot = [], 1000
+    while len(siblings) < 4:
+        _, slot, block = _propose_any(a, slot + 1)
+        siblings.append(block)
+    winner, *sides = sorted(siblings, key=lambda blk: blk.header.hash())
+    b.defer_heavy_side_blocks = True
+
+    async def scenario():
+        await b.import_block_off_loop(winner.encode())
+        waiting = []
+        for blk in sides:
+            waiting.append(asyncio.ensure_future(b.import_block_off_loop(blk.encode())))
+            await asyncio.sleep(0.05)  # deferred in this order
+        first = await asyncio.wait_for(waiting[0], 30)
+        assert first.hash == sides[0].header.hash() and not first.is_new_best
+        await asyncio.sleep(0.2)
+        assert not waiting[1].done() and not waiting[2].done()
+        for blk in sides[1:]:
+            assert b.release_deferred(blk.header.hash())
+        await asyncio.wait_for(asyncio.gather(*waiting[1:]), 30)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        a.db.close()
+        b.db.close()
