@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Optional
 
+from relaychain.node import side_blocks
 from relaychain.node.chain_selection import ChainSelection
 from relaychain.node.consensus import babe_claims
 from relaychain.node.consensus.babe_claims import ClaimError
@@ -31,6 +32,7 @@ from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
 from relaychain.node.execution import InFlight, off_loop
 from relaychain.node.proposer import ImportLatency
+from relaychain.node.side_blocks import DeferredSideBlocks
 from relaychain.primitives import types
 from relaychain.primitives.crypto import verify_sr25519
 from relaychain.primitives.memory_bounds import HEADER_CACHE_SIZE
@@ -143,32 +145,12 @@ def block_slot(header) -> Optional[int]:
     return babe_pre_digest(header).slot
 
 
-# A side block of this many extrinsics or more waits until it is needed (`Client.import_block_off_loop`); smaller
-# ones cost little to import (a block of inherents, a few transactions) and are imported as Substrate does.
-DEFER_SIDE_BLOCK_EXTRINSICS = 32
-# At most this many wait at once (finality stalled under load would otherwise keep every one in memory): the
-# oldest is then imported.
-MAX_DEFERRED_SIDE_BLOCKS = 8
-
-
 def _block_header(block_bytes_or_block) -> Optional[types.Header]:
     """The header of a block (encoded or decoded), or None if it does not decode."""
     if isinstance(block_bytes_or_block, types.Block):
         return block_bytes_or_block.header
     try:
         return types.Header.decode_from(Reader(bytes(block_bytes_or_block)))
-    except (ScaleDecodeError, ValueError, TypeError):
-        return None
-
-
-def _extrinsic_count(block_bytes_or_block) -> Optional[int]:
-    """How many extrinsics a block (encoded or decoded) holds, or None if that does not decode."""
-    if isinstance(block_bytes_or_block, types.Block):
-        return len(block_bytes_or_block.extrinsics)
-    try:
-        r = Reader(bytes(block_bytes_or_block))
-        types.Header.decode_from(r)
-        return r.compact()
     except (ScaleDecodeError, ValueError, TypeError):
         return None
 
@@ -218,10 +200,9 @@ class Client:
         # What a side block's import waits for (`import_block_off_loop`), if anything: the slot worker's
         # `side_import_hold`, set by the node that runs one.
         self.side_import_hold: Optional[Callable[[types.Header], "Optional[Awaitable[None]]"]] = None
-        # Whether heavy side blocks wait until they are needed (set with `side_import_hold`), and those waiting:
-        # block hash -> (number, the future that releases it).
+        # Whether heavy side blocks wait until they are needed (set with `side_import_hold`), and those waiting.
         self.defer_heavy_side_blocks = False
-        self._deferred: dict[bytes, tuple[int, "asyncio.Future"]] = {}
+        self.deferred = DeferredSideBlocks()
         self.import_latency = ImportLatency()  # what imports take here: the proposer bounds its blocks by it
         self.chain_selection = ChainSelection(db, self.header, self.finalized_hash)
 
@@ -363,12 +344,12 @@ class Client:
         rival failed) is imported at once, so every node that has both builds and votes on it; so is a block below
         the best block's height (a fork being synced is not held block by block).
 
-        With `defer_heavy_side_blocks`, an announced side block (`origin` "network") of DEFER_SIDE_BLOCK_EXTRINSICS
-        or more that the fork choice still ranks below the best chain after that hold is deferred further, until
-        something needs it: a vote or a fetch names it (`release_deferred`), a child of it arrives, or the best
-        chain moves without an import (a revert, finality on another fork). If finality passes its height first,
-        it is dropped unexecuted (`SideBlockDropped`), as a block arriving then is refused. Its import would cost
-        every other node as much as the winning claim's, for a block nothing builds on (issue #13: 1-3 such
+        With `defer_heavy_side_blocks`, an announced side block (`origin` "network") of many extrinsics that the
+        fork choice still ranks below the best chain after that hold is deferred further (node/side_blocks.py),
+        until something needs it: a vote or a fetch names it (`release_deferred`), a child of it arrives, or the
+        best chain moves without an import (a revert, finality on another fork). If finality passes its height
+        first, it is dropped unexecuted (`SideBlockDropped`), as a block arriving then is refused. Its import would
+        cost every other node as much as the winning claim's, for a block nothing builds on (issue #13: 1-3 such
         claims in a 9-slot run)."""
         header = _block_header(block_bytes_or_block)
         block_hash = None if header is None else header.hash()
@@ -431,19 +412,12 @@ class Client:
             return
         if self.chain_selection.outranks(header.number, block_hash, self.best_hash()):
             return
-        count = _extrinsic_count(block_bytes_or_block)
-        if count is None or count < DEFER_SIDE_BLOCK_EXTRINSICS:
+        count = side_blocks.extrinsic_count(block_bytes_or_block)
+        if count is None or count < side_blocks.DEFER_SIDE_BLOCK_EXTRINSICS:
             return
-        release = asyncio.get_running_loop().create_future()
-        if len(self._deferred) >= MAX_DEFERRED_SIDE_BLOCKS:
-            self.release_deferred(min(self._deferred, key=lambda h: self._deferred[h][0]))
-        self._deferred[block_hash] = (header.number, release)
         log.debug("Deferring the import of side block #%d (0x%s, %d extrinsics) until it is needed",
                   header.number, block_hash.hex(), count)
-        try:
-            await release
-        finally:
-            self._deferred.pop(block_hash, None)
+        await self.deferred.wait(block_hash, header.number)
         if header.number <= self.finalized_number():
             log.debug("Dropped side block #%d (0x%s): finality passed it before anything needed it",
                       header.number, block_hash.hex())
@@ -451,18 +425,7 @@ class Client:
 
     def release_deferred(self, block_hash: bytes) -> bool:
         """Import a deferred side block now (something needs it); False if `block_hash` is not deferred."""
-        entry = self._deferred.get(bytes(block_hash))
-        if entry is None:
-            return False
-        if not entry[1].done():
-            entry[1].set_result(None)
-        return True
-
-    def _release_deferred_up_to(self, number: Optional[int] = None) -> None:
-        """Release the deferred side blocks at or below `number` (all of them without one)."""
-        for block_number, release in list(self._deferred.values()):
-            if (number is None or block_number <= number) and not release.done():
-                release.set_result(None)
+        return self.deferred.release(block_hash)
 
     async def _import_off_loop(self, block_bytes_or_block) -> ImportedBlock:
         handed = time.perf_counter()
@@ -680,7 +643,7 @@ class Client:
             self.db.set_best(new_best)
         self.db.finalize(block_hash, justification)
         self.chain_selection.prune_finalized()
-        self._release_deferred_up_to(header.number)  # dropped: they are off the finalized chain
+        self.deferred.release_up_to(header.number)  # dropped: they are off the finalized chain
         _, newly = self.route(old, block_hash)
         self.leaves = {leaf for leaf in self.leaves if self.is_descendant(block_hash, leaf)} or {self.best_hash()}
         if self.metrics is not None:
@@ -697,7 +660,7 @@ class Client:
         return newly
 
     def _notify_best_moved(self, new_best: bytes, retracted: list, enacted: list) -> None:
-        self._release_deferred_up_to()  # the best chain changed: what was behind it may not be any more
+        self.deferred.release_up_to()  # the best chain changed: what was behind it may not be any more
         for cb in list(self.best_moved_listeners):
             try:
                 cb(new_best, retracted, enacted)

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from relaychain.node import client as client_mod
+from relaychain.node import side_blocks
 from relaychain.node.client import (BadBlockEncoding, BadPreDigest, BadSeal, BadStateRoot, Client,
                                     NotDescendantOfFinalized, UnknownAuthority, UnknownParent)
 from relaychain.node.consensus.babe import AuthorityKeys, BabeAuthor
@@ -354,7 +355,7 @@ def test_a_heavy_side_block_waits_until_needed_and_finality_drops_it_unexecuted(
 
     from relaychain.node.client import SideBlockDropped
 
-    monkeypatch.setattr(client_mod, "DEFER_SIDE_BLOCK_EXTRINSICS", 2)
+    monkeypatch.setattr(side_blocks, "DEFER_SIDE_BLOCK_EXTRINSICS", 2)
     a, b, c = (_client(tmp_path / n) for n in "abc")
     siblings, slot = [], 1000
     while len(siblings) < 4:  # four blocks at height 1
@@ -404,8 +405,8 @@ def test_deferred_side_blocks_are_bounded_the_oldest_is_imported(tmp_path, monke
     """At most MAX_DEFERRED_SIDE_BLOCKS wait (here 2): deferring a third imports the one deferred first."""
     import asyncio
 
-    monkeypatch.setattr(client_mod, "DEFER_SIDE_BLOCK_EXTRINSICS", 2)
-    monkeypatch.setattr(client_mod, "MAX_DEFERRED_SIDE_BLOCKS", 2)
+    monkeypatch.setattr(side_blocks, "DEFER_SIDE_BLOCK_EXTRINSICS", 2)
+    monkeypatch.setattr(side_blocks, "MAX_DEFERRED_SIDE_BLOCKS", 2)
     a, b = _client(tmp_path / "a"), _client(tmp_path / "b")
     siblings, slot = [], 1000
     while len(siblings) < 4:
