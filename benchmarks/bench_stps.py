@@ -12,7 +12,10 @@ Reported (on the finalized chain, so forks do not count twice):
   (both included: (last slot - first slot + 1) x slot duration); missed slots in that span;
 - submit -> finalized: from the first submission until every transfer is in a finalized block;
 - finality lag: the largest best - finalized distance sampled during the run;
-- RPC latency p50 / p99 of `chain_getHeader` sampled every 100 ms on a fifth connection during the run.
+- RPC latency p50 / p99 of `chain_getHeader` sampled every 100 ms on a fifth connection during the run;
+- node CPU: user + system seconds of every node process from the first submission until every transfer is
+  finalized, and per transfer (Linux /proc): the work the network did, which sTPS shows only rounded to the
+  slots it spanned.
 
 As a pytest-benchmark the measured time is submit -> all finalized; the baseline in the same run is the same
 path for a single transfer. Run:
@@ -41,6 +44,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.proc_cpu import process_tree_cpu_s  # noqa: E402
 from relaychain.primitives.crypto import Sr25519Keypair  # noqa: E402
 from relaychain.primitives.extrinsic import sign_extrinsic  # noqa: E402
 from relaychain.primitives.ss58 import ss58_encode  # noqa: E402
@@ -237,6 +241,11 @@ class Figures:
     index_disagrees: int = 0  # finalized heights whose chain_getBlockHash is not the finalized chain's block
     left_in_pool: int = 0  # of the transfers not included when the run ended, those still in Alice's pool
     submit_nodes: int = 1  # the validators whose RPC took the submissions (Alice's alone by default)
+    node_cpu_s: float | None = None  # CPU of the node processes from the first submission to all finalized
+
+    @property
+    def node_cpu_per_transfer_ms(self) -> float | None:
+        return None if self.node_cpu_s is None or not self.included else self.node_cpu_s / self.included * 1000
 
     def table(self) -> str:
         per_block = [c for _n, _s, c in self.blocks]
@@ -260,7 +269,10 @@ class Figures:
             f"submit -> all finalized    {self.submit_to_finalized_s:.1f} s",
             f"max finality lag           {self.max_finality_lag} blocks",
             f"RPC chain_getHeader        p50 {self.rpc_p50_ms:.1f} ms, p99 {self.rpc_p99_ms:.1f} ms, "
-            f"max {self.rpc_max_ms:.1f} ms"])
+            f"max {self.rpc_max_ms:.1f} ms",
+            "node CPU                   " + ("n/a (no /proc here)" if self.node_cpu_per_transfer_ms is None else
+                                            f"{self.node_cpu_s:.1f} s from first submission to all finalized, "
+                                            f"{self.node_cpu_per_transfer_ms:.2f} ms per included transfer")])
 
 
 def babe_slot(logs: list) -> int | None:
@@ -394,6 +406,7 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
             (p["result"]["parentHash"], p["result"]["stateRoot"], p["result"]["extrinsicsRoot"],
              babe_slot(p["result"]["digest"]["logs"])))
         await heads_rpc.call("chain_subscribeAllHeads")
+        cpu_before = process_tree_cpu_s(proc.pid)
         t0 = time.perf_counter()
         admitted = await asyncio.gather(*(_submit(c, xts[i::CONNECTIONS]) for i, c in enumerate(conns)))
         figures.admitted = sum(admitted)
@@ -401,6 +414,9 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
         blocks, found, figures.index_disagrees = await _included_in_finalized(rpc, ours, start_number,
                                                                                figures.admitted, INCLUSION_TIMEOUT_S)
         figures.submit_to_finalized_s = time.perf_counter() - t0
+        cpu_after = process_tree_cpu_s(proc.pid)
+        if cpu_before is not None and cpu_after is not None:
+            figures.node_cpu_s = cpu_after - cpu_before
         if found < figures.admitted:  # where are the others? (Alice's pool holds them, or nobody does)
             pooled = {blake2_256(bytes.fromhex(x[2:])) for x in await rpc.call("author_pendingExtrinsics")}
             figures.left_in_pool = len(ours & pooled)
