@@ -108,9 +108,7 @@ def encode_node(node: Node) -> bytes:
         base, bits = BRANCH_NO_VALUE
     else:
         base, bits = HASHED_VALUE_BRANCH if value.hashed else BRANCH_WITH_VALUE
-    count = len(partial)
-    header = bytes((base | count,)) if count < (1 << bits) - 1 else encode_header(base, bits, count)
-    out = [header, bytes.fromhex("0" + partial if count & 1 else partial)]
+    out = [encode_header(base, bits, len(partial)), encode_partial(partial)]
     refs = []
     if children is not None:
         if len(children) != 16:
