@@ -297,14 +297,20 @@ class Node:
             self.pool.resubmit(x for x in self.client.block(h).extrinsics
                                if _is_signed(x) and transaction_hash(x) not in on_chain)
 
+    def _follow_reorg(self, retracted, enacted: dict[bytes, list[bytes]]) -> None:
+        """The pool follows a reorg: what the retracted blocks included goes back (`_return_to_pool`), what the
+        enacted ones (hash -> `_pool_included`, oldest first) include leaves, block by block."""
+        self._return_to_pool(retracted, itertools.chain(*enacted.values()))
+        for h, hashes in enacted.items():
+            self.pool.on_block_imported(h, hashes, True)
+
     def _on_import(self, imported: ImportedBlock) -> None:
         included = self._pool_included(imported.hash)
-        if imported.retracted:
-            earlier = {h: self._pool_included(h) for h in imported.enacted if h != imported.hash}
-            self._return_to_pool(imported.retracted, itertools.chain(included, *earlier.values()))
-            for h, hashes in earlier.items():  # a longer fork overtook: its other blocks' transactions leave too
-                self.pool.on_block_imported(h, hashes, True)
-        self.pool.on_block_imported(imported.hash, included, imported.is_new_best)
+        if imported.retracted:  # a reorg: the imported block is the last enacted one (a longer fork has more)
+            self._follow_reorg(imported.retracted, {h: included if h == imported.hash else self._pool_included(h)
+                                                    for h in imported.enacted})
+        else:
+            self.pool.on_block_imported(imported.hash, included, imported.is_new_best)
         self.metrics.ready_transactions.set(self.pool.ready_count())
         self.metrics.future_transactions.set(self.pool.future_count())
         if imported.is_new_best:
@@ -327,10 +333,7 @@ class Node:
         or a dispute reverted it): the pool follows as on an import's reorg — what the retracted blocks included
         goes back, what the enacted ones include leaves. Without this, transactions pruned while their blocks
         were best were lost with them (8,000-transfer runs: 462 in one)."""
-        included = {h: self._pool_included(h) for h in enacted}
-        self._return_to_pool(retracted, itertools.chain(*included.values()))
-        for h, hashes in included.items():
-            self.pool.on_block_imported(h, hashes, True)
+        self._follow_reorg(retracted, {h: self._pool_included(h) for h in enacted})
         header = self.client.header(new_best)
         if retracted:
             log.info("♻️  Reorg on #%d,%s to #%d,%s, by finality or a revert", self.client.number(retracted[0]),
