@@ -41,12 +41,6 @@ class DeferredSideBlocks:
     def __init__(self):
         self._waiting: dict[bytes, tuple[int, asyncio.Future]] = {}
 
-    def __len__(self) -> int:
-        return len(self._waiting)
-
-    def __contains__(self, block_hash: bytes) -> bool:
-        return bytes(block_hash) in self._waiting
-
     async def wait(self, block_hash: bytes, number: int) -> None:
         """Until `release` names it, or `release_up_to` covers its number (the oldest goes first at the bound)."""
         release = asyncio.get_running_loop().create_future()

@@ -24,7 +24,7 @@ CALL_TIME_BUCKETS_US = (5.0, 25.0, 100.0, 500.0, 1_000.0, 2_500.0, 10_000.0, 25_
 class RpcMetrics:
     def __init__(self, registry: CollectorRegistry, is_known_method: Callable[[str], bool]):
         self.is_known_method = is_known_method
-        self._by_call: dict[tuple[str, str], _CallSeries] = {}  # (protocol, method) -> its series
+        self._by_call: dict[tuple[str, str], _CallSeries] = {}  # (protocol, method label) -> its series
         self.calls_time = Histogram("substrate_rpc_calls_time", "Total time [μs] of processed RPC calls",
                                     ["protocol", "method", "is_rate_limited"], buckets=CALL_TIME_BUCKETS_US,
                                     registry=registry)
@@ -43,17 +43,12 @@ class RpcMetrics:
         return method if self.is_known_method(method) else "unknown"
 
     def _series(self, protocol: str, method: str) -> "_CallSeries":
-        """The labelled series of one (protocol, method), looked up once: `labels()` validates and locks on every
-        call, and a busy server answers thousands of calls a second. Unknown names all share one entry."""
-        key = (protocol, method)
+        """The labelled series of one (protocol, method label), looked up once: `labels()` validates and locks on
+        every call, and a busy server answers thousands of calls a second."""
+        key = (protocol, self.method_label(method))
         series = self._by_call.get(key)
         if series is None:
-            label = self.method_label(method)
-            unknown = (protocol, "unknown")
-            series = self._by_call.get(unknown) if label == "unknown" else None
-            if series is None:
-                series = _CallSeries(self, protocol, label)
-                self._by_call[unknown if label == "unknown" else key] = series
+            series = self._by_call[key] = _CallSeries(self, *key)
         return series
 
     def on_call(self, protocol: str, method: str) -> float:
