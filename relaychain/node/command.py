@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
+from relaychain.node import gc_policy
 from relaychain.node.consensus.slots import SystemClock
 from relaychain.node.network.errors import NetworkError
 from relaychain.storage import DatabaseCorrupt, StorageError
@@ -338,6 +339,7 @@ async def run(args) -> int:
             for node in nodes:  # each in its own task, so its log context (node name) stays its own
                 await asyncio.create_task(node.start())
         rpc = await _start_rpc(nodes[0], args, rpc_sock)
+        gc_policy.freeze_startup_heap()
         await stop.wait()
         log.info("Shutting down…")
     finally:
@@ -386,6 +388,7 @@ async def run_network_file(args) -> int:
                                                       sock=socks.pop(node_spec.name),
                                                       metrics_registry=node.metrics.registry))
                 log.info("Running JSON-RPC server for %s: addr=127.0.0.1:%d", node_spec.name, servers[-1].port)
+        gc_policy.freeze_startup_heap()
         await stop.wait()
     finally:
         for srv in servers:
@@ -405,6 +408,7 @@ def main(args) -> int:
     from relaychain.node.heap import limit_arenas, run_trimmed
 
     limit_arenas()  # before any thread allocates, memtrace's included (run_trimmed's call comes too late for it)
+    gc_policy.raise_thresholds()
     memtrace.start_from_environment()  # RELAYCHAIN_TRACEMALLOC=<file>: allocation growth, for memory hunts
     if args.dev and not args.key_name:
         args.key_name = "alice"
