@@ -108,6 +108,8 @@ class TransactionPool:
         self.limits = limits
         self._clock = clock
         self._txs: dict[bytes, PooledTransaction] = {}
+        # hashes being validated off the loop: a copy arriving meanwhile (another peer's batch) is a duplicate
+        self._validating: set[bytes] = set()
         self._provided_by: dict[bytes, bytes] = {}  # tag -> tx hash
         # tx hash -> ban expiry, in expiry order (every ban lasts ban_seconds), so expired bans purge from the front
         self._banned: "OrderedDict[bytes, float]" = OrderedDict()
@@ -173,27 +175,35 @@ class TransactionPool:
         loop on the execution thread after any block work (node/execution.py): one job validates them all — one
         hand-over between loop and thread, not one per transaction (each costs a wake-up of the loop and a wait
         for the GIL). Returns, in order, each one's hash or the exception that refused it (the pool's errors,
-        or the runtime's refusal, which bans it as `submit` does)."""
+        or the runtime's refusal, which bans it as `submit` does). A transaction still being validated here (a
+        copy from another peer, whose batch arrived first) is AlreadyImported: it is not validated twice."""
         from relaychain.node.execution import TRANSACTIONS, off_loop
 
         outcomes: list = [None] * len(xts)
         checked = []
-        for i, xt in enumerate(xts):
-            try:
-                checked.append((i, *self._precheck(xt)))
-            except PoolError as exc:
-                outcomes[i] = exc
-        if checked:
-            validities = await off_loop(self._validate_each, [xt for _i, xt, _h in checked], priority=TRANSACTIONS)
-            for (i, xt, h), validity in zip(checked, validities):
-                if isinstance(validity, Exception):
-                    self._ban_if_refused(h, validity)
-                    outcomes[i] = validity
-                    continue
+        try:
+            for i, xt in enumerate(xts):
                 try:
-                    outcomes[i] = self._admit(xt, h, validity, None)
+                    xt, h = self._precheck(xt)
                 except PoolError as exc:
                     outcomes[i] = exc
+                    continue
+                checked.append((i, xt, h))
+                self._validating.add(h)
+            if checked:
+                validities = await off_loop(self._validate_each, [xt for _i, xt, _h in checked],
+                                            priority=TRANSACTIONS)
+                for (i, xt, h), validity in zip(checked, validities):
+                    if isinstance(validity, Exception):
+                        self._ban_if_refused(h, validity)
+                        outcomes[i] = validity
+                        continue
+                    try:
+                        outcomes[i] = self._admit(xt, h, validity, None)
+                    except PoolError as exc:
+                        outcomes[i] = exc
+        finally:
+            self._validating.difference_update(h for _i, _xt, h in checked)
         return outcomes
 
     def _ban_if_refused(self, h: bytes, exc: Exception) -> None:
@@ -203,11 +213,12 @@ class TransactionPool:
             self.ban([h])
 
     def _precheck(self, xt: bytes) -> tuple[bytes, bytes]:
-        """The checks before validation: format, known, banned. Returns (xt, its hash)."""
+        """The checks before validation: format, known (pooled, or being validated), banned. Returns (xt, its
+        hash)."""
         xt = bytes(xt)
         check_length_prefix(xt)
         h = transaction_hash(xt)
-        if h in self._txs:
+        if h in self._txs or h in self._validating:
             raise AlreadyImported(f"0x{h.hex()}")
         if self.is_banned(h):
             raise TemporarilyBanned()
