@@ -20,6 +20,7 @@ from typing import ClassVar, Optional
 from .crypto import verify_ed25519, verify_sr25519
 from .hashing import blake2_256
 from .memory_bounds import VERIFIED_SIGNATURES_CACHE_SIZE
+from .records import fast_init
 from .scale import Reader, ScaleDecodeError, decode_all, encode_bytes, encode_compact, encode_u32
 
 EXTRINSIC_VERSION = 4
@@ -284,6 +285,7 @@ def signing_payload(call: bytes, extra_bytes: bytes, additional_bytes: bytes) ->
     return blake2_256(payload) if len(payload) > 256 else payload
 
 
+@fast_init
 @dataclass(frozen=True)
 class SignedPayloadParts:
     """The signature part of a signed extrinsic: who signed, the signature, and the signed-extension extra."""
@@ -302,6 +304,7 @@ class SignedPayloadParts:
 # UncheckedExtrinsic
 
 
+@fast_init
 @dataclass(frozen=True)
 class UncheckedExtrinsic:
     call: bytes  # pallet_index u8 ‖ call_index u8 ‖ SCALE(args)

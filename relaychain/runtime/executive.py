@@ -21,6 +21,7 @@ from typing import Callable, Mapping, Optional, Sequence
 from relaychain.primitives.extrinsic import UncheckedExtrinsic, encode_additional_signed, signing_payload
 from relaychain.primitives.inherents import InherentData
 from relaychain.primitives.memory_bounds import DECODED_EXTRINSICS_CACHE_SIZE
+from relaychain.primitives.records import fast_init
 from relaychain.primitives.scale import (
     Reader, ScaleDecodeError, encode_bool, encode_bytes, encode_compact, encode_u32, encode_u64,
 )
@@ -41,6 +42,7 @@ StorageRoot = Callable[[Mapping[bytes, Optional[bytes]]], bytes]
 TX_LONGEVITY_MAX = (1 << 64) - 1
 
 
+@fast_init
 @dataclass(frozen=True)
 class ValidTransaction:
     """`sp_runtime::transaction_validity::ValidTransaction`."""
@@ -58,6 +60,7 @@ class ValidTransaction:
                 + encode_u64(self.longevity) + encode_bool(self.propagate))
 
 
+@fast_init
 @dataclass(frozen=True)
 class ApplyResult:
     """An included extrinsic: `dispatch_error` is None on success, else the `DispatchError` it failed with."""
@@ -72,6 +75,7 @@ class ApplyResult:
         return self.dispatch_error is None
 
 
+@fast_init
 @dataclass(frozen=True)
 class CheckedExtrinsic:
     """A decoded extrinsic whose signature and era have been checked (`sp_runtime::generic::CheckedExtrinsic`)."""

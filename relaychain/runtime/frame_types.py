@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from relaychain.primitives.records import fast_init
 from relaychain.primitives.types import DIGEST, DIGEST_ITEM, ENGINE_ID  # noqa: F401 - declared with Header
 from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_compact
 from relaychain.primitives.scale_types import (  # noqa: F401 - re-exported: the runtime's FRAME vocabulary
@@ -22,6 +23,7 @@ COMPACT_U128 = Compact(U128)
 
 
 
+@fast_init
 @dataclass(frozen=True)
 class Weight:
     """`sp_weights::weight_v2::Weight`: picoseconds of execution and bytes of proof."""
@@ -47,6 +49,7 @@ def per_dispatch_class(t) -> Struct:
                   [("normal", t, "T"), ("operational", t, "T"), ("mandatory", t, "T")], params=[("T", t)])
 
 
+@fast_init
 @dataclass(frozen=True)
 class PerDispatchClass:
     """`frame_support::dispatch::PerDispatchClass<Weight>`: what a block has used of each dispatch class."""

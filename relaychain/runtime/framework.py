@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
 from relaychain.primitives.hashing import STORAGE_HASHERS, twox_128
+from relaychain.primitives.records import fast_init
 from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_compact, encode_str, encode_u32
 from relaychain.runtime.frame_types import Weight
 from relaychain.primitives.scale_types import (
@@ -78,6 +79,7 @@ class ModuleError(DispatchError):
                          f"{pallet.name}.{name}")
 
 
+@fast_init
 @dataclass(frozen=True)
 class Origin:
     """Who dispatches a call: `signed` (an account), `root`, `none` (inherents, unsigned) or `parachain` (a
@@ -377,6 +379,7 @@ class CallDecodeError(ScaleDecodeError):
     """Call bytes naming no known pallet/call, or with malformed arguments."""
 
 
+@fast_init
 @dataclass(frozen=True)
 class Call:
     """A decoded call: which dispatchable and its argument values."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from relaychain.primitives.hashing import blake2_256
+from relaychain.primitives.records import fast_init
 from relaychain.primitives.scale import encode_compact
 
 from .errors import TrieDecodeError, TrieEncodeError
@@ -35,6 +36,7 @@ HASHED_VALUE_BRANCH = (0x10, 4)
 NIBBLES = "0123456789abcdef"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Value:
     """A node value: inline bytes, or (V1, len ≥ 33) the blake2-256 hash of a separately stored value node."""
@@ -43,6 +45,7 @@ class Value:
     hashed: bool = False
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Node:
     """A decoded trie node.

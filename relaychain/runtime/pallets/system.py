@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from relaychain.primitives.hashing import blake2_64, blake2_256
 from relaychain.primitives.memory_bounds import ACCOUNT_KEY_CACHE_SIZE
+from relaychain.primitives.records import fast_init
 from relaychain.primitives.scale import Reader, encode_compact
 from relaychain.runtime import constants as C
 from relaychain.runtime.framework import (
@@ -29,6 +30,7 @@ from relaychain.primitives.scale_types import (
 IS_NEW_LOGIC = 1 << 127  # pallet_balances ExtraFlags: account uses the holds/freezes logic
 
 
+@fast_init
 @dataclass(frozen=True)
 class AccountData:
     """`pallet_balances::types::AccountData`."""
@@ -39,6 +41,7 @@ class AccountData:
     flags: int = IS_NEW_LOGIC
 
 
+@fast_init
 @dataclass(frozen=True)
 class AccountInfo:
     """`frame_system::AccountInfo<Nonce = u32, AccountData>`."""

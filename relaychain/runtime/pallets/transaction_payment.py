@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from relaychain.primitives.records import fast_init
 from relaychain.runtime import constants as C
 from relaychain.runtime.framework import Pallet, account_field
 from relaychain.runtime.frame_types import FIXED_U128, Weight
@@ -33,6 +34,7 @@ pallet.constant("OperationalFeeMultiplier", U8, C.OPERATIONAL_FEE_MULTIPLIER, (
     "A fee multiplier for `Operational` extrinsics to compute \"virtual tip\" to boost their `priority`",))
 
 
+@fast_init
 @dataclass(frozen=True)
 class FeeDetails:
     """`pallet_transaction_payment::FeeDetails`: inclusion fee parts (None if the call pays no fee) and tip."""
