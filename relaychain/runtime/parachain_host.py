@@ -191,8 +191,9 @@ def candidate_events(host) -> list:
     """The ParaInclusion candidate events of block B, from its `System.Events`.
 
     Only those records are decoded: the others (a block of transfers holds thousands) are skipped by their
-    SCALE layout, a fixed-size event by its length alone, since this is asked of every imported block by
-    several subsystems."""
+    SCALE layout, since this is asked of every imported block by several subsystems. The common record —
+    `Phase::ApplyExtrinsic(u32)`, a fixed-size event of another pallet, no topics — is recognised from its
+    bytes alone and stepped over by its length; any other goes through the types."""
     raw = host.get(system.Events.key())
     if raw is None:
         return []
@@ -200,28 +201,26 @@ def candidate_events(host) -> list:
     fixed_lengths = _fixed_event_lengths(runtime_event)
     wanted = inclusion.pallet.index  # a RuntimeEvent starts with its pallet's index
     r = Reader(raw)
-    data = r.data
+    count = r.compact()
+    data, pos, end = r.data, r.pos, len(r.data)
     out = []
-    for _ in range(r.compact()):
-        if r.pos < len(data) and data[r.pos] == 0:  # Phase::ApplyExtrinsic(u32), the common case
-            r.read(5)
-        else:
-            PHASE.skip(r)
-        pos = r.pos
-        if pos < len(data) and data[pos] == wanted:
+    for _ in range(count):
+        if pos + 7 <= end and data[pos] == 0 and data[pos + 5] != wanted:
+            length = fixed_lengths.get(data[pos + 5] << 8 | data[pos + 6])
+            if length is not None and pos + 5 + length < end and data[pos + 5 + length] == 0:
+                pos += 6 + length  # phase (5) + event + an empty topics vector (1)
+                continue
+        r.pos = pos
+        PHASE.skip(r)
+        if r.pos < end and data[r.pos] == wanted:
             _pallet, event = runtime_event.decode_from(r)
             if event[0] != "UpwardMessagesReceived":
                 out.append(event)
         else:
-            length = fixed_lengths.get(int.from_bytes(data[pos:pos + 2], "big")) if pos + 2 <= len(data) else None
-            if length is None:
-                runtime_event.skip(r)
-            else:
-                r.read(length)
-        if r.pos < len(data) and data[r.pos] == 0:  # no topics, the common case
-            r.read(1)
-        else:
-            EVENT_TOPICS.skip(r)
+            runtime_event.skip(r)
+        EVENT_TOPICS.skip(r)
+        pos = r.pos
+    r.pos = pos
     r.finish()
     return out
 
