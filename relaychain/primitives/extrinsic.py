@@ -12,13 +12,12 @@ Spec: ../shared/specs/rpc.md §8; Substrate `sp_runtime::generic::{era, unchecke
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 
 from .crypto import verify_ed25519, verify_sr25519
 from .hashing import blake2_256
+from .lru import LruMap
 from .memory_bounds import VERIFIED_SIGNATURES_CACHE_SIZE
 from .records import fast_init
 from .scale import Reader, ScaleDecodeError, decode_all, encode_bytes, encode_compact, encode_u32
@@ -229,33 +228,20 @@ class MultiSignature:
         return valid
 
 
-class VerifiedSignatures:
+class VerifiedSignatures(LruMap[tuple, bool]):
     """A bounded, thread-safe memo of (scheme, signature, message, key) tuples that verified: the pool validates
     a transaction and the block that includes it is executed later by the same process (often several times in
     an in-process network), and sr25519 is the largest single cost of both. Exact: verification is a pure
     function of the tuple, and only valid ones are kept (a forged signature is a different tuple)."""
 
     def __init__(self, capacity: int = VERIFIED_SIGNATURES_CACHE_SIZE):
-        self.capacity = capacity
-        self._keys: "OrderedDict[tuple, None]" = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._keys)
+        super().__init__(capacity)
 
     def holds(self, key: tuple) -> bool:
-        with self._lock:
-            if key in self._keys:
-                self._keys.move_to_end(key)
-                return True
-            return False
+        return self.get(key) is not None
 
     def add(self, key: tuple) -> None:
-        with self._lock:
-            self._keys[key] = None
-            self._keys.move_to_end(key)
-            while len(self._keys) > self.capacity:
-                self._keys.popitem(last=False)
+        self.put(key, True)
 
 
 VERIFIED_SIGNATURES = VerifiedSignatures()

@@ -13,13 +13,12 @@ Then the nonce is bumped and the fee withdrawn, the call dispatched in its own s
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence
 
 from relaychain.primitives.extrinsic import UncheckedExtrinsic, encode_additional_signed, signing_payload
 from relaychain.primitives.inherents import InherentData
+from relaychain.primitives.lru import LruMap
 from relaychain.primitives.memory_bounds import DECODED_EXTRINSICS_CACHE_SIZE
 from relaychain.primitives.records import fast_init
 from relaychain.primitives.scale import (
@@ -103,37 +102,14 @@ def nonce_tag(who: bytes, nonce: int) -> bytes:
 
 # -- checks shared by apply and validate ---------------------------------------------------------
 
-class DecodedExtrinsics:
-    """A bounded, thread-safe memo of signed extrinsics' decodings (least recently used evicted first): a
+class DecodedExtrinsics(LruMap[bytes, tuple]):
+    """A bounded, thread-safe memo of signed extrinsics' decodings, (UncheckedExtrinsic, Call) by their bytes: a
     transaction is decoded by the pool when it arrives, then by every block that executes it (the author's and
     each importer's) and by the pool's revalidations. Exact: decoding is a pure function of the bytes and the
     runtime (one memo per runtime), its results are immutable, and bytes that do not decode are not kept."""
 
     def __init__(self, capacity: int = DECODED_EXTRINSICS_CACHE_SIZE):
-        self.capacity = capacity
-        self._entries: OrderedDict[bytes, tuple[UncheckedExtrinsic, Call]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, xt: bytes) -> Optional[tuple[UncheckedExtrinsic, Call]]:
-        with self._lock:
-            entry = self._entries.get(xt)
-            if entry is not None:
-                self._entries.move_to_end(xt)
-            return entry
-
-    def put(self, xt: bytes, entry: tuple[UncheckedExtrinsic, Call]) -> None:
-        with self._lock:
-            self._entries[xt] = entry
-            self._entries.move_to_end(xt)
-            while len(self._entries) > self.capacity:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        super().__init__(capacity)
 
 
 DECODED_EXTRINSICS = DecodedExtrinsics()  # for RUNTIME, the runtime of this chain
