@@ -396,9 +396,8 @@ class Client:
         rivals = [self._importing[h] for h, n in self._importing_numbers.items() if n >= header.number]
         if rivals:
             await asyncio.wait([asyncio.shield(f) for f in rivals])
-        best = self.best_hash()
-        if header.number != self.number(best) or self.chain_selection.outranks(header.number, block_hash, best):
-            return
+        if header.number != self.best_number() or not self._ranks_below_best(header, block_hash):
+            return  # only a rival of the best block at its own height is held
         hold = self.side_import_hold(header)
         if hold is not None:
             log.debug("Holding the import of side block #%d (0x%s) until this node has authored its slot",
@@ -408,9 +407,7 @@ class Client:
     async def _defer_side_block(self, header: types.Header, block_hash: bytes, block_bytes_or_block) -> None:
         """Wait as `import_block_off_loop` says for a heavy side block still behind the best chain; raise
         SideBlockDropped if finality passed it meanwhile. Return at once for any other block."""
-        if not self.defer_heavy_side_blocks or header.number > self.best_number():
-            return
-        if self.chain_selection.outranks(header.number, block_hash, self.best_hash()):
+        if not self.defer_heavy_side_blocks or not self._ranks_below_best(header, block_hash):
             return
         count = side_blocks.extrinsic_count(block_bytes_or_block)
         if count is None or count < side_blocks.DEFER_SIDE_BLOCK_EXTRINSICS:
@@ -422,6 +419,13 @@ class Client:
             log.debug("Dropped side block #%d (0x%s): finality passed it before anything needed it",
                       header.number, block_hash.hex())
             raise SideBlockDropped(f"side block #{header.number} was not needed before finality passed it")
+
+    def _ranks_below_best(self, header: types.Header, block_hash: bytes) -> bool:
+        """Whether the fork choice ranks this block (`block_hash` is the header's, not imported yet) below the
+        best block: no higher, and not outranking it at its height."""
+        best = self.best_hash()
+        return (header.number <= self.number(best)
+                and not self.chain_selection.outranks(header.number, block_hash, best))
 
     def release_deferred(self, block_hash: bytes) -> bool:
         """Import a deferred side block now (something needs it); False if `block_hash` is not deferred."""
