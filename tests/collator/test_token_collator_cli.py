@@ -28,10 +28,22 @@ ALICE_ACCOUNT_KEY = ("26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886
                      "de1e86a9a8c739864cf3cc5ec2bea59fd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d")
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct ports free now: all stay bound until every one is chosen (chosen one at a time, a port
+    just released may be handed out again: the RPC and the p2p port once came out equal)."""
+    socks = []
+    try:
+        for _ in range(count):
+            socks.append(socket.socket())
+            socks[-1].bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def chain_file(tmp_path: Path) -> Path:
@@ -43,9 +55,9 @@ def chain_file(tmp_path: Path) -> Path:
     return path
 
 
-def collator_cmd(tmp_path: Path, chain: Path, *extra: str) -> list[str]:
+def collator_cmd(tmp_path: Path, chain: Path, *extra: str, p2p_port: int | None = None) -> list[str]:
     return [sys.executable, "-m", "relaychain.cli", "collator", "--chain", str(chain), "--base-path",
-            str(tmp_path / "collator"), "--port", str(free_port()), *extra]
+            str(tmp_path / "collator"), "--port", str(p2p_port or free_port()), *extra]
 
 
 def wait_for_rpc(port: int, proc: subprocess.Popen, timeout: float = 90.0):
@@ -71,9 +83,9 @@ def test_a_token_collator_process_serves_the_para_rpc_and_resumes(tmp_path):
     chain = chain_file(tmp_path)
     genesis = "0x" + blake2_256(genesis_head(PARA)).hex()
     for run in range(2):  # the second run reopens the para database the first one wrote
-        port = free_port()
+        port, p2p_port = free_ports(2)
         proc = spawn(collator_cmd(tmp_path, chain, "--para-id", str(PARA), "--para-kind", "token",
-                                  "--rpc-port", str(port)), tmp_path / f"collator-{run}.log")
+                                  "--rpc-port", str(port), p2p_port=p2p_port), tmp_path / f"collator-{run}.log")
         try:
             assert wait_for_rpc(port, proc) == f"Token Parachain {PARA} (dev)"
             assert rpc(port, "chain_getBlockHash", [0]) == genesis

@@ -32,10 +32,18 @@ RUN_BLOCKS = 20
 BLOCK_TIME_MS = 2000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """`count` distinct ports free now: all stay bound until every one is chosen (one at a time, a port just
+    released may be handed out twice)."""
+    socks = []
+    try:
+        for _ in range(count):
+            socks.append(socket.socket())
+            socks[-1].bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def network_toml(rpc_port: int, p2p_ports: list[int]) -> str:
@@ -59,9 +67,9 @@ def included_paras(s: SubstrateInterface, block_hash: str) -> set[int]:
 @pytest.mark.slow
 @pytest.mark.timeout(330)
 def test_every_validator_and_collator_in_its_own_process(tmp_path: Path):
-    rpc_port = free_port()
+    rpc_port, *p2p_ports = free_ports(1 + len(VALIDATORS))
     config = tmp_path / "network.toml"
-    config.write_text(network_toml(rpc_port, [free_port() for _ in VALIDATORS]))
+    config.write_text(network_toml(rpc_port, p2p_ports))
     launcher = subprocess.Popen([sys.executable, "-m", "relaychain.cli", "run", "--config", str(config),
                                  "--base-path", str(tmp_path / "net")],
                                 stdout=open(tmp_path / "launcher.log", "wb"), stderr=subprocess.STDOUT,
