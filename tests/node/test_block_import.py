@@ -434,3 +434,24 @@ def test_deferred_side_blocks_are_bounded_the_oldest_is_imported(tmp_path, monke
     finally:
         a.db.close()
         b.db.close()
+
+
+def test_a_block_finality_passed_while_it_was_built_is_dropped_with_a_warning(chains, caplog, monkeypatch):
+    """The slot worker's import of its own block is refused when finality chose another fork while the block was
+    built (a race under load): a warning naming the slot, as Substrate's "Error with block built on …", not a
+    traceback, and the slot loop goes on."""
+    import asyncio
+    import logging
+
+    a, _b = chains
+    author = _author(a, "alice")
+
+    async def finalized_elsewhere(slot, **_kw):
+        raise NotDescendantOfFinalized("block #18 does not descend from finalized #16")
+
+    monkeypatch.setattr(author, "author_off_loop", finalized_elsewhere)
+    with caplog.at_level(logging.WARNING, logger="relaychain.babe"):
+        asyncio.run(author._handle_slot(SlotInfo(1000, SLOT_MS)))
+    (record,) = [r for r in caplog.records if r.name == "relaychain.babe"]
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert "slot 1000" in record.getMessage() and "finalized #16" in record.getMessage()

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Optional
 
+from relaychain.node.client import NotDescendantOfFinalized
 from relaychain.node.consensus import babe_claims
 from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
@@ -250,6 +251,10 @@ class BabeAuthor:
                                        peers_import_ms=self.limits.peers_import_ms(slot.duration_ms, remaining_ms))
         except asyncio.CancelledError:
             raise
+        except NotDescendantOfFinalized as exc:  # finality chose another fork while the block was built
+            log.warning("Error with block built for slot %d: %s", slot.slot, exc)
+            if self.metrics is not None:
+                self.metrics.proposer_slots_skipped.labels("finalized-elsewhere").inc()
         except Exception:
             log.exception("block authoring failed at slot %d", slot.slot)
         await asyncio.sleep(0)
