@@ -146,15 +146,16 @@ class TransactionPropagation:
             log.debug("malformed transactions notification from %s: %s", peer_id.hex()[:16], exc)
             return False
         known = self.known_to(peer_id)
-        for xt in xts:
-            known.insert(transaction_hash(xt))
+        hashes = [transaction_hash(xt) for xt in xts]
+        for h in hashes:
+            known.insert(h)
         for start in range(0, len(xts), VALIDATION_CHUNK):
             chunk = xts[start:start + VALIDATION_CHUNK]
             if pending_jobs(TRANSACTIONS) * VALIDATION_CHUNK >= MAX_PENDING_TRANSACTIONS:
                 if self.metrics is not None:
                     self.metrics.txpool_gossip_dropped.inc(len(chunk))
                 continue
-            outcomes = await self.pool.submit_many_off_loop(chunk)
+            outcomes = await self.pool.submit_many_off_loop(chunk, hashes[start:start + VALIDATION_CHUNK])
             # invalid, known or banned ones are not ours to forward
             admitted = [(xt, outcome) for xt, outcome in zip(chunk, outcomes) if not isinstance(outcome, Exception)]
             for xt, tx_hash in admitted:  # an admitted transaction's outcome is its hash

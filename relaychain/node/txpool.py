@@ -170,13 +170,14 @@ class TransactionPool:
             raise
         return self._admit(xt, h, validity, watcher)
 
-    async def submit_many_off_loop(self, xts: list[bytes]) -> list:
+    async def submit_many_off_loop(self, xts: list[bytes], hashes: Optional[list[bytes]] = None) -> list:
         """`submit` for several transactions (a peer's batch, a retracted block's, in chunks), validated off the
         loop on the execution thread after any block work (node/execution.py): one job validates them all — one
         hand-over between loop and thread, not one per transaction (each costs a wake-up of the loop and a wait
         for the GIL). Returns, in order, each one's hash or the exception that refused it (the pool's errors,
         or the runtime's refusal, which bans it as `submit` does). A transaction still being validated here (a
-        copy from another peer, whose batch arrived first) is AlreadyImported: it is not validated twice."""
+        copy from another peer, whose batch arrived first) is AlreadyImported: it is not validated twice.
+        `hashes`: their `transaction_hash`es, when the caller computed them already (a peer's batch)."""
         from relaychain.node.execution import TRANSACTIONS, off_loop
 
         outcomes: list = [None] * len(xts)
@@ -184,7 +185,7 @@ class TransactionPool:
         try:
             for i, xt in enumerate(xts):
                 try:
-                    xt, h = self._precheck(xt)
+                    xt, h = self._precheck(xt, None if hashes is None else hashes[i])
                 except PoolError as exc:
                     outcomes[i] = exc
                     continue
@@ -212,12 +213,13 @@ class TransactionPool:
         if not isinstance(exc, PoolError):
             self.ban([h])
 
-    def _precheck(self, xt: bytes) -> tuple[bytes, bytes]:
+    def _precheck(self, xt: bytes, h: Optional[bytes] = None) -> tuple[bytes, bytes]:
         """The checks before validation: format, known (pooled, or being validated), banned. Returns (xt, its
         hash)."""
         xt = bytes(xt)
         check_length_prefix(xt)
-        h = transaction_hash(xt)
+        if h is None:
+            h = transaction_hash(xt)
         if h in self._txs or h in self._validating:
             raise AlreadyImported(f"0x{h.hex()}")
         if self.is_banned(h):
