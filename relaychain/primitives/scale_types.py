@@ -429,6 +429,10 @@ class Struct(ScaleType):
         self.fields = self.codec.fields
         self.params = _params(params)
         self.docs = tuple(docs)
+        if type(self) is Struct and len(self.fields) == 1 and not self.codec.named:
+            # a newtype (AccountId32, H256: one unnamed field) is its field's bytes: skip two calls a value
+            inner = self.codec.types[0]
+            self.encode, self.decode_from = inner.encode, inner.decode_from
 
     def encode(self, value):
         return self.codec.encode_payload(value)
