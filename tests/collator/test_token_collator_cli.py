@@ -6,7 +6,6 @@ and its database — the chain's progress is test_token_collator_e2e's."""
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,27 +18,13 @@ from parachain.token.genesis import genesis_head
 from relaychain.launcher import NetworkSpec, NodeSpec, ParaSpec, builtin_para, write_chain_file
 from relaychain.primitives.hashing import blake2_256
 from relaychain.runtime.constants import DEV_ENDOWMENT
-from tests.node.harness import rpc, spawn
+from tests.node.harness import free_ports, rpc, spawn
 
 pytestmark = pytest.mark.slow
 
 PARA = 2000
 ALICE_ACCOUNT_KEY = ("26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9"  # System.Account
                      "de1e86a9a8c739864cf3cc5ec2bea59fd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d")
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct ports free now: all stay bound until every one is chosen (chosen one at a time, a port
-    just released may be handed out again: the RPC and the p2p port once came out equal)."""
-    socks = []
-    try:
-        for _ in range(count):
-            socks.append(socket.socket())
-            socks[-1].bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def free_port() -> int:

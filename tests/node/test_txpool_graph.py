@@ -281,38 +281,6 @@ def test_a_copy_arriving_while_the_first_is_validated_is_not_validated_again():
     asyncio.run(scenario())
 
 
-def test_a_copy_arriving_while_the_first_is_validated_is_not_validated_again():
-    """Two peers send the same transaction; the second batch comes while the first is still on the execution
-    thread. The copy is AlreadyImported at once, the original is admitted, and each was validated once. A
-    batch that fails (here: cancelled) leaves nothing marked as being validated."""
-    import asyncio
-
-    async def scenario():
-        pool, ledger, _ = make_pool()
-        validated = []
-
-        def counting(xt):
-            validated.append(xt)
-            return ledger.validate(xt)
-
-        pool._validate = counting
-        first = asyncio.ensure_future(pool.submit_many_off_loop([tx(1, 0), tx(2, 0)]))
-        await asyncio.sleep(0)  # the first batch is prechecked and handed to the execution thread
-        second = await pool.submit_many_off_loop([tx(2, 0), tx(3, 0)])
-        outcomes = await first
-        assert outcomes == [txpool.transaction_hash(tx(1, 0)), txpool.transaction_hash(tx(2, 0))]
-        assert isinstance(second[0], AlreadyImported) and second[1] == txpool.transaction_hash(tx(3, 0))
-        assert sorted(validated) == sorted([tx(1, 0), tx(2, 0), tx(3, 0)])
-        cancelled = asyncio.ensure_future(pool.submit_many_off_loop([tx(4, 0)]))
-        await asyncio.sleep(0)
-        cancelled.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await cancelled
-        assert pool.submit(tx(4, 0)) == txpool.transaction_hash(tx(4, 0))  # not refused as "being validated"
-
-    asyncio.run(scenario())
-
-
 def test_remove_invalid_moves_dependents_to_future():
     pool, _, _ = make_pool()
     hs = [pool.submit(tx(1, n)) for n in range(3)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 from substrateinterface import SubstrateInterface
 
+from tests.node.harness import free_ports
 from tests.node.parachains.paranet import AdderHead, adder_state_hash
 
 VALIDATORS = ("alice", "bob", "charlie", "dave", "eve", "ferdie")
@@ -30,20 +30,6 @@ RUN_BLOCKS = 20
 # para advanced in 60-65 % of blocks in some full-suite runs. 2 s slots give the pipeline the time the test is
 # not about; Polkadot's are 6 s.
 BLOCK_TIME_MS = 2000
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct ports free now: all stay bound until every one is chosen (one at a time, a port just
-    released may be handed out twice)."""
-    socks = []
-    try:
-        for _ in range(count):
-            socks.append(socket.socket())
-            socks[-1].bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def network_toml(rpc_port: int, p2p_ports: list[int]) -> str:
