@@ -272,7 +272,7 @@ def signing_payload(call: bytes, extra_bytes: bytes, additional_bytes: bytes) ->
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SignedPayloadParts:
     """The signature part of a signed extrinsic: who signed, the signature, and the signed-extension extra."""
 
@@ -291,7 +291,7 @@ class SignedPayloadParts:
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UncheckedExtrinsic:
     call: bytes  # pallet_index u8 ‖ call_index u8 ‖ SCALE(args)
     signature: Optional[SignedPayloadParts] = None

@@ -42,7 +42,7 @@ TX_LONGEVITY_MAX = (1 << 64) - 1
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ValidTransaction:
     """`sp_runtime::transaction_validity::ValidTransaction`."""
 
@@ -60,7 +60,7 @@ class ValidTransaction:
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApplyResult:
     """An included extrinsic: `dispatch_error` is None on success, else the `DispatchError` it failed with."""
 
@@ -75,7 +75,7 @@ class ApplyResult:
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckedExtrinsic:
     """A decoded extrinsic whose signature and era have been checked (`sp_runtime::generic::CheckedExtrinsic`)."""
 

@@ -24,7 +24,7 @@ COMPACT_U128 = Compact(U128)
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Weight:
     """`sp_weights::weight_v2::Weight`: picoseconds of execution and bytes of proof."""
 
@@ -50,7 +50,7 @@ def per_dispatch_class(t) -> Struct:
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PerDispatchClass:
     """`frame_support::dispatch::PerDispatchClass<Weight>`: what a block has used of each dispatch class."""
 

@@ -80,7 +80,7 @@ class ModuleError(DispatchError):
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Who dispatches a call: `signed` (an account), `root`, `none` (inherents, unsigned) or `parachain` (a
     para speaking for itself: Polkadot's `parachains_origin::Origin::Parachain`, reached through XCM)."""
@@ -380,7 +380,7 @@ class CallDecodeError(ScaleDecodeError):
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     """A decoded call: which dispatchable and its argument values."""
 

@@ -13,14 +13,14 @@ from relaychain.primitives.records import fast_init
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Account:
     nonce: int
     free: int = 0
     owner: Optional[bytes] = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlainAccount:
     nonce: int
     free: int = 0
@@ -71,18 +71,18 @@ def test_wrong_calls_fail_as_the_plain_constructor_does(fast, plain):
 
 
 def test_classes_the_fast_constructor_cannot_serve_are_refused():
-    @dataclass(frozen=True)
+    @dataclass(frozen=True, slots=True)
     class Checked:
         n: int
 
         def __post_init__(self):
             assert self.n >= 0
 
-    @dataclass(frozen=True)
+    @dataclass(frozen=True, slots=True)
     class Factory:
         items: list = dataclasses.field(default_factory=list)
 
-    @dataclass(frozen=True)
+    @dataclass(frozen=True, slots=True)
     class KeywordOnly:
         n: int = dataclasses.field(kw_only=True)
 
@@ -90,7 +90,11 @@ def test_classes_the_fast_constructor_cannot_serve_are_refused():
     class Mutable:
         n: int
 
-    for cls in (Checked, Factory, KeywordOnly, Mutable, int):
+    @dataclass(frozen=True)
+    class WithoutSlots:  # a direct store would create every instance's __dict__
+        n: int
+
+    for cls in (Checked, Factory, KeywordOnly, Mutable, WithoutSlots, int):
         with pytest.raises(TypeError):
             fast_init(cls)
 
@@ -104,3 +108,4 @@ def test_the_runtime_records_keep_their_declared_fields():
     assert (info.nonce, info.consumers, info.providers, info.sufficients, info.data.free) == (7, 0, 1, 0, 10)
     assert PerDispatchClass().normal == Weight(0) and Weight(1, 2) + Weight(3) == Weight(4, 2)
     assert Node("a", Value(b"v")).children is None
+    assert not hasattr(info, "__dict__")  # slots: no per-instance dict behind the records kept by the thousand

@@ -31,7 +31,7 @@ IS_NEW_LOGIC = 1 << 127  # pallet_balances ExtraFlags: account uses the holds/fr
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccountData:
     """`pallet_balances::types::AccountData`."""
 
@@ -42,7 +42,7 @@ class AccountData:
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccountInfo:
     """`frame_system::AccountInfo<Nonce = u32, AccountData>`."""
 

@@ -35,7 +35,7 @@ pallet.constant("OperationalFeeMultiplier", U8, C.OPERATIONAL_FEE_MULTIPLIER, (
 
 
 @fast_init
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeeDetails:
     """`pallet_transaction_payment::FeeDetails`: inclusion fee parts (None if the call pays no fee) and tip."""
 
