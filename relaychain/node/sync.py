@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Optional
 
-from relaychain.node.client import (BlockImportError, Client, FinalityError, NotDescendantOfFinalized, SideBlockDropped,
+from relaychain.node.client import (BlockImportError, Client, FinalityError, NotDescendantOfFinalized,
                                     UnknownParent)
 from relaychain.primitives import types
 from relaychain.primitives.scale import Reader, encode_bytes, encode_compact, encode_option, encode_u32
@@ -205,7 +205,10 @@ class BlockSync:
         except UnknownParent as exc:
             asyncio.get_event_loop().create_task(self._sync_then_import(peer_id, exc.parent_hash, data, relay=True))
             return False
-        except SideBlockDropped:  # deferred by us, not needed before finality passed it: not the peer's fault
+        except NotDescendantOfFinalized as exc:
+            # a fork finality already abandoned (a claim that lost the race, or one we deferred until finality
+            # passed it): an honest validator's block, not the peer's fault, and nothing to relay
+            log.debug("announced block on a fork finality abandoned: %s", exc)
             return False
         except BlockImportError as exc:
             log.warning("💔 Error importing block: %s: %s", type(exc).__name__, exc)

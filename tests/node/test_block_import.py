@@ -455,3 +455,31 @@ def test_a_block_finality_passed_while_it_was_built_is_dropped_with_a_warning(ch
     (record,) = [r for r in caplog.records if r.name == "relaychain.babe"]
     assert record.levelno == logging.WARNING and record.exc_info is None
     assert "slot 1000" in record.getMessage() and "finalized #16" in record.getMessage()
+
+
+def test_an_announced_block_on_a_fork_finality_abandoned_is_dropped_quietly(chains, caplog):
+    """Two claims of one slot; finality takes one before the other's announcement arrives. The late sibling is
+    refused (it does not descend from the finalized block) but it is an honest validator's block: no "💔 Error
+    importing block" warning, and it is not relayed."""
+    import asyncio
+    import logging
+
+    from relaychain.node.network import InProcessHub
+    from relaychain.node.sync import BlockSync
+    from relaychain.primitives.crypto import Ed25519Keypair
+
+    a, b = chains
+    _, s1, x = _propose_any(a, 1000)
+    _, _s2, y = _propose_any(a, s1 + 1)  # a competing block at height 1
+    b.import_block(x.encode())
+    b.finalize(x.header.hash())
+
+    async def scenario():
+        sync = BlockSync(b, InProcessHub().join(Ed25519Keypair.from_seed(b"\x07" * 32)))
+        return await sync._on_announce(b"\x01" * 32, y.encode())
+
+    with caplog.at_level(logging.DEBUG, logger="relaychain"):
+        relayed = asyncio.run(scenario())
+    assert relayed is False and b.header(y.header.hash()) is None
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("finality abandoned" in r.getMessage() for r in caplog.records)
