@@ -151,18 +151,21 @@ class Rpc:
         return self.next_id, json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method,
                                          "params": list(params)})
 
+    def _reply(self, request_id: int) -> asyncio.Future:
+        """The future `_read` completes with the reply to `request_id`."""
+        fut = self.waiting[request_id] = asyncio.get_running_loop().create_future()
+        return fut
+
     async def send_prepared(self, request: tuple[int, str]) -> asyncio.Future:
         """Send a prepared request; the future of its reply."""
         request_id, text = request
-        fut = asyncio.get_running_loop().create_future()
-        self.waiting[request_id] = fut
+        fut = self._reply(request_id)
         await self.ws.send_str(text)
         return fut
 
     def send(self, method: str, params=()) -> asyncio.Future:
         request_id, text = self.prepare(method, params)
-        fut = asyncio.get_running_loop().create_future()
-        self.waiting[request_id] = fut
+        fut = self._reply(request_id)
         asyncio.ensure_future(self.ws.send_str(text))
         return fut
 
