@@ -7,7 +7,12 @@ Polkadot: `polkadot/node/core/chain-selection` and `polkadot/node/service/src/re
 Rules:
 - A block is *viable* unless it, or an unfinalized ancestor of it, was reverted. Finalized blocks are never
   reverted.
-- The best block is the highest viable leaf; on equal height the lower hash wins, so every node converges.
+- Fork choice is BABE's (`sc-consensus-babe` import, `ForkChoiceStrategy::Custom`): a block's *weight* is the
+  number of primary-slot blocks in its chain (`PreDigest::added_weight`: Primary 1, secondary 0). An imported
+  block replaces the best block if its weight is greater, or equal with a greater number; on a full tie the best
+  block stays (the one seen first), so a node never leaves a block it may have voted for for an equal rival.
+- When the best block must be chosen afresh (a revert, finality on another fork), the best viable leaf is the
+  one of greatest (weight, number), the lower hash on a full tie so the choice does not depend on set order.
 - `revert(h)` makes `h` and all its descendants non-viable (for good: a later, longer chain through a reverted
   block never becomes best) and moves the best block to the best viable block if it was among them.
 - GRANDPA may finalize a block only if it is viable and every voting rule accepts it (`can_finalize`); the
@@ -19,6 +24,9 @@ from __future__ import annotations
 
 import logging
 from typing import Callable, Iterable, Optional
+
+from relaychain.primitives import types
+from relaychain.primitives.scale import ScaleDecodeError
 
 log = logging.getLogger("relaychain.chain_selection")
 
@@ -41,6 +49,12 @@ class ChainSelection:
         raw = db.meta_get(_REVERTED_KEY) or b""
         self._reverted: set[bytes] = {raw[i:i + 32] for i in range(0, len(raw), 32)}
         self._viable: dict[bytes, bool] = {}
+        # block hash -> (number, primary-slot blocks from the anchor to it). The anchor is the finalized block
+        # when this node started, weight 0: only differences between descendants of the finalized block are
+        # ever compared, so no absolute weight from genesis is needed (nor stored).
+        self._weights: dict[bytes, tuple[int, int]] = {}
+        self._anchor_number = self._number(finalized()) or 0
+        self._weights[finalized()] = (self._anchor_number, 0)
 
     # ---- viability --------------------------------------------------------------------------------
     def is_viable(self, block_hash: bytes) -> bool:
@@ -94,7 +108,6 @@ class ChainSelection:
         carrying the log among them). Returns the hash it newly reverted, or None. A revert target at or below finality
         is ignored with a warning (finality is never reverted)."""
         from relaychain.primitives.parachain_types import CONSENSUS_LOG, PARACHAINS_ENGINE_ID
-        from relaychain.primitives.scale import ScaleDecodeError
 
         targets = []
         for data in header.digest.consensus(PARACHAINS_ENGINE_ID):
@@ -121,8 +134,13 @@ class ChainSelection:
         return h if newly else None  # a sibling fork's log for a block reverted already
 
     def prune_finalized(self) -> None:
-        """Forget reverts at or below the finalized block (they can no longer be built on)."""
-        fin_number = self._number(self._finalized())
+        """Forget reverts at or below the finalized block (they can no longer be built on), and weights below
+        it (every block compared from now on descends from it)."""
+        fin = self._finalized()
+        fin_number = self._number(fin)
+        self.weight(fin)  # the new anchor of every later walk
+        self._weights = {h: nw for h, nw in self._weights.items() if nw[0] >= fin_number}
+        self._anchor_number = fin_number
         kept = {h for h in self._reverted if (self._number(h) or 0) > fin_number}
         if kept != self._reverted:
             self._reverted = kept
@@ -136,7 +154,7 @@ class ChainSelection:
             return False
         if not self.is_viable(current):
             return True
-        return self._rank(candidate) > self._rank(current)
+        return self._rank(candidate) > self._rank(current)  # a tie keeps `current`: the block seen first
 
     def best_viable_leaf(self, leaves: Iterable[bytes], under: Optional[bytes] = None) -> bytes:
         """The best viable block among `leaves` and their ancestors (descending from `under`, default the
@@ -148,7 +166,7 @@ class ChainSelection:
             h = self._highest_viable_ancestor(leaf, base_number)
             if h is None or not self._descends(h, base):
                 continue
-            if self._rank(h) > self._rank(best):
+            if self._leaf_rank(h) > self._leaf_rank(best):
                 best = h
         return best
 
@@ -165,13 +183,36 @@ class ChainSelection:
         header = self._header_of(block_hash)
         return None if header is None else header.number
 
-    def _rank(self, block_hash: bytes) -> tuple[int, int]:
-        return _rank(self._number(block_hash) or 0, block_hash)
+    def weight(self, block_hash: bytes) -> int:
+        """BABE's block weight, counted from the anchor: the primary-slot blocks on the way down to it."""
+        path, h = [], block_hash
+        base = 0
+        while True:
+            known = self._weights.get(h)
+            if known is not None:
+                base = known[1]
+                break
+            header = self._header_of(h)
+            if header is None or header.number <= self._anchor_number:
+                break  # not above the anchor: never compared with a descendant of the finalized block
+            path.append((h, header.number, added_weight(header)))
+            h = header.parent_hash
+        for h, number, added in reversed(path):
+            base += added
+            self._weights[h] = (number, base)
+        return base
 
-    def outranks(self, number: int, block_hash: bytes, current: bytes) -> bool:
-        """Whether block `number`/`block_hash` (not imported yet, say) would replace `current` as the best block
-        if it is viable: the fork choice's rank alone, from its header."""
-        return _rank(number, block_hash) > self._rank(current)
+    def _rank(self, block_hash: bytes) -> tuple[int, int]:
+        return self.weight(block_hash), self._number(block_hash) or 0
+
+    def _leaf_rank(self, block_hash: bytes) -> tuple[int, int, int]:
+        return *self._rank(block_hash), -int.from_bytes(block_hash, "big")
+
+    def outranks(self, header, current: bytes) -> bool:
+        """Whether the block of `header` (not imported yet, its parent stored) would replace `current` as the
+        best block if it is viable: the fork choice's rank alone, from its header."""
+        rank = (self.weight(header.parent_hash) + added_weight(header), header.number)
+        return rank > self._rank(current)
 
     def _highest_viable_ancestor(self, block_hash: bytes, floor: int) -> Optional[bytes]:
         h = block_hash
@@ -191,6 +232,10 @@ class ChainSelection:
         return h == ancestor
 
 
-def _rank(number: int, block_hash: bytes) -> tuple[int, int]:
-    """The fork choice's order: higher first, then the lower hash."""
-    return number, -int.from_bytes(block_hash, "big")
+def added_weight(header) -> int:
+    """`PreDigest::added_weight`: 1 for a block claimed in a primary slot, 0 for a secondary claim (and for
+    genesis, or a header without a BABE claim, which import refuses anyway)."""
+    try:
+        return 1 if isinstance(types.babe_pre_digest(header), types.PrimaryPreDigest) else 0
+    except (ScaleDecodeError, ValueError):
+        return 0

@@ -9,8 +9,9 @@ Import rules (polkadot-sdk `sc-consensus-babe` verifier + `sc-client` import, si
 3. Re-executing the unsealed block with the runtime over the parent's state gives the header's state root.
 4. Header, body and the new trie nodes are written in one atomic database transaction — a bad block changes
    nothing.
-Fork choice is `chain_selection.ChainSelection`'s: the highest viable block wins, on equal length the lower hash
-(every node converges on the same head); reverted blocks (disputes) and their descendants never become best.
+Fork choice is `chain_selection.ChainSelection`'s, BABE's: the viable block whose chain has the most primary-slot
+blocks wins, then the higher one; on a tie the best block stays. Reverted blocks (disputes) and their descendants
+never become best.
 """
 
 from __future__ import annotations
@@ -396,7 +397,7 @@ class Client:
         rivals = [self._importing[h] for h, n in self._importing_numbers.items() if n >= header.number]
         if rivals:
             await asyncio.wait([asyncio.shield(f) for f in rivals])
-        if header.number != self.best_number() or not self._ranks_below_best(header, block_hash):
+        if header.number != self.best_number() or not self._ranks_below_best(header):
             return  # only a rival of the best block at its own height is held
         hold = self.side_import_hold(header)
         if hold is not None:
@@ -407,7 +408,7 @@ class Client:
     async def _defer_side_block(self, header: types.Header, block_hash: bytes, block_bytes_or_block) -> None:
         """Wait as `import_block_off_loop` says for a heavy side block still behind the best chain; raise
         SideBlockDropped if finality passed it meanwhile. Return at once for any other block."""
-        if not self.defer_heavy_side_blocks or not self._ranks_below_best(header, block_hash):
+        if not self.defer_heavy_side_blocks or not self._ranks_below_best(header):
             return
         count = side_blocks.extrinsic_count(block_bytes_or_block)
         if count is None or count < side_blocks.DEFER_SIDE_BLOCK_EXTRINSICS:
@@ -420,12 +421,12 @@ class Client:
                       header.number, block_hash.hex())
             raise SideBlockDropped(f"side block #{header.number} was not needed before finality passed it")
 
-    def _ranks_below_best(self, header: types.Header, block_hash: bytes) -> bool:
-        """Whether the fork choice ranks this block (`block_hash` is the header's, not imported yet) below the
-        best block: no higher, and not outranking it at its height."""
+    def _ranks_below_best(self, header: types.Header) -> bool:
+        """Whether this block (not imported yet) is no higher than the best block and the fork choice would not
+        make it best."""
         best = self.best_hash()
         return (header.number <= self.number(best)
-                and not self.chain_selection.outranks(header.number, block_hash, best))
+                and not self.chain_selection.outranks(header, best))
 
     def release_deferred(self, block_hash: bytes) -> bool:
         """Import a deferred side block now (something needs it); False if `block_hash` is not deferred."""

@@ -17,6 +17,14 @@ from relaychain.primitives.hashing import blake2_256
 VALIDATORS = ("alice", "bob", "charlie", "dave")
 
 
+def is_primary(header) -> bool:
+    """Whether a block was claimed in a BABE primary slot, read plainly from its header: the BABE pre-runtime
+    digest's first byte is the `PreDigest` variant, 1 = Primary (2 SecondaryPlain, 3 SecondaryVRF)."""
+    (data,) = [bytes(d.data) for d in header.digest.logs
+               if type(d).__name__ == "PreRuntime" and bytes(d.engine) == b"BABE"]
+    return data[0] == 1
+
+
 def free_ports(count: int) -> list[int]:
     """`count` distinct ports free now: all stay bound until every one is chosen (chosen one at a time, a port
     just released may be handed out again: a collator's RPC and p2p ports once came out equal)."""

@@ -14,6 +14,7 @@ from relaychain.node.txpool import TransactionPool
 from relaychain.primitives import babe_vrf, types
 from relaychain.primitives.crypto import dev_keypair
 from relaychain.primitives.sr25519_vrf import vrf_create, vrf_sign
+from tests.node.harness import is_primary
 
 SLOT_MS = 6000
 
@@ -44,6 +45,17 @@ def _propose_any(client, start_slot=1000):
             if proposal is not None:
                 return name, slot, proposal[0]
     raise AssertionError("no validator could claim any slot")
+
+
+def _propose_kind(client, start_slot, primary: bool, parent_hash=None):
+    """(slot, block) of the first slot from `start_slot` with a primary (or a secondary) claim by any validator,
+    on `parent_hash` (default the best block)."""
+    for slot in range(start_slot, start_slot + 400):
+        for name in ("alice", "bob", "charlie", "dave"):
+            proposal = _author(client, name).propose(SlotInfo(slot, SLOT_MS), parent_hash=parent_hash)
+            if proposal is not None and is_primary(proposal[0].header) == primary:
+                return slot, proposal[0]
+    raise AssertionError(f"no {'primary' if primary else 'secondary'} claim in 400 slots")
 
 
 def _reseal(header, key):
@@ -155,29 +167,32 @@ def test_bad_blocks_are_rejected_and_change_nothing(chains):
 
 
 def test_fork_choice_and_finality(chains):
+    """BABE's fork choice (sc-consensus-babe): the chain with more primary-slot blocks wins, then the higher
+    block; on a tie the block seen first stays best. Finality overrides it; finalizing backwards is refused."""
     a, b = chains
-    # Two competing blocks at height 1 (different slots), then one extending the first.
-    _, s1, x = _propose_any(a, 1000)
-    _, s2, y = _propose_any(a, s1 + 1)
-    for blk in (x, y):
-        b.import_block(blk.encode())
-    lower = min(x.header.hash(), y.header.hash())
-    assert b.best_hash() == lower  # equal length: the lower hash wins
-    higher = max(x.header.hash(), y.header.hash())
-    a.import_block((x if higher == x.header.hash() else y).encode())
-    a.db.set_best(higher)
-    _, _, z = _propose_any(a, s2 + 1)
-    assert z.header.parent_hash == higher
-    imported = b.import_block(z.encode())
-    assert imported.is_new_best and imported.retracted == (lower,) and imported.enacted == (higher, z.header.hash())
-    assert b.hash_by_number(1) == higher
+    s1, x = _propose_kind(a, 1000, primary=False)  # four blocks at height 1, all on genesis
+    s2, y = _propose_kind(a, s1 + 1, primary=False)
+    s3, p = _propose_kind(a, s2 + 1, primary=True)
+    s4, q = _propose_kind(a, s3 + 1, primary=True)
+    assert b.import_block(x.encode()).is_new_best
+    assert not b.import_block(y.encode()).is_new_best and b.best_hash() == x.header.hash()  # a tie: x stays
+    imported = b.import_block(p.encode())  # more weight at the same height
+    assert imported.is_new_best and imported.retracted == (x.header.hash(),)
+    assert not b.import_block(q.encode()).is_new_best and b.best_hash() == p.header.hash()  # a tie: p stays
+    a.import_block(x.encode())
+    _, z = _propose_kind(a, s4 + 1, primary=False, parent_hash=x.header.hash())
+    assert not b.import_block(z.encode()).is_new_best  # longer, but lighter: (0, #2) < (1, #1)
+    _, z2 = _propose_kind(a, s4 + 1, primary=True, parent_hash=x.header.hash())
+    imported = b.import_block(z2.encode())  # (1, #2) > (1, #1)
+    assert imported.is_new_best and imported.retracted == (p.header.hash(),)
+    assert imported.enacted == (x.header.hash(), z2.header.hash()) and b.hash_by_number(1) == x.header.hash()
     # Finalize the losing fork: the best chain must follow it; finalizing backwards is refused.
-    b.finalize(lower)
-    assert b.best_hash() == lower and b.hash_by_number(1) == lower
+    b.finalize(p.header.hash())
+    assert b.best_hash() == p.header.hash() and b.hash_by_number(1) == p.header.hash()
     with pytest.raises(client_mod.FinalityError):
-        b.finalize(higher)
+        b.finalize(x.header.hash())
     with pytest.raises(NotDescendantOfFinalized):
-        b.import_block(types.Block(_reseal(z.header, dev_keypair("alice")), z.extrinsics).encode())
+        b.import_block(types.Block(_reseal(z2.header, dev_keypair("alice")), z2.extrinsics).encode())
 
 
 def test_the_decoded_header_cache_stays_within_its_bound_on_import(chains):
@@ -251,24 +266,21 @@ def test_a_block_arriving_twice_during_its_import_is_executed_once(chains):
 
 
 def test_a_side_block_waits_for_the_hold_and_a_block_that_would_be_best_does_not(chains):
-    """Blocks at height 1 (the fork choice prefers the lower hash). While one is imported another waits; the
-    first turns out bad, so the second imports at once, without asking the slot worker's hold. A sibling with a
-    lower hash would become the best block: it imports at once too. One with a higher hash than the best is a
-    side block: it is not executed (nor counted as an import in flight, which the slot worker waits for)
-    until the hold is released. A block below the best block's height (a fork being synced) is not held."""
+    """Blocks at height 1. While one is imported another waits; the first turns out bad, so the second (a
+    secondary claim) imports at once, without asking the slot worker's hold. A primary sibling would become the
+    best block (more weight): it imports at once too. Another sibling ties with it at best: a side block, it is
+    not executed (nor counted as an import in flight, which the slot worker waits for) until the hold is
+    released. A block below the best block's height (a fork being synced) is not held."""
     import asyncio
 
     a, b = chains
-    blocks, slot = [], 1000
-    while len(blocks) < 3 or blocks[2].header.hash() < min(blocks[0].header.hash(), blocks[1].header.hash()):
-        _, slot, block = _propose_any(a, slot + 1)  # a imports none of them: all are at height 1
-        blocks = blocks[:2] + [block] if len(blocks) >= 2 else blocks + [block]
-    high, low = sorted(blocks[:2], key=lambda blk: blk.header.hash(), reverse=True)
-    side = blocks[2]  # its hash is above the lower of the first two: it loses to that one
+    slot, lighter = _propose_kind(a, 1000, primary=False)  # a imports none of these: all are at height 1
+    slot, heavier = _propose_kind(a, slot + 1, primary=True)
+    _, slot, side = _propose_any(a, slot + 1)  # no more weight than `heavier`: it loses to that one
     _, slot, stale = _propose_any(a, slot + 1)  # a fourth block at height 1
-    a.import_block(low.encode())
-    _, _, child = _propose_any(a, slot + 1)  # height 2, on `low`
-    forged = types.Block(_reseal(low.header, dev_keypair("ferdie", "sr25519")), low.extrinsics)
+    a.import_block(heavier.encode())
+    _, _, child = _propose_any(a, slot + 1)  # height 2, on `heavier`
+    forged = types.Block(_reseal(heavier.header, dev_keypair("ferdie", "sr25519")), heavier.extrinsics)
     executions, asked = [], []
     verify = b.verify_block
     b.verify_block = lambda block: executions.append(block) or verify(block)  # a spy: counts, changes nothing
@@ -277,10 +289,10 @@ def test_a_side_block_waits_for_the_hold_and_a_block_that_would_be_best_does_not
         released = asyncio.Event()
         b.side_import_hold = lambda header: asked.append(header) or released.wait()
         bad, first = await asyncio.gather(b.import_block_off_loop(forged.encode()),
-                                          asyncio.wait_for(b.import_block_off_loop(high.encode()), 30),
+                                          asyncio.wait_for(b.import_block_off_loop(lighter.encode()), 30),
                                           return_exceptions=True)
         assert isinstance(bad, BadSeal) and first.is_new_best and asked == []
-        better = await asyncio.wait_for(b.import_block_off_loop(low.encode()), 30)
+        better = await asyncio.wait_for(b.import_block_off_loop(heavier.encode()), 30)
         assert better.is_new_best and asked == [] and len(executions) == 3
         held = asyncio.ensure_future(b.import_block_off_loop(side.encode()))
         await asyncio.sleep(0.3)
@@ -289,7 +301,7 @@ def test_a_side_block_waits_for_the_hold_and_a_block_that_would_be_best_does_not
         released.set()
         imported = await asyncio.wait_for(held, 30)
         assert len(executions) == 4 and (imported.is_new_best, imported.already_known) == (False, False)
-        assert b.best_hash() == low.header.hash() and not b.is_importing(side.header.hash())
+        assert b.best_hash() == heavier.header.hash() and not b.is_importing(side.header.hash())
         assert (await b.import_block_off_loop(child.encode())).is_new_best
         below = await asyncio.wait_for(b.import_block_off_loop(stale.encode()), 30)
         assert below.number == 1 and not below.already_known and len(asked) == 1
@@ -357,16 +369,15 @@ def test_a_heavy_side_block_waits_until_needed_and_finality_drops_it_unexecuted(
 
     monkeypatch.setattr(side_blocks, "DEFER_SIDE_BLOCK_EXTRINSICS", 2)
     a, b, c = (_client(tmp_path / n) for n in "abc")
-    siblings, slot = [], 1000
-    while len(siblings) < 4:  # four blocks at height 1
-        _, slot, block = _propose_any(a, slot + 1)
-        siblings.append(block)
-    winner, *sides = sorted(siblings, key=lambda blk: blk.header.hash())  # the lowest hash is the best
-    released, dropped, parent = sides
+    slot, winner = _propose_kind(a, 1000, primary=True)  # four blocks at height 1; the first seen of the
+    slot, parent = _propose_kind(a, slot + 1, primary=True)  # heaviest (primary) claims is the best
+    _, slot, released = _propose_any(a, slot + 1)
+    _, slot, dropped = _propose_any(a, slot + 1)
+    sides = [released, dropped, parent]
     a.import_block(winner.encode())
     _, slot, winners_child = _propose_any(a, slot + 1)
     c.import_block(parent.encode())
-    _, _, parents_child = _propose_any(c, slot + 1)  # height 2 on a side block: it outranks the winner
+    _, _, parents_child = _propose_any(c, slot + 1)  # height 2 on an equally heavy side block: it outranks the winner
     executions = []
     verify = b.verify_block
     b.verify_block = lambda block: executions.append(block.header.hash() if isinstance(block, types.Block)
@@ -408,11 +419,11 @@ def test_deferred_side_blocks_are_bounded_the_oldest_is_imported(tmp_path, monke
     monkeypatch.setattr(side_blocks, "DEFER_SIDE_BLOCK_EXTRINSICS", 2)
     monkeypatch.setattr(side_blocks, "MAX_DEFERRED_SIDE_BLOCKS", 2)
     a, b = _client(tmp_path / "a"), _client(tmp_path / "b")
-    siblings, slot = [], 1000
-    while len(siblings) < 4:
+    slot, winner = _propose_kind(a, 1000, primary=True)  # imported first, no sibling outranks it
+    sides = []
+    while len(sides) < 3:
         _, slot, block = _propose_any(a, slot + 1)
-        siblings.append(block)
-    winner, *sides = sorted(siblings, key=lambda blk: blk.header.hash())
+        sides.append(block)
     b.defer_heavy_side_blocks = True
 
     async def scenario():

@@ -1,17 +1,20 @@
 """Chain selection: viability, reverts and fork choice; GRANDPA's voting rule seam (parachains.md §9-§10).
 
-Fork choice is checked against a plain rule written here (highest viable block, lower hash on ties); the
-voting rule with a stub predicate on a real 4-validator in-process network.
+Fork choice is checked against a plain rule written here (sc-consensus-babe's: the chain with more primary-slot
+blocks, then the higher block; a tie keeps the best block; a fresh choice among leaves breaks a full tie by the
+lower hash); the voting rule with a stub predicate on a real 4-validator in-process network.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 
 import pytest
 
 from relaychain.node.chain_selection import ChainSelection, RevertError
-from relaychain.primitives.types import Header
+from relaychain.primitives.types import (Digest, Header, PreDigest, PrimaryPreDigest, SecondaryPlainPreDigest,
+                                         VrfSignature)
 from relaychain.storage import Database
 from tests.node.harness import start_in_process, stop_all, wait_until
 from tests.node.test_block_import import _author, _client, _propose_any
@@ -19,28 +22,45 @@ from relaychain.node.consensus.slots import SlotInfo
 
 
 class Tree:
-    """Real headers by name; `fin` is the finalized block's name."""
+    """Real headers by name, each with a BABE claim (primary or secondary); `fin` is the finalized block's name."""
 
     def __init__(self):
         g = Header(bytes(32), 0, bytes(32), bytes(32))
         self.headers = {g.hash(): g}
         self.by_name = {"G": g.hash()}
+        self.primary: dict[bytes, bool] = {g.hash(): False}
         self.fin = "G"
 
-    def add(self, parent: str, name: str, salt: int = 0) -> bytes:
+    def add(self, parent: str, name: str, salt: int = 0, primary: bool = False) -> bytes:
         ph = self.by_name[parent]
-        h = Header(ph, self.headers[ph].number + 1, name.encode().ljust(32, b"\0"), salt.to_bytes(32, "little"))
+        number = self.headers[ph].number + 1
+        claim = (PrimaryPreDigest(0, number, VrfSignature(bytes(32), bytes(64))) if primary
+                 else SecondaryPlainPreDigest(0, number))
+        h = Header(ph, number, name.encode().ljust(32, b"\0"), salt.to_bytes(32, "little"),
+                   Digest((PreDigest.to_digest_item(claim),)))
         self.headers[h.hash()] = h
         self.by_name[name] = h.hash()
+        self.primary[h.hash()] = primary
         return h.hash()
 
     def selection(self, db) -> ChainSelection:
         return ChainSelection(db, self.headers.get, lambda: self.by_name[self.fin])
 
+    def weight(self, h: bytes) -> int:
+        """The primary-slot blocks from genesis to `h`, counted plainly."""
+        total = 0
+        while self.headers[h].number > 0:
+            total += self.primary[h]
+            h = self.headers[h].parent_hash
+        return total
+
+    def rank(self, h: bytes) -> tuple[int, int]:
+        return self.weight(h), self.headers[h].number
+
 
 def plain_best(tree: Tree, reverted: set) -> bytes:
-    """The reference rule: among blocks above the finalized one with no reverted block between them and the
-    finalized block, the highest; ties to the lower hash."""
+    """The reference rule for a fresh choice: among blocks above the finalized one with no reverted block between
+    them and the finalized block, the greatest (weight, number); full ties to the lower hash."""
     def viable(h):
         while h != tree.by_name[tree.fin]:
             if h in reverted:
@@ -48,8 +68,8 @@ def plain_best(tree: Tree, reverted: set) -> bytes:
             h = tree.headers[h].parent_hash
         return True
     fin = tree.by_name[tree.fin]
-    candidates = [h for h in tree.headers if viable(h) and _descends(tree, h, fin)]
-    return max(candidates, key=lambda h: (tree.headers[h].number, -int.from_bytes(h, "big")))
+    candidates = [h for h in tree.headers if _descends(tree, h, fin) and viable(h)]
+    return max(candidates, key=lambda h: (*tree.rank(h), -int.from_bytes(h, "big")))
 
 
 def _descends(tree, h, ancestor):
@@ -85,6 +105,48 @@ def test_revert_makes_a_branch_non_viable_and_best_follows_the_reference(db):
     assert not cs.is_better(t.by_name["F"], t.by_name["Y"])
     assert cs.is_better(t.by_name["Y"], t.by_name["F"])
     assert not cs.can_finalize(t.by_name["D"]) and cs.can_finalize(t.by_name["Y"])
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_fork_choice_follows_babe_weight_as_the_plain_rule_says(db, seed):
+    """Blocks of a random tree arrive parents first: each replaces the best exactly when the plain rule ranks
+    it higher (a tie keeps the best). Finality then moves up the best chain: the decisions stay the same, and a
+    restarted node (weights counted from its finalized block only) decides alike; so does `outranks`, from a
+    header, and a fresh choice among the leaves."""
+    rng = random.Random(seed)
+    t = Tree()
+    names = ["G"]
+    for i in range(40):
+        names.append(f"b{i}")
+        t.add(rng.choice(names[-6:-1] if len(names) > 2 else ["G"]), names[-1], primary=rng.random() < 0.3)
+    order = [t.by_name[n] for n in names[1:]]  # parents first
+    cs = t.selection(db)
+    best = t.by_name["G"]
+
+    def arrive(h, selection, best):
+        expected = t.rank(h) > t.rank(best)
+        assert selection.outranks(t.headers[h], best) == expected
+        assert selection.is_better(h, best) == expected, (seed, t.rank(h), t.rank(best))
+        return h if expected else best
+
+    for h in order[:20]:
+        best = arrive(h, cs, best)
+    # finality moves to an ancestor of the best block; blocks not descending from it are no longer compared
+    fin = best
+    for _ in range(rng.randrange(3)):
+        fin = t.headers[fin].parent_hash if t.headers[fin].number > 0 else fin
+    t.fin = next(n for n, h in t.by_name.items() if h == fin)
+    cs.prune_finalized()
+    restarted = t.selection(db)
+    best_again = best
+    for h in order[20:]:
+        if not _descends(t, h, fin):
+            continue
+        best = arrive(h, cs, best)
+        best_again = arrive(h, restarted, best_again)
+    assert best == best_again
+    leaves = [h for h in t.headers if not any(x.parent_hash == h for x in t.headers.values())]
+    assert cs.best_viable_leaf(leaves) == restarted.best_viable_leaf(leaves) == plain_best(t, set())
 
 
 def test_reverts_are_persisted_and_finality_is_never_reverted(db, tmp_path):

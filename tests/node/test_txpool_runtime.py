@@ -7,6 +7,7 @@ from relaychain.node.txpool import AlreadyImported, BadFormat, TemporarilyBanned
 from relaychain.primitives.crypto import Sr25519Keypair, dev_keypair
 from relaychain.runtime.errors import InvalidTransaction
 from tests.node.chain_helpers import account_info, account_key, signed_transfer
+from tests.node.harness import is_primary
 
 SLOT_MS = 6000
 
@@ -17,8 +18,15 @@ def _state(node):
     return best, len(node.pool), node.storage(best, account_key(alice))
 
 
-def _author_block(node):
-    for slot in range(1000, 1200):
+def _author_block(node, primary=None):
+    """Alice's block in the first slot from 1000 she can claim (a primary or a secondary claim, if asked)."""
+    from tests.node.test_block_import import _author
+
+    for slot in range(1000, 1400):
+        if primary is not None:
+            preview = _author(node.client, "alice").propose(SlotInfo(slot, SLOT_MS))
+            if preview is None or is_primary(preview[0].header) != primary:
+                continue
         imported = node.author.author(SlotInfo(slot, SLOT_MS)) if node.author else None
         if imported is not None:
             return imported
@@ -120,7 +128,7 @@ def test_transactions_of_a_best_chain_that_finality_abandons_return_to_the_pool(
     for slot in range(1100, 1400):
         for name in ("alice", "bob", "charlie", "dave"):
             proposal = _author(node.client, name).propose(SlotInfo(slot, SLOT_MS), genesis)
-            if proposal is not None and proposal[0].header.hash() > ours.hash:
+            if proposal is not None and not is_primary(proposal[0].header):  # no heavier than ours
                 sibling = proposal[0]
                 break
         if sibling is not None:
@@ -149,18 +157,18 @@ def test_a_reorg_returns_only_what_the_new_best_chain_does_not_include(node):
     both = signed_transfer(alice, bob.public, 10 ** 12, 0, node.genesis_hash)
     only_ours = signed_transfer(charlie, bob.public, 10 ** 12, 0, node.genesis_hash)
     h_both, h_only = node.submit_extrinsic(both), node.submit_extrinsic(only_ours)
-    ours = _author_block(node)
+    ours = _author_block(node, primary=False)
     assert len(node.block(ours.hash).extrinsics) == 4 and len(node.pool) == 0
     sibling_pool = TransactionPool(lambda xt: validate_transaction(node.client.state_at(genesis), xt, block_number=0,
                                                                    block_hash_of=node.client.hash_by_number))
     sibling_pool.submit(both)
-    sibling = None  # a block at height 1 with `both` only, ranked above ours (a lower hash)
+    sibling = None  # a block at height 1 with `both` only, ranked above ours (a primary claim: more weight)
     for slot in range(1100, 1600):
         for name in ("alice", "bob", "charlie", "dave"):
             author = BabeAuthor(node.client, sibling_pool, AuthorityKeys(dev_keypair(name), dev_keypair(name, "ed25519")),
                                 slot_duration_ms=SLOT_MS, clock=ManualClock(0))
             proposal = author.propose(SlotInfo(slot, SLOT_MS), genesis)
-            if proposal is not None and proposal[0].header.hash() < ours.hash:
+            if proposal is not None and is_primary(proposal[0].header):
                 sibling = proposal[0]
                 break
         if sibling is not None:
