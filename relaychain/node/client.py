@@ -32,6 +32,11 @@ from relaychain.node.consensus.babe_claims import ClaimError
 from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
 from relaychain.node.execution import InFlight, off_loop
+from relaychain.node.import_errors import (
+    BadBlockEncoding, BadPreDigest, BadSeal, BadStateRoot, BlockImportError, FinalityError, InvalidBlockBody,
+    InvalidHeader, NotDescendantOfFinalized, ParentStateUnavailable, SideBlockDropped, UnknownAuthority,
+    UnknownParent,
+)
 from relaychain.node.proposer import ImportLatency
 from relaychain.node.side_blocks import DeferredSideBlocks
 from relaychain.primitives import types
@@ -41,61 +46,6 @@ from relaychain.primitives.scale import Reader, ScaleDecodeError, encode_compact
 from relaychain.trie.errors import MissingNodeError
 
 log = logging.getLogger("relaychain.client")
-
-
-class BlockImportError(Exception):
-    """A block that cannot be imported; the database is unchanged. Subclasses name the rule broken."""
-
-
-class BadBlockEncoding(BlockImportError):
-    pass
-
-
-class UnknownParent(BlockImportError):
-    def __init__(self, parent_hash: bytes, msg: str = ""):
-        super().__init__(msg or f"unknown parent 0x{parent_hash.hex()}")
-        self.parent_hash = parent_hash
-
-
-class InvalidHeader(BlockImportError):
-    pass
-
-
-class NotDescendantOfFinalized(BlockImportError):
-    pass
-
-
-class SideBlockDropped(NotDescendantOfFinalized):
-    """A deferred side block (`Client.import_block_off_loop`) that nothing needed before finality passed its height:
-    never executed, and now refused as any block below finality off the finalized chain is."""
-
-
-class BadPreDigest(BlockImportError):
-    pass
-
-
-class UnknownAuthority(BlockImportError):
-    pass
-
-
-class BadSeal(BlockImportError):
-    pass
-
-
-class BadStateRoot(BlockImportError):
-    pass
-
-
-class InvalidBlockBody(BlockImportError):
-    pass
-
-
-class ParentStateUnavailable(BlockImportError):
-    """The parent's state could not be read while the block was verified (the database says which node)."""
-
-
-class FinalityError(Exception):
-    """A finalization request that would revert or skip the chain (unknown block, not a descendant)."""
 
 
 @dataclass(frozen=True)
@@ -708,44 +658,3 @@ def split_body(body: bytes) -> tuple[bytes, ...]:
     if pos != len(body):
         raise ScaleDecodeError("trailing bytes after block body")
     return tuple(out)
-
-
-class ClientChainView:
-    """The `ChainView` GRANDPA sees (contract C5), backed by a Client."""
-
-    def __init__(self, client: Client, can_finalize: Optional[Callable[[bytes], bool]] = None,
-                 request_block: Optional[Callable[[bytes, Optional[bytes]], None]] = None):
-        self.client = client
-        self._can_finalize = can_finalize
-        self._request_block = request_block
-
-    def request_block(self, block_hash: bytes, peer_id: Optional[bytes]) -> None:
-        """Have sync fetch a block GRANDPA votes on but we lack (with its missing ancestors)."""
-        if self._request_block is not None:
-            self._request_block(block_hash, peer_id)
-
-    def best(self) -> tuple[bytes, int]:
-        h = self.client.best_hash()
-        return h, self.client.number(h)
-
-    def finalized(self) -> tuple[bytes, int]:
-        h = self.client.finalized_hash()
-        return h, self.client.number(h)
-
-    def header(self, block_hash: bytes):
-        return self.client.header(block_hash)
-
-    def is_descendant(self, ancestor_hash: bytes, block_hash: bytes) -> bool:
-        return self.client.is_descendant(ancestor_hash, block_hash)
-
-    def justification(self, block_hash: bytes) -> Optional[bytes]:
-        """The GRANDPA justification stored with a finalized block, if it was finalized with one."""
-        return self.client.db.justification(block_hash)
-
-    def can_finalize(self, block_hash: bytes) -> bool:
-        return True if self._can_finalize is None else bool(self._can_finalize(block_hash))
-
-    async def finalize(self, block_hash: bytes, number: int, justification: Optional[bytes]) -> None:
-        if self.client.number(block_hash) != number:
-            raise FinalityError(f"block 0x{block_hash.hex()} is not #{number}")
-        self.client.finalize(block_hash, justification)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
 from relaychain.node.authority_discovery import AuthorityDiscovery
-from relaychain.node.client import Client, ClientChainView, ImportedBlock
+from relaychain.node.client import Client, ImportedBlock
+from relaychain.node.grandpa_chain import ClientChainView
 from relaychain.node.consensus.babe import AuthorityKeys, BabeAuthor, ProposerLimits
 from relaychain.node.consensus.grandpa import GrandpaVoter
 from relaychain.node.consensus.slots import Clock, SlotInfo, SystemClock, slot_at

@@ -19,8 +19,8 @@ import logging
 from dataclasses import dataclass
 from typing import Optional
 
-from relaychain.node.client import (BlockImportError, Client, FinalityError, NotDescendantOfFinalized,
-                                    UnknownParent)
+from relaychain.node.client import Client
+from relaychain.node.import_errors import BlockImportError, FinalityError, NotDescendantOfFinalized, UnknownParent
 from relaychain.primitives import types
 from relaychain.primitives.scale import Reader, encode_bytes, encode_compact, encode_option, encode_u32
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Optional
 
-from relaychain.node.client import NotDescendantOfFinalized
+from relaychain.node.import_errors import NotDescendantOfFinalized
 from relaychain.node.consensus import babe_claims
 from relaychain.primitives.types import BABE_ENGINE_ID
 from relaychain.node.consensus.epochs import epoch_view
