@@ -38,7 +38,8 @@ class NodeMetrics:
                                            "The reason why the block proposing was ended. This doesn't include "
                                            "errors.", ["reason"], registry=r)
         self.proposer_slots_skipped = Counter("relaychain_proposer_slots_skipped",
-                                              "Slots this node could claim but did not author, by reason",
+                                              "Slots this node could claim but did not author, by reason: importing, "
+                                              "no-time (both for want of time), finalized-elsewhere",
                                               ["reason"], registry=r)
         self.imported_blocks = Counter("substrate_import_queue_blocks_submitted",
                                        "Number of blocks submitted to the import queue", registry=r)

@@ -468,6 +468,27 @@ def test_a_block_finality_passed_while_it_was_built_is_dropped_with_a_warning(ch
     assert "slot 1000" in record.getMessage() and "finalized #16" in record.getMessage()
 
 
+def test_a_slot_handled_after_its_end_counts_as_skipped_for_want_of_time(chains):
+    """The slot loop reaching a slot it can claim only once the slot is over authors nothing and counts it in
+    `relaychain_proposer_slots_skipped{reason="no-time"}` (what the sTPS benchmark reads); a slot it cannot
+    claim is not counted."""
+    import asyncio
+
+    from relaychain.node.metrics import NodeMetrics
+
+    a, _b = chains
+    author = _author(a, "alice")
+    author.metrics = NodeMetrics("alice")
+    mine = next(s for s in range(1000, 1100) if author.can_claim(SlotInfo(s, SLOT_MS)))
+    other = next(s for s in range(1000, 1100) if not author.can_claim(SlotInfo(s, SLOT_MS)))
+    for slot, counted in ((mine, 1.0), (other, 1.0)):
+        author.clock.set((slot + 1) * SLOT_MS)  # the slot's end
+        asyncio.run(author._handle_slot(SlotInfo(slot, SLOT_MS)))
+        assert author.metrics.registry.get_sample_value("relaychain_proposer_slots_skipped_total",
+                                                        {"reason": "no-time"}) == counted
+        assert a.best_number() == 0
+
+
 def test_an_announced_block_on_a_fork_finality_abandoned_is_dropped_quietly(chains, caplog):
     """Two claims of one slot; finality takes one before the other's announcement arrives. The late sibling is
     refused (it does not descend from the finalized block) but it is an honest validator's block: no "💔 Error

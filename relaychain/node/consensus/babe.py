@@ -245,6 +245,8 @@ class BabeAuthor:
         budget_ms = self.limits.budget_ms(slot.duration_ms, remaining_ms)
         if budget_ms <= 0:
             log.debug("Skipping proposal slot %d since there's no time left to propose", slot.slot)
+            if self.metrics is not None and self.can_claim(slot):
+                self.metrics.proposer_slots_skipped.labels("no-time").inc()
             return
         try:
             await self.author_off_loop(slot, budget_ms=budget_ms,
