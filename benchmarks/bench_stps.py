@@ -10,6 +10,10 @@ Reported (on the finalized chain, so forks do not count twice):
 - transfers per block, and the blocks they went into;
 - sustained sTPS: included transfers / the time of the slots from the first to the last inclusion block
   (both included: (last slot - first slot + 1) x slot duration); missed slots in that span;
+- slots skipped for want of time: with --processes, what every validator's
+  `relaychain_proposer_slots_skipped` counted from the first submission until every transfer was finalized
+  (still importing, or no time left), apart from blocks refused because finality had passed their parent;
+  a missed slot that none of them skipped is one whose block lost a fork;
 - submit -> finalized: from the first submission until every transfer is in a finalized block;
 - finality lag: the largest best - finalized distance sampled during the run;
 - RPC latency p50 / p99 of `chain_getHeader` sampled every 100 ms on a fifth connection during the run;
@@ -45,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.proc_cpu import process_tree_cpu_s  # noqa: E402
+from benchmarks import slot_skips  # noqa: E402
 from relaychain.primitives.crypto import Sr25519Keypair  # noqa: E402
 from relaychain.primitives.extrinsic import sign_extrinsic  # noqa: E402
 from relaychain.primitives.ss58 import ss58_encode  # noqa: E402
@@ -86,11 +91,15 @@ class DevNetworkProcess:
         ports = {"alice": self.port}
         if spread:
             ports.update((name, _free_port()) for name in ("bob", "charlie", "dave"))
+        # every validator's Prometheus, in its own process (in one process only Alice's registry is served)
+        metrics_ports = {name: _free_port() for name in ("alice", "bob", "charlie", "dave")} if processes else {}
+        self.metrics_urls = [f"http://127.0.0.1:{port}/metrics" for port in metrics_ports.values()]
         if processes:
             network = Path(self.base) / "network.toml"
             network.write_text(
                 f"[relaychain]\nblock_time = {block_time_ms}\nprocesses = true\n" + "".join(
-                    f'[[relaychain.nodes]]\nname = "{name}"\n' + (f"rpc_port = {ports[name]}\n" if name in ports else "")
+                    f'[[relaychain.nodes]]\nname = "{name}"\nprometheus_port = {metrics_ports[name]}\n'
+                    + (f"rpc_port = {ports[name]}\n" if name in ports else "")
                     for name in ("alice", "bob", "charlie", "dave")))
             argv = ["--config", str(network), "--base-path", str(Path(self.base) / "net")]
         else:
@@ -258,6 +267,7 @@ class Figures:
     left_in_pool: int = 0  # of the transfers not included when the run ended, those still in Alice's pool
     submit_nodes: int = 1  # the validators whose RPC took the submissions (Alice's alone by default)
     node_cpu_s: float | None = None  # CPU of the node processes from the first submission to all finalized
+    slots_skipped: dict | None = None  # reason -> slots the validators skipped in that window (None: not read)
 
     @property
     def node_cpu_per_transfer_ms(self) -> float | None:
@@ -279,6 +289,7 @@ class Figures:
             f"sustained sTPS             {self.sustained_stps:.0f} (first to last inclusion slot, "
             f"{self.block_time_ms} ms slots)",
             f"missed slots in that span  {self.missed_slots}",
+            f"slots skipped              {slot_skips.describe(self.slots_skipped)}",
             f"competing blocks           {self.competing_heights} heights with more than one block "
             f"({self.heads_seen} headers seen by Alice); {self.stale_parent_heights} with blocks of different "
             f"slots (built on an older parent), the rest same-slot claims (BABE primary + secondary)",
@@ -378,7 +389,7 @@ async def _included_in_finalized(rpc: Rpc, ours: set, start_number: int, want: i
 
 
 async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None = None,
-                   submit_urls: list[str] | None = None) -> Figures:
+                   submit_urls: list[str] | None = None, metrics_urls: list[str] | None = None) -> Figures:
     """Fund, submit and measure; the transfers go over CONNECTIONS WebSockets to `submit_urls` in turn (Alice's
     by default); everything else (funding, sampling, inclusion) asks Alice."""
     submit_urls = submit_urls or [url]
@@ -430,6 +441,7 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
         await heads_rpc.call("chain_subscribeAllHeads")
         requests = [[c.prepare("author_submitExtrinsic", ["0x" + xt.hex()]) for xt in xts[i::CONNECTIONS]]
                     for i, c in enumerate(conns)]
+        skipped_before = await slot_skips.read(session, metrics_urls)
         cpu_before = process_tree_cpu_s(proc.pid)
         t0 = time.perf_counter()
         admitted = await asyncio.gather(*(_submit(c, r) for c, r in zip(conns, requests)))
@@ -439,6 +451,7 @@ async def run_stps(url: str, proc, n: int, block_time_ms: int, keys: list | None
                                                                                figures.admitted, INCLUSION_TIMEOUT_S)
         figures.submit_to_finalized_s = time.perf_counter() - t0
         cpu_after = process_tree_cpu_s(proc.pid)
+        figures.slots_skipped = slot_skips.between(skipped_before, await slot_skips.read(session, metrics_urls))
         if cpu_before is not None and cpu_after is not None:
             figures.node_cpu_s = cpu_after - cpu_before
         if found < figures.admitted:  # where are the others? (Alice's pool holds them, or nobody does)
@@ -494,7 +507,8 @@ if pytest is not None:
         result = {}
 
         def target():
-            result["f"] = asyncio.run(run_stps(network.url, network.proc, n, BLOCK_TIME_MS, keys))
+            result["f"] = asyncio.run(run_stps(network.url, network.proc, n, BLOCK_TIME_MS, keys,
+                                               metrics_urls=network.metrics_urls))
 
         benchmark.pedantic(target, rounds=1, iterations=1)
         f = result["f"]
@@ -526,7 +540,8 @@ def main() -> int:
         parser.error("--spread needs --processes")
     net = DevNetworkProcess(args.block_time, args.processes, args.keep_logs, args.log_level, args.spread)
     try:
-        f = asyncio.run(run_stps(net.url, net.proc, args.transfers, args.block_time, submit_urls=net.submit_urls))
+        f = asyncio.run(run_stps(net.url, net.proc, args.transfers, args.block_time, submit_urls=net.submit_urls,
+                                 metrics_urls=net.metrics_urls))
     finally:
         net.close()
     print(f.table())
