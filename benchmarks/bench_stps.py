@@ -68,10 +68,18 @@ INCLUSION_TIMEOUT_S = 180
 
 # -- the node ---------------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _free_ports(count: int) -> list[int]:
+    """`count` distinct ports free now: all stay bound until every one is chosen (one at a time, a port just
+    released may be handed out again)."""
+    socks = []
+    try:
+        for _ in range(count):
+            socks.append(socket.socket())
+            socks[-1].bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 class DevNetworkProcess:
@@ -87,12 +95,14 @@ class DevNetworkProcess:
             raise ValueError("--spread needs --processes: in one process the validators share one RPC server")
         self.base = tempfile.mkdtemp(prefix="bench-stps-")
         self.keep_log = keep_log  # a directory the node logs are copied to on close
-        self.port = _free_port()
-        ports = {"alice": self.port}
-        if spread:
-            ports.update((name, _free_port()) for name in ("bob", "charlie", "dave"))
+        validators = ("alice", "bob", "charlie", "dave")
+        rpc_names = validators if spread else validators[:1]
         # every validator's Prometheus, in its own process (in one process only Alice's registry is served)
-        metrics_ports = {name: _free_port() for name in ("alice", "bob", "charlie", "dave")} if processes else {}
+        metrics_names = validators if processes else ()
+        free = iter(_free_ports(len(rpc_names) + len(metrics_names)))
+        ports = {name: next(free) for name in rpc_names}
+        metrics_ports = {name: next(free) for name in metrics_names}
+        self.port = ports["alice"]
         self.metrics_urls = [f"http://127.0.0.1:{port}/metrics" for port in metrics_ports.values()]
         if processes:
             network = Path(self.base) / "network.toml"
@@ -100,7 +110,7 @@ class DevNetworkProcess:
                 f"[relaychain]\nblock_time = {block_time_ms}\nprocesses = true\n" + "".join(
                     f'[[relaychain.nodes]]\nname = "{name}"\nprometheus_port = {metrics_ports[name]}\n'
                     + (f"rpc_port = {ports[name]}\n" if name in ports else "")
-                    for name in ("alice", "bob", "charlie", "dave")))
+                    for name in validators))
             argv = ["--config", str(network), "--base-path", str(Path(self.base) / "net")]
         else:
             argv = ["--dev", "--no-paras", "--block-time", str(block_time_ms), "--rpc-port", str(self.port),
