@@ -37,25 +37,17 @@ def _author(client, name):
     return BabeAuthor(client, _NoTxPool(), keys, slot_duration_ms=SLOT_MS, clock=ManualClock(0))
 
 
-def _propose_any(client, start_slot=1000):
-    """A block on top of the best block by whichever validator may author the first claimable slot."""
-    for slot in range(start_slot, start_slot + 200):
-        for name in ("alice", "bob", "charlie", "dave"):
-            proposal = _author(client, name).propose(SlotInfo(slot, SLOT_MS))
-            if proposal is not None:
-                return name, slot, proposal[0]
-    raise AssertionError("no validator could claim any slot")
-
-
-def _propose_kind(client, start_slot, primary: bool, parent_hash=None):
-    """(slot, block) of the first slot from `start_slot` with a primary (or a secondary) claim by any validator,
-    on `parent_hash` (default the best block)."""
+def _propose_any(client, start_slot=1000, *, primary=None, parent_hash=None):
+    """(author, slot, block): a block on `parent_hash` (default the best block) by whichever validator may author
+    the first claimable slot from `start_slot` — the first with a primary (or a secondary) claim, if `primary` is
+    given."""
     for slot in range(start_slot, start_slot + 400):
         for name in ("alice", "bob", "charlie", "dave"):
             proposal = _author(client, name).propose(SlotInfo(slot, SLOT_MS), parent_hash=parent_hash)
-            if proposal is not None and is_primary(proposal[0].header) == primary:
-                return slot, proposal[0]
-    raise AssertionError(f"no {'primary' if primary else 'secondary'} claim in 400 slots")
+            if proposal is not None and (primary is None or is_primary(proposal[0].header) == primary):
+                return name, slot, proposal[0]
+    raise AssertionError("no validator could claim any slot" if primary is None else
+                         f"no {'primary' if primary else 'secondary'} claim in 400 slots")
 
 
 def _reseal(header, key):
@@ -170,19 +162,19 @@ def test_fork_choice_and_finality(chains):
     """BABE's fork choice (sc-consensus-babe): the chain with more primary-slot blocks wins, then the higher
     block; on a tie the block seen first stays best. Finality overrides it; finalizing backwards is refused."""
     a, b = chains
-    s1, x = _propose_kind(a, 1000, primary=False)  # four blocks at height 1, all on genesis
-    s2, y = _propose_kind(a, s1 + 1, primary=False)
-    s3, p = _propose_kind(a, s2 + 1, primary=True)
-    s4, q = _propose_kind(a, s3 + 1, primary=True)
+    _, s1, x = _propose_any(a, 1000, primary=False)  # four blocks at height 1, all on genesis
+    _, s2, y = _propose_any(a, s1 + 1, primary=False)
+    _, s3, p = _propose_any(a, s2 + 1, primary=True)
+    _, s4, q = _propose_any(a, s3 + 1, primary=True)
     assert b.import_block(x.encode()).is_new_best
     assert not b.import_block(y.encode()).is_new_best and b.best_hash() == x.header.hash()  # a tie: x stays
     imported = b.import_block(p.encode())  # more weight at the same height
     assert imported.is_new_best and imported.retracted == (x.header.hash(),)
     assert not b.import_block(q.encode()).is_new_best and b.best_hash() == p.header.hash()  # a tie: p stays
     a.import_block(x.encode())
-    _, z = _propose_kind(a, s4 + 1, primary=False, parent_hash=x.header.hash())
+    _, _, z = _propose_any(a, s4 + 1, primary=False, parent_hash=x.header.hash())
     assert not b.import_block(z.encode()).is_new_best  # longer, but lighter: (0, #2) < (1, #1)
-    _, z2 = _propose_kind(a, s4 + 1, primary=True, parent_hash=x.header.hash())
+    _, _, z2 = _propose_any(a, s4 + 1, primary=True, parent_hash=x.header.hash())
     imported = b.import_block(z2.encode())  # (1, #2) > (1, #1)
     assert imported.is_new_best and imported.retracted == (p.header.hash(),)
     assert imported.enacted == (x.header.hash(), z2.header.hash()) and b.hash_by_number(1) == x.header.hash()
@@ -274,8 +266,8 @@ def test_a_side_block_waits_for_the_hold_and_a_block_that_would_be_best_does_not
     import asyncio
 
     a, b = chains
-    slot, lighter = _propose_kind(a, 1000, primary=False)  # a imports none of these: all are at height 1
-    slot, heavier = _propose_kind(a, slot + 1, primary=True)
+    _, slot, lighter = _propose_any(a, 1000, primary=False)  # a imports none of these: all are at height 1
+    _, slot, heavier = _propose_any(a, slot + 1, primary=True)
     _, slot, side = _propose_any(a, slot + 1)  # no more weight than `heavier`: it loses to that one
     _, slot, stale = _propose_any(a, slot + 1)  # a fourth block at height 1
     a.import_block(heavier.encode())
@@ -369,8 +361,8 @@ def test_a_heavy_side_block_waits_until_needed_and_finality_drops_it_unexecuted(
 
     monkeypatch.setattr(side_blocks, "DEFER_SIDE_BLOCK_EXTRINSICS", 2)
     a, b, c = (_client(tmp_path / n) for n in "abc")
-    slot, winner = _propose_kind(a, 1000, primary=True)  # four blocks at height 1; the first seen of the
-    slot, parent = _propose_kind(a, slot + 1, primary=True)  # heaviest (primary) claims is the best
+    _, slot, winner = _propose_any(a, 1000, primary=True)  # four blocks at height 1; the first seen of the
+    _, slot, parent = _propose_any(a, slot + 1, primary=True)  # heaviest (primary) claims is the best
     _, slot, released = _propose_any(a, slot + 1)
     _, slot, dropped = _propose_any(a, slot + 1)
     sides = [released, dropped, parent]
@@ -419,7 +411,7 @@ def test_deferred_side_blocks_are_bounded_the_oldest_is_imported(tmp_path, monke
     monkeypatch.setattr(side_blocks, "DEFER_SIDE_BLOCK_EXTRINSICS", 2)
     monkeypatch.setattr(side_blocks, "MAX_DEFERRED_SIDE_BLOCKS", 2)
     a, b = _client(tmp_path / "a"), _client(tmp_path / "b")
-    slot, winner = _propose_kind(a, 1000, primary=True)  # imported first, no sibling outranks it
+    _, slot, winner = _propose_any(a, 1000, primary=True)  # imported first, no sibling outranks it
     sides = []
     while len(sides) < 3:
         _, slot, block = _propose_any(a, slot + 1)
