@@ -35,7 +35,6 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.proc_cpu import process_tree_cpu_s  # noqa: E402
 from benchmarks import slot_skips  # noqa: E402
+from benchmarks.ports import free_ports  # noqa: E402
 from relaychain.primitives.crypto import Sr25519Keypair  # noqa: E402
 from relaychain.primitives.extrinsic import sign_extrinsic  # noqa: E402
 from relaychain.primitives.ss58 import ss58_encode  # noqa: E402
@@ -68,20 +68,6 @@ INCLUSION_TIMEOUT_S = 180
 
 # -- the node ---------------------------------------------------------------------------------------------
 
-def _free_ports(count: int) -> list[int]:
-    """`count` distinct ports free now: all stay bound until every one is chosen (one at a time, a port just
-    released may be handed out again)."""
-    socks = []
-    try:
-        for _ in range(count):
-            socks.append(socket.socket())
-            socks[-1].bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
 class DevNetworkProcess:
     """`relaychain run --dev --no-paras` in a child process of ours, stopped (by its pid) on close.
 
@@ -99,7 +85,7 @@ class DevNetworkProcess:
         rpc_names = validators if spread else validators[:1]
         # every validator's Prometheus, in its own process (in one process only Alice's registry is served)
         metrics_names = validators if processes else ()
-        free = iter(_free_ports(len(rpc_names) + len(metrics_names)))
+        free = iter(free_ports(len(rpc_names) + len(metrics_names)))
         ports = {name: next(free) for name in rpc_names}
         metrics_ports = {name: next(free) for name in metrics_names}
         self.port = ports["alice"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks.ports import free_ports  # noqa: F401 - the harness's, shared with the benchmarks
 from relaychain.primitives.hashing import blake2_256
 
 VALIDATORS = ("alice", "bob", "charlie", "dave")
@@ -23,20 +23,6 @@ def is_primary(header) -> bool:
     (data,) = [bytes(d.data) for d in header.digest.logs
                if type(d).__name__ == "PreRuntime" and bytes(d.engine) == b"BABE"]
     return data[0] == 1
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct ports free now: all stay bound until every one is chosen (chosen one at a time, a port
-    just released may be handed out again: a collator's RPC and p2p ports once came out equal)."""
-    socks = []
-    try:
-        for _ in range(count):
-            socks.append(socket.socket())
-            socks[-1].bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def node_key_seed(name: str) -> bytes:
